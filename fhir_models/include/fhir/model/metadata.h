@@ -1,0 +1,179 @@
+// Compact FHIR structure metadata, compiled from StructureDefinition snapshots.
+//
+// The R4 core metadata is generated from the pinned hl7.fhir.r4.examples@4.0.1 package (see
+// fhir_models/tools/) and embedded in the library; profiles (e.g. mCODE) are compiled from their
+// StructureDefinition JSON at run time with the same code (compile_structure_definition).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fhir/json/node.h"
+
+namespace fhir::model {
+
+inline constexpr std::uint32_t kUnbounded = std::numeric_limits<std::uint32_t>::max();
+
+enum class TypeKind : std::uint8_t { PrimitiveType, ComplexType, Resource, Logical };
+enum class BindingStrength : std::uint8_t { Required, Extensible, Preferred, Example };
+enum class ConstraintSeverity : std::uint8_t { Error, Warning };
+
+struct TypeRef {
+  std::string code;                          // "string", "Reference", "Quantity", "BackboneElement", ...
+  std::vector<std::string> profiles;         // type profiles (canonical URLs)
+  std::vector<std::string> target_profiles;  // for Reference/canonical: allowed target profiles
+};
+
+struct Binding {
+  BindingStrength strength = BindingStrength::Example;
+  std::string value_set;  // canonical URL, version suffix ("|4.0.1") stripped
+};
+
+struct Constraint {
+  std::string key;         // "ele-1", "obs-6"
+  ConstraintSeverity severity = ConstraintSeverity::Error;
+  std::string human;       // the human description
+  std::string expression;  // FHIRPath
+};
+
+// Slicing information (profiles only).
+struct Discriminator {
+  std::string type;  // value | pattern | type | profile | exists
+  std::string path;  // FHIRPath-like, "$this", "code", "url", ...
+};
+struct Slicing {
+  std::vector<Discriminator> discriminators;
+  bool ordered = false;
+  std::string rules;  // open | closed | openAtEnd
+};
+
+struct ElementDef {
+  std::string path;          // "Observation.value[x]", "Observation.component.code"
+  std::string name;          // JSON property name without "[x]": "value", "code"
+  std::string slice_name;    // profiles: the slice this element defines ("" if none)
+  bool is_choice = false;    // path ends in [x]
+  std::uint32_t min = 0;
+  std::uint32_t max = kUnbounded;  // 1 = single value (JSON scalar/object), >1 or * = JSON array
+  std::vector<TypeRef> types;
+  std::optional<Binding> binding;
+  std::string content_reference;  // "#Questionnaire.item": children come from that element
+  std::optional<json::Node> fixed;    // fixed[x] value, if any
+  std::optional<json::Node> pattern;  // pattern[x] value, if any
+  std::vector<Constraint> constraints;
+  std::optional<Slicing> slicing;
+  bool is_modifier = false;
+  bool is_summary = false;
+  bool must_support = false;
+
+  // Indices (into the owning TypeDef::elements) of the direct children, in specification order.
+  std::vector<std::uint32_t> children;
+  // Index of the parent element, kNoParent for the root.
+  static constexpr std::uint32_t kNoParent = kUnbounded;
+  std::uint32_t parent = kNoParent;
+
+  bool is_array() const noexcept { return max > 1; }
+};
+
+struct TypeDef {
+  std::string name;      // "Observation", "HumanName", "string"; for profiles the constrained type
+  std::string url;       // canonical URL of the StructureDefinition
+  std::string id;        // StructureDefinition.id (profiles: e.g. "mcode-tumor-marker-test")
+  std::string base_url;  // baseDefinition
+  TypeKind kind = TypeKind::ComplexType;
+  bool abstract = false;
+  bool is_profile = false;  // derivation = constraint
+  std::vector<ElementDef> elements;  // elements[0] is the root ("Observation")
+
+  const ElementDef& root() const { return elements.front(); }
+  // Finds a direct child of `parent_index` by JSON name; choice elements match their prefix
+  // ("valueQuantity" finds "value[x]"; `choice_type` then receives "Quantity"). nullptr if none.
+  const ElementDef* child(std::uint32_t parent_index, std::string_view json_name,
+                          std::string* choice_type = nullptr) const;
+  std::uint32_t index_of(const ElementDef& e) const { return static_cast<std::uint32_t>(&e - elements.data()); }
+  const ElementDef* find_path(std::string_view path) const;
+};
+
+// One code system's codes (for checking codes against their system where it is known).
+struct CodeSystemInfo {
+  std::string url;
+  std::string content;  // complete | fragment | example | not-present
+  bool case_sensitive = true;
+  std::unordered_map<std::string, std::string> codes;  // code -> display
+};
+
+// A value set expanded to (system, code) pairs where the package allows it.
+struct ValueSetExpansion {
+  std::string url;
+  bool complete = false;  // false: it could not be fully expanded (external systems, filters)
+  std::unordered_map<std::string, std::vector<std::string>> codes_by_system;  // system -> codes
+  bool contains(std::string_view system, std::string_view code) const;
+  bool contains_code(std::string_view code) const;  // any system
+};
+
+struct SearchParamDef {
+  std::string name;        // "patient", "code", "value-quantity"
+  std::string url;
+  std::string type;        // token | reference | date | string | quantity | number | uri | composite | special
+  std::vector<std::string> base;    // resource types
+  std::string expression;  // FHIRPath
+  std::vector<std::string> targets; // reference targets
+};
+
+// All metadata the library knows about: core types, profiles, terminology, search parameters.
+class Registry {
+ public:
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  // The embedded FHIR R4 4.0.1 core metadata (loaded once, thread-safe).
+  static const Registry& r4();
+
+  // Loads compact metadata JSON produced by the generator. Returns false with `error` set on failure.
+  bool load_compact(std::string_view json_text, std::string* error);
+
+  // Base types by name ("Observation", "Quantity", "string").
+  const TypeDef* find_type(std::string_view name) const;
+  // Any StructureDefinition (core or profile) by canonical URL (version suffix ignored).
+  const TypeDef* find_by_url(std::string_view url) const;
+  bool is_resource_type(std::string_view name) const;
+  const std::vector<std::string>& resource_type_names() const { return resource_names_; }
+  // True if `type` equals `ancestor` or derives from it ("Observation" is a "DomainResource").
+  bool is_a(std::string_view type, std::string_view ancestor) const;
+
+  const ValueSetExpansion* find_value_set(std::string_view url) const;
+  const CodeSystemInfo* find_code_system(std::string_view url) const;
+  std::vector<const SearchParamDef*> search_params(std::string_view resource_type) const;
+
+  // Adds a profile compiled at run time (see compile_structure_definition). Not thread-safe: load
+  // profiles before sharing the registry between threads.
+  void add_type(std::unique_ptr<TypeDef> type);
+  void add_value_set(std::unique_ptr<ValueSetExpansion> vs);
+  void add_code_system(std::unique_ptr<CodeSystemInfo> cs);
+  void add_search_param(std::unique_ptr<SearchParamDef> sp);
+
+ private:
+  std::vector<std::unique_ptr<TypeDef>> types_;
+  std::unordered_map<std::string, const TypeDef*> by_name_;
+  std::unordered_map<std::string, const TypeDef*> by_url_;
+  std::vector<std::string> resource_names_;
+  std::vector<std::unique_ptr<ValueSetExpansion>> value_sets_;
+  std::unordered_map<std::string, const ValueSetExpansion*> vs_by_url_;
+  std::vector<std::unique_ptr<CodeSystemInfo>> code_systems_;
+  std::unordered_map<std::string, const CodeSystemInfo*> cs_by_url_;
+  std::vector<std::unique_ptr<SearchParamDef>> search_params_;
+  std::unordered_map<std::string, std::vector<const SearchParamDef*>> sp_by_type_;
+};
+
+// Compiles a StructureDefinition (with snapshot) into a TypeDef. Returns nullptr and sets `error` when
+// the definition has no usable snapshot.
+std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& structure_definition, std::string* error);
+
+}  // namespace fhir::model
