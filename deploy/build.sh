@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures (once) and builds everything with Ninja into build/ (or $FHIRGW_BUILD_DIR).
+# Extra arguments are passed to cmake at configure time, e.g. -DFHIRGW_SANITIZE=ON.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${FHIRGW_BUILD_DIR:-$root/build}"
+jobs="${FHIRGW_JOBS:-$(nproc)}"
+
+if [[ ! -f "$build/build.ninja" || $# -gt 0 ]]; then
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" "$@"
+fi
+cmake --build "$build" -j "$jobs"
