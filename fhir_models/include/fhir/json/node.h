@@ -17,6 +17,9 @@ namespace fhir::json {
 enum class Kind : std::uint8_t { Null, False, True, Number, String, Array, Object };
 
 struct Member;
+namespace detail {
+class TreeBuilder;
+}
 
 class Node {
  public:
@@ -85,6 +88,7 @@ class Node {
   allocator_type get_allocator() const noexcept { return text_.get_allocator(); }
 
  private:
+  friend class detail::TreeBuilder;  // the parser fills nodes in place
   void set_text(std::string_view s) { text_.assign(s.data(), s.size()); }
 
   Kind kind_ = Kind::Null;
@@ -97,6 +101,7 @@ class Node {
 struct Member {
   using allocator_type = std::pmr::polymorphic_allocator<std::byte>;
   Member(std::string_view k, Node v, const allocator_type& a = {}) : key(k, a), value(std::move(v), a) {}
+  Member(std::pmr::string&& k, Node&& v, const allocator_type& a) : key(std::move(k), a), value(std::move(v), a) {}
   Member(const Member& o, const allocator_type& a = {}) : key(o.key, a), value(o.value, a) {}
   Member(Member&& o) noexcept = default;
   Member(Member&& o, const allocator_type& a) : key(std::move(o.key), a), value(std::move(o.value), a) {}

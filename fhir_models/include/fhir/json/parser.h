@@ -70,6 +70,9 @@ struct ParseResult {
   explicit operator bool() const noexcept { return document.has_value(); }
 };
 
+// The std::string and C-string overloads parse in place; the string_view one copies the text first.
+ParseResult parse(const std::string& text, const ParseOptions& options = {});
+ParseResult parse(const char* text, const ParseOptions& options = {});
 ParseResult parse(std::string_view text, const ParseOptions& options = {});
 
 }  // namespace fhir::json
