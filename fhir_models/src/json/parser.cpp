@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_set>
+#include <utility>
 
 namespace fhir::json {
 
@@ -40,14 +41,24 @@ SourceLocation LineIndex::locate(std::size_t offset) const noexcept {
 // ---------------------------------------------------------------------------------------------
 // Document
 
-Document::Document()
-    : arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(4096)),
-      root_(std::make_unique<Node>(Node::allocator_type(arena_.get()))) {}
-Document::Document(Document&&) noexcept = default;
-Document& Document::operator=(Document&&) noexcept = default;
-Document::~Document() {
-  root_.reset();  // nodes before the arena that holds them
+// Every allocation of a document's tree, the root node included, comes from its arena, and pmr
+// containers copy foreign nodes into their own arena. So destroying the tree node by node is pure
+// overhead: releasing the arena frees everything at once.
+Document::Document() : arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(4096)) {
+  void* p = arena_->allocate(sizeof(Node), alignof(Node));
+  root_ = new (p) Node(Node::allocator_type(arena_.get()));
 }
+Document::Document(Document&& other) noexcept
+    : arena_(std::move(other.arena_)), root_(std::exchange(other.root_, nullptr)), lines_(std::move(other.lines_)) {}
+Document& Document::operator=(Document&& other) noexcept {
+  if (this != &other) {
+    arena_ = std::move(other.arena_);
+    root_ = std::exchange(other.root_, nullptr);
+    lines_ = std::move(other.lines_);
+  }
+  return *this;
+}
+Document::~Document() = default;
 
 class ParserAccess {
  public:
@@ -203,8 +214,55 @@ class TreeBuilder {
 
 namespace {
 
-constexpr unsigned kStrictFlags = rapidjson::kParseValidateEncodingFlag | rapidjson::kParseNumbersAsStringsFlag |
-                                  rapidjson::kParseIterativeFlag;
+// UTF-8 is validated up front (validate_utf8, much faster than RapidJSON's per-character check), so
+// kParseValidateEncodingFlag is not needed.
+constexpr unsigned kStrictFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+
+// Returns the offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or npos.
+std::size_t find_invalid_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t i = 0;
+  while (i < n) {
+    // ASCII fast path, eight bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, s + i, 8);
+      if ((chunk & 0x8080808080808080ull) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len;
+    unsigned char lo = 0x80;
+    unsigned char hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;  // no overlong forms
+      if (c == 0xED) hi = 0x9F;  // no surrogates
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    if (s[i + 1] < lo || s[i + 1] > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
 
 ParseResult make_error(std::string message, std::size_t offset, std::string_view text) {
   ParseResult r;
@@ -227,6 +285,9 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
   if (text.size() >= 0xFFFFFFF0u) return make_error("document larger than 4 GiB", 0, {});
   if (const void* nul = std::memchr(data, '\0', text.size())) {
     return make_error("NUL byte in JSON text", static_cast<std::size_t>(static_cast<const char*>(nul) - data), text);
+  }
+  if (const std::size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
+    return make_error("invalid UTF-8 byte sequence", bad, text);
   }
   // A UTF-8 byte order mark is tolerated and skipped (offsets stay relative to the original text).
   std::uint32_t skip = 0;

@@ -60,7 +60,7 @@ class Document {
  private:
   friend class ParserAccess;
   std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;
-  std::unique_ptr<Node> root_;  // allocated so its address is stable across moves
+  Node* root_ = nullptr;  // lives in the arena, so its address is stable across moves
   LineIndex lines_;
 };
 
