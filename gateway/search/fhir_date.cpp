@@ -1,0 +1,157 @@
+#include "search/fhir_date.h"
+
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+namespace fhirgw::search {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian civil date (Howard Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+struct Civil {
+  std::int64_t y;
+  unsigned m;
+  unsigned d;
+};
+
+Civil civil_from_days(std::int64_t z) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return {y + (m <= 2), m, d};
+}
+
+bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+unsigned days_in_month(std::int64_t y, unsigned m) {
+  static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
+}
+
+bool read_digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + static_cast<unsigned>(s[i] - '0');
+  }
+  return true;
+}
+
+constexpr std::int64_t kDayMs = 86'400'000;
+
+}  // namespace
+
+std::optional<DateRange> parse_date_range(std::string_view s) {
+  unsigned year = 0, month = 1, day = 1;
+  if (!read_digits(s, 0, 4, year)) return std::nullopt;
+  if (s.size() == 4) {
+    const std::int64_t lo = days_from_civil(year, 1, 1) * kDayMs;
+    return DateRange{lo, days_from_civil(year + 1, 1, 1) * kDayMs - 1};
+  }
+  if (s[4] != '-' || !read_digits(s, 5, 2, month) || month < 1 || month > 12) return std::nullopt;
+  if (s.size() == 7) {
+    const std::int64_t lo = days_from_civil(year, month, 1) * kDayMs;
+    return DateRange{lo, lo + days_in_month(year, month) * kDayMs - 1};
+  }
+  if (s[7] != '-' || !read_digits(s, 8, 2, day) || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+  const std::int64_t day_start = days_from_civil(year, month, day) * kDayMs;
+  if (s.size() == 10) return DateRange{day_start, day_start + kDayMs - 1};
+  unsigned hh = 0, mm = 0, ss = 0;
+  if (s[10] != 'T' || !read_digits(s, 11, 2, hh) || s.size() < 16 || s[13] != ':' || !read_digits(s, 14, 2, mm) ||
+      hh > 23 || mm > 59) {
+    return std::nullopt;
+  }
+  std::size_t pos = 16;
+  std::int64_t precision_ms = 60'000;
+  std::int64_t frac_ms = 0;
+  if (pos < s.size() && s[pos] == ':') {
+    if (!read_digits(s, pos + 1, 2, ss) || ss > 60) return std::nullopt;
+    pos += 3;
+    precision_ms = 1000;
+    if (pos < s.size() && s[pos] == '.') {
+      ++pos;
+      std::size_t digits = 0;
+      std::int64_t scale = 100;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        frac_ms += (s[pos] - '0') * scale;
+        scale /= 10;
+        ++pos;
+        ++digits;
+      }
+      if (digits == 0) return std::nullopt;
+      precision_ms = 1;
+    }
+  }
+  std::int64_t offset_ms = 0;
+  if (pos < s.size()) {
+    if (s[pos] == 'Z') {
+      ++pos;
+    } else if (s[pos] == '+' || s[pos] == '-') {
+      unsigned oh = 0, om = 0;
+      if (!read_digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' ||
+          !read_digits(s, pos + 4, 2, om) || oh > 14 || om > 59) {
+        return std::nullopt;
+      }
+      offset_ms = (oh * 3600 + om * 60) * 1000LL * (s[pos] == '-' ? -1 : 1);
+      pos += 6;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (pos != s.size()) return std::nullopt;
+  const std::int64_t lo =
+      day_start + ((hh * 3600LL + mm * 60 + std::min(ss, 59u)) * 1000) + frac_ms - offset_ms;
+  return DateRange{lo, lo + precision_ms - 1};
+}
+
+std::string format_instant(std::int64_t ms) {
+  std::int64_t days = ms / kDayMs;
+  std::int64_t rest = ms % kDayMs;
+  if (rest < 0) {
+    rest += kDayMs;
+    --days;
+  }
+  const Civil c = civil_from_days(days);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m,
+                c.d, static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
+                static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
+  return buf;
+}
+
+std::string format_http_date(std::int64_t ms) {
+  static constexpr std::array<const char*, 7> kWeekdays{"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+  static constexpr std::array<const char*, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::int64_t days = ms / kDayMs;
+  std::int64_t rest = ms % kDayMs;
+  if (rest < 0) {
+    rest += kDayMs;
+    --days;
+  }
+  const Civil c = civil_from_days(days);
+  const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT", kWeekdays[weekday], c.d,
+                kMonths[c.m - 1], static_cast<long long>(c.y), static_cast<long long>(rest / 3'600'000),
+                static_cast<long long>(rest / 60'000 % 60), static_cast<long long>(rest / 1000 % 60));
+  return buf;
+}
+
+}  // namespace fhirgw::search

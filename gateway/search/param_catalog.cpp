@@ -1,0 +1,50 @@
+#include "search/param_catalog.h"
+
+#include <optional>
+
+namespace fhirgw::search {
+namespace {
+
+std::optional<storage::ParamKind> kind_of(std::string_view code) {
+  using storage::ParamKind;
+  if (code == "token") return ParamKind::Token;
+  if (code == "string") return ParamKind::String;
+  if (code == "date") return ParamKind::Date;
+  if (code == "reference") return ParamKind::Reference;
+  if (code == "quantity") return ParamKind::Quantity;
+  if (code == "number") return ParamKind::Number;
+  if (code == "uri") return ParamKind::Uri;
+  return std::nullopt;  // composite and special are not supported yet
+}
+
+}  // namespace
+
+ParamCatalog::ParamCatalog(const fhir::model::Registry& registry) {
+  for (const std::string& type : registry.resource_type_names()) {
+    std::vector<CompiledParam> compiled;
+    for (const fhir::model::SearchParamDef* def : registry.search_params(type)) {
+      if (def->name.empty() || def->name.front() == '_') continue;  // _id, _lastUpdated handled by the store
+      const auto kind = kind_of(def->type);
+      if (!kind) continue;
+      PathExpression expression(def->expression);
+      if (!expression.supported()) continue;
+      compiled.push_back(CompiledParam{def->name, def->type, *kind, std::move(expression), def->targets});
+    }
+    if (!compiled.empty()) by_type_.emplace(type, std::move(compiled));
+  }
+}
+
+const std::vector<CompiledParam>& ParamCatalog::params(std::string_view type) const {
+  static const std::vector<CompiledParam> kNone;
+  const auto it = by_type_.find(std::string(type));
+  return it == by_type_.end() ? kNone : it->second;
+}
+
+const CompiledParam* ParamCatalog::find(std::string_view type, std::string_view name) const {
+  for (const CompiledParam& p : params(type)) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace fhirgw::search

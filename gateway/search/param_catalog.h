@@ -1,0 +1,36 @@
+// The search parameters the server supports, compiled once from the package metadata
+// (Registry::search_params): name, kind and the parsed FHIRPath expression, per resource type.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fhir/model/metadata.h"
+#include "search/path_expression.h"
+#include "storage/search_query.h"
+
+namespace fhirgw::search {
+
+struct CompiledParam {
+  std::string name;
+  std::string type_code;  // the SearchParameter.type code: "token", "reference", ...
+  storage::ParamKind kind;
+  PathExpression expression;
+  std::vector<std::string> targets;  // reference targets
+};
+
+class ParamCatalog {
+ public:
+  explicit ParamCatalog(const fhir::model::Registry& registry);
+
+  // Parameters of `type` (without _id / _lastUpdated, which every type has), empty if none.
+  const std::vector<CompiledParam>& params(std::string_view type) const;
+  const CompiledParam* find(std::string_view type, std::string_view name) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<CompiledParam>> by_type_;
+};
+
+}  // namespace fhirgw::search

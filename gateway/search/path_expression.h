@@ -1,0 +1,45 @@
+// The small FHIRPath subset that R4 SearchParameter expressions use, compiled once per parameter:
+// unions (`a | b`), paths, choice types (`value as Quantity`, `.as(Age)`, `.ofType(Period)`),
+// `.where(resolve() is Patient)`, `.where(field='value')` and `.extension('url')`. Parts with other
+// functions are skipped (they do not index anything) rather than guessed.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/json/node.h"
+
+namespace fhirgw::search {
+
+struct PathStep {
+  enum class Kind { Child, AsType, WhereResolveIs, WhereEquals, ExtensionUrl };
+  Kind kind = Kind::Child;
+  std::string name;   // Child: element name; AsType/WhereResolveIs: type; WhereEquals: field; ExtensionUrl: url
+  std::string value;  // WhereEquals: the literal
+};
+
+struct PathPart {
+  std::string root;  // "Observation", "Resource", ...
+  std::vector<PathStep> steps;
+};
+
+struct MatchedNode {
+  const fhir::json::Node* node;
+  std::string type_hint;  // "Quantity" for valueQuantity; empty when not a choice
+};
+
+class PathExpression {
+ public:
+  // Parses `expression`; unsupported parts are dropped (supported() tells whether anything is left).
+  explicit PathExpression(std::string_view expression);
+  bool supported() const { return !parts_.empty(); }
+
+  // The nodes the expression selects in `resource` of type `resource_type`.
+  std::vector<MatchedNode> evaluate(const fhir::json::Node& resource, std::string_view resource_type) const;
+
+ private:
+  std::vector<PathPart> parts_;
+};
+
+}  // namespace fhirgw::search

@@ -1,0 +1,59 @@
+// Search index rows extracted from one resource version (see search/indexer.h). Plain data shared by
+// the indexer and every store implementation.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fhirgw::storage {
+
+struct TokenRow {
+  std::string param;
+  std::string system;  // empty: no system
+  std::string code;
+  std::string text;    // display / CodeableConcept.text, lower-cased, for :text
+};
+
+struct StringRow {
+  std::string param;
+  std::string normalized;  // lower-case, accents and punctuation kept as is, whitespace collapsed
+  std::string exact;
+};
+
+// Every date is a closed range in milliseconds: "2020" -> [2020-01-01T00:00:00.000, 2020-12-31T23:59:59.999].
+struct DateRow {
+  std::string param;
+  std::int64_t low_ms = 0;
+  std::int64_t high_ms = 0;
+};
+
+struct ReferenceRow {
+  std::string param;
+  std::string target_type;  // empty for absolute URLs not pointing at this server
+  std::string target_id;
+  std::string url;          // the reference text as written
+};
+
+struct QuantityRow {
+  std::string param;
+  double value = 0;
+  std::string system;
+  std::string code;  // UCUM code (or unit if no code)
+};
+
+struct NumberRow {
+  std::string param;
+  double value = 0;
+};
+
+struct IndexRows {
+  std::vector<TokenRow> tokens;
+  std::vector<StringRow> strings;
+  std::vector<DateRow> dates;
+  std::vector<ReferenceRow> references;
+  std::vector<QuantityRow> quantities;
+  std::vector<NumberRow> numbers;
+};
+
+}  // namespace fhirgw::storage

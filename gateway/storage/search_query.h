@@ -1,0 +1,84 @@
+// A backend-neutral, already parsed FHIR search: an AND of clauses, each an OR of values. The REST
+// layer builds it from the query string (search/query_parser.h); each store compiles it to its own SQL.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fhirgw::storage {
+
+enum class ParamKind : std::uint8_t { Token, String, Date, Reference, Quantity, Number, Uri, Id, LastUpdated };
+enum class Prefix : std::uint8_t { Eq, Ne, Gt, Lt, Ge, Le, Sa, Eb, Ap };
+
+struct SearchValue {
+  Prefix prefix = Prefix::Eq;
+  // token / uri: system ("" with has_system = no system given, "" with system_empty = "|code")
+  std::string system;
+  bool has_system = false;
+  std::string code;
+  // string / token :text / reference
+  std::string text;
+  // date / _lastUpdated: closed range of the searched value
+  std::int64_t low_ms = 0;
+  std::int64_t high_ms = 0;
+  // number / quantity
+  double number = 0;
+  double number_low = 0;   // implicit precision range of the value as written
+  double number_high = 0;
+  // reference
+  std::string target_type;
+  std::string target_id;
+};
+
+struct SearchClause;
+
+// subject:Patient.identifier=x  -> chain {target_type "Patient", clause identifier=x}
+struct Chain {
+  std::string target_type;
+  std::unique_ptr<SearchClause> clause;
+};
+
+struct SearchClause {
+  std::string param;
+  ParamKind kind = ParamKind::Token;
+  std::string modifier;  // "", "not", "text", "exact", "contains", "missing", "above", "below", ...
+  bool missing = false;  // for :missing=true|false
+  std::vector<SearchValue> any_of;
+  std::optional<Chain> chain;  // reference chains: any_of is empty then
+
+  SearchClause() = default;
+  SearchClause(const SearchClause& o);
+  SearchClause& operator=(const SearchClause& o);
+  SearchClause(SearchClause&&) noexcept = default;
+  SearchClause& operator=(SearchClause&&) noexcept = default;
+};
+
+struct SortKey {
+  std::string param;   // "_id", "_lastUpdated" or an index parameter
+  ParamKind kind = ParamKind::String;
+  bool descending = false;
+};
+
+struct SearchQuery {
+  std::string type;  // resource type (required)
+  std::vector<SearchClause> all_of;
+  std::vector<SortKey> sort;
+  std::size_t limit = 1000;  // most ids returned
+  bool count_total = true;
+};
+
+struct ResourceRef {
+  std::string type;
+  std::string id;
+  friend bool operator==(const ResourceRef&, const ResourceRef&) = default;
+};
+
+struct SearchResult {
+  std::vector<ResourceRef> matches;  // in sort order, at most query.limit
+  std::size_t total = 0;             // all matches (if count_total)
+};
+
+}  // namespace fhirgw::storage

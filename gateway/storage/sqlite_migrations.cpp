@@ -1,0 +1,104 @@
+#include "storage/sqlite_migrations.h"
+
+#include <array>
+#include <string>
+
+#include "storage/sqlite_connection.h"
+#include "storage/store.h"
+
+namespace fhirgw::storage {
+namespace {
+
+// Step N brings the schema from version N to N + 1.
+constexpr std::array<const char*, kSchemaVersion> kSteps = {
+    // 0 -> 1: resources, history, search indexes, conditional-create keys.
+    R"sql(
+CREATE TABLE resources(
+  rid INTEGER PRIMARY KEY,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  body BLOB,
+  UNIQUE(type, id));
+CREATE INDEX resources_by_type_updated ON resources(type, last_updated);
+
+CREATE TABLE resource_history(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  body BLOB,
+  UNIQUE(type, id, version));
+CREATE INDEX history_by_type ON resource_history(type, seq);
+CREATE INDEX history_by_time ON resource_history(last_updated);
+
+CREATE TABLE idx_token(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                       system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX idx_token_code ON idx_token(type, param, code, system);
+CREATE INDEX idx_token_rid ON idx_token(rid);
+
+CREATE TABLE idx_string(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                        value TEXT NOT NULL, exact TEXT NOT NULL);
+CREATE INDEX idx_string_value ON idx_string(type, param, value);
+CREATE INDEX idx_string_rid ON idx_string(rid);
+
+CREATE TABLE idx_date(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                      low INTEGER NOT NULL, high INTEGER NOT NULL);
+CREATE INDEX idx_date_low ON idx_date(type, param, low);
+CREATE INDEX idx_date_rid ON idx_date(rid);
+
+CREATE TABLE idx_reference(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                           target_type TEXT NOT NULL, target_id TEXT NOT NULL, url TEXT NOT NULL);
+CREATE INDEX idx_reference_target ON idx_reference(type, param, target_id, target_type);
+CREATE INDEX idx_reference_rid ON idx_reference(rid);
+
+CREATE TABLE idx_quantity(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                          value REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL);
+CREATE INDEX idx_quantity_value ON idx_quantity(type, param, value);
+CREATE INDEX idx_quantity_rid ON idx_quantity(rid);
+
+CREATE TABLE idx_number(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL);
+CREATE INDEX idx_number_value ON idx_number(type, param, value);
+CREATE INDEX idx_number_rid ON idx_number(rid);
+
+-- One row per conditional create that made a resource: the primary key is what makes 64 concurrent
+-- "If-None-Exist: identifier=s|v" requests create exactly one resource.
+CREATE TABLE conditional_keys(
+  type TEXT NOT NULL,
+  criteria TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY(type, criteria));
+)sql",
+};
+
+}  // namespace
+
+void migrate(Connection& db) {
+  Statement& get = db.cached("PRAGMA user_version");
+  int version = 0;
+  {
+    StatementScope scope(get);
+    if (get.step()) version = static_cast<int>(get.column_int(0));
+  }
+  if (version > kSchemaVersion) {
+    throw StorageError("database schema version " + std::to_string(version) +
+                       " is newer than this fhirgw supports (" + std::to_string(kSchemaVersion) + ")");
+  }
+  for (int step = version; step < kSchemaVersion; ++step) {
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      db.exec(kSteps[static_cast<std::size_t>(step)]);
+      db.exec("PRAGMA user_version = " + std::to_string(step + 1));
+      db.exec("COMMIT");
+    } catch (...) {
+      db.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+}  // namespace fhirgw::storage

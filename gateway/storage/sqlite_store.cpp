@@ -1,0 +1,385 @@
+#include "storage/sqlite_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include "storage/sqlite_connection.h"
+#include "storage/sqlite_migrations.h"
+#include "storage/sqlite_search.h"
+
+namespace fhirgw::storage {
+
+const char* method_name(Method m) noexcept {
+  switch (m) {
+    case Method::Create:
+      return "POST";
+    case Method::Update:
+      return "PUT";
+    case Method::Delete:
+      return "DELETE";
+  }
+  return "PUT";
+}
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Method parse_method(std::string_view m) {
+  if (m == "POST") return Method::Create;
+  if (m == "DELETE") return Method::Delete;
+  return Method::Update;
+}
+
+constexpr const char* kReadCurrent =
+    "SELECT version, last_updated, deleted, body FROM resources WHERE type = ? AND id = ?";
+
+std::optional<StoredVersion> read_current(Connection& db, const std::string& type, const std::string& id) {
+  StatementScope s(db.cached(kReadCurrent));
+  s->bind(1, type).bind(2, id);
+  if (!s->step()) return std::nullopt;
+  StoredVersion v;
+  v.type = type;
+  v.id = id;
+  v.version = s->column_int(0);
+  v.last_updated_ms = s->column_int(1);
+  v.deleted = s->column_int(2) != 0;
+  v.method = v.deleted ? Method::Delete : (v.version == 1 ? Method::Create : Method::Update);
+  if (!v.deleted) v.body = s->column_text(3);
+  return v;
+}
+
+void apply_pragmas(Connection& db, bool synchronous_full) {
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = OFF");
+  db.exec("PRAGMA temp_store = MEMORY");
+  db.exec("PRAGMA cache_size = -65536");  // 64 MiB per connection
+}
+
+}  // namespace
+
+class SqliteStore::ReadLease {
+ public:
+  explicit ReadLease(SqliteStore& store) : store_(store), conn_(store.acquire_reader()) {}
+  ~ReadLease() { store_.release_reader(std::move(conn_)); }
+  Connection& operator*() { return *conn_; }
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+class SqliteWriteTransaction final : public WriteTransaction {
+ public:
+  SqliteWriteTransaction(std::unique_lock<std::mutex> lock, Connection& db) : lock_(std::move(lock)), db_(db) {
+    db_.exec("BEGIN IMMEDIATE");
+  }
+  ~SqliteWriteTransaction() override {
+    if (!done_) {
+      try {
+        db_.exec("ROLLBACK");
+      } catch (...) {
+        // The connection rolls back on its own when the transaction cannot continue.
+      }
+    }
+  }
+
+  std::optional<StoredVersion> read(const std::string& type, const std::string& id) override {
+    return read_current(db_, type, id);
+  }
+
+  SearchResult search(const SearchQuery& query) override { return run_search(db_, query, now_ms()); }
+
+  std::int64_t current_version(const std::string& type, const std::string& id) override {
+    StatementScope s(db_.cached("SELECT version FROM resources WHERE type = ? AND id = ?"));
+    s->bind(1, type).bind(2, id);
+    return s->step() ? s->column_int(0) : 0;
+  }
+
+  void put(const NewVersion& v, Method method, std::int64_t version) override {
+    std::int64_t rid = 0;
+    {
+      StatementScope s(db_.cached(
+          "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, ?, ?, 0, ?) "
+          "ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, last_updated = excluded.last_updated, "
+          "deleted = 0, body = excluded.body RETURNING rid"));
+      s->bind(1, v.type).bind(2, v.id).bind(3, version).bind(4, v.last_updated_ms).bind_blob(5, v.body);
+      if (s->step()) rid = s->column_int(0);
+      while (s->step()) {
+      }
+    }
+    append_history(v.type, v.id, version, v.last_updated_ms, method, v.body);
+    clear_index(rid);
+    write_index(rid, v.type, v.index);
+  }
+
+  bool remove(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when_ms) override {
+    std::int64_t rid = 0;
+    {
+      StatementScope s(db_.cached(
+          "UPDATE resources SET version = ?, last_updated = ?, deleted = 1, body = NULL "
+          "WHERE type = ? AND id = ? AND deleted = 0 RETURNING rid"));
+      s->bind(1, version).bind(2, when_ms).bind(3, type).bind(4, id);
+      if (!s->step()) return false;
+      rid = s->column_int(0);
+      while (s->step()) {
+      }
+    }
+    append_history(type, id, version, when_ms, Method::Delete, {});
+    clear_index(rid);
+    // A deleted resource no longer satisfies its conditional create.
+    StatementScope k(db_.cached("DELETE FROM conditional_keys WHERE type = ? AND id = ?"));
+    k->bind(1, type).bind(2, id);
+    k->step();
+    return true;
+  }
+
+  bool claim_conditional_key(const std::string& type, const std::string& criteria, const std::string& id) override {
+    StatementScope s(
+        db_.cached("INSERT INTO conditional_keys(type, criteria, id) VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
+    s->bind(1, type).bind(2, criteria).bind(3, id);
+    s->step();
+    return db_.changes() == 1;
+  }
+
+  std::optional<std::string> conditional_key_owner(const std::string& type, const std::string& criteria) override {
+    StatementScope s(db_.cached("SELECT id FROM conditional_keys WHERE type = ? AND criteria = ?"));
+    s->bind(1, type).bind(2, criteria);
+    if (!s->step()) return std::nullopt;
+    return s->column_text(0);
+  }
+
+  void commit() override {
+    db_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  void append_history(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when,
+                      Method method, std::string_view body) {
+    StatementScope s(db_.cached(
+        "INSERT INTO resource_history(type, id, version, last_updated, method, body) VALUES(?, ?, ?, ?, ?, ?)"));
+    s->bind(1, type).bind(2, id).bind(3, version).bind(4, when).bind(5, std::string_view(method_name(method)));
+    if (method == Method::Delete) {
+      s->bind_null(6);
+    } else {
+      s->bind_blob(6, body);
+    }
+    s->step();
+  }
+
+  void clear_index(std::int64_t rid) {
+    for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_reference", "idx_quantity", "idx_number"}) {
+      StatementScope s(db_.cached(std::string("DELETE FROM ") + table + " WHERE rid = ?"));
+      s->bind(1, rid);
+      s->step();
+    }
+  }
+
+  void write_index(std::int64_t rid, const std::string& type, const IndexRows& rows) {
+    for (const TokenRow& t : rows.tokens) {
+      StatementScope s(db_.cached("INSERT INTO idx_token VALUES(?, ?, ?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.system).bind(5, t.code).bind(6, t.text);
+      s->step();
+    }
+    for (const StringRow& t : rows.strings) {
+      StatementScope s(db_.cached("INSERT INTO idx_string VALUES(?, ?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.normalized).bind(5, t.exact);
+      s->step();
+    }
+    for (const DateRow& t : rows.dates) {
+      StatementScope s(db_.cached("INSERT INTO idx_date VALUES(?, ?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.low_ms).bind(5, t.high_ms);
+      s->step();
+    }
+    for (const ReferenceRow& t : rows.references) {
+      StatementScope s(db_.cached("INSERT INTO idx_reference VALUES(?, ?, ?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.target_type).bind(5, t.target_id).bind(6, t.url);
+      s->step();
+    }
+    for (const QuantityRow& t : rows.quantities) {
+      StatementScope s(db_.cached("INSERT INTO idx_quantity VALUES(?, ?, ?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value).bind(5, t.system).bind(6, t.code);
+      s->step();
+    }
+    for (const NumberRow& t : rows.numbers) {
+      StatementScope s(db_.cached("INSERT INTO idx_number VALUES(?, ?, ?, ?)"));
+      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value);
+      s->step();
+    }
+  }
+
+  std::unique_lock<std::mutex> lock_;
+  Connection& db_;
+  bool done_ = false;
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
+  const std::filesystem::path parent = std::filesystem::path(options_.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw StorageError("cannot create data directory '" + parent.string() + "': " + ec.message());
+  }
+  writer_ = std::make_unique<Connection>(options_.path, false);
+  apply_pragmas(*writer_, options_.synchronous_full);
+  migrate(*writer_);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+std::unique_ptr<Connection> SqliteStore::acquire_reader() {
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (!readers_.empty()) {
+      auto c = std::move(readers_.back());
+      readers_.pop_back();
+      return c;
+    }
+  }
+  auto c = std::make_unique<Connection>(options_.path, true);
+  c->exec("PRAGMA cache_size = -65536");
+  return c;
+}
+
+void SqliteStore::release_reader(std::unique_ptr<Connection> c) {
+  std::lock_guard lock(pool_mutex_);
+  if (readers_.size() < options_.read_connections) readers_.push_back(std::move(c));
+}
+
+std::optional<StoredVersion> SqliteStore::read(const std::string& type, const std::string& id) {
+  ReadLease db(*this);
+  return read_current(*db, type, id);
+}
+
+std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id,
+                                                std::int64_t version) {
+  ReadLease db(*this);
+  StatementScope s(db->cached(
+      "SELECT last_updated, method, body FROM resource_history WHERE type = ? AND id = ? AND version = ?"));
+  s->bind(1, type).bind(2, id).bind(3, version);
+  if (!s->step()) return std::nullopt;
+  StoredVersion v;
+  v.type = type;
+  v.id = id;
+  v.version = version;
+  v.last_updated_ms = s->column_int(0);
+  v.method = parse_method(s->column_view(1));
+  v.deleted = v.method == Method::Delete;
+  v.body = s->column_text(2);
+  return v;
+}
+
+std::vector<StoredVersion> SqliteStore::read_many(const std::vector<ResourceRef>& refs) {
+  ReadLease db(*this);
+  std::vector<StoredVersion> out;
+  out.reserve(refs.size());
+  for (const ResourceRef& r : refs) {
+    auto v = read_current(*db, r.type, r.id);
+    if (v && !v->deleted) out.push_back(std::move(*v));
+  }
+  return out;
+}
+
+HistoryPage SqliteStore::history(const HistoryQuery& q) {
+  ReadLease db(*this);
+  std::string where = " FROM resource_history WHERE 1 = 1";
+  if (!q.type.empty()) where += " AND type = ?1";
+  if (!q.id.empty()) where += " AND id = ?2";
+  if (q.since_ms) where += " AND last_updated >= ?3";
+  if (q.before_ms) where += " AND last_updated < ?4";
+  auto bind = [&](Statement& s) {
+    if (!q.type.empty()) s.bind(1, q.type);
+    if (!q.id.empty()) s.bind(2, q.id);
+    if (q.since_ms) s.bind(3, *q.since_ms);
+    if (q.before_ms) s.bind(4, *q.before_ms);
+  };
+  HistoryPage page;
+  {
+    auto count = db->prepare("SELECT COUNT(*)" + where);
+    bind(*count);
+    if (count->step()) page.total = static_cast<std::size_t>(count->column_int(0));
+  }
+  auto s = db->prepare("SELECT type, id, version, last_updated, method, body" + where +
+                       " ORDER BY seq DESC LIMIT ?5 OFFSET ?6");
+  bind(*s);
+  s->bind(5, static_cast<std::int64_t>(q.limit)).bind(6, static_cast<std::int64_t>(q.offset));
+  while (s->step()) {
+    StoredVersion v;
+    v.type = s->column_text(0);
+    v.id = s->column_text(1);
+    v.version = s->column_int(2);
+    v.last_updated_ms = s->column_int(3);
+    v.method = parse_method(s->column_view(4));
+    v.deleted = v.method == Method::Delete;
+    v.body = s->column_text(5);
+    page.entries.push_back(std::move(v));
+  }
+  return page;
+}
+
+SearchResult SqliteStore::search(const SearchQuery& query) {
+  ReadLease db(*this);
+  return run_search(*db, query, now_ms());
+}
+
+std::vector<ResourceRef> SqliteStore::references_of(const ResourceRef& source, const std::string& param) {
+  ReadLease db(*this);
+  StatementScope s(db->cached(
+      "SELECT x.target_type, x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
+      "WHERE r.type = ?1 AND r.id = ?2 AND (?3 = '' OR x.param = ?3) AND x.target_type <> ''"));
+  s->bind(1, source.type).bind(2, source.id).bind(3, param);
+  std::vector<ResourceRef> out;
+  while (s->step()) {
+    ResourceRef ref{s->column_text(0), s->column_text(1)};
+    if (std::find(out.begin(), out.end(), ref) == out.end()) out.push_back(std::move(ref));
+  }
+  return out;
+}
+
+std::unique_ptr<WriteTransaction> SqliteStore::begin_write() {
+  std::unique_lock lock(write_mutex_);
+  return std::make_unique<SqliteWriteTransaction>(std::move(lock), *writer_);
+}
+
+bool SqliteStore::ready() {
+  try {
+    ReadLease db(*this);
+    StatementScope s(db->cached("SELECT 1"));
+    return s->step();
+  } catch (const StorageError&) {
+    return false;
+  }
+}
+
+StoreStats SqliteStore::stats() {
+  StoreStats st;
+  ReadLease db(*this);
+  {
+    StatementScope s(db->cached("SELECT COUNT(*) FROM resources WHERE deleted = 0"));
+    if (s->step()) st.resources = static_cast<std::uint64_t>(s->column_int(0));
+  }
+  {
+    StatementScope s(db->cached("SELECT MAX(seq) FROM resource_history"));
+    if (s->step()) st.versions = static_cast<std::uint64_t>(s->column_int(0));
+  }
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal"}) {
+    const auto size = std::filesystem::file_size(options_.path + suffix, ec);
+    if (!ec) st.bytes += size;
+  }
+  return st;
+}
+
+void SqliteStore::flush() {
+  std::lock_guard lock(write_mutex_);
+  writer_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+}  // namespace fhirgw::storage

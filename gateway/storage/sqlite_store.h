@@ -1,0 +1,60 @@
+// The embedded store: one SQLite database file in WAL mode.
+//
+// Durability: synchronous=FULL by default, so every COMMIT fsyncs the WAL and an acknowledged write
+// survives kill -9 and power loss. synchronous=NORMAL (config storage.sqlite.synchronous) is faster
+// but may lose the last transactions on power loss (never on a process crash).
+//
+// Concurrency: one write connection behind a mutex (SQLite allows a single writer; BEGIN IMMEDIATE
+// also serializes against other processes) and a pool of read-only connections, which WAL lets run
+// beside the writer.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/store.h"
+
+namespace fhirgw::storage {
+
+class Connection;
+
+struct SqliteOptions {
+  std::string path;              // database file; created if missing
+  bool synchronous_full = true;  // false: NORMAL
+  std::size_t read_connections = 4;
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const SqliteOptions& options);
+  ~SqliteStore() override;
+
+  std::optional<StoredVersion> read(const std::string& type, const std::string& id) override;
+  std::optional<StoredVersion> vread(const std::string& type, const std::string& id, std::int64_t version) override;
+  std::vector<StoredVersion> read_many(const std::vector<ResourceRef>& refs) override;
+  HistoryPage history(const HistoryQuery& query) override;
+  SearchResult search(const SearchQuery& query) override;
+  std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) override;
+  std::unique_ptr<WriteTransaction> begin_write() override;
+  bool ready() override;
+  StoreStats stats() override;
+  void flush() override;
+
+  class ReadLease;  // a pooled read connection (internal)
+
+ private:
+  friend class ReadLease;
+  friend class SqliteWriteTransaction;
+  std::unique_ptr<Connection> acquire_reader();
+  void release_reader(std::unique_ptr<Connection> c);
+
+  SqliteOptions options_;
+  std::mutex write_mutex_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+};
+
+}  // namespace fhirgw::storage

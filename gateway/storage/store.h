@@ -1,0 +1,124 @@
+// The storage interface of the gateway: versioned FHIR resources, history, search indexes and
+// conditional-create keys. The SQLite implementation (sqlite_store.h) is the embedded default; the
+// interface avoids anything SQLite-specific so a PostgreSQL implementation can follow.
+//
+// Concurrency contract: any number of readers; writes go through WriteTransaction, and an
+// implementation must make everything done inside one WriteTransaction atomic and isolated from other
+// writers (SQLite: one writer at a time with BEGIN IMMEDIATE; PostgreSQL: SERIALIZABLE or row locks +
+// the unique conditional key). A transaction that is destroyed without commit() is rolled back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "storage/index_rows.h"
+#include "storage/search_query.h"
+
+namespace fhirgw::storage {
+
+// Thrown for failures of the store itself (I/O, corruption, busy beyond the timeout): the request
+// gets a 500/503, never a partial write.
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class Method : std::uint8_t { Create, Update, Delete };
+const char* method_name(Method m) noexcept;  // "POST" | "PUT" | "DELETE" (Bundle.entry.request.method)
+
+struct StoredVersion {
+  std::string type;
+  std::string id;
+  std::int64_t version = 0;
+  std::int64_t last_updated_ms = 0;  // milliseconds since the Unix epoch, UTC
+  bool deleted = false;
+  Method method = Method::Create;
+  std::string body;  // resource JSON with meta.versionId / meta.lastUpdated; empty for a delete
+};
+
+struct HistoryQuery {
+  std::string type;                  // empty: system history
+  std::string id;                    // empty: type (or system) history
+  std::optional<std::int64_t> since_ms;
+  std::optional<std::int64_t> before_ms;  // _at / paging upper bound (exclusive)
+  std::size_t offset = 0;
+  std::size_t limit = 50;
+};
+
+struct HistoryPage {
+  std::vector<StoredVersion> entries;  // newest first
+  std::size_t total = 0;
+};
+
+struct NewVersion {
+  std::string type;
+  std::string id;
+  std::string body;  // final JSON text, meta already set by the caller
+  std::int64_t last_updated_ms = 0;
+  IndexRows index;   // search index rows of this version
+};
+
+class WriteTransaction {
+ public:
+  virtual ~WriteTransaction() = default;
+
+  // Reads inside the transaction (sees its own writes).
+  virtual std::optional<StoredVersion> read(const std::string& type, const std::string& id) = 0;
+  virtual SearchResult search(const SearchQuery& query) = 0;
+
+  // Current version number of (type, id), 0 if it never existed (deleted resources keep theirs).
+  virtual std::int64_t current_version(const std::string& type, const std::string& id) = 0;
+
+  // Writes version current_version + 1 (the caller put that number into the body). `method` is
+  // recorded in the history.
+  virtual void put(const NewVersion& v, Method method, std::int64_t version) = 0;
+  // Writes a delete marker as version current_version + 1. No-op (returns false) if already deleted
+  // or absent.
+  virtual bool remove(const std::string& type, const std::string& id, std::int64_t version,
+                      std::int64_t when_ms) = 0;
+
+  // Claims a conditional-create key (type + normalized criteria) for (type, id). Returns false when
+  // another resource holds it: the unique key that makes concurrent conditional creates safe even
+  // across processes.
+  virtual bool claim_conditional_key(const std::string& type, const std::string& criteria,
+                                     const std::string& id) = 0;
+  virtual std::optional<std::string> conditional_key_owner(const std::string& type,
+                                                           const std::string& criteria) = 0;
+
+  // Makes everything durable (per the store's sync setting) and visible. Throws StorageError.
+  virtual void commit() = 0;
+};
+
+struct StoreStats {
+  std::uint64_t resources = 0;  // current, not deleted
+  std::uint64_t versions = 0;
+  std::uint64_t bytes = 0;      // database size on disk
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual std::optional<StoredVersion> read(const std::string& type, const std::string& id) = 0;
+  virtual std::optional<StoredVersion> vread(const std::string& type, const std::string& id,
+                                             std::int64_t version) = 0;
+  // Current versions of many resources (missing ones are skipped), in the order asked.
+  virtual std::vector<StoredVersion> read_many(const std::vector<ResourceRef>& refs) = 0;
+  virtual HistoryPage history(const HistoryQuery& query) = 0;
+  virtual SearchResult search(const SearchQuery& query) = 0;
+  // Targets of the reference index rows of (type, id) for `param` (empty param: all), for _include.
+  virtual std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) = 0;
+
+  virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
+
+  virtual bool ready() = 0;  // storage reachable
+  virtual StoreStats stats() = 0;
+  // Flushes what can be flushed (SQLite: WAL checkpoint). Called on graceful shutdown.
+  virtual void flush() = 0;
+};
+
+}  // namespace fhirgw::storage

@@ -1,0 +1,199 @@
+// SqliteStore: versions, history, delete markers, conditional keys, search compilation, durability
+// across reopen. No sockets.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "storage/sqlite_store.h"
+
+namespace fhirgw::storage {
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() / ("fhirgw-store-" + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+NewVersion obs(const std::string& id, const std::string& code, std::int64_t when) {
+  NewVersion v;
+  v.type = "Observation";
+  v.id = id;
+  v.body = R"({"resourceType":"Observation","id":")" + id + R"("})";
+  v.last_updated_ms = when;
+  v.index.tokens.push_back({"code", "http://loinc.org", code, "some text"});
+  v.index.references.push_back({"subject", "Patient", "p1", "Patient/p1"});
+  v.index.dates.push_back({"date", when, when + 999});
+  v.index.quantities.push_back({"value-quantity", 25.0, "http://unitsofmeasure.org", "ng/mL"});
+  return v;
+}
+
+void write(Store& store, const NewVersion& v) {
+  auto txn = store.begin_write();
+  const auto version = txn->current_version(v.type, v.id) + 1;
+  txn->put(v, version == 1 ? Method::Create : Method::Update, version);
+  txn->commit();
+}
+
+SearchClause token(const std::string& param, const std::string& system, const std::string& code) {
+  SearchClause c;
+  c.param = param;
+  c.kind = ParamKind::Token;
+  SearchValue v;
+  v.system = system;
+  v.has_system = !system.empty();
+  v.code = code;
+  c.any_of.push_back(v);
+  return c;
+}
+
+TEST(SqliteStore, VersionsHistoryAndDelete) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  write(store, obs("a", "1", 1000));
+  write(store, obs("a", "2", 2000));
+  auto current = store.read("Observation", "a");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->version, 2);
+  EXPECT_FALSE(current->deleted);
+  ASSERT_TRUE(store.vread("Observation", "a", 1));
+  EXPECT_FALSE(store.vread("Observation", "a", 3));
+
+  {
+    auto txn = store.begin_write();
+    EXPECT_TRUE(txn->remove("Observation", "a", 3, 3000));
+    txn->commit();
+  }
+  current = store.read("Observation", "a");
+  ASSERT_TRUE(current);
+  EXPECT_TRUE(current->deleted);
+  EXPECT_EQ(current->version, 3);
+
+  HistoryQuery q;
+  q.type = "Observation";
+  q.id = "a";
+  const auto page = store.history(q);
+  ASSERT_EQ(page.entries.size(), 3u);
+  EXPECT_EQ(page.total, 3u);
+  EXPECT_EQ(page.entries[0].method, Method::Delete);
+  EXPECT_EQ(page.entries[2].version, 1);
+}
+
+TEST(SqliteStore, UncommittedTransactionLeavesNothing) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  {
+    auto txn = store.begin_write();
+    txn->put(obs("x", "1", 1), Method::Create, 1);
+    EXPECT_TRUE(txn->read("Observation", "x"));
+  }
+  EXPECT_FALSE(store.read("Observation", "x"));
+}
+
+TEST(SqliteStore, SearchByTokenReferenceDateQuantity) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  write(store, obs("a", "1", 1000));
+  write(store, obs("b", "2", 5000));
+
+  SearchQuery q;
+  q.type = "Observation";
+  q.all_of.push_back(token("code", "http://loinc.org", "2"));
+  auto r = store.search(q);
+  ASSERT_EQ(r.matches.size(), 1u);
+  EXPECT_EQ(r.matches[0].id, "b");
+
+  q.all_of = {token("code", "", "1")};
+  q.all_of[0].modifier = "not";
+  r = store.search(q);
+  ASSERT_EQ(r.matches.size(), 1u);
+  EXPECT_EQ(r.matches[0].id, "b");
+
+  SearchClause date;
+  date.param = "date";
+  date.kind = ParamKind::Date;
+  SearchValue dv;
+  dv.prefix = Prefix::Gt;
+  dv.low_ms = 2000;
+  dv.high_ms = 2999;
+  date.any_of.push_back(dv);
+  q.all_of = {date};
+  r = store.search(q);
+  ASSERT_EQ(r.matches.size(), 1u);
+  EXPECT_EQ(r.matches[0].id, "b");
+
+  SearchClause ref;
+  ref.param = "subject";
+  ref.kind = ParamKind::Reference;
+  SearchValue rv;
+  rv.target_type = "Patient";
+  rv.target_id = "p1";
+  ref.any_of.push_back(rv);
+  q.all_of = {ref};
+  q.sort = {SortKey{"date", ParamKind::Date, true}};
+  r = store.search(q);
+  ASSERT_EQ(r.matches.size(), 2u);
+  EXPECT_EQ(r.matches[0].id, "b");
+  EXPECT_EQ(r.total, 2u);
+
+  SearchClause qty;
+  qty.param = "value-quantity";
+  qty.kind = ParamKind::Quantity;
+  SearchValue qv;
+  qv.prefix = Prefix::Gt;
+  qv.number = 20;
+  qv.code = "ng/mL";
+  qty.any_of.push_back(qv);
+  q.all_of = {qty};
+  EXPECT_EQ(store.search(q).matches.size(), 2u);
+  q.all_of[0].any_of[0].number = 30;
+  EXPECT_EQ(store.search(q).matches.size(), 0u);
+}
+
+TEST(SqliteStore, ConditionalKeyIsClaimedOnce) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  auto txn = store.begin_write();
+  EXPECT_TRUE(txn->claim_conditional_key("Patient", "identifier=s|v", "p1"));
+  EXPECT_FALSE(txn->claim_conditional_key("Patient", "identifier=s|v", "p2"));
+  EXPECT_EQ(txn->conditional_key_owner("Patient", "identifier=s|v"), "p1");
+  txn->commit();
+}
+
+TEST(SqliteStore, ConcurrentWritersAreSerialized) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), false, 4});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&store] {
+      for (int i = 0; i < 10; ++i) write(store, obs("shared", std::to_string(i), 1000 + i));
+    });
+  }
+  for (auto& t : threads) t.join();
+  const auto current = store.read("Observation", "shared");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->version, 80);
+}
+
+TEST(SqliteStore, DataSurvivesReopen) {
+  TempDir dir;
+  {
+    SqliteStore store({dir.file("db.sqlite"), true, 2});
+    write(store, obs("kept", "1", 1000));
+  }
+  SqliteStore reopened({dir.file("db.sqlite"), true, 2});
+  EXPECT_TRUE(reopened.read("Observation", "kept"));
+}
+
+}  // namespace
+}  // namespace fhirgw::storage
