@@ -218,23 +218,41 @@ namespace {
 // kParseValidateEncodingFlag is not needed.
 constexpr unsigned kStrictFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
 
-// Returns the offset of the first byte that is not part of well-formed UTF-8 (RFC 3629: no overlong
-// forms, no surrogates, nothing above U+10FFFF), or npos.
-std::size_t find_invalid_utf8(std::string_view text) {
+struct TextScan {
+  std::size_t bad_utf8 = std::string_view::npos;  // first byte that is not well-formed UTF-8
+  std::size_t nul = std::string_view::npos;       // first NUL byte
+};
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+// Non-zero iff some byte of v is zero (exact for the "is there one" question).
+constexpr std::uint64_t zero_byte_mask(std::uint64_t v) { return (v - kOnes) & ~v & kHighBits; }
+
+// One pass over the text: UTF-8 well-formedness (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF), NUL bytes, and line starts for the LineIndex. ASCII runs go eight bytes at a time.
+TextScan scan_text(std::string_view text, std::vector<std::uint32_t>& line_starts) {
+  TextScan scan;
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
+  line_starts.push_back(0);
   std::size_t i = 0;
   while (i < n) {
-    // ASCII fast path, eight bytes at a time.
     while (i + 8 <= n) {
       std::uint64_t chunk;
       std::memcpy(&chunk, s + i, 8);
-      if ((chunk & 0x8080808080808080ull) != 0) break;
+      if ((chunk & kHighBits) != 0 || zero_byte_mask(chunk) != 0) break;
+      if (zero_byte_mask(chunk ^ (kOnes * '\n')) != 0) {
+        for (std::size_t k = 0; k < 8; ++k) {
+          if (s[i + k] == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + k + 1));
+        }
+      }
       i += 8;
     }
     if (i >= n) break;
     const unsigned char c = s[i];
     if (c < 0x80) {
+      if (c == '\n') line_starts.push_back(static_cast<std::uint32_t>(i + 1));
+      if (c == 0 && scan.nul == std::string_view::npos) scan.nul = i;
       ++i;
       continue;
     }
@@ -252,16 +270,17 @@ std::size_t find_invalid_utf8(std::string_view text) {
       if (c == 0xF0) lo = 0x90;
       if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
     } else {
-      return i;
+      len = 0;
     }
-    if (i + len > n) return i;
-    if (s[i + 1] < lo || s[i + 1] > hi) return i;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (s[i + k] < 0x80 || s[i + k] > 0xBF) return i;
+    bool ok = len != 0 && i + len <= n && s[i + 1] >= lo && s[i + 1] <= hi;
+    for (std::size_t k = 2; ok && k < len; ++k) ok = s[i + k] >= 0x80 && s[i + k] <= 0xBF;
+    if (!ok) {
+      scan.bad_utf8 = i;
+      return scan;
     }
     i += len;
   }
-  return std::string_view::npos;
+  return scan;
 }
 
 ParseResult make_error(std::string message, std::size_t offset, std::string_view text) {
@@ -283,12 +302,10 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
                       0, {});
   }
   if (text.size() >= 0xFFFFFFF0u) return make_error("document larger than 4 GiB", 0, {});
-  if (const void* nul = std::memchr(data, '\0', text.size())) {
-    return make_error("NUL byte in JSON text", static_cast<std::size_t>(static_cast<const char*>(nul) - data), text);
-  }
-  if (const std::size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
-    return make_error("invalid UTF-8 byte sequence", bad, text);
-  }
+  std::vector<std::uint32_t> line_starts;
+  const TextScan scan = scan_text(text, line_starts);
+  if (scan.bad_utf8 != std::string_view::npos) return make_error("invalid UTF-8 byte sequence", scan.bad_utf8, text);
+  if (scan.nul != std::string_view::npos) return make_error("NUL byte in JSON text", scan.nul, text);
   // A UTF-8 byte order mark is tolerated and skipped (offsets stay relative to the original text).
   std::uint32_t skip = 0;
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
@@ -308,7 +325,7 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
     return make_error(message, ok.Offset() + skip, text);
   }
   ParserAccess::root(doc) = builder.take_root();
-  ParserAccess::set_lines(doc, LineIndex(text));
+  ParserAccess::set_lines(doc, LineIndex(std::move(line_starts)));
   ParseResult r;
   r.document = std::move(doc);
   return r;

@@ -37,6 +37,8 @@ class LineIndex {
  public:
   LineIndex() = default;
   explicit LineIndex(std::string_view source);
+  // From precomputed line start offsets (first entry 0), as the parser collects them.
+  explicit LineIndex(std::vector<std::uint32_t> line_starts) : line_starts_(std::move(line_starts)) {}
   SourceLocation locate(std::size_t offset) const noexcept;
 
  private:
