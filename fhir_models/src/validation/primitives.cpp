@@ -341,13 +341,14 @@ const char* check_xhtml(std::string_view s) noexcept {
   while (pos < s.size() && is_ws(s[pos])) ++pos;
   if (s.substr(pos, 4) != "<div") return "narrative must start with a <div> element";
   int depth = 0;
-  bool root_seen = false, root_closed = false, has_xmlns = false;
+  bool root_seen = false, root_closed = false, has_xmlns = false, has_content = false;
   // Stack of open element names (views into s); bounded depth keeps this allocation-free.
   std::array<std::string_view, 128> open{};
   while (pos < s.size()) {
     char c = s[pos];
     if (c != '<') {
       if (root_closed && !is_ws(c)) return "content after the closing </div>";
+      if (!is_ws(c)) has_content = true;
       ++pos;
       continue;
     }
@@ -382,6 +383,7 @@ const char* check_xhtml(std::string_view s) noexcept {
     }
     if (forbidden_xhtml_element(name)) return "narrative contains a forbidden element (script, form, frame, object, ...)";
     bool is_root = !root_seen;
+    if (!is_root) has_content = true;
     if (is_root && name != "div") return "narrative root must be a <div>";
     root_seen = true;
     // Attributes.
@@ -430,6 +432,7 @@ const char* check_xhtml(std::string_view s) noexcept {
     open[static_cast<std::size_t>(depth++)] = name;
   }
   if (!root_closed) return "narrative <div> is not closed";
+  if (!has_content) return "txt-2: the narrative must have some non-whitespace content";
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 // Validates FHIR R4 resources (JSON trees) against the core metadata and, on request, profiles.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,10 @@
 #include "fhir/validation/outcome.h"
 
 namespace fhir::validation {
+
+namespace detail {
+class InvariantRunner;
+}
 
 struct ValidateOptions {
   std::vector<std::string> profiles;  // extra profile canonical URLs to validate against (meta.profile is always used)
@@ -30,6 +35,7 @@ class Validator {
 
  private:
   const model::Registry& registry_;
+  std::shared_ptr<const detail::InvariantRunner> invariants_;  // compiled FHIRPath, cached per constraint
 };
 
 }  // namespace fhir::validation

@@ -1,0 +1,56 @@
+// FHIRPath invariants (ElementDefinition.constraint) evaluated with the fhirpath engine. Each expression
+// is compiled once and cached per constraint; the cache is shared by all walks of one Validator.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "fhir/json/node.h"
+#include "fhir/model/metadata.h"
+
+namespace fhir::fhirpath {
+class Expression;
+}
+
+namespace fhir::validation::detail {
+
+// Where a constraint is evaluated.
+struct InvariantSite {
+  const json::Node* value = nullptr;  // the focus (nullptr for a primitive that only has its extension)
+  const json::Node* extension = nullptr;
+  const model::TypeDef* def = nullptr;  // type of the focus: def + element
+  std::uint32_t element = 0;
+  std::string_view type_name;
+  const json::Node* resource = nullptr;       // %resource
+  const json::Node* root_resource = nullptr;  // %rootResource
+  const json::Node* bundle = nullptr;         // outermost Bundle, for resolve()
+};
+
+enum class Verdict { Pass, Fail, CannotEvaluate };
+
+// True for the constraints the walker checks natively (faster, and with better messages).
+bool is_native_constraint(std::string_view key) noexcept;
+
+class InvariantRunner {
+ public:
+  explicit InvariantRunner(const model::Registry& registry);
+  ~InvariantRunner();
+  // `why` receives the engine's message when the verdict is CannotEvaluate.
+  Verdict check(const model::Constraint& constraint, const InvariantSite& site, std::string* why) const;
+
+ private:
+  struct Compiled {
+    std::shared_ptr<const fhirpath::Expression> expression;
+    std::string error;
+  };
+  const Compiled& compiled(const model::Constraint& constraint) const;
+
+  const model::Registry& registry_;
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<const model::Constraint*, std::unique_ptr<Compiled>> cache_;
+};
+
+}  // namespace fhir::validation::detail
