@@ -1,0 +1,96 @@
+// Throughput of the FHIR core over the official R4 package, next to the raw RapidJSON baseline on the
+// same bytes. One benchmark iteration = one pass over the whole corpus; results in MB/s (bytes_per_second)
+// and resources/s (items_per_second). Run: build/bin/fhirgw_core_bench (or tests/bench/run-core-bench.sh).
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "corpus.h"
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+#include "fhir/validation/validator.h"
+
+namespace fhirgw::bench {
+namespace {
+
+void report(benchmark::State& state) {
+  const Corpus& c = corpus();
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * c.bytes));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * c.texts.size()));
+  state.counters["files"] = static_cast<double>(c.texts.size());
+}
+
+void BM_RapidJsonDomParse(benchmark::State& state) {
+  for (auto _ : state) {
+    for (const std::string& text : corpus().texts) {
+      rapidjson::Document doc;
+      doc.Parse(text.data(), text.size());
+      if (doc.HasParseError()) state.SkipWithError("RapidJSON parse error");
+      benchmark::DoNotOptimize(doc);
+    }
+  }
+  report(state);
+}
+
+void BM_RapidJsonParseWrite(benchmark::State& state) {
+  rapidjson::StringBuffer out;
+  for (auto _ : state) {
+    for (const std::string& text : corpus().texts) {
+      rapidjson::Document doc;
+      doc.Parse(text.data(), text.size());
+      out.Clear();
+      rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+      doc.Accept(writer);
+      benchmark::DoNotOptimize(out.GetString());
+    }
+  }
+  report(state);
+}
+
+void BM_FhirParse(benchmark::State& state) {
+  for (auto _ : state) {
+    for (const std::string& text : corpus().texts) {
+      auto result = fhir::json::parse(text);
+      if (!result) state.SkipWithError("parse error");
+      benchmark::DoNotOptimize(result);
+    }
+  }
+  report(state);
+}
+
+void BM_FhirParseCanonicalWrite(benchmark::State& state) {
+  std::string out;
+  for (auto _ : state) {
+    for (const std::string& text : corpus().texts) {
+      auto result = fhir::json::parse(text);
+      out.clear();
+      fhir::json::write(result.document->root(), out);  // TODO: canonical writer once it lands
+      benchmark::DoNotOptimize(out.data());
+    }
+  }
+  report(state);
+}
+
+void BM_FhirParseValidate(benchmark::State& state) {
+  const fhir::validation::Validator validator;
+  for (auto _ : state) {
+    for (const std::string& text : corpus().texts) {
+      auto result = fhir::json::parse(text);
+      auto outcome = validator.validate(result.document->root(), &result.document->lines());
+      benchmark::DoNotOptimize(outcome);
+    }
+  }
+  report(state);
+}
+
+BENCHMARK(BM_RapidJsonDomParse)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_RapidJsonParseWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FhirParse)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FhirParseCanonicalWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_FhirParseValidate)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace fhirgw::bench
+
+BENCHMARK_MAIN();
