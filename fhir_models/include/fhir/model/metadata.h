@@ -76,6 +76,8 @@ struct ElementDef {
   // Index of the parent element, kNoParent for the root.
   static constexpr std::uint32_t kNoParent = kUnbounded;
   std::uint32_t parent = kNoParent;
+  // For content_reference: index of the referenced element in the same TypeDef (kNoParent if none).
+  std::uint32_t content_reference_target = kNoParent;
 
   bool is_array() const noexcept { return max > 1; }
 };
@@ -96,7 +98,17 @@ struct TypeDef {
   const ElementDef* child(std::uint32_t parent_index, std::string_view json_name,
                           std::string* choice_type = nullptr) const;
   std::uint32_t index_of(const ElementDef& e) const { return static_cast<std::uint32_t>(&e - elements.data()); }
+  // Finds an element by path: exact ElementDefinition path ("Observation.value[x]") or a walk through
+  // JSON names and content references ("Observation.valueQuantity", "Questionnaire.item.item.linkId").
   const ElementDef* find_path(std::string_view path) const;
+  // The element whose children apply to `e`: the content_reference target, or `e` itself.
+  const ElementDef& children_source(const ElementDef& e) const {
+    return e.children.empty() && e.content_reference_target != ElementDef::kNoParent
+               ? elements[e.content_reference_target]
+               : e;
+  }
+  // Fills ElementDef::children / content_reference_target from `parent` and `content_reference`.
+  void link();
 };
 
 // One code system's codes (for checking codes against their system where it is known).
