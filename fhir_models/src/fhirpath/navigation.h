@@ -1,0 +1,43 @@
+// Navigation of the JSON tree with FHIR type information: child elements by FHIRPath name (choice types,
+// primitive `_name` extension siblings paired by index, contentReference, resources typed by resourceType),
+// children() and descendants().
+#pragma once
+
+#include <string_view>
+
+#include "fhir/fhirpath/fhirpath.h"
+#include "fhir/model/metadata.h"
+
+namespace fhir::fhirpath::detail {
+
+class Navigator {
+ public:
+  explicit Navigator(const model::Registry* registry) : registry_(registry) {}
+
+  const model::Registry* registry() const noexcept { return registry_; }
+
+  // Appends the items named `name` below `parent` (FHIRPath member invocation).
+  void child(const Item& parent, std::string_view name, Collection& out) const;
+  // Appends all direct child items in document order.
+  void children(const Item& parent, Collection& out) const;
+  // Appends all descendants (depth first, document order).
+  void descendants(const Item& parent, Collection& out) const;
+
+  // A resource node typed by its resourceType.
+  Item resource(const json::Node& node) const;
+  // The type for a type code used in a definition ("Quantity", "string", System.String, ...).
+  ElementType type_for_code(std::string_view code) const;
+  // True if the item's type is `type_name` or derives from it (FHIR types; "FHIR." prefix optional).
+  bool is_type(const Item& item, std::string_view type_name) const;
+
+ private:
+  struct ChildDef;  // the element definition matched for a JSON key
+  bool find_child_def(const ElementType& parent, std::string_view name, bool by_json_key, ChildDef& out) const;
+  void collect(const json::Node* obj, std::string_view key, const ElementType& type, Collection& out) const;
+  Item make_item(const json::Node* value, const json::Node* ext, const ElementType& type) const;
+  ElementType element_type(const model::TypeDef& def, std::uint32_t index, std::string_view type_code) const;
+
+  const model::Registry* registry_;
+};
+
+}  // namespace fhir::fhirpath::detail

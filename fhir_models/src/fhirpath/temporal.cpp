@@ -1,0 +1,164 @@
+#include "temporal.h"
+
+namespace fhir::fhirpath::detail {
+namespace {
+
+bool read_digits(std::string_view s, std::size_t& i, std::size_t n, int& out) {
+  if (i + n > s.size()) return false;
+  int v = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    char c = s[i + k];
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  i += n;
+  out = v;
+  return true;
+}
+
+int days_in_month(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+  return kDays[m - 1];
+}
+
+// Days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's algorithm.
+std::int64_t days_from_civil(int y, int m, int d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const std::int64_t yoe = y - era * 400;
+  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const std::int64_t doe = z - era * 146097;
+  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const std::int64_t mp = (5 * doy + 2) / 153;
+  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
+  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
+  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+}
+
+bool parse_time_part(std::string_view s, std::size_t& i, Temporal& t) {
+  if (!read_digits(s, i, 2, t.hour) || t.hour > 23) return false;
+  t.precision = Precision::Hour;
+  if (i < s.size() && s[i] == ':') {
+    ++i;
+    if (!read_digits(s, i, 2, t.minute) || t.minute > 59) return false;
+    t.precision = Precision::Minute;
+    if (i < s.size() && s[i] == ':') {
+      ++i;
+      if (!read_digits(s, i, 2, t.second) || t.second > 59) return false;
+      t.precision = Precision::Second;
+      if (i < s.size() && s[i] == '.') {
+        ++i;
+        std::size_t start = i;
+        std::int64_t nanos = 0;
+        int digits = 0;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+          if (digits < 9) {
+            nanos = nanos * 10 + (s[i] - '0');
+            ++digits;
+          }
+          ++i;
+        }
+        if (i == start) return false;
+        for (; digits < 9; ++digits) nanos *= 10;
+        t.nanos = nanos;
+        t.precision = Precision::Fraction;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_temporal(std::string_view s, ValueKind kind, Temporal& t) {
+  t = Temporal{};
+  t.kind = kind;
+  std::size_t i = 0;
+  if (kind == ValueKind::Time) {
+    if (!parse_time_part(s, i, t)) return false;
+    return i == s.size();
+  }
+  if (!read_digits(s, i, 4, t.year)) return false;
+  t.precision = Precision::Year;
+  if (i < s.size() && s[i] == '-') {
+    ++i;
+    if (!read_digits(s, i, 2, t.month) || t.month < 1 || t.month > 12) return false;
+    t.precision = Precision::Month;
+    if (i < s.size() && s[i] == '-') {
+      ++i;
+      if (!read_digits(s, i, 2, t.day) || t.day < 1 || t.day > days_in_month(t.year, t.month)) return false;
+      t.precision = Precision::Day;
+    }
+  }
+  if (i == s.size()) return true;
+  if (kind == ValueKind::Date || s[i] != 'T' || t.precision != Precision::Day) return false;
+  ++i;
+  if (i == s.size()) return true;  // "2020-01-01T"
+  if (!parse_time_part(s, i, t)) return false;
+  if (i < s.size()) {
+    if (s[i] == 'Z') {
+      ++i;
+      t.has_tz = true;
+    } else if (s[i] == '+' || s[i] == '-') {
+      const int sign = s[i] == '-' ? -1 : 1;
+      ++i;
+      int h = 0, m = 0;
+      if (!read_digits(s, i, 2, h) || i >= s.size() || s[i] != ':') return false;
+      ++i;
+      if (!read_digits(s, i, 2, m) || h > 14 || m > 59) return false;
+      t.has_tz = true;
+      t.tz_minutes = sign * (h * 60 + m);
+    }
+  }
+  return i == s.size();
+}
+
+std::optional<int> compare_temporal(const Temporal& a0, const Temporal& b0) {
+  if ((a0.kind == ValueKind::Time) != (b0.kind == ValueKind::Time)) return std::nullopt;
+  Temporal a = a0, b = b0;
+  // Shift values with a time of day and a zone to UTC so both are on the same clock.
+  auto to_utc = [](Temporal& t) {
+    if (t.kind == ValueKind::Time || t.precision < Precision::Hour || !t.has_tz || t.tz_minutes == 0) return;
+    std::int64_t minutes = days_from_civil(t.year, t.month, t.day) * 1440 + t.hour * 60 + t.minute - t.tz_minutes;
+    std::int64_t days = minutes >= 0 ? minutes / 1440 : -((-minutes + 1439) / 1440);
+    std::int64_t rem = minutes - days * 1440;
+    civil_from_days(days, t.year, t.month, t.day);
+    t.hour = static_cast<int>(rem / 60);
+    t.minute = static_cast<int>(rem % 60);
+    t.tz_minutes = 0;
+  };
+  to_utc(a);
+  to_utc(b);
+  // Seconds and fractions are one precision for comparison.
+  auto norm = [](Precision p) { return p == Precision::Fraction ? Precision::Second : p; };
+  const Precision pa = norm(a.precision), pb = norm(b.precision);
+  const Precision common = pa < pb ? pa : pb;
+  const Precision first = a.kind == ValueKind::Time ? Precision::Hour : Precision::Year;
+  for (int p = static_cast<int>(first); p <= static_cast<int>(common); ++p) {
+    std::int64_t x = 0, y = 0;
+    switch (static_cast<Precision>(p)) {
+      case Precision::Year: x = a.year; y = b.year; break;
+      case Precision::Month: x = a.month; y = b.month; break;
+      case Precision::Day: x = a.day; y = b.day; break;
+      case Precision::Hour: x = a.hour; y = b.hour; break;
+      case Precision::Minute: x = a.minute; y = b.minute; break;
+      default:
+        x = a.second * 1000000000LL + a.nanos;
+        y = b.second * 1000000000LL + b.nanos;
+    }
+    if (x != y) return x < y ? -1 : 1;
+  }
+  if (pa != pb) return std::nullopt;
+  return 0;
+}
+
+}  // namespace fhir::fhirpath::detail

@@ -1,0 +1,33 @@
+// FHIRPath Date, DateTime and Time values with partial precision, and their comparison.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fhir/fhirpath/fhirpath.h"
+
+namespace fhir::fhirpath::detail {
+
+enum class Precision : std::uint8_t { Year, Month, Day, Hour, Minute, Second, Fraction };
+
+struct Temporal {
+  ValueKind kind = ValueKind::DateTime;  // Date, DateTime or Time
+  int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+  std::int64_t nanos = 0;
+  Precision precision = Precision::Year;  // Time values start at Hour
+  bool has_tz = false;
+  int tz_minutes = 0;  // offset east of UTC
+};
+
+// Parses ISO text (no '@'): Date "YYYY[-MM[-DD]]", DateTime "date[Thh[:mm[:ss[.f]]][tz]]", Time
+// "hh[:mm[:ss[.f]]]". Checks ranges (real calendar days). Returns false when the text is not such a value.
+bool parse_temporal(std::string_view text, ValueKind kind, Temporal& out);
+
+// Three-way comparison with FHIRPath precision rules: nullopt when the values are equal up to the coarser
+// precision but have different precisions (the result is unknown). Dates compare as DateTimes. A value
+// without a time zone is taken as UTC when the other has one.
+std::optional<int> compare_temporal(const Temporal& a, const Temporal& b);
+
+}  // namespace fhir::fhirpath::detail

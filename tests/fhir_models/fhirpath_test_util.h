@@ -1,0 +1,72 @@
+// Helpers for the FHIRPath tests: parse JSON, evaluate an expression, render results as strings.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/fhirpath/fhirpath.h"
+#include "fhir/json/parser.h"
+#include "fhir/model/metadata.h"
+
+namespace fhirpath_test {
+
+inline fhir::json::Document parse_json(std::string_view text) {
+  auto r = fhir::json::parse(text);
+  if (!r) {
+    ADD_FAILURE() << "test JSON does not parse: " << r.error->message;
+    return fhir::json::Document();
+  }
+  return std::move(*r.document);
+}
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// One item as text: System values by their value, elements by their primitive text or "{Type}".
+inline std::string render(const fhir::fhirpath::Item& i) {
+  using fhir::fhirpath::ValueKind;
+  switch (i.kind()) {
+    case ValueKind::Boolean: return i.bool_value() ? "true" : "false";
+    case ValueKind::Integer: return std::to_string(i.int_value());
+    case ValueKind::Quantity: return std::string(i.text()) + " '" + std::string(i.unit()) + "'";
+    case ValueKind::Element:
+      if (i.node() == nullptr) return "{ext}";
+      if (i.node()->is_object()) return "{" + std::string(i.type().name) + "}";
+      return std::string(i.node()->text());
+    default: return std::string(i.text());
+  }
+}
+
+inline std::string render(const fhir::fhirpath::EvalResult& r) {
+  if (r.status == fhir::fhirpath::Status::Error) return "ERROR: " + r.message;
+  if (r.status == fhir::fhirpath::Status::Unsupported) return "UNSUPPORTED: " + r.message;
+  std::string s = "[";
+  for (std::size_t k = 0; k < r.items.size(); ++k) {
+    if (k) s += ", ";
+    s += render(r.items[k]);
+  }
+  return s + "]";
+}
+
+// Evaluates `expr` on `resource` with the R4 registry; compile errors render as "COMPILE: ...".
+inline std::string eval(const fhir::json::Node& resource, std::string_view expr,
+                        const fhir::json::Node* bundle = nullptr) {
+  auto c = fhir::fhirpath::compile(expr);
+  if (!c) return "COMPILE: " + c.error;
+  fhir::fhirpath::EvalContext ctx;
+  ctx.registry = &fhir::model::Registry::r4();
+  ctx.resource = &resource;
+  ctx.bundle = bundle;
+  return render(fhir::fhirpath::evaluate(*c.expression, ctx));
+}
+
+}  // namespace fhirpath_test
