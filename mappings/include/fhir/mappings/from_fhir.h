@@ -1,0 +1,34 @@
+// FHIR R4 -> internal oncology records. Pure: no I/O, no clock, no logging.
+// Accepts a Bundle of any type, a single resource, or NDJSON of resources. Resources this gateway produced
+// map back to exactly their records; foreign resources map through the code tables' concept maps, and what
+// cannot be represented is reported as a warning naming the resource and the element.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/json/node.h"
+#include "fhir/mappings/tables.h"
+#include "fhir/validation/outcome.h"
+
+namespace fhir::mappings {
+
+struct FromFhirOptions {
+  std::string default_source = "fhir-import";  // `source` for foreign resources without a gateway identifier
+};
+
+struct FromFhirResult {
+  std::vector<json::Node> records;  // internal records, in input order
+  validation::Outcome outcome;
+  std::size_t resources_read = 0;
+  std::size_t resources_skipped = 0;
+};
+
+FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options = {});
+
+// Maps the resources of one parsed document (a Bundle or a single resource).
+void resources_to_records(const std::vector<const json::Node*>& resources, const Tables& tables,
+                          const FromFhirOptions& options, FromFhirResult& result);
+
+}  // namespace fhir::mappings

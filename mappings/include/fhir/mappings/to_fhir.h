@@ -1,0 +1,43 @@
+// Internal oncology records -> FHIR R4 / mCODE STU4 Bundle. Pure: no I/O, no clock, no logging.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+#include "fhir/json/node.h"
+#include "fhir/mappings/records.h"
+#include "fhir/mappings/tables.h"
+#include "fhir/validation/outcome.h"
+
+namespace fhir::mappings {
+
+enum class BundleType { Transaction, Batch, Collection };
+
+struct ToFhirOptions {
+  BundleType bundle_type = BundleType::Transaction;
+  bool all_or_nothing = false;  // any rejected record -> no bundle
+};
+
+struct ToFhirResult {
+  json::Node bundle;             // Bundle resource (object); null when nothing may be sent
+  validation::Outcome outcome;   // per-line errors (rejections) and warnings
+  std::size_t records_read = 0;
+  std::size_t records_rejected = 0;
+  std::size_t records_mapped = 0;
+  std::size_t resources = 0;
+  bool has_rejections() const { return records_rejected > 0; }
+};
+
+// Parses `text` (NDJSON or JSON array of records), checks every record and maps the good ones.
+ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options = {},
+                             const json::Node::allocator_type& alloc = {});
+
+// Maps already checked records (all must have passed check_record).
+json::Node map_records(const std::vector<const json::Node*>& records, const Tables& tables,
+                       const ToFhirOptions& options, validation::Outcome& outcome,
+                       const json::Node::allocator_type& alloc = {});
+
+const char* bundle_type_code(BundleType t);
+
+}  // namespace fhir::mappings

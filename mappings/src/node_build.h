@@ -1,0 +1,57 @@
+// Small helpers to build json::Node trees with one allocator (internal to the mappings library).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fhir/json/node.h"
+
+namespace fhir::mappings {
+
+class NodeBuilder {
+ public:
+  using Node = json::Node;
+  explicit NodeBuilder(const Node::allocator_type& a) : a_(a) {}
+
+  Node obj() const { return Node::object(a_); }
+  Node arr() const { return Node::array(a_); }
+  Node str(std::string_view s) const { return Node::string(s, a_); }
+  Node num(std::string_view lexical) const { return Node::number(lexical, a_); }
+  Node boolean(bool b) const { return Node::boolean(b, a_); }
+  const Node::allocator_type& alloc() const { return a_; }
+
+  static void add(Node& o, std::string_view key, Node v) { o.append_member(key, std::move(v)); }
+  void add_str(Node& o, std::string_view key, std::string_view v) const { o.append_member(key, str(v)); }
+
+  Node coding(std::string_view system, std::string_view code, std::string_view display = {}) const {
+    Node c = obj();
+    add_str(c, "system", system);
+    add_str(c, "code", code);
+    if (!display.empty()) add_str(c, "display", display);
+    return c;
+  }
+  Node reference(std::string_view ref) const {
+    Node r = obj();
+    add_str(r, "reference", ref);
+    return r;
+  }
+  Node extension(std::string_view url, std::string_view value_key, Node value) const {
+    Node e = obj();
+    add_str(e, "url", url);
+    add(e, value_key, std::move(value));
+    return e;
+  }
+
+ private:
+  Node::allocator_type a_;
+};
+
+inline const json::Node* member(const json::Node& o, std::string_view key) {
+  return o.is_object() ? o.find(key) : nullptr;
+}
+inline std::string_view member_text(const json::Node& o, std::string_view key) {
+  const json::Node* n = member(o, key);
+  return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{};
+}
+
+}  // namespace fhir::mappings

@@ -1,0 +1,348 @@
+// Splitting NDJSON / JSON-array input into records and checking each record against the contract.
+#include "fhir/mappings/records.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <string>
+
+#include "datetime.h"
+#include "fhir/validation/primitives.h"
+
+namespace fhir::mappings {
+
+using json::Node;
+using validation::Severity;
+
+namespace {
+
+constexpr std::array<std::string_view, 9> kRecordTypes = {
+    "patient", "diagnosis", "drug_administration", "lab_result", "tumor_assessment",
+    "clinical_score", "surgery", "pathology", "adverse_event"};
+
+bool is_record_type(std::string_view t) {
+  for (auto x : kRecordTypes)
+    if (x == t) return true;
+  return false;
+}
+
+bool id_chars(std::string_view s, bool allow_colon) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+                    c == '-' || c == '_' || (allow_colon && c == ':');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const char* json_kind_name(const Node& n) {
+  switch (n.kind()) {
+    case json::Kind::Null: return "null";
+    case json::Kind::True:
+    case json::Kind::False: return "a boolean";
+    case json::Kind::Number: return "a number";
+    case json::Kind::String: return "a string";
+    case json::Kind::Array: return "an array";
+    case json::Kind::Object: return "an object";
+  }
+  return "?";
+}
+
+struct Checker {
+  std::uint32_t line;
+  const Tables& tables;
+  validation::Outcome& outcome;
+  bool ok = true;
+
+  void error(std::string_view code, const std::string& field, const std::string& reason) {
+    ok = false;
+    add_record_issue(outcome, Severity::Error, code, line, field, reason);
+  }
+  void warning(std::string_view code, const std::string& field, const std::string& reason) {
+    add_record_issue(outcome, Severity::Warning, code, line, field, reason);
+  }
+
+  void wrong_type(const std::string& field, const Node& v, const char* expected) {
+    error("structure", field, std::string("expected ") + expected + ", found " + json_kind_name(v));
+  }
+
+  void check_range(const FieldRule& rule, const std::string& field, std::string_view text) {
+    if (!rule.min && !rule.max) return;
+    const std::string t(text);
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if ((rule.min && v < *rule.min) || (rule.max && v > *rule.max)) {
+      error("value", field, "value " + t + " is outside " + std::to_string(static_cast<long long>(*rule.min)) +
+                                ".." + std::to_string(static_cast<long long>(*rule.max)));
+    }
+  }
+
+  void check_value(const FieldRule& rule, const std::string& field, const Node& v) {
+    const std::string& k = rule.kind;
+    if (v.is_null()) {
+      if (rule.required) error("required", field, "required field is null");
+      return;
+    }
+    if (k == "object") {
+      if (!v.is_object()) wrong_type(field, v, "an object");
+    } else if (k == "array") {
+      if (!v.is_array()) wrong_type(field, v, "an array");
+    } else if (k == "boolean") {
+      if (!v.is_bool()) wrong_type(field, v, "true or false");
+    } else if (k == "integer") {
+      if (!v.is_number()) return wrong_type(field, v, "an integer number");
+      if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
+        return error("value", field, "'" + std::string(v.text()) + "' is not an integer");
+      check_range(rule, field, v.text());
+    } else if (k == "decimal") {
+      if (!v.is_number() && !v.is_string()) return wrong_type(field, v, "a decimal (number or string)");
+      if (validation::check_decimal(v.text()) != nullptr)
+        return error("value", field, "'" + std::string(v.text()) + "' is not a decimal");
+      check_range(rule, field, v.text());
+    } else if (k == "false_or_date") {
+      if (v.kind() == json::Kind::False) return;
+      if (!v.is_string()) return wrong_type(field, v, "false or a date");
+      if (const char* why = validation::check_date(v.text()))
+        error("value", field, "'" + std::string(v.text()) + "' is not a valid date: " + why);
+    } else if (k == "int_or_string") {
+      if (v.is_number()) {
+        if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
+          error("value", field, "'" + std::string(v.text()) + "' is not an integer");
+      } else if (!v.is_string() || v.text().empty()) {
+        wrong_type(field, v, "an integer or a string");
+      }
+    } else {
+      // Every other kind is a non-empty string.
+      if (!v.is_string()) return wrong_type(field, v, "a string");
+      const std::string_view s = v.text();
+      if (s.empty()) return error("value", field, "empty string");
+      if (k == "id") {
+        if (!id_chars(s, true))
+          error("value", field, "'" + std::string(s) + "' is not a valid id ([A-Za-z0-9.-_:]{1,64})");
+      } else if (k == "source") {
+        if (!id_chars(s, false))
+          error("value", field, "'" + std::string(s) + "' is not a valid source ([A-Za-z0-9.-_]{1,64})");
+      } else if (k == "date") {
+        if (const char* why = validation::check_date(s))
+          error("value", field, "'" + std::string(s) + "' is not a valid date: " + why);
+      } else if (k == "datetime") {
+        if (const char* why = validation::check_date_time(s))
+          error("value", field, "'" + std::string(s) + "' is not a valid dateTime: " + why);
+      } else if (k == "uri") {
+        if (const char* why = validation::check_uri(s))
+          error("value", field, "'" + std::string(s) + "' is not a valid URI: " + why);
+      } else if (k == "enum") {
+        bool found = false;
+        for (const auto& x : rule.values) found = found || x == s;
+        if (!found) {
+          std::string allowed;
+          for (const auto& x : rule.values) allowed += (allowed.empty() ? "" : "|") + x;
+          error("code-invalid", field, "'" + std::string(s) + "' is not one of " + allowed);
+        }
+      } else if (k.starts_with("local:")) {
+        const CodeTable* t = tables.table(std::string_view(k).substr(6));
+        if (t && !t->knows(s))
+          warning("code-invalid", field,
+                  "unknown local code '" + std::string(s) + "' (table " + t->kind +
+                      "): mapped with the local coding alone");
+      }
+    }
+  }
+
+  // Walks `segs[i..]` below `node`, calling check_value (or reporting a missing required field) at the leaf.
+  void walk(const FieldRule& rule, const Node& node, const std::vector<std::string_view>& segs, std::size_t i,
+            const std::string& prefix) {
+    std::string_view seg = segs[i];
+    const bool each = seg.ends_with("[]");
+    if (each) seg.remove_suffix(2);
+    const std::string field = prefix.empty() ? std::string(seg) : prefix + "." + std::string(seg);
+    const Node* child = node.find(seg);
+    const bool last = i + 1 == segs.size();
+    if (!each) {
+      if (last) {
+        if (!child) {
+          if (rule.required) error("required", field, "missing required field");
+        } else {
+          check_value(rule, field, *child);
+        }
+        return;
+      }
+      if (child && child->is_object()) walk(rule, *child, segs, i + 1, field);
+      return;
+    }
+    if (!child || !child->is_array()) return;  // the container's own rule reports it
+    for (std::size_t k = 0; k < child->items().size(); ++k) {
+      const Node& item = child->items()[k];
+      const std::string item_field = field + "[" + std::to_string(k) + "]";
+      if (last) {
+        check_value(rule, item_field, item);
+      } else if (item.is_object()) {
+        walk(rule, item, segs, i + 1, item_field);
+      }
+    }
+  }
+};
+
+std::vector<std::string_view> split_path(std::string_view p) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  for (;;) {
+    const auto pos = p.find('.', start);
+    out.push_back(p.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
+    if (pos == std::string_view::npos) return out;
+    start = pos + 1;
+  }
+}
+
+std::string_view text_of(const Node& rec, std::string_view key) {
+  const Node* n = rec.find(key);
+  return n && n->is_string() ? n->text() : std::string_view{};
+}
+
+void check_cross_fields(const Node& rec, std::string_view type, Checker& c) {
+  auto order = [&](std::string_view start_key, std::string_view end_key) {
+    const auto s = text_of(rec, start_key), e = text_of(rec, end_key);
+    if (!s.empty() && !e.empty() && certainly_before(e, s))
+      c.error("value", std::string(end_key),
+              std::string(end_key) + " '" + std::string(e) + "' is before " + std::string(start_key) + " '" +
+                  std::string(s) + "'");
+  };
+  if (type == "drug_administration") {
+    order("start", "end");
+    if (rec.find("reason_not_given") && text_of(rec, "status") != "not_done" && text_of(rec, "status") != "stopped")
+      c.warning("business-rule", "reason_not_given", "reason_not_given is expected with status not_done or stopped");
+  } else if (type == "surgery") {
+    order("start", "end");
+    const auto st = text_of(rec, "status");
+    if ((st == "completed" || st == "in_progress") && !rec.find("start"))
+      c.error("required", "start", "start is required when status is " + std::string(st));
+  } else if (type == "adverse_event") {
+    order("onset", "resolved");
+  } else if (type == "clinical_score") {
+    const auto scale = text_of(rec, "scale");
+    const Node* v = rec.find("value");
+    if (!v && !rec.find("class")) c.error("required", "value", "a clinical_score needs value or class");
+    if (v && (scale == "ECOG" || scale == "CHILD_PUGH")) {
+      if (!v->is_number()) {
+        c.error("structure", "value", std::string(scale) + " value must be an integer number");
+      } else {
+        const auto lo = scale == "ECOG" ? 0 : 5, hi = scale == "ECOG" ? 5 : 15;
+        if (validation::check_integer(v->text(), lo, hi) != nullptr)
+          c.error("value", "value",
+                  std::string(scale) + " value '" + std::string(v->text()) + "' is outside " + std::to_string(lo) +
+                      ".." + std::to_string(hi));
+      }
+    }
+    if (rec.find("class") && scale != "CHILD_PUGH")
+      c.error("value", "class", "class is only defined for scale CHILD_PUGH");
+  } else if (type == "lab_result") {
+    const auto st = text_of(rec, "status");
+    if (!rec.find("value") && st != "cancelled" && st != "entered_in_error")
+      c.error("required", "value", "value is required unless the result is cancelled");
+    if (rec.find("comparator") && !rec.find("value")) c.error("required", "value", "comparator without value");
+  } else if (type == "diagnosis") {
+    const Node* p = rec.find("primary");
+    if (p && p->as_bool() && rec.find("primary_of"))
+      c.error("value", "primary_of", "a primary cancer cannot name a primary_of");
+  }
+}
+
+}  // namespace
+
+void add_record_issue(validation::Outcome& outcome, Severity severity, std::string_view code, std::uint32_t line,
+                      std::string_view field, std::string_view reason) {
+  validation::Issue issue;
+  issue.severity = severity;
+  issue.code = std::string(code);
+  issue.expression = std::string(field);
+  issue.location.line = line;
+  issue.diagnostics = "line " + std::to_string(line);
+  if (!field.empty()) issue.diagnostics += ", field '" + std::string(field) + "'";
+  issue.diagnostics += ": ";
+  issue.diagnostics += reason;
+  outcome.add(std::move(issue));
+}
+
+RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcome) {
+  RecordBatch batch;
+  std::size_t p = 0;
+  while (p < text.size() && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r' || text[p] == '\n')) ++p;
+  if (p < text.size() && text[p] == '[') {
+    auto parsed = json::parse(text);
+    if (!parsed) {
+      add_record_issue(outcome, Severity::Error, "structure", parsed.error->location.line, "",
+                       "not valid JSON: " + parsed.error->message);
+      return batch;
+    }
+    batch.docs_.push_back(std::move(*parsed.document));
+    const json::Document& doc = batch.docs_.back();
+    std::uint32_t index = 0;
+    for (const Node& item : doc.root().items()) {
+      batch.records_.push_back(InputRecord{doc.locate(item.offset()).line, index++, &item, false});
+    }
+    return batch;
+  }
+  std::uint32_t line_no = 0, index = 0;
+  std::size_t start = 0;
+  batch.docs_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    ++line_no;
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    std::size_t k = 0;
+    while (k < line.size() && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) ++k;
+    if (k == line.size()) continue;  // blank lines are ignored
+    auto parsed = json::parse(line);
+    if (!parsed) {
+      add_record_issue(outcome, Severity::Error, "structure", line_no, "",
+                       "not valid JSON (column " + std::to_string(parsed.error->location.column) +
+                           "): " + parsed.error->message);
+      batch.records_.push_back(InputRecord{line_no, index++, nullptr, true});
+      continue;
+    }
+    batch.docs_.push_back(std::move(*parsed.document));
+    batch.records_.push_back(InputRecord{line_no, index++, &batch.docs_.back().root(), false});
+  }
+  return batch;
+}
+
+bool check_record(const Node& record, std::uint32_t line, const Tables& tables, validation::Outcome& outcome) {
+  Checker c{line, tables, outcome};
+  if (!record.is_object()) {
+    c.error("structure", "", std::string("a record must be a JSON object, found ") + json_kind_name(record));
+    return false;
+  }
+  const Node* type = record.find("type");
+  if (!type) {
+    c.error("required", "type", "missing required field");
+    return false;
+  }
+  if (!type->is_string() || !is_record_type(type->text())) {
+    c.error("code-invalid", "type",
+            "unknown record type '" + std::string(type->is_string() ? type->text() : "(not a string)") + "'");
+    return false;
+  }
+  const std::string_view t = type->text();
+  const auto rules = tables.rules_for(t);
+  for (const FieldRule* rule : rules) {
+    if (rule->path == "type") continue;
+    c.walk(*rule, record, split_path(rule->path), 0, "");
+  }
+  for (const json::Member& m : record.members()) {
+    bool known = false;
+    for (const FieldRule* rule : rules) {
+      const std::string_view p = rule->path;
+      const auto head = p.substr(0, std::min(p.find('.'), p.find('[')));
+      known = known || head == m.key;
+    }
+    if (!known)
+      c.warning("not-supported", std::string(m.key), "field is not part of the record contract; ignored");
+  }
+  if (c.ok) check_cross_fields(record, t, c);
+  return c.ok;
+}
+
+}  // namespace fhir::mappings

@@ -1,0 +1,1078 @@
+// Internal records -> FHIR R4 / mCODE STU4. One function per record type; see mappings/README.md for the
+// field-by-field decisions.
+#include "fhir/mappings/to_fhir.h"
+
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "datetime.h"
+#include "fhir/mappings/ids.h"
+#include "fhir_names.h"
+#include "fhir/validation/primitives.h"
+#include "node_build.h"
+
+namespace fhir::mappings {
+
+using json::Node;
+using validation::Severity;
+
+namespace {
+
+std::string_view str(const Node& rec, std::string_view key) { return member_text(rec, key); }
+
+struct Entry {
+  std::string type;  // resourceType
+  std::string id;
+  Node resource;
+};
+
+struct RecordKey {
+  static std::string of(const Node& rec) {
+    const auto type = str(rec, "type");
+    if (type == "patient") return "patient|" + std::string(str(rec, "id"));
+    return std::string(type) + "|" + std::string(str(rec, "source")) + "|" + std::string(str(rec, "id"));
+  }
+};
+
+class Mapper {
+ public:
+  Mapper(const Tables& t, const Node::allocator_type& a, validation::Outcome& outcome)
+      : t_(t), b_(a), ns_(gateway_namespace(t.local_base())), outcome_(outcome) {}
+
+  void index(const std::vector<const Node*>& records) {
+    for (const Node* r : records) {
+      const auto type = str(*r, "type");
+      const auto id = str(*r, "id");
+      const auto source = str(*r, "source");
+      if (type == "patient") {
+        patients_in_batch_.insert(std::string(id));
+        continue;
+      }
+      by_type_id_[std::string(type) + "|" + std::string(id)].emplace_back(source);
+      const auto patient = str(*r, "patient");
+      if (type == "drug_administration") {
+        admins_[std::string(patient) + "|" + std::string(str(*r, "drug"))].push_back(
+            {std::string(str(*r, "start")), record_resource_id(ns_, source, type, id)});
+      } else if (type == "lab_result") {
+        labs_[std::string(patient) + "|" + std::string(str(*r, "test")) + "|" +
+              std::string(str(*r, "collected_at"))] = record_resource_id(ns_, source, type, id);
+      }
+    }
+  }
+
+  void map(const Node& rec) {
+    const auto type = str(rec, "type");
+    if (type == "patient") return patient(rec);
+    if (type == "diagnosis") return diagnosis(rec);
+    if (type == "drug_administration") return drug_administration(rec);
+    if (type == "lab_result") return lab_result(rec);
+    if (type == "tumor_assessment") return tumor_assessment(rec);
+    if (type == "clinical_score") return clinical_score(rec);
+    if (type == "surgery") return surgery(rec);
+    if (type == "pathology") return pathology(rec);
+    if (type == "adverse_event") return adverse_event(rec);
+  }
+
+  std::vector<Entry>& entries() { return entries_; }
+
+ private:
+  // ---- building blocks ----------------------------------------------------------------------------------
+  Node base(std::string_view resource_type, const std::string& id, std::string_view profile) {
+    Node r = b_.obj();
+    b_.add_str(r, "resourceType", resource_type);
+    b_.add_str(r, "id", id);
+    if (!profile.empty()) {
+      Node meta = b_.obj();
+      Node profiles = b_.arr();
+      std::string url(kMcode);
+      url.append(profile);
+      profiles.push_back(b_.str(url));
+      b_.add(meta, "profile", std::move(profiles));
+      b_.add(r, "meta", std::move(meta));
+    }
+    return r;
+  }
+
+  Node ext(std::string_view name, std::string_view value_key, Node value) const {
+    return b_.extension(t_.extension_url(name), value_key, std::move(value));
+  }
+
+  Node record_identifier(const Node& rec, std::string_view part = {}) const {
+    Node idn = b_.obj();
+    b_.add_str(idn, "system", record_system(t_, str(rec, "source"), str(rec, "type")));
+    std::string value(str(rec, "id"));
+    if (!part.empty()) value.append("/").append(part);
+    b_.add_str(idn, "value", value);
+    return idn;
+  }
+  Node identifiers(const Node& rec, std::string_view part = {}) const {
+    Node a = b_.arr();
+    a.push_back(record_identifier(rec, part));
+    return a;
+  }
+
+  std::string rid(const Node& rec, std::string_view part = {}) const {
+    return record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part);
+  }
+
+  // A reference to a resource with a deterministic id: urn:uuid inside the bundle, Type/id outside.
+  std::string ref_text(std::string_view type, const std::string& id) const {
+    if (in_bundle_.contains(id)) return "urn:uuid:" + id;
+    return std::string(type) + "/" + id;
+  }
+  Node ref(std::string_view type, const std::string& id, std::string_view id_system = {},
+           std::string_view id_value = {}) const {
+    Node r = b_.reference(ref_text(type, id));
+    if (!id_value.empty()) {
+      Node idn = b_.obj();
+      b_.add_str(idn, "system", id_system);
+      b_.add_str(idn, "value", id_value);
+      b_.add(r, "identifier", std::move(idn));
+    }
+    return r;
+  }
+  Node patient_ref(const Node& rec) const {
+    const auto mrn = str(rec, "patient");
+    return ref("Patient", patient_resource_id(ns_, mrn), mrn_system(t_), mrn);
+  }
+  // Reference to another record of this hospital named by its id (`diagnosis`, `primary_of`, `surgery`).
+  // The target's source: the referencing record's own source if the batch holds such a record, else the only
+  // other source that sent that id in this batch, else the referencing record's source.
+  Node record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
+                  std::string_view target_id) const {
+    std::string_view source = str(rec, "source");
+    auto it = by_type_id_.find(std::string(target_type) + "|" + std::string(target_id));
+    if (it != by_type_id_.end()) {
+      bool same = false;
+      for (const auto& s : it->second) same = same || s == source;
+      if (!same && it->second.size() == 1) source = it->second.front();
+    }
+    return ref(fhir_type, record_resource_id(ns_, source, target_type, target_id),
+               record_system(t_, source, target_type), target_id);
+  }
+
+  // CodeableConcept: standard codings from the table, then the local coding, always.
+  Node codeable(std::string_view kind, std::string_view local, std::string_view qualifier = {}) const {
+    Node cc = b_.obj();
+    Node codings = b_.arr();
+    const CodeTable* table = t_.table(kind);
+    const CodeRow* row = table ? table->first(local) : nullptr;
+    if (table) {
+      for (const CodeRow* r : table->forward(local, qualifier)) codings.push_back(b_.coding(r->system, r->code, r->display));
+    }
+    codings.push_back(b_.coding(t_.local_system(kind), local, row ? std::string_view(row->display) : std::string_view{}));
+    b_.add(cc, "coding", std::move(codings));
+    if (row && !row->display.empty()) b_.add_str(cc, "text", row->display);
+    return cc;
+  }
+  Node codeable_list(std::string_view kind, std::string_view local) const {
+    Node a = b_.arr();
+    a.push_back(codeable(kind, local));
+    return a;
+  }
+  Node fixed_concept(std::string_view system, std::string_view code, std::string_view display = {}) const {
+    Node cc = b_.obj();
+    Node codings = b_.arr();
+    codings.push_back(b_.coding(system, code, display));
+    b_.add(cc, "coding", std::move(codings));
+    return cc;
+  }
+  Node category(std::string_view code) const {
+    Node a = b_.arr();
+    a.push_back(fixed_concept("http://terminology.hl7.org/CodeSystem/observation-category", code));
+    return a;
+  }
+
+  // Quantity with the unit as written, and its UCUM code when the unit table knows it.
+  Node quantity(std::string_view value, std::string_view unit, std::string_view comparator = {}) {
+    Node q = b_.obj();
+    b_.add(q, "value", b_.num(value));
+    if (!comparator.empty()) b_.add_str(q, "comparator", comparator);
+    if (!unit.empty()) {
+      b_.add_str(q, "unit", unit);
+      const CodeTable* units = t_.table("unit");
+      const auto rows = units ? units->forward(unit) : std::vector<const CodeRow*>{};
+      if (!rows.empty()) {
+        b_.add_str(q, "system", rows.front()->system);
+        b_.add_str(q, "code", rows.front()->code);
+      } else {
+        unit_warnings_.insert(std::string(unit));
+      }
+    }
+    return q;
+  }
+
+  void common_extensions(const Node& rec, Node& extensions) const {
+    if (auto u = str(rec, "updated_at"); !u.empty()) extensions.push_back(ext(ext::kUpdatedAt, "valueDateTime", b_.str(u)));
+  }
+  static void add_if_any(Node& r, std::string_view key, Node v) {
+    if (v.size() > 0) r.append_member(key, std::move(v));
+  }
+  void emit(std::string_view type, const std::string& id, Node resource) {
+    entries_.push_back(Entry{std::string(type), id, std::move(resource)});
+  }
+  static bool retracted(const Node& rec) { return str(rec, "status") == "entered_in_error"; }
+
+ public:
+  // Must be called for every record before map(): registers the ids of the resources that will be in the bundle.
+  void plan(const Node& rec) {
+    const auto type = str(rec, "type");
+    if (type == "patient") {
+      in_bundle_.insert(patient_resource_id(ns_, str(rec, "id")));
+      return;
+    }
+    in_bundle_.insert(rid(rec));
+    if (type == "diagnosis" && member(rec, "stage")) in_bundle_.insert(rid(rec, "stage"));
+    if (type == "drug_administration" || type == "lab_result") {
+      if (type == "lab_result" && member(rec, "specimen")) in_bundle_.insert(rid(rec, "specimen"));
+    }
+    if (type == "tumor_assessment") {
+      if (const Node* l = member(rec, "lesions"))
+        for (std::size_t k = 1; k <= l->items().size(); ++k) {
+          in_bundle_.insert(rid(rec, "lesion-" + std::to_string(k)));
+          in_bundle_.insert(rid(rec, "tumor-" + std::to_string(k)));
+        }
+    }
+    if (type == "pathology")
+      for (auto part : {"histology", "grade", "necrosis", "margin"}) in_bundle_.insert(rid(rec, part));
+  }
+  const std::set<std::string>& unit_warnings() const { return unit_warnings_; }
+
+ private:
+  // ---- patient -> Patient (CancerPatient) -------------------------------------------------------------------
+  void patient(const Node& rec) {
+    const std::string id = patient_resource_id(ns_, str(rec, "id"));
+    Node r = base("Patient", id, "mcode-cancer-patient");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (const Node* h = member(rec, "hbv_carrier")) exts.push_back(ext(ext::kHbvCarrier, "valueBoolean", b_.boolean(h->as_bool())));
+    if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
+    add_if_any(r, "extension", std::move(exts));
+
+    Node ids = b_.arr();
+    Node mrn = b_.obj();
+    b_.add_str(mrn, "use", "usual");
+    Node mr_type = fixed_concept(t_.system("v2-0203"), "MR", "Medical record number");
+    b_.add(mrn, "type", std::move(mr_type));
+    b_.add_str(mrn, "system", mrn_system(t_));
+    b_.add_str(mrn, "value", str(rec, "id"));
+    ids.push_back(std::move(mrn));
+    ids.push_back(record_identifier(rec));
+    if (const Node* list = member(rec, "identifiers")) {
+      for (const Node& x : list->items()) {
+        Node idn = b_.obj();
+        b_.add_str(idn, "system", str(x, "system"));
+        b_.add_str(idn, "value", str(x, "value"));
+        ids.push_back(std::move(idn));
+      }
+    }
+    b_.add(r, "identifier", std::move(ids));
+    if (retracted(rec)) b_.add(r, "active", b_.boolean(false));
+
+    Node names = b_.arr();
+    Node name = b_.obj();
+    const Node* n = member(rec, "name");
+    bool any_name = false;
+    if (n) {
+      if (auto f = str(*n, "family"); !f.empty()) {
+        b_.add_str(name, "family", f);
+        any_name = true;
+      }
+      if (const Node* given = member(*n, "given")) {
+        Node g = b_.arr();
+        for (const Node& x : given->items()) g.push_back(b_.str(x.text()));
+        b_.add(name, "given", std::move(g));
+        any_name = true;
+      }
+    }
+    if (!any_name) {  // US Core: a name or a data-absent-reason (us-core-6)
+      Node e = b_.arr();
+      e.push_back(b_.extension(kDataAbsentReason, "valueCode", b_.str("unknown")));
+      b_.add(name, "extension", std::move(e));
+    }
+    names.push_back(std::move(name));
+    b_.add(r, "name", std::move(names));
+    b_.add_str(r, "gender", str(rec, "sex"));
+    if (auto bd = str(rec, "birth_date"); !bd.empty()) b_.add_str(r, "birthDate", bd);
+    if (const Node* d = member(rec, "deceased")) {
+      if (d->is_string()) b_.add_str(r, "deceasedDateTime", d->text());
+      else b_.add(r, "deceasedBoolean", b_.boolean(false));
+    }
+    emit("Patient", id, std::move(r));
+  }
+
+  // ---- diagnosis -> Condition (+ stage Observation) ---------------------------------------------------------
+  void diagnosis(const Node& rec) {
+    const auto code = str(rec, "code");
+    const CodeTable* table = t_.table("diagnosis");
+    const CodeRow* row = table ? table->first(code) : nullptr;
+    std::string_view kind = row && row->has_flag("primary")       ? "primary"
+                            : row && row->has_flag("secondary")   ? "secondary"
+                                                                  : "comorbidity";
+    if (const Node* p = member(rec, "primary")) kind = p->as_bool() ? "primary" : (kind == "primary" ? "comorbidity" : kind);
+    if (member(rec, "primary_of")) kind = "secondary";
+    const std::string_view profile = kind == "primary"     ? "mcode-primary-cancer-condition"
+                                     : kind == "secondary" ? "mcode-secondary-cancer-condition"
+                                                           : "";
+    const std::string id = rid(rec);
+    Node r = base("Condition", id, profile);
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (const Node* p = member(rec, "primary")) exts.push_back(ext(ext::kPrimary, "valueBoolean", b_.boolean(p->as_bool())));
+    if (auto d = str(rec, "diagnosed_on"); !d.empty()) exts.push_back(b_.extension(kAssertedDate, "valueDateTime", b_.str(d)));
+    if (auto m = str(rec, "morphology"); !m.empty()) {
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-histology-morphology-behavior",
+                                  "valueCodeableConcept", fixed_concept(t_.system("icdo3"), m)));
+    }
+    if (auto p = str(rec, "primary_of"); !p.empty())
+      exts.push_back(b_.extension(kConditionRelated, "valueReference", record_ref(rec, "diagnosis", "Condition", p)));
+    const bool retract = retracted(rec);
+    if (retract) {
+      if (auto cs = str(rec, "clinical_status"); !cs.empty()) exts.push_back(ext(ext::kClinicalStatus, "valueCode", b_.str(cs)));
+    }
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    if (!retract) {
+      if (auto cs = str(rec, "clinical_status"); !cs.empty())
+        b_.add(r, "clinicalStatus", fixed_concept("http://terminology.hl7.org/CodeSystem/condition-clinical", cs));
+    } else {
+      b_.add(r, "verificationStatus",
+             fixed_concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error"));
+    }
+    Node cat = b_.arr();
+    cat.push_back(fixed_concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"));
+    b_.add(r, "category", std::move(cat));
+    Node cc = codeable("diagnosis", code);
+    if (auto icd = str(rec, "icd10"); !icd.empty()) {
+      // The record's ICD-10 (WHO) code goes first; the table's codings follow.
+      Node* codings = cc.find("coding");
+      Node all = b_.arr();
+      all.push_back(b_.coding(t_.system("icd10"), icd));
+      for (Node& c : codings->items()) all.push_back(std::move(c));
+      *codings = std::move(all);
+    }
+    b_.add(r, "code", std::move(cc));
+    if (auto site = str(rec, "body_site"); !site.empty()) {
+      Node sites = b_.arr();
+      const CodeTable* bs = t_.table("body_site");
+      if (bs && bs->knows(site)) {
+        sites.push_back(codeable("body_site", site));
+      } else {
+        Node s = b_.obj();
+        b_.add_str(s, "text", site);
+        sites.push_back(std::move(s));
+      }
+      b_.add(r, "bodySite", std::move(sites));
+    }
+    b_.add(r, "subject", patient_ref(rec));
+    const Node* stage = member(rec, "stage");
+    if (stage) {
+      Node stages = b_.arr();
+      Node st = b_.obj();
+      Node assessment = b_.arr();
+      assessment.push_back(ref("Observation", rid(rec, "stage")));
+      b_.add(st, "assessment", std::move(assessment));
+      stages.push_back(std::move(st));
+      b_.add(r, "stage", std::move(stages));
+    }
+    emit("Condition", id, std::move(r));
+    if (stage) stage_observation(rec, *stage, profile == "mcode-primary-cancer-condition");
+  }
+
+  void stage_observation(const Node& rec, const Node& stage, bool focus_is_primary) {
+    const auto system = str(stage, "system");
+    const auto value = str(stage, "value");
+    const std::string id = rid(rec, "stage");
+    Node r = base("Observation", id, focus_is_primary ? "mcode-cancer-stage" : "");
+    b_.add(r, "identifier", identifiers(rec, "stage"));
+    b_.add_str(r, "status", retracted(rec) ? "entered-in-error" : "final");
+    b_.add(r, "category", category("laboratory"));
+    const CodeTable* table = t_.table("stage_system");
+    Node code = b_.obj();
+    Node codings = b_.arr();
+    if (table)
+      for (const CodeRow* row : table->forward(system, "type")) codings.push_back(b_.coding(row->system, row->code, row->display));
+    codings.push_back(b_.coding(t_.local_system("stage_system"), system));
+    b_.add(code, "coding", std::move(codings));
+    b_.add(r, "code", std::move(code));
+    b_.add(r, "subject", patient_ref(rec));
+    Node focus = b_.arr();
+    focus.push_back(ref("Condition", rid(rec)));
+    b_.add(r, "focus", std::move(focus));
+    if (auto d = str(rec, "diagnosed_on"); !d.empty()) b_.add_str(r, "effectiveDateTime", d);
+    Node v = b_.obj();
+    Node vc = b_.arr();
+    vc.push_back(b_.coding(t_.local_system("stage-" + std::string(system)), value));
+    b_.add(v, "coding", std::move(vc));
+    b_.add_str(v, "text", std::string(system) + " " + std::string(value));
+    b_.add(r, "valueCodeableConcept", std::move(v));
+    if (table) {
+      const auto methods = table->forward(system, "method");
+      if (!methods.empty()) b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
+    }
+    emit("Observation", id, std::move(r));
+  }
+
+  // ---- drug_administration -> MedicationAdministration ------------------------------------------------------
+  void drug_administration(const Node& rec) {
+    const auto drug = str(rec, "drug");
+    const CodeTable* drugs = t_.table("drug");
+    const CodeRow* row = drugs ? drugs->first(drug) : nullptr;
+    const bool anticancer = row && row->has_flag("anticancer");
+    const std::string id = rid(rec);
+    Node r = base("MedicationAdministration", id, anticancer ? "mcode-cancer-related-medication-administration" : "");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (auto intent = str(rec, "intent"); !intent.empty())
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
+    const Node* dose = member(rec, "dose");
+    if (dose && anticancer) {
+      const CodeTable* basis = t_.table("dose_basis");
+      const auto rows = basis ? basis->forward(str(*dose, "unit")) : std::vector<const CodeRow*>{};
+      if (!rows.empty())
+        exts.push_back(b_.extension(std::string(kMcode) + "mcode-normalization-basis", "valueCodeableConcept",
+                                    fixed_concept(rows.front()->system, rows.front()->code, rows.front()->display)));
+    }
+    if (auto f = str(rec, "frequency"); !f.empty()) exts.push_back(ext(ext::kFrequency, "valueCodeableConcept", codeable("frequency", f)));
+    if (const Node* c = member(rec, "cycle")) exts.push_back(ext(ext::kCycle, "valueInteger", b_.num(c->text())));
+    if (auto g = str(rec, "regimen"); !g.empty()) exts.push_back(ext(ext::kRegimen, "valueString", b_.str(g)));
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    static const std::map<std::string_view, std::string_view> kStatus = {
+        {"completed", "completed"}, {"in_progress", "in-progress"}, {"stopped", "stopped"},
+        {"not_done", "not-done"}, {"entered_in_error", "entered-in-error"}};
+    b_.add_str(r, "status", kStatus.at(str(rec, "status")));
+    if (auto why = str(rec, "reason_not_given"); !why.empty()) {
+      Node sr = b_.arr();
+      Node c = b_.obj();
+      b_.add_str(c, "text", why);
+      sr.push_back(std::move(c));
+      b_.add(r, "statusReason", std::move(sr));
+    }
+    b_.add(r, "medicationCodeableConcept", codeable("drug", drug));
+    b_.add(r, "subject", patient_ref(rec));
+    const auto start = str(rec, "start");
+    if (auto end = str(rec, "end"); !end.empty()) {
+      Node p = b_.obj();
+      b_.add_str(p, "start", start);
+      b_.add_str(p, "end", end);
+      b_.add(r, "effectivePeriod", std::move(p));
+    } else {
+      b_.add_str(r, "effectiveDateTime", start);
+    }
+    if (auto dx = str(rec, "diagnosis"); !dx.empty()) {
+      Node reasons = b_.arr();
+      reasons.push_back(record_ref(rec, "diagnosis", "Condition", dx));
+      b_.add(r, "reasonReference", std::move(reasons));
+    }
+    if (auto order = str(rec, "order_id"); !order.empty()) {
+      Node req = b_.obj();
+      Node idn = b_.obj();
+      b_.add_str(idn, "system", record_system(t_, str(rec, "source"), "order"));
+      b_.add_str(idn, "value", order);
+      b_.add(req, "identifier", std::move(idn));
+      b_.add(r, "request", std::move(req));
+    }
+    const auto route = str(rec, "route");
+    if (dose || !route.empty()) {
+      Node dosage = b_.obj();
+      if (!route.empty()) b_.add(dosage, "route", codeable("route", route));
+      if (dose) b_.add(dosage, "dose", quantity(member_text(*dose, "value"), str(*dose, "unit")));
+      b_.add(r, "dosage", std::move(dosage));
+    }
+    emit("MedicationAdministration", id, std::move(r));
+  }
+
+  // ---- lab_result -> Observation (TumorMarkerTest / laboratory) + Specimen ------------------------------------
+  void lab_result(const Node& rec) {
+    const auto test = str(rec, "test");
+    const auto unit = str(rec, "unit");
+    const CodeTable* tests = t_.table("lab_test");
+    const CodeRow* row = tests ? tests->first(test) : nullptr;
+    const bool marker = row && row->has_flag("tumor-marker");
+    const std::string id = rid(rec);
+    const bool retract = retracted(rec);
+    Node r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    const auto reported = str(rec, "reported_at");
+    const bool reported_is_instant = !reported.empty() && validation::check_instant(reported) == nullptr;
+    if (!reported.empty() && !reported_is_instant) exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(reported)));
+    // Without a value there is no Quantity to carry the unit: keep it in a gateway extension.
+    if (!member(rec, "value") && !unit.empty()) exts.push_back(ext(ext::kResultUnit, "valueString", b_.str(unit)));
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    const auto status = str(rec, "status");
+    b_.add_str(r, "status", retract ? "entered-in-error" : status);
+    b_.add(r, "category", category("laboratory"));
+    b_.add(r, "code", codeable("lab_test", test, unit));
+    b_.add(r, "subject", patient_ref(rec));
+    if (auto c = str(rec, "collected_at"); !c.empty()) b_.add_str(r, "effectiveDateTime", c);
+    if (reported_is_instant) b_.add_str(r, "issued", reported);
+    if (const Node* v = member(rec, "value")) {
+      b_.add(r, "valueQuantity", quantity(v->text(), unit, str(rec, "comparator")));
+    } else {
+      b_.add(r, "dataAbsentReason",
+             fixed_concept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-performed", "Not Performed"));
+    }
+    if (auto flag = str(rec, "flag"); !flag.empty()) {
+      Node interp = b_.arr();
+      interp.push_back(fixed_concept(t_.system("obs-interp"), flag));
+      b_.add(r, "interpretation", std::move(interp));
+    }
+    if (auto note = str(rec, "note"); !note.empty()) {
+      Node notes = b_.arr();
+      Node n = b_.obj();
+      b_.add_str(n, "text", note);
+      notes.push_back(std::move(n));
+      b_.add(r, "note", std::move(notes));
+    }
+    const auto specimen = str(rec, "specimen");
+    if (!specimen.empty()) b_.add(r, "specimen", ref("Specimen", rid(rec, "specimen")));
+    if (const Node* rr = member(rec, "reference_range")) {
+      Node ranges = b_.arr();
+      Node range = b_.obj();
+      if (const Node* lo = member(*rr, "low")) b_.add(range, "low", simple_quantity(lo->text(), unit));
+      if (const Node* hi = member(*rr, "high")) b_.add(range, "high", simple_quantity(hi->text(), unit));
+      if (auto tx = str(*rr, "text"); !tx.empty()) b_.add_str(range, "text", tx);
+      if (range.size() > 0) {
+        ranges.push_back(std::move(range));
+        b_.add(r, "referenceRange", std::move(ranges));
+      }
+    }
+    if (row) {
+      const std::string derived = row->flag_value("derived-from=");
+      if (!derived.empty()) {
+        Node from = b_.arr();
+        std::size_t start = 0;
+        while (start <= derived.size()) {
+          auto plus = derived.find('+', start);
+          if (plus == std::string::npos) plus = derived.size();
+          const std::string key = std::string(str(rec, "patient")) + "|" + derived.substr(start, plus - start) + "|" +
+                                  std::string(str(rec, "collected_at"));
+          if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", it->second));
+          start = plus + 1;
+        }
+        add_if_any(r, "derivedFrom", std::move(from));
+      }
+    }
+    emit("Observation", id, std::move(r));
+    if (!specimen.empty()) {
+      const std::string sid = rid(rec, "specimen");
+      Node s = base("Specimen", sid, "mcode-human-specimen");
+      b_.add(s, "identifier", identifiers(rec, "specimen"));
+      b_.add_str(s, "status", retract ? "entered-in-error" : "available");
+      b_.add(s, "type", codeable("specimen", specimen));
+      b_.add(s, "subject", patient_ref(rec));
+      if (auto c = str(rec, "collected_at"); !c.empty()) {
+        Node col = b_.obj();
+        b_.add_str(col, "collectedDateTime", c);
+        b_.add(s, "collection", std::move(col));
+      }
+      emit("Specimen", sid, std::move(s));
+    }
+  }
+  Node simple_quantity(std::string_view value, std::string_view unit) { return quantity(value, unit); }
+
+  // ---- tumor_assessment -> CancerDiseaseStatus + TumorSize/Tumor per lesion ---------------------------------
+  void tumor_assessment(const Node& rec) {
+    const std::string id = rid(rec);
+    const bool retract = retracted(rec);
+    const auto status = retract ? "entered-in-error" : "final";
+    Node r = base("Observation", id, "mcode-cancer-disease-status");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    exts.push_back(b_.extension(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type", "valueCodeableConcept",
+                                fixed_concept(t_.system("sct"), "363679005", "Imaging (procedure)")));
+    if (auto c = str(rec, "criteria"); !c.empty()) exts.push_back(ext(ext::kCriteria, "valueCodeableConcept", codeable("criteria", c)));
+    b_.add(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    b_.add_str(r, "status", status);
+    b_.add(r, "category", category("imaging"));
+    b_.add(r, "code", fixed_concept(t_.system("loinc"), "97509-4", "Cancer Disease Progression"));
+    b_.add(r, "subject", patient_ref(rec));
+    const auto dx = str(rec, "diagnosis");
+    if (!dx.empty()) {
+      Node focus = b_.arr();
+      focus.push_back(record_ref(rec, "diagnosis", "Condition", dx));
+      b_.add(r, "focus", std::move(focus));
+    }
+    b_.add_str(r, "effectiveDateTime", str(rec, "assessed_on"));
+    Node value = codeable("response", str(rec, "response"));
+    value.set("text", b_.str(std::string(str(rec, "criteria").empty() ? "" : str(rec, "criteria")) +
+                             (str(rec, "criteria").empty() ? "" : " ") + std::string(str(rec, "response"))));
+    b_.add(r, "valueCodeableConcept", std::move(value));
+    const auto method = str(rec, "method");
+    if (!method.empty()) b_.add(r, "method", codeable("imaging_method", method));
+    const Node* lesions = member(rec, "lesions");
+    if (lesions && lesions->size() > 0) {
+      Node derived = b_.arr();
+      for (std::size_t k = 1; k <= lesions->items().size(); ++k)
+        derived.push_back(ref("Observation", rid(rec, "lesion-" + std::to_string(k))));
+      b_.add(r, "derivedFrom", std::move(derived));
+    }
+    emit("Observation", id, std::move(r));
+    if (!lesions) return;
+    for (std::size_t k = 1; k <= lesions->items().size(); ++k) {
+      const Node& lesion = lesions->items()[k - 1];
+      const std::string n = std::to_string(k);
+      const std::string tumor_id = rid(rec, "tumor-" + n);
+      Node tumor = base("BodyStructure", tumor_id, "mcode-tumor");
+      if (!dx.empty()) {
+        Node te = b_.arr();
+        te.push_back(b_.extension(std::string(kMcode) + "mcode-related-condition", "valueReference",
+                                  record_ref(rec, "diagnosis", "Condition", dx)));
+        b_.add(tumor, "extension", std::move(te));
+      }
+      Node tids = b_.arr();
+      Node tid = record_identifier(rec, "tumor-" + n);
+      Node with_type = b_.obj();
+      b_.add_str(with_type, "use", "usual");
+      b_.add(with_type, "type", fixed_concept("http://hl7.org/fhir/resource-types", "BodyStructure"));
+      for (json::Member& m : tid.members()) with_type.append_member(m.key, std::move(m.value));
+      tids.push_back(std::move(with_type));
+      b_.add(tumor, "identifier", std::move(tids));
+      if (retract) b_.add(tumor, "active", b_.boolean(false));
+      Node loc = b_.obj();
+      const auto site = str(lesion, "site");
+      b_.add_str(loc, "text", site.empty() ? "unspecified lesion site" : site);
+      b_.add(tumor, "location", std::move(loc));
+      b_.add(tumor, "patient", patient_ref(rec));
+      emit("BodyStructure", tumor_id, std::move(tumor));
+
+      const std::string size_id = rid(rec, "lesion-" + n);
+      Node s = base("Observation", size_id, "mcode-tumor-size");
+      if (const Node* target = member(lesion, "target")) {
+        Node se = b_.arr();
+        se.push_back(ext(ext::kLesionTarget, "valueBoolean", b_.boolean(target->as_bool())));
+        b_.add(s, "extension", std::move(se));
+      }
+      b_.add(s, "identifier", identifiers(rec, "lesion-" + n));
+      b_.add_str(s, "status", status);
+      b_.add(s, "category", category("imaging"));
+      b_.add(s, "code", fixed_concept(t_.system("loinc"), "21889-1", "Size Tumor"));
+      b_.add(s, "subject", patient_ref(rec));
+      Node focus = b_.arr();
+      focus.push_back(ref("BodyStructure", tumor_id));
+      b_.add(s, "focus", std::move(focus));
+      b_.add_str(s, "effectiveDateTime", str(rec, "assessed_on"));
+      if (!site.empty()) {
+        Node bs = b_.obj();
+        b_.add_str(bs, "text", site);
+        b_.add(s, "bodySite", std::move(bs));
+      }
+      if (!method.empty()) b_.add(s, "method", codeable("imaging_method", method));
+      Node comps = b_.arr();
+      Node longest = b_.obj();
+      b_.add(longest, "code", fixed_concept(t_.system("loinc"), "33728-7", "Size.maximum dimension in Tumor"));
+      b_.add(longest, "valueQuantity", quantity(member_text(lesion, "longest_mm"), "mm"));
+      comps.push_back(std::move(longest));
+      if (const Node* sh = member(lesion, "short_axis_mm")) {
+        Node other = b_.obj();
+        b_.add(other, "code", fixed_concept(t_.system("loinc"), "33729-5", "Size additional dimension in Tumor"));
+        b_.add(other, "valueQuantity", quantity(sh->text(), "mm"));
+        comps.push_back(std::move(other));
+      }
+      b_.add(s, "component", std::move(comps));
+      emit("Observation", size_id, std::move(s));
+    }
+  }
+
+  // ---- clinical_score -> ECOG / Child-Pugh / BCLC Observation -----------------------------------------------
+  void clinical_score(const Node& rec) {
+    const auto scale = str(rec, "scale");
+    const std::string id = rid(rec);
+    Node r = base("Observation", id, scale == "ECOG" ? "mcode-ecog-performance-status" : "");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    b_.add_str(r, "status", retracted(rec) ? "entered-in-error" : "final");
+    b_.add(r, "category", category("survey"));
+    if (scale == "ECOG") {
+      b_.add(r, "code", fixed_concept(t_.system("loinc"), "89247-1", "ECOG Performance Status score"));
+    } else {
+      b_.add(r, "code", codeable("score", scale));
+    }
+    b_.add(r, "subject", patient_ref(rec));
+    b_.add_str(r, "effectiveDateTime", str(rec, "assessed_on"));
+    const Node* v = member(rec, "value");
+    if (v && v->is_number()) {
+      b_.add(r, "valueInteger", b_.num(v->text()));
+    } else if (v) {
+      Node cc = b_.obj();
+      Node codings = b_.arr();
+      codings.push_back(b_.coding(t_.local_system("score-" + std::string(scale)), v->text()));
+      b_.add(cc, "coding", std::move(codings));
+      b_.add_str(cc, "text", v->text());
+      b_.add(r, "valueCodeableConcept", std::move(cc));
+    }
+    if (scale == "ECOG" && v) {
+      const CodeTable* answers = t_.table("ecog");
+      const auto rows = answers ? answers->forward(v->text()) : std::vector<const CodeRow*>{};
+      if (!rows.empty()) {
+        Node interp = b_.arr();
+        interp.push_back(fixed_concept(rows.front()->system, rows.front()->code, rows.front()->display));
+        b_.add(r, "interpretation", std::move(interp));
+      }
+    }
+    if (scale == "BCLC") {
+      const CodeTable* st = t_.table("stage_system");
+      const auto methods = st ? st->forward("BCLC", "method") : std::vector<const CodeRow*>{};
+      if (!methods.empty()) b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
+    }
+    if (auto cls = str(rec, "class"); !cls.empty()) {
+      Node comps = b_.arr();
+      Node c = b_.obj();
+      b_.add(c, "code", codeable("score", "CHILD_PUGH_CLASS"));
+      Node vc = b_.obj();
+      Node codings = b_.arr();
+      codings.push_back(b_.coding(t_.local_system("child-pugh-class"), cls));
+      b_.add(vc, "coding", std::move(codings));
+      b_.add_str(vc, "text", "Child-Pugh class " + std::string(cls));
+      b_.add(c, "valueCodeableConcept", std::move(vc));
+      comps.push_back(std::move(c));
+      b_.add(r, "component", std::move(comps));
+    }
+    emit("Observation", id, std::move(r));
+  }
+
+  // ---- surgery -> Procedure (CancerRelatedSurgicalProcedure) ------------------------------------------------
+  void surgery(const Node& rec) {
+    const std::string id = rid(rec);
+    Node r = base("Procedure", id, "mcode-cancer-related-surgical-procedure");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (auto intent = str(rec, "intent"); !intent.empty())
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    static const std::map<std::string_view, std::string_view> kStatus = {
+        {"completed", "completed"}, {"in_progress", "in-progress"}, {"not_done", "not-done"},
+        {"entered_in_error", "entered-in-error"}};
+    b_.add_str(r, "status", kStatus.at(str(rec, "status")));
+    b_.add(r, "code", codeable("procedure", str(rec, "procedure")));
+    b_.add(r, "subject", patient_ref(rec));
+    const auto start = str(rec, "start");
+    const auto end = str(rec, "end");
+    if (!end.empty()) {
+      Node p = b_.obj();
+      if (!start.empty()) b_.add_str(p, "start", start);
+      b_.add_str(p, "end", end);
+      b_.add(r, "performedPeriod", std::move(p));
+    } else if (!start.empty()) {
+      b_.add_str(r, "performedDateTime", start);
+    }
+    if (auto surgeon = str(rec, "surgeon"); !surgeon.empty()) {
+      Node performers = b_.arr();
+      Node p = b_.obj();
+      Node actor = b_.obj();
+      b_.add_str(actor, "display", surgeon);
+      b_.add(p, "actor", std::move(actor));
+      performers.push_back(std::move(p));
+      b_.add(r, "performer", std::move(performers));
+    }
+    if (auto dx = str(rec, "diagnosis"); !dx.empty()) {
+      Node reasons = b_.arr();
+      reasons.push_back(record_ref(rec, "diagnosis", "Condition", dx));
+      b_.add(r, "reasonReference", std::move(reasons));
+    }
+    if (const Node* sites = member(rec, "body_sites")) {
+      Node bs = b_.arr();
+      for (const Node& s : sites->items()) bs.push_back(codeable("liver_segment", s.text()));
+      add_if_any(r, "bodySite", std::move(bs));
+    }
+    if (auto margin = str(rec, "margin"); !margin.empty()) b_.add(r, "outcome", codeable("margin", margin));
+    if (const Node* comps = member(rec, "complications")) {
+      Node cs = b_.arr();
+      for (const Node& c : comps->items()) cs.push_back(codeable("complication", c.text()));
+      add_if_any(r, "complication", std::move(cs));
+    }
+    emit("Procedure", id, std::move(r));
+  }
+
+  // ---- pathology -> DiagnosticReport + Observations ---------------------------------------------------------
+  void pathology(const Node& rec) {
+    const std::string id = rid(rec);
+    const bool retract = retracted(rec);
+    const auto status = str(rec, "status");
+    const std::string_view obs_status = retract ? "entered-in-error" : status;
+    const auto issued = str(rec, "issued_at");
+    const bool issued_instant = !issued.empty() && validation::check_instant(issued) == nullptr;
+    const auto surgery_id = str(rec, "surgery");
+
+    std::vector<std::pair<std::string, Node>> results;
+    auto observation = [&](std::string_view part, std::string_view profile, Node code) {
+      Node o = base("Observation", rid(rec, part), profile);
+      b_.add(o, "identifier", identifiers(rec, part));
+      if (!surgery_id.empty()) {
+        Node part_of = b_.arr();
+        part_of.push_back(record_ref(rec, "surgery", "Procedure", surgery_id));
+        b_.add(o, "partOf", std::move(part_of));
+      }
+      b_.add_str(o, "status", obs_status);
+      b_.add(o, "category", category("laboratory"));
+      b_.add(o, "code", std::move(code));
+      b_.add(o, "subject", patient_ref(rec));
+      if (!issued.empty()) b_.add_str(o, "effectiveDateTime", issued);
+      return o;
+    };
+    auto local_code = [&](std::string_view code, std::string_view display) {
+      Node cc = b_.obj();
+      Node codings = b_.arr();
+      codings.push_back(b_.coding(t_.local_system("pathology"), code, display));
+      b_.add(cc, "coding", std::move(codings));
+      b_.add_str(cc, "text", display);
+      return cc;
+    };
+    const auto histology = str(rec, "histology");
+    const auto morphology = str(rec, "morphology");
+    if (!histology.empty() || !morphology.empty()) {
+      Node o = observation("histology", "mcode-histologic-behavior-and-type",
+                           fixed_concept(t_.system("loinc"), "31206-6"));
+      Node v = b_.obj();
+      Node codings = b_.arr();
+      if (!morphology.empty()) codings.push_back(b_.coding(t_.system("icdo3"), morphology));
+      if (!histology.empty()) {
+        Node h = codeable("histology", histology);
+        for (Node& c : h.find("coding")->items()) codings.push_back(std::move(c));
+      }
+      b_.add(v, "coding", std::move(codings));
+      b_.add(o, "valueCodeableConcept", std::move(v));
+      results.emplace_back(rid(rec, "histology"), std::move(o));
+    }
+    if (const Node* grade = member(rec, "grade")) {
+      Node o = observation("grade", "mcode-histologic-grade", fixed_concept(t_.system("ncit"), "C18000", "Histologic Grade"));
+      b_.add(o, "valueCodeableConcept", codeable("grade", grade->text()));
+      results.emplace_back(rid(rec, "grade"), std::move(o));
+    }
+    if (const Node* necrosis = member(rec, "necrosis_pct")) {
+      Node o = observation("necrosis", "", local_code("TUMOR_NECROSIS_PCT", "Tumour necrosis (% of tumour)"));
+      b_.add(o, "valueQuantity", quantity(necrosis->text(), "%"));
+      results.emplace_back(rid(rec, "necrosis"), std::move(o));
+    }
+    const auto margin_status = str(rec, "margin_status");
+    const Node* margin_mm = member(rec, "margin_mm");
+    if (!margin_status.empty() || margin_mm) {
+      Node o = observation("margin", "", local_code("RESECTION_MARGIN", "Resection margin"));
+      if (!margin_status.empty()) b_.add(o, "valueCodeableConcept", codeable("margin", margin_status));
+      if (margin_mm) {
+        Node comps = b_.arr();
+        Node c = b_.obj();
+        b_.add(c, "code", local_code("MARGIN_DISTANCE_MM", "Distance of tumour from the closest margin"));
+        b_.add(c, "valueQuantity", quantity(margin_mm->text(), "mm"));
+        comps.push_back(std::move(c));
+        b_.add(o, "component", std::move(comps));
+      }
+      results.emplace_back(rid(rec, "margin"), std::move(o));
+    }
+
+    Node r = base("DiagnosticReport", id, "");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (!surgery_id.empty()) exts.push_back(b_.extension(kEventPartOf, "valueReference", record_ref(rec, "surgery", "Procedure", surgery_id)));
+    if (!issued.empty() && !issued_instant) exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(issued)));
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", identifiers(rec));
+    b_.add_str(r, "status", obs_status);
+    Node cat = b_.arr();
+    cat.push_back(fixed_concept(t_.system("v2-0074"), "SP", "Surgical Pathology"));
+    b_.add(r, "category", std::move(cat));
+    b_.add(r, "code", local_code("SURGICAL_PATHOLOGY_REPORT", "Surgical pathology report"));
+    b_.add(r, "subject", patient_ref(rec));
+    if (!issued.empty()) b_.add_str(r, "effectiveDateTime", issued);
+    if (issued_instant) b_.add_str(r, "issued", issued);
+    if (!results.empty()) {
+      Node refs = b_.arr();
+      for (auto& [rid_, o] : results) refs.push_back(ref("Observation", rid_));
+      b_.add(r, "result", std::move(refs));
+    }
+    if (auto c = str(rec, "conclusion"); !c.empty()) b_.add_str(r, "conclusion", c);
+    emit("DiagnosticReport", id, std::move(r));
+    for (auto& [rid_, o] : results) emit("Observation", rid_, std::move(o));
+  }
+
+  // ---- adverse_event -> AdverseEvent ----------------------------------------------------------------------
+  void adverse_event(const Node& rec) {
+    const std::string id = rid(rec);
+    Node r = base("AdverseEvent", id, "");
+    Node exts = b_.arr();
+    common_extensions(rec, exts);
+    if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
+    if (const Node* g = member(rec, "ctcae_grade")) exts.push_back(ext(ext::kCtcaeGrade, "valueInteger", b_.num(g->text())));
+    if (auto res = str(rec, "resolved"); !res.empty()) exts.push_back(ext(ext::kResolved, "valueDate", b_.str(res)));
+    add_if_any(r, "extension", std::move(exts));
+    b_.add(r, "identifier", record_identifier(rec));  // AdverseEvent.identifier is 0..1
+    b_.add_str(r, "actuality", "actual");
+    b_.add(r, "event", codeable("adverse_event", str(rec, "event")));
+    b_.add(r, "subject", patient_ref(rec));
+    const auto onset = str(rec, "onset");
+    if (!onset.empty()) b_.add_str(r, "date", onset);
+    if (const Node* s = member(rec, "serious")) {
+      b_.add(r, "seriousness",
+             fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-seriousness",
+                           s->as_bool() ? "Serious" : "Non-serious", s->as_bool() ? "Serious" : "Non-serious"));
+    }
+    if (const Node* g = member(rec, "ctcae_grade")) {
+      const auto gv = g->text();
+      const std::string_view sev = gv == "1" ? "mild" : gv == "2" ? "moderate" : "severe";
+      b_.add(r, "severity", fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-severity", sev));
+    }
+    if (auto out = str(rec, "outcome"); !out.empty()) {
+      static const std::map<std::string_view, std::string_view> kOutcome = {
+          {"resolved", "resolved"}, {"resolving", "recovering"}, {"not_resolved", "ongoing"}, {"fatal", "fatal"}};
+      b_.add(r, "outcome", fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", kOutcome.at(out)));
+    }
+    if (const Node* drugs = member(rec, "suspect_drugs")) {
+      Node suspects = b_.arr();
+      Node contained = b_.arr();
+      std::size_t k = 0;
+      for (const Node& d : drugs->items()) {
+        ++k;
+        Node se = b_.obj();
+        Node se_ext = b_.arr();
+        se_ext.push_back(ext(ext::kSuspectDrug, "valueCodeableConcept", codeable("drug", d.text())));
+        b_.add(se, "extension", std::move(se_ext));
+        // The suspect administration in this batch: the latest one of that drug started on or before onset.
+        const std::string* admin = nullptr;
+        if (auto it = admins_.find(std::string(str(rec, "patient")) + "|" + std::string(d.text())); it != admins_.end()) {
+          for (const auto& [start, rid_] : it->second) {
+            if (onset.empty() || !certainly_before(onset, start)) admin = &rid_;
+          }
+          if (!admin) admin = &it->second.front().second;
+        }
+        if (admin) {
+          Node instance = ref("MedicationAdministration", *admin);
+          b_.add(se, "instance", std::move(instance));
+        } else {
+          const std::string cid = "drug" + std::to_string(k);
+          Node med = b_.obj();
+          b_.add_str(med, "resourceType", "Medication");
+          b_.add_str(med, "id", cid);
+          b_.add(med, "code", codeable("drug", d.text()));
+          contained.push_back(std::move(med));
+          b_.add(se, "instance", b_.reference("#" + cid));
+        }
+        suspects.push_back(std::move(se));
+      }
+      if (contained.size() > 0) {
+        // `contained` belongs before `extension` by convention; position does not matter in JSON.
+        r.set("contained", std::move(contained));
+      }
+      add_if_any(r, "suspectEntity", std::move(suspects));
+    }
+    emit("AdverseEvent", id, std::move(r));
+  }
+
+  const Tables& t_;
+  NodeBuilder b_;
+  Uuid ns_;
+  validation::Outcome& outcome_;
+  std::vector<Entry> entries_;
+  std::unordered_set<std::string> in_bundle_;
+  std::unordered_set<std::string> patients_in_batch_;
+  std::unordered_map<std::string, std::vector<std::string>> by_type_id_;
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> admins_;
+  std::unordered_map<std::string, std::string> labs_;
+  std::set<std::string> unit_warnings_;
+};
+
+}  // namespace
+
+const char* bundle_type_code(BundleType t) {
+  switch (t) {
+    case BundleType::Transaction: return "transaction";
+    case BundleType::Batch: return "batch";
+    case BundleType::Collection: return "collection";
+  }
+  return "transaction";
+}
+
+json::Node map_records(const std::vector<const Node*>& records, const Tables& tables, const ToFhirOptions& options,
+                       validation::Outcome& outcome, const Node::allocator_type& alloc) {
+  Mapper mapper(tables, alloc, outcome);
+  mapper.index(records);
+  for (const Node* r : records) mapper.plan(*r);
+  for (const Node* r : records) mapper.map(*r);
+  for (const auto& unit : mapper.unit_warnings()) {
+    validation::Issue issue;
+    issue.severity = Severity::Warning;
+    issue.code = "code-invalid";
+    issue.diagnostics = "unit '" + unit + "' has no UCUM code in the unit table; sent as text only";
+    issue.expression = "unit";
+    outcome.add(std::move(issue));
+  }
+
+  NodeBuilder b(alloc);
+  Node bundle = b.obj();
+  b.add_str(bundle, "resourceType", "Bundle");
+  b.add_str(bundle, "type", bundle_type_code(options.bundle_type));
+  Node entries = b.arr();
+  entries.reserve(mapper.entries().size());
+  for (Entry& e : mapper.entries()) {
+    Node entry = b.obj();
+    b.add_str(entry, "fullUrl", "urn:uuid:" + e.id);
+    b.add(entry, "resource", std::move(e.resource));
+    if (options.bundle_type != BundleType::Collection) {
+      Node req = b.obj();
+      b.add_str(req, "method", "PUT");
+      b.add_str(req, "url", e.type + "/" + e.id);
+      b.add(entry, "request", std::move(req));
+    }
+    entries.push_back(std::move(entry));
+  }
+  if (entries.size() > 0) b.add(bundle, "entry", std::move(entries));
+  return bundle;
+}
+
+ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
+                             const Node::allocator_type& alloc) {
+  ToFhirResult result;
+  RecordBatch batch = RecordBatch::read(text, result.outcome);
+  result.records_read = batch.records().size();
+  // Check every record; keep the last version of each (source, type, id).
+  std::unordered_map<std::string, std::size_t> last;
+  for (std::size_t i = 0; i < batch.records().size(); ++i) {
+    InputRecord& in = batch.records()[i];
+    if (!in.node || !check_record(*in.node, in.line, tables, result.outcome)) {
+      in.rejected = true;
+      ++result.records_rejected;
+      continue;
+    }
+    auto [it, inserted] = last.try_emplace(RecordKey::of(*in.node), i);
+    if (!inserted) {
+      add_record_issue(result.outcome, Severity::Information, "informational", batch.records()[it->second].line, "id",
+                       "superseded by the later version of the same record on line " + std::to_string(in.line));
+      it->second = i;
+    }
+  }
+  if (result.records_read == 0 && !result.outcome.has_errors()) {
+    add_record_issue(result.outcome, Severity::Warning, "required", 0, "", "no records in the input");
+  }
+  if (options.all_or_nothing && result.records_rejected > 0) {
+    validation::Issue issue;
+    issue.severity = Severity::Error;
+    issue.code = "processing";
+    issue.diagnostics = "all-or-nothing: " + std::to_string(result.records_rejected) + " of " +
+                        std::to_string(result.records_read) + " records rejected, nothing mapped";
+    result.outcome.add(std::move(issue));
+    return result;
+  }
+  std::vector<const Node*> good;
+  good.reserve(last.size());
+  for (std::size_t i = 0; i < batch.records().size(); ++i) {
+    const InputRecord& in = batch.records()[i];
+    if (in.rejected) continue;
+    if (last.at(RecordKey::of(*in.node)) != i) continue;
+    good.push_back(in.node);
+  }
+  result.records_mapped = good.size();
+  result.bundle = map_records(good, tables, options, result.outcome, alloc);
+  const Node* entries = result.bundle.find("entry");
+  result.resources = entries ? entries->size() : 0;
+  return result;
+}
+
+}  // namespace fhir::mappings
