@@ -83,11 +83,12 @@ Result<Permissions, OAuthError> grant(std::string_view requested, const Register
 Result<std::vector<std::pair<std::string, std::string>>> parse_form_body(std::string_view body) {
   std::vector<std::pair<std::string, std::string>> out;
   if (body.empty()) return out;
-  auto parsed = boost::urls::parse_query(body);
-  if (!parsed) return fail("form body is not valid application/x-www-form-urlencoded");
+  if (!boost::urls::parse_query(body)) return fail("form body is not valid application/x-www-form-urlencoded");
   boost::urls::encoding_opts opt;
   opt.space_as_plus = true;
-  for (const auto& p : boost::urls::params_view(*parsed, opt)) {
+  // The string_view constructor (validated just above, so it cannot throw): Debian's 1.81 library does not
+  // export the one taking a parsed view.
+  for (const auto& p : boost::urls::params_view(body, opt)) {
     if (p.key.empty()) return fail("form body has a parameter without a name");
     for (const auto& [k, v] : out) {
       if (k == p.key) return fail("form parameter '" + k + "' is given more than once");
