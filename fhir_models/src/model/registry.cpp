@@ -13,40 +13,31 @@ std::string_view strip_version(std::string_view url) {
   return bar == std::string_view::npos ? url : url.substr(0, bar);
 }
 
-// "Quantity" matches suffix "Quantity"; "dateTime" matches "DateTime" (first letter upper-cased).
-bool type_matches_suffix(std::string_view code, std::string_view suffix) {
-  if (code.empty() || code.size() != suffix.size()) return false;
-  if (std::toupper(static_cast<unsigned char>(code[0])) != static_cast<unsigned char>(suffix[0])) return false;
-  return code.substr(1) == suffix.substr(1);
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // TypeDef
 
+const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index, std::string_view json_name) const {
+  if (parent_index >= elements.size()) return nullptr;
+  const ElementDef& source = children_source(elements[parent_index]);
+  const std::uint32_t parent = index_of(source);
+  const auto it = std::lower_bound(child_names.begin(), child_names.end(), std::pair{parent, json_name},
+                                   [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
+                                     return c.parent != key.first ? c.parent < key.first
+                                                                  : std::string_view(c.name) < key.second;
+                                   });
+  if (it == child_names.end() || it->parent != parent || it->name != json_name) return nullptr;
+  return &*it;
+}
+
 const ElementDef* TypeDef::child(std::uint32_t parent_index, std::string_view json_name,
                                  std::string* choice_type) const {
-  if (parent_index >= elements.size() || json_name.empty()) return nullptr;
-  const ElementDef& parent = children_source(elements[parent_index]);
-  // Unsliced elements first: a slice shares its path (and JSON name) with the element it slices.
-  for (const std::uint32_t idx : parent.children) {
-    const ElementDef& e = elements[idx];
-    if (!e.slice_name.empty()) continue;
-    if (!e.is_choice) {
-      if (e.name == json_name) return &e;
-      continue;
-    }
-    if (json_name.size() <= e.name.size() || json_name.substr(0, e.name.size()) != e.name) continue;
-    const std::string_view suffix = json_name.substr(e.name.size());
-    for (const TypeRef& t : e.types) {
-      if (type_matches_suffix(t.code, suffix)) {
-        if (choice_type != nullptr) *choice_type = t.code;
-        return &e;
-      }
-    }
-  }
-  return nullptr;
+  const ChildName* c = lookup_child(parent_index, json_name);
+  if (c == nullptr) return nullptr;
+  const ElementDef& e = elements[c->child];
+  if (choice_type != nullptr && c->choice_type != ElementDef::kNoParent) *choice_type = e.types[c->choice_type].code;
+  return &e;
 }
 
 const ElementDef* TypeDef::find_path(std::string_view path) const {
@@ -94,6 +85,37 @@ void TypeDef::link() {
     const std::uint32_t parent = elements[i].parent;
     if (parent != ElementDef::kNoParent && parent < elements.size()) elements[parent].children.push_back(i);
   }
+  child_names.clear();
+  for (std::uint32_t p = 0; p < elements.size(); ++p) {
+    const ElementDef& parent = elements[p];
+    for (std::uint32_t pos = 0; pos < parent.children.size(); ++pos) {
+      const std::uint32_t c = parent.children[pos];
+      const ElementDef& e = elements[c];
+      // A slice shares its path (and JSON name) with the element it slices: index the unsliced one.
+      if (!e.slice_name.empty()) continue;
+      if (!e.is_choice) {
+        child_names.push_back({p, e.name, c, pos, ElementDef::kNoParent});
+        continue;
+      }
+      for (std::uint32_t t = 0; t < e.types.size(); ++t) {
+        const std::string& code = e.types[t].code;
+        if (code.empty()) continue;
+        std::string json_name = e.name;
+        json_name += static_cast<char>(std::toupper(static_cast<unsigned char>(code[0])));
+        json_name.append(code, 1);
+        child_names.push_back({p, std::move(json_name), c, pos, t});
+      }
+    }
+  }
+  std::stable_sort(child_names.begin(), child_names.end(), [](const ChildName& a, const ChildName& b) {
+    return a.parent != b.parent ? a.parent < b.parent : a.name < b.name;
+  });
+  // Profiles may repeat a name (renamed choice + [x] element): keep the first of each.
+  child_names.erase(std::unique(child_names.begin(), child_names.end(),
+                                [](const ChildName& a, const ChildName& b) {
+                                  return a.parent == b.parent && a.name == b.name;
+                                }),
+                    child_names.end());
   for (ElementDef& e : elements) {
     if (e.content_reference.empty()) continue;
     const auto hash = e.content_reference.find('#');
@@ -132,12 +154,12 @@ Registry::Registry() = default;
 Registry::~Registry() = default;
 
 const TypeDef* Registry::find_type(std::string_view name) const {
-  const auto it = by_name_.find(std::string(name));
+  const auto it = by_name_.find(name);
   return it == by_name_.end() ? nullptr : it->second;
 }
 
 const TypeDef* Registry::find_by_url(std::string_view url) const {
-  const auto it = by_url_.find(std::string(strip_version(url)));
+  const auto it = by_url_.find(strip_version(url));
   return it == by_url_.end() ? nullptr : it->second;
 }
 
@@ -160,12 +182,12 @@ bool Registry::is_a(std::string_view type, std::string_view ancestor) const {
 }
 
 const ValueSetExpansion* Registry::find_value_set(std::string_view url) const {
-  const auto it = vs_by_url_.find(std::string(strip_version(url)));
+  const auto it = vs_by_url_.find(strip_version(url));
   return it == vs_by_url_.end() ? nullptr : it->second;
 }
 
 const CodeSystemInfo* Registry::find_code_system(std::string_view url) const {
-  const auto it = cs_by_url_.find(std::string(strip_version(url)));
+  const auto it = cs_by_url_.find(strip_version(url));
   return it == cs_by_url_.end() ? nullptr : it->second;
 }
 

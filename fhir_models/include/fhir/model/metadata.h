@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -107,8 +108,23 @@ struct TypeDef {
                ? elements[e.content_reference_target]
                : e;
   }
-  // Fills ElementDef::children / content_reference_target from `parent` and `content_reference`.
+  // Fills ElementDef::children / content_reference_target from `parent` and `content_reference`, and
+  // builds child_names.
   void link();
+
+  // JSON-name index built by link(): the unsliced children of every element, choice elements once per
+  // allowed type ("valueQuantity"), sorted by (parent, name) for binary search.
+  struct ChildName {
+    std::uint32_t parent = 0;  // the element whose child this is (a content reference's target, not the referrer)
+    std::string name;          // JSON name
+    std::uint32_t child = 0;   // index of the child element
+    std::uint32_t order = 0;   // position of the child among the parent's children (specification order)
+    std::uint32_t choice_type = ElementDef::kNoParent;  // choice names: index into the child's types
+  };
+  std::vector<ChildName> child_names;
+  // Like child(), but returns the index entry (spec order position, choice type). `parent_index` may be
+  // an element with a content reference. nullptr if there is no such child.
+  const ChildName* lookup_child(std::uint32_t parent_index, std::string_view json_name) const;
 };
 
 // One code system's codes (for checking codes against their system where it is known).
@@ -136,6 +152,14 @@ struct SearchParamDef {
   std::string expression;  // FHIRPath
   std::vector<std::string> targets; // reference targets
 };
+
+// Transparent string hashing: lookups by std::string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 // All metadata the library knows about: core types, profiles, terminology, search parameters.
 class Registry {
@@ -173,15 +197,15 @@ class Registry {
 
  private:
   std::vector<std::unique_ptr<TypeDef>> types_;
-  std::unordered_map<std::string, const TypeDef*> by_name_;
-  std::unordered_map<std::string, const TypeDef*> by_url_;
+  StringMap<const TypeDef*> by_name_;
+  StringMap<const TypeDef*> by_url_;
   std::vector<std::string> resource_names_;
   std::vector<std::unique_ptr<ValueSetExpansion>> value_sets_;
-  std::unordered_map<std::string, const ValueSetExpansion*> vs_by_url_;
+  StringMap<const ValueSetExpansion*> vs_by_url_;
   std::vector<std::unique_ptr<CodeSystemInfo>> code_systems_;
-  std::unordered_map<std::string, const CodeSystemInfo*> cs_by_url_;
+  StringMap<const CodeSystemInfo*> cs_by_url_;
   std::vector<std::unique_ptr<SearchParamDef>> search_params_;
-  std::unordered_map<std::string, std::vector<const SearchParamDef*>> sp_by_type_;
+  StringMap<std::vector<const SearchParamDef*>> sp_by_type_;
 };
 
 // Compiles a StructureDefinition (with snapshot) into a TypeDef. Returns nullptr and sets `error` when
