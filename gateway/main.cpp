@@ -1,4 +1,6 @@
 // fhirgw: FHIR R4 gateway. Dispatches to the sub-commands listed in kCommands.
+#include <malloc.h>
+
 #include <algorithm>
 #include <array>
 #include <iostream>
@@ -7,7 +9,9 @@
 
 #include "cli/command.h"
 #include "cli/format_command.h"
+#include "cli/map_command.h"
 #include "cli/validate_command.h"
+#include "server/serve_command.h"
 // Sub-command headers of other parts: add one include + one table row each.
 
 namespace {
@@ -18,8 +22,8 @@ using fhirgw::cli::Command;
 constexpr std::array kCommands{
     Command{"validate", &fhirgw::cli::run_validate, "validate FHIR R4 JSON / NDJSON resources"},
     Command{"format", &fhirgw::cli::run_format, "write FHIR R4 JSON / NDJSON back canonically"},
-    // Command{"map", &fhirgw::cli::run_map, "..."},                 (mappings, helper E)
-    // Command{"serve", &fhirgw::server::run_serve, "..."},          (server, helper F)
+    Command{"map", &fhirgw::cli::run_map, "map internal oncology records to FHIR R4 / mCODE and back"},
+    Command{"serve", &fhirgw::server::run_serve, "serve the FHIR R4 REST API (HTTP, SQLite storage)"},
 };
 
 void print_usage(std::ostream& out) {
@@ -36,6 +40,9 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A fixed mmap threshold: big per-document buffers (large NDJSON lines) go back to the OS when freed,
+  // instead of glibc raising the threshold and keeping them in a fragmented heap. Bounds peak memory.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::vector<std::string_view> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_usage(std::cerr);

@@ -12,6 +12,7 @@ namespace fhirgw::cli {
 namespace {
 
 constexpr std::size_t kChunkBytes = std::size_t{1} << 20;
+constexpr std::size_t kKeepLineCapacity = std::size_t{4} << 20;
 
 // Owns a file descriptor (stdin is borrowed, never closed).
 class Input {
@@ -94,6 +95,7 @@ bool stream_lines(Input& in, std::string_view path, std::string pending, const R
       on_record(r);
     }
     line.clear();
+    if (line.capacity() > kKeepLineCapacity) std::string().swap(line);  // one huge line must not pin memory
     overlong = false;
     ++line_no;
   };
