@@ -66,7 +66,9 @@ auth::Result<bool> load_identity(SSL_CTX* ctx, const std::string& chain, const s
     return ssl_fail("cannot load certificate chain '" + chain + "'");
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    const bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH;
     ERR_clear_error();  // may describe the key content; keep it out of messages
+    if (mismatch) return auth::fail("private key '" + key + "' does not match certificate '" + chain + "'");
     return auth::fail("cannot load private key '" + key + "' (PEM, unencrypted expected)");
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
