@@ -1,0 +1,972 @@
+// FHIR R4 -> internal records. Gateway-produced resources are recognised by their record identifier
+// (<local-base>/record/<source>/<type>) and map back field by field; foreign resources go through the code
+// tables' concept maps. Elements and extensions that have no place in the record are reported as warnings.
+#include "fhir/mappings/from_fhir.h"
+
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "fhir/json/parser.h"
+#include "fhir_names.h"
+#include "node_build.h"
+
+namespace fhir::mappings {
+
+using json::Node;
+using validation::Severity;
+
+namespace {
+
+struct Input {
+  std::string full_url;
+  const Node* resource;
+};
+
+std::string_view text(const Node* n) { return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{}; }
+std::string_view date_part(std::string_view dt) { return dt.size() > 10 ? dt.substr(0, 10) : dt; }
+
+// Reads one resource and remembers which elements and extensions were used, to report the rest.
+class Reader {
+ public:
+  explicit Reader(const Node& r) : r_(r) {}
+  const Node* get(std::string_view key) {
+    used_.insert(std::string(key));
+    return r_.find(key);
+  }
+  std::string_view str(std::string_view key) { return text(get(key)); }
+  // The value node (value[x]) of the first extension with `url`.
+  const Node* ext_value(std::string_view url) {
+    used_ext_.insert(std::string(url));
+    const Node* exts = r_.find("extension");
+    if (!exts || !exts->is_array()) return nullptr;
+    for (const Node& e : exts->items()) {
+      if (member_text(e, "url") != url) continue;
+      for (const json::Member& m : e.members())
+        if (m.key.starts_with("value")) return &m.value;
+    }
+    return nullptr;
+  }
+  void use(std::string_view key) { used_.insert(std::string(key)); }
+  const Node& node() const { return r_; }
+
+  void report(const std::string& label, validation::Outcome& outcome) const {
+    static const std::set<std::string, std::less<>> kIgnored = {"resourceType", "id", "meta", "text", "extension",
+                                                                "contained", "language", "implicitRules"};
+    for (const json::Member& m : r_.members()) {
+      if (kIgnored.contains(std::string_view(m.key)) || used_.contains(std::string_view(m.key))) continue;
+      warn(outcome, label, std::string(m.key), "element is not represented in the internal record format; dropped");
+    }
+    if (const Node* exts = r_.find("extension"); exts && exts->is_array()) {
+      for (const Node& e : exts->items()) {
+        const auto url = member_text(e, "url");
+        if (!used_ext_.contains(std::string(url)))
+          warn(outcome, label, "extension('" + std::string(url) + "')", "extension is not represented; dropped");
+      }
+    }
+  }
+  static void warn(validation::Outcome& outcome, const std::string& label, const std::string& element,
+                   const std::string& why) {
+    validation::Issue issue;
+    issue.severity = Severity::Warning;
+    issue.code = "not-supported";
+    issue.expression = label + "." + element;
+    issue.diagnostics = label + ": " + element + ": " + why;
+    outcome.add(std::move(issue));
+  }
+
+ private:
+  const Node& r_;
+  std::set<std::string, std::less<>> used_;
+  std::set<std::string, std::less<>> used_ext_;
+};
+
+class Reverse {
+ public:
+  Reverse(const std::vector<Input>& inputs, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result)
+      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(Node::allocator_type{}),
+        record_prefix_(t.local_base() + "/record/") {
+    for (const Input& in : inputs_) {
+      const Node& r = *in.resource;
+      const auto type = member_text(r, "resourceType");
+      const auto id = member_text(r, "id");
+      if (!in.full_url.empty()) by_ref_[in.full_url] = &r;
+      if (!id.empty()) {
+        by_ref_[std::string(type) + "/" + std::string(id)] = &r;
+        by_ref_["urn:uuid:" + std::string(id)] = &r;
+      }
+      for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
+        by_identifier_[std::string(sys) + "|" + std::string(val)] = &r;
+      });
+    }
+  }
+
+  void run() {
+    std::vector<std::pair<const Node*, std::string>> pending;  // resources not mapped as records (yet)
+    for (const Input& in : inputs_) {
+      const Node& r = *in.resource;
+      ++result_.resources_read;
+      const std::string label = label_of(r);
+      RecordId rid = record_id(r);
+      if (rid.derived) continue;  // a part of another record (stage, lesion, specimen, ...)
+      std::string type = rid.type.empty() ? classify(r) : rid.type;
+      if (type.empty()) {
+        pending.emplace_back(&r, label);
+        continue;
+      }
+      if (rid.id.empty()) {
+        rid.id = std::string(member_text(r, "id"));
+        if (rid.id.empty() && !in.full_url.empty()) rid.id = in.full_url.substr(in.full_url.find_last_of("/:") + 1);
+        rid.source = opt_.default_source;
+      }
+      if (rid.id.empty()) {
+        Reader::warn(result_.outcome, label, "id", "resource has no id or identifier to use as the record id; skipped");
+        ++result_.resources_skipped;
+        continue;
+      }
+      Reader rd(r);
+      rd.use("identifier");
+      Node rec = b_.obj();
+      b_.add_str(rec, "type", type);
+      b_.add_str(rec, "id", rid.id);
+      b_.add_str(rec, "source", rid.source);
+      if (const Node* u = rd.ext_value(t_.extension_url(ext::kUpdatedAt))) b_.add_str(rec, "updated_at", u->text());
+      gateway_ = rid.gateway;
+      label_ = label;
+      bool ok = false;
+      if (type == "patient") ok = patient(rd, rec);
+      else if (type == "diagnosis") ok = diagnosis(rd, rec);
+      else if (type == "drug_administration") ok = drug_administration(rd, rec);
+      else if (type == "lab_result") ok = lab_result(rd, rec);
+      else if (type == "tumor_assessment") ok = tumor_assessment(rd, rec);
+      else if (type == "clinical_score") ok = clinical_score(rd, rec);
+      else if (type == "surgery") ok = surgery(rd, rec);
+      else if (type == "pathology") ok = pathology(rd, rec);
+      else if (type == "adverse_event") ok = adverse_event(rd, rec);
+      if (!ok) {
+        ++result_.resources_skipped;
+        continue;
+      }
+      rd.report(label, result_.outcome);
+      result_.records.push_back(std::move(rec));
+    }
+    for (const auto& [r, label] : pending) {
+      if (consumed_.contains(r)) continue;
+      ++result_.resources_skipped;
+      Reader::warn(result_.outcome, label, "", "resource is not represented by any internal record type; dropped");
+    }
+  }
+
+ private:
+  struct RecordId {
+    std::string source, type, id;
+    bool gateway = false;
+    bool derived = false;
+  };
+
+  template <typename Fn>
+  static void for_each_identifier(const Node& r, Fn&& fn) {
+    const Node* ids = r.find("identifier");
+    if (!ids) return;
+    if (ids->is_object()) {
+      fn(member_text(*ids, "system"), member_text(*ids, "value"));
+      return;
+    }
+    if (!ids->is_array()) return;
+    for (const Node& i : ids->items()) fn(member_text(i, "system"), member_text(i, "value"));
+  }
+
+  RecordId record_id(const Node& r) const {
+    RecordId out;
+    for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
+      if (out.gateway || !sys.starts_with(record_prefix_)) return;
+      const auto rest = sys.substr(record_prefix_.size());
+      const auto slash = rest.find('/');
+      if (slash == std::string_view::npos) return;
+      out.gateway = true;
+      out.source = std::string(rest.substr(0, slash));
+      out.type = std::string(rest.substr(slash + 1));
+      out.id = std::string(val);
+      out.derived = val.find('/') != std::string_view::npos;
+    });
+    return out;
+  }
+
+  static std::string label_of(const Node& r) {
+    std::string l(member_text(r, "resourceType"));
+    if (l.empty()) l = "(resource)";
+    if (auto id = member_text(r, "id"); !id.empty()) l.append("/").append(id);
+    return l;
+  }
+
+  bool has_code(const Node* cc, std::string_view system_key, std::string_view code) const {
+    if (!cc) return false;
+    const Node* codings = cc->find("coding");
+    if (!codings) return false;
+    const std::string sys = t_.system(system_key);
+    for (const Node& c : codings->items())
+      if (member_text(c, "system") == sys && member_text(c, "code") == code) return true;
+    return false;
+  }
+
+  // Which record type a foreign resource becomes ("" = none).
+  std::string classify(const Node& r) const {
+    const auto rt = member_text(r, "resourceType");
+    if (rt == "Patient") return "patient";
+    if (rt == "Condition") return "diagnosis";
+    if (rt == "MedicationAdministration") return "drug_administration";
+    if (rt == "Procedure") return "surgery";
+    if (rt == "DiagnosticReport") return "pathology";
+    if (rt == "AdverseEvent") return "adverse_event";
+    if (rt != "Observation") return {};
+    const Node* code = r.find("code");
+    if (has_code(code, "loinc", "97509-4")) return "tumor_assessment";
+    if (has_code(code, "loinc", "89247-1")) return "clinical_score";
+    if (!local_code(code, "score").empty()) return "clinical_score";
+    if (has_code(code, "loinc", "21889-1") || has_code(code, "ncit", "C18000") || has_code(code, "loinc", "31206-6"))
+      return {};  // parts of an assessment / pathology report
+    if (const Node* prof = member(r, "meta"); prof && prof->find("profile")) {
+      for (const Node& p : prof->find("profile")->items())
+        if (p.text().find("mcode-cancer-stage") != std::string_view::npos ||
+            p.text().find("stage-group") != std::string_view::npos ||
+            p.text().find("category") != std::string_view::npos)
+          return {};  // staging: read through Condition.stage
+    }
+    if (!local_code(code, "lab_test").empty()) return "lab_result";
+    if (const Node* cats = r.find("category"); cats && cats->is_array()) {
+      for (const Node& c : cats->items())
+        if (has_code(&c, "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")) return "lab_result";
+    }
+    return {};
+  }
+
+  // The local code of a CodeableConcept: the local coding of that kind, else a concept-map hit.
+  std::string local_code(const Node* cc, std::string_view kind) const {
+    if (!cc) return {};
+    const Node* codings = cc->find("coding");
+    const std::string local_sys = t_.local_system(kind);
+    if (codings && codings->is_array()) {
+      for (const Node& c : codings->items())
+        if (member_text(c, "system") == local_sys) return std::string(member_text(c, "code"));
+      if (const CodeTable* table = t_.table(kind)) {
+        for (const Node& c : codings->items())
+          if (const CodeRow* row = table->reverse(member_text(c, "system"), member_text(c, "code"))) return row->local_code;
+      }
+    }
+    return {};
+  }
+  // Local code, else (foreign only) the text, display or code, with a warning.
+  std::string code_or_text(const Node* cc, std::string_view kind, const std::string& element) {
+    std::string code = local_code(cc, kind);
+    if (!code.empty() || !cc) return code;
+    std::string fallback(member_text(*cc, "text"));
+    if (fallback.empty()) {
+      if (const Node* codings = cc->find("coding"); codings && codings->size() > 0) {
+        const Node& c = codings->items()[0];
+        fallback = std::string(member_text(c, "display"));
+        if (fallback.empty()) fallback = std::string(member_text(c, "code"));
+      }
+    }
+    if (!fallback.empty())
+      Reader::warn(result_.outcome, label_, element,
+                   "no local " + std::string(kind) + " code for this concept (add a row to codes/" + std::string(kind) +
+                       ".tsv); kept its text '" + fallback + "' as the code");
+    return fallback;
+  }
+
+  const Node* resolve(const Node* ref) const {
+    const auto r = member_text(*ref, "reference");
+    if (r.empty()) {
+      if (const Node* idn = ref->find("identifier")) {
+        auto it = by_identifier_.find(std::string(member_text(*idn, "system")) + "|" + std::string(member_text(*idn, "value")));
+        return it == by_identifier_.end() ? nullptr : it->second;
+      }
+      return nullptr;
+    }
+    auto it = by_ref_.find(std::string(r));
+    if (it != by_ref_.end()) return it->second;
+    // absolute URL ending in Type/id
+    const auto last = r.rfind('/');
+    if (last != std::string_view::npos && last > 0) {
+      const auto prev = r.rfind('/', last - 1);
+      auto it2 = by_ref_.find(std::string(r.substr(prev == std::string_view::npos ? 0 : prev + 1)));
+      if (it2 != by_ref_.end()) return it2->second;
+    }
+    return nullptr;
+  }
+  // The record id a reference points to: its identifier, the target's record identifier or resource id.
+  std::string ref_id(const Node* ref) const {
+    if (!ref) return {};
+    if (const Node* idn = ref->find("identifier")) {
+      if (auto v = member_text(*idn, "value"); !v.empty()) return std::string(v);
+    }
+    if (const Node* target = resolve(ref)) {
+      RecordId rid = record_id(*target);
+      if (!rid.id.empty()) return rid.id;
+      return std::string(member_text(*target, "id"));
+    }
+    const auto r = member_text(*ref, "reference");
+    const auto slash = r.find_last_of("/:");
+    return std::string(slash == std::string_view::npos ? r : r.substr(slash + 1));
+  }
+  std::string patient_mrn(const Node* ref) const {
+    if (!ref) return {};
+    const std::string mrn_sys = mrn_system(t_);
+    if (const Node* idn = ref->find("identifier"); idn && member_text(*idn, "system") == mrn_sys)
+      return std::string(member_text(*idn, "value"));
+    if (const Node* target = resolve(ref)) {
+      std::string mrn;
+      for_each_identifier(*target, [&](std::string_view sys, std::string_view val) {
+        if (mrn.empty() && sys == mrn_sys) mrn = std::string(val);
+      });
+      if (!mrn.empty()) return mrn;
+      return std::string(member_text(*target, "id"));
+    }
+    return ref_id(ref);
+  }
+  bool set_patient(Reader& rd, Node& rec, std::string_view key) {
+    const std::string mrn = patient_mrn(rd.get(key));
+    if (mrn.empty()) {
+      Reader::warn(result_.outcome, label_, std::string(key), "no patient reference; resource skipped");
+      return false;
+    }
+    b_.add_str(rec, "patient", mrn);
+    return true;
+  }
+  Node number(const Node* n) const { return b_.num(n->text()); }
+  void put_str(Node& rec, std::string_view key, std::string_view v) const {
+    if (!v.empty()) b_.add_str(rec, key, v);
+  }
+  // Quantity unit as sent (Quantity.unit), else the local unit for its UCUM code, else the code.
+  std::string unit_of(const Node& q) const {
+    if (auto u = member_text(q, "unit"); !u.empty()) return std::string(u);
+    const auto code = member_text(q, "code");
+    if (const CodeTable* units = t_.table("unit"))
+      if (const CodeRow* row = units->reverse(member_text(q, "system"), code)) return row->local_code;
+    return std::string(code);
+  }
+  std::string ext_str(Reader& rd, std::string_view name) {
+    return std::string(text(rd.ext_value(t_.extension_url(name))));
+  }
+
+  // ---- the nine record types -------------------------------------------------------------------------------
+  bool patient(Reader& rd, Node& rec) {
+    const std::string mrn_sys = mrn_system(t_);
+    if (!gateway_) {
+      std::string mrn;
+      for_each_identifier(rd.node(), [&](std::string_view sys, std::string_view val) {
+        if (mrn.empty() && sys == mrn_sys) mrn = std::string(val);
+      });
+      if (!mrn.empty()) rec.set("id", b_.str(mrn));
+    }
+    if (const Node* names = rd.get("name"); names && names->size() > 0) {
+      const Node& n = names->items()[0];
+      Node name = b_.obj();
+      if (auto f = member_text(n, "family"); !f.empty()) b_.add_str(name, "family", f);
+      if (const Node* given = n.find("given")) {
+        Node g = b_.arr();
+        for (const Node& x : given->items()) g.push_back(b_.str(x.text()));
+        b_.add(name, "given", std::move(g));
+      }
+      if (name.size() > 0) b_.add(rec, "name", std::move(name));
+      else if (auto tx = member_text(n, "text"); !tx.empty())
+        Reader::warn(result_.outcome, label_, "name.text", "a name given only as text is not represented");
+    }
+    auto gender = rd.str("gender");
+    if (gender.empty()) {
+      Reader::warn(result_.outcome, label_, "gender", "no gender; sex set to 'unknown'");
+      gender = "unknown";
+    }
+    b_.add_str(rec, "sex", gender);
+    put_str(rec, "birth_date", rd.str("birthDate"));
+    if (const Node* d = rd.get("deceasedBoolean")) {
+      if (!d->as_bool()) b_.add(rec, "deceased", b_.boolean(false));
+      else Reader::warn(result_.outcome, label_, "deceasedBoolean", "deceased without a date is not represented");
+    }
+    if (auto dd = rd.str("deceasedDateTime"); !dd.empty()) b_.add_str(rec, "deceased", date_part(dd));
+    Node ids = b_.arr();
+    for_each_identifier(rd.node(), [&](std::string_view sys, std::string_view val) {
+      if (sys == mrn_sys || sys.starts_with(record_prefix_)) return;
+      if (sys.empty() || val.empty()) {
+        Reader::warn(result_.outcome, label_, "identifier", "identifier without system or value is not represented");
+        return;
+      }
+      Node x = b_.obj();
+      b_.add_str(x, "system", sys);
+      b_.add_str(x, "value", val);
+      ids.push_back(std::move(x));
+    });
+    if (ids.size() > 0) b_.add(rec, "identifiers", std::move(ids));
+    if (const Node* h = rd.ext_value(t_.extension_url(ext::kHbvCarrier))) b_.add(rec, "hbv_carrier", b_.boolean(h->as_bool()));
+    if (ext_str(rd, ext::kRecordStatus) == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    rd.use("active");
+    return true;
+  }
+
+  bool diagnosis(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    const Node* code = rd.get("code");
+    const std::string local = code_or_text(code, "diagnosis", "code");
+    if (local.empty()) {
+      Reader::warn(result_.outcome, label_, "code", "Condition without code; skipped");
+      return false;
+    }
+    b_.add_str(rec, "code", local);
+    if (code && code->find("coding")) {
+      std::string icd, icd_cm;
+      for (const Node& c : code->find("coding")->items()) {
+        if (member_text(c, "system") == t_.system("icd10") && icd.empty()) icd = std::string(member_text(c, "code"));
+        if (member_text(c, "system") == t_.system("icd10cm") && icd_cm.empty()) icd_cm = std::string(member_text(c, "code"));
+      }
+      if (icd.empty() && !gateway_) icd = icd_cm;  // gateway resources carry the record's ICD-10 as WHO ICD-10
+      put_str(rec, "icd10", icd);
+    }
+    if (const Node* m = rd.ext_value(std::string(kMcode) + "mcode-histology-morphology-behavior")) {
+      if (const Node* codings = m->find("coding"))
+        for (const Node& c : codings->items())
+          if (member_text(c, "system") == t_.system("icdo3")) {
+            b_.add_str(rec, "morphology", member_text(c, "code"));
+            break;
+          }
+    }
+    std::string diagnosed(text(rd.ext_value(kAssertedDate)));
+    if (diagnosed.empty() && !gateway_) diagnosed = std::string(date_part(rd.str("onsetDateTime")));
+    put_str(rec, "diagnosed_on", date_part(diagnosed));
+    if (const Node* sites = rd.get("bodySite"); sites && sites->size() > 0) {
+      const Node& s = sites->items()[0];
+      std::string site = local_code(&s, "body_site");
+      if (site.empty()) site = std::string(member_text(s, "text"));
+      if (site.empty() && s.find("coding") && s.find("coding")->size() > 0)
+        site = std::string(member_text(s.find("coding")->items()[0], "display"));
+      put_str(rec, "body_site", site);
+    }
+    std::string cs;
+    if (const Node* c = rd.get("clinicalStatus"); c && c->find("coding") && c->find("coding")->size() > 0)
+      cs = std::string(member_text(c->find("coding")->items()[0], "code"));
+    if (cs.empty()) cs = ext_str(rd, ext::kClinicalStatus);
+    if (cs == "active" || cs == "remission" || cs == "resolved") b_.add_str(rec, "clinical_status", cs);
+    else if (!cs.empty()) Reader::warn(result_.outcome, label_, "clinicalStatus", "status '" + cs + "' is not represented");
+    if (const Node* p = rd.ext_value(t_.extension_url(ext::kPrimary))) {
+      b_.add(rec, "primary", b_.boolean(p->as_bool()));
+    } else if (!gateway_) {
+      if (const Node* meta = rd.node().find("meta"); meta && meta->find("profile")) {
+        for (const Node& pr : meta->find("profile")->items()) {
+          if (pr.text().ends_with("mcode-primary-cancer-condition")) b_.add(rec, "primary", b_.boolean(true));
+          if (pr.text().ends_with("mcode-secondary-cancer-condition")) b_.add(rec, "primary", b_.boolean(false));
+        }
+      }
+    }
+    if (const Node* rel = rd.ext_value(kConditionRelated)) put_str(rec, "primary_of", ref_id(rel));
+    if (const Node* stages = rd.get("stage"); stages && stages->size() > 0) {
+      const Node& st = stages->items()[0];
+      const Node* obs = nullptr;
+      if (const Node* a = st.find("assessment"); a && a->size() > 0) obs = resolve(&a->items()[0]);
+      if (obs) {
+        consumed_.insert(obs);
+        const std::string system = local_code(obs->find("code"), "stage_system");
+        std::string value;
+        if (const Node* v = obs->find("valueCodeableConcept")) {
+          if (const Node* codings = v->find("coding"))
+            for (const Node& c : codings->items())
+              if (member_text(c, "system") == t_.local_system("stage-" + system)) value = std::string(member_text(c, "code"));
+          if (value.empty()) value = std::string(member_text(*v, "text"));
+        }
+        if (!system.empty() && !value.empty()) {
+          Node stage = b_.obj();
+          b_.add_str(stage, "system", system);
+          b_.add_str(stage, "value", value);
+          b_.add(rec, "stage", std::move(stage));
+        } else {
+          Reader::warn(result_.outcome, label_, "stage", "stage system is not BCLC, CNLC or TNM8; not represented");
+        }
+      } else {
+        Reader::warn(result_.outcome, label_, "stage", "stage assessment not found in the input; not represented");
+      }
+    }
+    if (const Node* vs = rd.get("verificationStatus"); vs && vs->find("coding")) {
+      for (const Node& c : vs->find("coding")->items())
+        if (member_text(c, "code") == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    }
+    rd.use("category");
+    return true;
+  }
+
+  bool drug_administration(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    std::string drug;
+    if (const Node* m = rd.get("medicationCodeableConcept")) drug = code_or_text(m, "drug", "medicationCodeableConcept");
+    if (const Node* mr = rd.get("medicationReference")) {
+      const Node* med = nullptr;
+      const auto r = member_text(*mr, "reference");
+      if (r.starts_with("#")) {
+        if (const Node* contained = rd.node().find("contained"))
+          for (const Node& c : contained->items())
+            if (member_text(c, "id") == r.substr(1)) med = &c;
+      } else {
+        med = resolve(mr);
+      }
+      if (med) {
+        consumed_.insert(med);
+        drug = code_or_text(med->find("code"), "drug", "medicationReference");
+      }
+    }
+    if (drug.empty()) {
+      Reader::warn(result_.outcome, label_, "medication", "medication could not be identified; skipped");
+      return false;
+    }
+    b_.add_str(rec, "drug", drug);
+    if (const Node* dosage = rd.get("dosage")) {
+      if (const Node* dose = dosage->find("dose"); dose && dose->find("value")) {
+        Node d = b_.obj();
+        b_.add(d, "value", number(dose->find("value")));
+        put_str(d, "unit", unit_of(*dose));
+        b_.add(rec, "dose", std::move(d));
+      }
+      if (const Node* route = dosage->find("route")) put_str(rec, "route", code_or_text(route, "route", "dosage.route"));
+    }
+    put_str(rec, "frequency", local_code(rd.ext_value(t_.extension_url(ext::kFrequency)), "frequency"));
+    if (const Node* p = rd.get("effectivePeriod")) {
+      put_str(rec, "start", member_text(*p, "start"));
+      put_str(rec, "end", member_text(*p, "end"));
+    }
+    put_str(rec, "start", rd.str("effectiveDateTime"));
+    if (const Node* c = rd.ext_value(t_.extension_url(ext::kCycle))) b_.add(rec, "cycle", number(c));
+    put_str(rec, "regimen", ext_str(rd, ext::kRegimen));
+    if (const Node* intent = rd.ext_value(std::string(kMcode) + "mcode-procedure-intent"))
+      put_str(rec, "intent", local_code(intent, "intent"));
+    rd.ext_value(std::string(kMcode) + "mcode-normalization-basis");  // derived from the dose unit
+    static const std::map<std::string_view, std::string_view> kStatus = {
+        {"completed", "completed"}, {"in-progress", "in_progress"}, {"stopped", "stopped"},
+        {"not-done", "not_done"}, {"entered-in-error", "entered_in_error"}};
+    const auto st = rd.str("status");
+    if (auto it = kStatus.find(st); it != kStatus.end()) {
+      b_.add_str(rec, "status", it->second);
+    } else {
+      Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' is not represented; skipped");
+      return false;
+    }
+    if (const Node* sr = rd.get("statusReason"); sr && sr->size() > 0) {
+      const Node& r0 = sr->items()[0];
+      std::string why(member_text(r0, "text"));
+      if (why.empty() && r0.find("coding") && r0.find("coding")->size() > 0)
+        why = std::string(member_text(r0.find("coding")->items()[0], "display"));
+      put_str(rec, "reason_not_given", why);
+    }
+    if (const Node* req = rd.get("request")) {
+      if (const Node* idn = req->find("identifier")) put_str(rec, "order_id", member_text(*idn, "value"));
+    }
+    if (const Node* reasons = rd.get("reasonReference"); reasons && reasons->size() > 0)
+      put_str(rec, "diagnosis", ref_id(&reasons->items()[0]));
+    if (!rec.find("start")) {
+      Reader::warn(result_.outcome, label_, "effective", "no administration time; skipped");
+      return false;
+    }
+    return true;
+  }
+
+  bool lab_result(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    const Node* code = rd.get("code");
+    const std::string test = code_or_text(code, "lab_test", "code");
+    if (test.empty()) {
+      Reader::warn(result_.outcome, label_, "code", "Observation without code; skipped");
+      return false;
+    }
+    b_.add_str(rec, "test", test);
+    std::string unit;
+    if (const Node* q = rd.get("valueQuantity")) {
+      if (const Node* v = q->find("value")) b_.add(rec, "value", number(v));
+      put_str(rec, "comparator", member_text(*q, "comparator"));
+      unit = unit_of(*q);
+    } else {
+      rd.use("dataAbsentReason");
+      unit = ext_str(rd, ext::kResultUnit);
+    }
+    put_str(rec, "unit", unit);
+    if (const Node* rrs = rd.get("referenceRange"); rrs && rrs->size() > 0) {
+      const Node& rr = rrs->items()[0];
+      Node range = b_.obj();
+      if (const Node* lo = rr.find("low"); lo && lo->find("value")) b_.add(range, "low", number(lo->find("value")));
+      if (const Node* hi = rr.find("high"); hi && hi->find("value")) b_.add(range, "high", number(hi->find("value")));
+      put_str(range, "text", member_text(rr, "text"));
+      if (range.size() > 0) b_.add(rec, "reference_range", std::move(range));
+    }
+    if (const Node* interp = rd.get("interpretation"); interp && interp->size() > 0 && interp->items()[0].find("coding")) {
+      for (const Node& c : interp->items()[0].find("coding")->items()) {
+        const auto f = member_text(c, "code");
+        if (f == "H" || f == "L" || f == "N" || f == "HH" || f == "LL") {
+          b_.add_str(rec, "flag", f);
+          break;
+        }
+      }
+    }
+    if (const Node* sp = rd.get("specimen")) {
+      if (const Node* spec = resolve(sp)) {
+        consumed_.insert(spec);
+        put_str(rec, "specimen", local_code(spec->find("type"), "specimen"));
+      } else {
+        Reader::warn(result_.outcome, label_, "specimen", "specimen not found in the input; not represented");
+      }
+    }
+    put_str(rec, "collected_at", rd.str("effectiveDateTime"));
+    std::string reported(rd.str("issued"));
+    if (reported.empty()) reported = ext_str(rd, ext::kReportedAt);
+    put_str(rec, "reported_at", reported);
+    const auto st = rd.str("status");
+    if (st == "final" || st == "preliminary" || st == "corrected" || st == "cancelled") b_.add_str(rec, "status", st);
+    else if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    else if (st == "amended") {
+      Reader::warn(result_.outcome, label_, "status", "status 'amended' mapped to 'corrected'");
+      b_.add_str(rec, "status", "corrected");
+    } else {
+      Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' is not represented; skipped");
+      return false;
+    }
+    if (const Node* notes = rd.get("note"); notes && notes->size() > 0) put_str(rec, "note", member_text(notes->items()[0], "text"));
+    rd.use("category");
+    rd.use("derivedFrom");  // recomputed from the batch when sent again
+    if (!rec.find("value") && st != "cancelled" && st != "entered-in-error") {
+      Reader::warn(result_.outcome, label_, "value[x]", "no quantity value; skipped (only numeric results are represented)");
+      return false;
+    }
+    return true;
+  }
+
+  bool tumor_assessment(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    rd.use("code");
+    rd.use("category");
+    put_str(rec, "assessed_on", date_part(rd.str("effectiveDateTime")));
+    put_str(rec, "method", local_code(rd.get("method"), "imaging_method"));
+    put_str(rec, "criteria", local_code(rd.ext_value(t_.extension_url(ext::kCriteria)), "criteria"));
+    const std::string response = local_code(rd.get("valueCodeableConcept"), "response");
+    if (response.empty()) {
+      Reader::warn(result_.outcome, label_, "valueCodeableConcept", "disease status has no RECIST category mapping; skipped");
+      return false;
+    }
+    b_.add_str(rec, "response", response);
+    rd.ext_value(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type");
+    if (const Node* derived = rd.get("derivedFrom")) {
+      Node lesions = b_.arr();
+      for (const Node& ref : derived->items()) {
+        const Node* size = resolve(&ref);
+        if (!size || !has_code(size->find("code"), "loinc", "21889-1")) continue;
+        consumed_.insert(size);
+        if (const Node* focus = size->find("focus"); focus && focus->size() > 0)
+          if (const Node* tumor = resolve(&focus->items()[0])) consumed_.insert(tumor);
+        Node lesion = b_.obj();
+        if (const Node* bs = size->find("bodySite")) put_str(lesion, "site", member_text(*bs, "text"));
+        if (const Node* comps = size->find("component")) {
+          for (const Node& c : comps->items()) {
+            const Node* q = c.find("valueQuantity");
+            if (!q || !q->find("value")) continue;
+            const bool longest = has_code(c.find("code"), "loinc", "33728-7");
+            const bool other = has_code(c.find("code"), "loinc", "33729-5");
+            if (!longest && !other) continue;
+            if (unit_of(*q) != "mm") {
+              Reader::warn(result_.outcome, label_, "derivedFrom", "tumour size not in mm is not converted; dropped");
+              continue;
+            }
+            const char* key = longest ? "longest_mm" : "short_axis_mm";
+            if (!lesion.find(key)) b_.add(lesion, key, number(q->find("value")));
+          }
+        }
+        if (const Node* exts = size->find("extension"))
+          for (const Node& e : exts->items())
+            if (member_text(e, "url") == t_.extension_url(ext::kLesionTarget))
+              b_.add(lesion, "target", b_.boolean(e.find("valueBoolean") && e.find("valueBoolean")->as_bool()));
+        if (lesion.find("longest_mm")) lesions.push_back(std::move(lesion));
+      }
+      if (lesions.size() > 0) b_.add(rec, "lesions", std::move(lesions));
+    }
+    if (const Node* focus = rd.get("focus"); focus && focus->size() > 0) put_str(rec, "diagnosis", ref_id(&focus->items()[0]));
+    const auto st = rd.str("status");
+    if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    else {
+      if (st != "final") Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' mapped to 'final'");
+      b_.add_str(rec, "status", "final");
+    }
+    return true;
+  }
+
+  bool clinical_score(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    const Node* code = rd.get("code");
+    std::string scale = has_code(code, "loinc", "89247-1") ? "ECOG" : local_code(code, "score");
+    if (scale != "ECOG" && scale != "CHILD_PUGH" && scale != "BCLC") {
+      Reader::warn(result_.outcome, label_, "code", "score is not ECOG, CHILD_PUGH or BCLC; skipped");
+      return false;
+    }
+    b_.add_str(rec, "scale", scale);
+    if (const Node* v = rd.get("valueInteger")) b_.add(rec, "value", number(v));
+    if (const Node* v = rd.get("valueCodeableConcept")) {
+      std::string value;
+      if (const Node* codings = v->find("coding"); codings && codings->size() > 0)
+        value = std::string(member_text(codings->items()[0], "code"));
+      if (value.empty()) value = std::string(member_text(*v, "text"));
+      put_str(rec, "value", value);
+    }
+    if (const Node* comps = rd.get("component")) {
+      for (const Node& c : comps->items()) {
+        if (local_code(c.find("code"), "score") != "CHILD_PUGH_CLASS") continue;
+        if (const Node* vc = c.find("valueCodeableConcept"); vc && vc->find("coding") && vc->find("coding")->size() > 0)
+          put_str(rec, "class", member_text(vc->find("coding")->items()[0], "code"));
+      }
+    }
+    std::string when(rd.str("effectiveDateTime"));
+    if (when.empty()) {
+      Reader::warn(result_.outcome, label_, "effective[x]", "no assessment time; skipped");
+      return false;
+    }
+    b_.add_str(rec, "assessed_on", when);
+    if (rd.str("status") == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    rd.use("category");
+    rd.use("interpretation");  // derived from the ECOG value
+    rd.use("method");
+    return true;
+  }
+
+  bool surgery(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    const std::string proc = code_or_text(rd.get("code"), "procedure", "code");
+    if (proc.empty()) {
+      Reader::warn(result_.outcome, label_, "code", "Procedure without code; skipped");
+      return false;
+    }
+    b_.add_str(rec, "procedure", proc);
+    if (const Node* p = rd.get("performedPeriod")) {
+      put_str(rec, "start", member_text(*p, "start"));
+      put_str(rec, "end", member_text(*p, "end"));
+    }
+    put_str(rec, "start", rd.str("performedDateTime"));
+    if (const Node* sites = rd.get("bodySite")) {
+      Node segs = b_.arr();
+      for (const Node& s : sites->items()) {
+        const std::string seg = local_code(&s, "liver_segment");
+        if (!seg.empty()) segs.push_back(b_.str(seg));
+        else Reader::warn(result_.outcome, label_, "bodySite", "body site that is not a liver segment is not represented");
+      }
+      if (segs.size() > 0) b_.add(rec, "body_sites", std::move(segs));
+    }
+    if (const Node* intent = rd.ext_value(std::string(kMcode) + "mcode-procedure-intent"))
+      put_str(rec, "intent", local_code(intent, "intent"));
+    put_str(rec, "margin", local_code(rd.get("outcome"), "margin"));
+    if (const Node* comps = rd.get("complication")) {
+      Node list = b_.arr();
+      for (const Node& c : comps->items()) {
+        const std::string code = code_or_text(&c, "complication", "complication");
+        if (!code.empty()) list.push_back(b_.str(code));
+      }
+      if (list.size() > 0) b_.add(rec, "complications", std::move(list));
+    }
+    static const std::map<std::string_view, std::string_view> kStatus = {
+        {"completed", "completed"}, {"in-progress", "in_progress"}, {"not-done", "not_done"},
+        {"entered-in-error", "entered_in_error"}};
+    const auto st = rd.str("status");
+    if (auto it = kStatus.find(st); it != kStatus.end()) {
+      b_.add_str(rec, "status", it->second);
+    } else {
+      Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' is not represented; skipped");
+      return false;
+    }
+    if (const Node* reasons = rd.get("reasonReference"); reasons && reasons->size() > 0)
+      put_str(rec, "diagnosis", ref_id(&reasons->items()[0]));
+    if (const Node* perf = rd.get("performer"); perf && perf->size() > 0)
+      if (const Node* actor = perf->items()[0].find("actor")) put_str(rec, "surgeon", member_text(*actor, "display"));
+    return true;
+  }
+
+  bool pathology(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    rd.use("code");
+    rd.use("category");
+    if (const Node* part = rd.ext_value(kEventPartOf)) put_str(rec, "surgery", ref_id(part));
+    std::string issued(rd.str("issued"));
+    if (issued.empty()) issued = ext_str(rd, ext::kReportedAt);
+    if (issued.empty()) issued = std::string(rd.str("effectiveDateTime"));
+    rd.use("effectiveDateTime");
+    put_str(rec, "issued_at", issued);
+    if (const Node* results = rd.get("result")) {
+      for (const Node& ref : results->items()) {
+        const Node* o = resolve(&ref);
+        if (!o) {
+          Reader::warn(result_.outcome, label_, "result", "result not found in the input; not represented");
+          continue;
+        }
+        consumed_.insert(o);
+        const Node* code = o->find("code");
+        const Node* vcc = o->find("valueCodeableConcept");
+        if (has_code(code, "loinc", "31206-6")) {
+          put_str(rec, "histology", local_code(vcc, "histology"));
+          if (vcc && vcc->find("coding"))
+            for (const Node& c : vcc->find("coding")->items())
+              if (member_text(c, "system") == t_.system("icdo3")) put_str(rec, "morphology", member_text(c, "code"));
+        } else if (has_code(code, "ncit", "C18000")) {
+          const std::string g = local_code(vcc, "grade");
+          if (!g.empty()) b_.add(rec, "grade", b_.num(g));
+        } else if (local_code(code, "pathology") == "TUMOR_NECROSIS_PCT") {
+          if (const Node* q = o->find("valueQuantity"); q && q->find("value")) b_.add(rec, "necrosis_pct", number(q->find("value")));
+        } else if (local_code(code, "pathology") == "RESECTION_MARGIN") {
+          put_str(rec, "margin_status", local_code(vcc, "margin"));
+          if (const Node* comps = o->find("component"))
+            for (const Node& c : comps->items())
+              if (const Node* q = c.find("valueQuantity"); q && q->find("value")) b_.add(rec, "margin_mm", number(q->find("value")));
+        } else {
+          Reader::warn(result_.outcome, label_, "result", label_of(*o) + " is not represented in the pathology record");
+        }
+      }
+    }
+    put_str(rec, "conclusion", rd.str("conclusion"));
+    const auto st = rd.str("status");
+    if (st == "final" || st == "amended") b_.add_str(rec, "status", st);
+    else if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    else if (st == "corrected" || st == "appended") {
+      Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' mapped to 'amended'");
+      b_.add_str(rec, "status", "amended");
+    } else {
+      Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' is not represented; skipped");
+      return false;
+    }
+    return true;
+  }
+
+  bool adverse_event(Reader& rd, Node& rec) {
+    if (!set_patient(rd, rec, "subject")) return false;
+    const std::string event = code_or_text(rd.get("event"), "adverse_event", "event");
+    if (event.empty()) {
+      Reader::warn(result_.outcome, label_, "event", "AdverseEvent without event code; skipped");
+      return false;
+    }
+    b_.add_str(rec, "event", event);
+    if (const Node* g = rd.ext_value(t_.extension_url(ext::kCtcaeGrade))) b_.add(rec, "ctcae_grade", number(g));
+    rd.use("severity");  // derived from the CTCAE grade
+    put_str(rec, "onset", date_part(rd.str("date")));
+    put_str(rec, "resolved", ext_str(rd, ext::kResolved));
+    if (const Node* s = rd.get("seriousness"); s && s->find("coding") && s->find("coding")->size() > 0) {
+      const auto code = member_text(s->find("coding")->items()[0], "code");
+      if (code == "Serious" || code == "Non-serious") b_.add(rec, "serious", b_.boolean(code == "Serious"));
+    }
+    if (const Node* suspects = rd.get("suspectEntity")) {
+      Node drugs = b_.arr();
+      for (const Node& se : suspects->items()) {
+        std::string drug;
+        if (const Node* exts = se.find("extension"))
+          for (const Node& e : exts->items())
+            if (member_text(e, "url") == t_.extension_url(ext::kSuspectDrug)) drug = local_code(e.find("valueCodeableConcept"), "drug");
+        if (drug.empty()) {
+          if (const Node* inst = se.find("instance")) {
+            const auto r = member_text(*inst, "reference");
+            const Node* target = nullptr;
+            if (r.starts_with("#")) {
+              if (const Node* contained = rd.node().find("contained"))
+                for (const Node& c : contained->items())
+                  if (member_text(c, "id") == r.substr(1)) target = &c;
+            } else {
+              target = resolve(inst);
+            }
+            if (target) {
+              const Node* cc = target->find("code");
+              if (!cc) cc = target->find("medicationCodeableConcept");
+              drug = code_or_text(cc, "drug", "suspectEntity");
+            }
+          }
+        }
+        if (!drug.empty()) drugs.push_back(b_.str(drug));
+        else Reader::warn(result_.outcome, label_, "suspectEntity", "suspect entity is not an identifiable drug; dropped");
+      }
+      if (drugs.size() > 0) b_.add(rec, "suspect_drugs", std::move(drugs));
+    }
+    if (const Node* o = rd.get("outcome"); o && o->find("coding") && o->find("coding")->size() > 0) {
+      static const std::map<std::string_view, std::string_view> kOutcome = {
+          {"resolved", "resolved"}, {"recovering", "resolving"}, {"ongoing", "not_resolved"}, {"fatal", "fatal"},
+          {"resolvedWithSequelae", "resolved"}};
+      const auto code = member_text(o->find("coding")->items()[0], "code");
+      if (auto it = kOutcome.find(code); it != kOutcome.end()) b_.add_str(rec, "outcome", it->second);
+      else Reader::warn(result_.outcome, label_, "outcome", "outcome '" + std::string(code) + "' is not represented");
+    }
+    if (ext_str(rd, ext::kRecordStatus) == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    rd.use("actuality");
+    return true;
+  }
+
+  const std::vector<Input>& inputs_;
+  const Tables& t_;
+  const FromFhirOptions& opt_;
+  FromFhirResult& result_;
+  NodeBuilder b_;
+  std::string record_prefix_;
+  std::unordered_map<std::string, const Node*> by_ref_;
+  std::unordered_map<std::string, const Node*> by_identifier_;
+  std::set<const Node*> consumed_;
+  bool gateway_ = false;
+  std::string label_;
+};
+
+void collect(const Node& n, std::string_view full_url, std::vector<Input>& out) {
+  if (!n.is_object()) return;
+  if (member_text(n, "resourceType") == "Bundle") {
+    if (const Node* entries = n.find("entry"))
+      for (const Node& e : entries->items())
+        if (const Node* r = e.find("resource")) collect(*r, member_text(e, "fullUrl"), out);
+    return;
+  }
+  out.push_back(Input{std::string(full_url), &n});
+}
+
+}  // namespace
+
+void resources_to_records(const std::vector<const Node*>& resources, const Tables& tables,
+                          const FromFhirOptions& options, FromFhirResult& result) {
+  std::vector<Input> inputs;
+  for (const Node* r : resources) collect(*r, {}, inputs);
+  Reverse(inputs, tables, options, result).run();
+}
+
+FromFhirResult fhir_to_records(std::string_view text_in, const Tables& tables, const FromFhirOptions& options) {
+  FromFhirResult result;
+  std::vector<json::Document> docs;
+  auto whole = json::parse(text_in);
+  if (whole && whole.document->root().is_object()) {
+    docs.push_back(std::move(*whole.document));
+  } else {
+    // NDJSON: one resource (or Bundle) per line.
+    std::uint32_t line_no = 0;
+    std::size_t start = 0;
+    while (start < text_in.size()) {
+      std::size_t end = text_in.find('\n', start);
+      if (end == std::string_view::npos) end = text_in.size();
+      ++line_no;
+      const std::string_view line = text_in.substr(start, end - start);
+      start = end + 1;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      auto parsed = json::parse(line);
+      if (!parsed || !parsed.document->root().is_object()) {
+        validation::Issue issue;
+        issue.severity = Severity::Error;
+        issue.code = "structure";
+        issue.location.line = line_no;
+        issue.diagnostics = "line " + std::to_string(line_no) + ": " +
+                            (parsed ? std::string("not a JSON object") : "not valid JSON: " + parsed.error->message);
+        result.outcome.add(std::move(issue));
+        continue;
+      }
+      docs.push_back(std::move(*parsed.document));
+    }
+  }
+  std::vector<const Node*> roots;
+  for (const auto& d : docs) {
+    if (member_text(d.root(), "resourceType").empty()) {
+      validation::Issue issue;
+      issue.severity = Severity::Error;
+      issue.code = "structure";
+      issue.diagnostics = "a JSON object without resourceType is not a FHIR resource";
+      result.outcome.add(std::move(issue));
+      continue;
+    }
+    roots.push_back(&d.root());
+  }
+  resources_to_records(roots, tables, options, result);
+  return result;
+}
+
+}  // namespace fhir::mappings
