@@ -35,7 +35,7 @@ class FhirPathEngine : public ::testing::Test {
 TEST_F(FhirPathEngine, NavigationAndTypeNamePrefix) {
   EXPECT_EQ(o("Observation.status"), "[final]");
   EXPECT_EQ(o("status"), "[final]");
-  EXPECT_EQ(o("Patient.status"), "[]");
+  EXPECT_EQ(o("Patient.status"), "ERROR: the expression is about Patient but the context is Observation (at offset 0)");
   EXPECT_EQ(o("code.coding.code"), "[1234-5]");
   EXPECT_EQ(o("component.code.coding.code"), "[8480-6, 8462-4]");
   EXPECT_EQ(o("Observation.nothing"), "[]");
@@ -265,6 +265,7 @@ TEST_F(FhirPathEngine, TypesIsAsOfType) {
   EXPECT_EQ(o("status is String"), "[true]");
   EXPECT_EQ(o("'x' is String"), "[true]");
   EXPECT_EQ(o("'x' is System.String"), "[true]");
+  EXPECT_EQ(o("status is System.String"), "[false]");
   EXPECT_EQ(o("1 is Integer"), "[true]");
   EXPECT_EQ(o("1 is Decimal"), "[false]");
   EXPECT_EQ(o("(value as Quantity).unit"), "[mg]");

@@ -231,7 +231,30 @@ std::optional<Decimal> divide_decimal(const Decimal& a, const Decimal& b) {
   r.exponent = a.exponent - b.exponent - extra;
   r.negative = a.negative != b.negative;
   strip(r);
+  r = round_decimal(r, 8);
   r.scale = std::max(0, -r.exponent);
+  return r;
+}
+
+Decimal round_decimal(const Decimal& d, int digits) {
+  if (d.is_zero() || d.exponent >= -digits) return d;
+  Decimal r = d;
+  const std::size_t drop = static_cast<std::size_t>(-digits - d.exponent);
+  if (drop > r.digits.size()) return Decimal{false, "", 0, digits};
+  const bool up = r.digits[r.digits.size() - drop] >= '5';
+  r.digits.resize(r.digits.size() - drop);
+  r.exponent = -digits;
+  if (up) {
+    Decimal unit{r.negative, "1", -digits, 0};
+    if (r.digits.empty()) {
+      r = unit;
+    } else {
+      r = add_decimal(r, unit);
+    }
+  }
+  if (r.digits.empty()) r = Decimal{};
+  strip(r);
+  r.scale = std::min(d.scale, digits);
   return r;
 }
 

@@ -26,8 +26,11 @@ int compare_decimal(const Decimal& a, const Decimal& b);
 Decimal add_decimal(const Decimal& a, const Decimal& b);
 Decimal negate_decimal(Decimal a);
 Decimal multiply_decimal(const Decimal& a, const Decimal& b);
-// Division to 16 significant digits; nullopt when dividing by zero.
+// Division, rounded half up to 8 fraction digits (FHIRPath's decimal precision); nullopt when dividing by zero.
 std::optional<Decimal> divide_decimal(const Decimal& a, const Decimal& b);
+
+// Rounds half away from zero to `digits` fraction digits.
+Decimal round_decimal(const Decimal& d, int digits);
 
 // Plain notation ("1.50", "-0.001", "120"), keeping at least `scale` fraction digits.
 std::string decimal_to_string(const Decimal& d);

@@ -109,7 +109,11 @@ bool Evaluator::type_matches(const Item& item, std::string_view name) const {
     if (name == system_type_name(item.kind())) return true;
     return false;
   }
-  if (!system_ns && nav_.is_type(item, name)) return true;
+  if (system_ns) {
+    // System.X names only System values; FHIR primitives are FHIR types.
+    return false;
+  }
+  if (nav_.is_type(item, name)) return true;
   // FHIR primitives also answer to their System type (`answer is Boolean`, `$this is DateTime`).
   bool is_system_name = false;
   for (auto s : kSystemTypes) is_system_name |= s == name;
@@ -125,10 +129,20 @@ Collection Evaluator::eval_member(const AstNode& n, const Env& env) {
   const bool leading = !n.input;
   const bool type_like = !n.name.empty() && n.name[0] >= 'A' && n.name[0] <= 'Z';
   for (const Item& item : input) {
-    if (leading && type_like && item.is_element() && nav_.is_type(item, n.name)) {
-      out.push_back(item);
-      continue;
+    if (leading && type_like && item.is_element()) {
+      if (nav_.is_type(item, n.name)) {
+        out.push_back(item);
+        continue;
+      }
+      // `Encounter.status` evaluated on a Patient is a mistake in the expression, not an empty result.
+      const model::Registry* reg = nav_.registry();
+      const model::TypeDef* def = item.type().def;
+      if (reg != nullptr && def != nullptr && def->kind == model::TypeKind::Resource && reg->is_resource_type(n.name)) {
+        fail(n, "the expression is about " + n.name + " but the context is " + std::string(item.type().name));
+      }
     }
+    // Unknown names give an empty result: collections mix types (children(), descendants()), so a name
+    // missing from one item's type is not an error at run time.
     nav_.child(item, n.name, out);
   }
   return out;

@@ -25,7 +25,7 @@ enum class FunctionId : std::uint8_t {
   IndexOf, Substring, StartsWith, EndsWith, Contains, Upper, Lower, Replace, Matches, ReplaceMatches, Length,
   ToChars, Trim, Split, Join,
   // math
-  Abs, Ceiling, Floor, Truncate, Round,
+  Abs, Ceiling, Floor, Truncate, Round, Sqrt, Exp, Ln, Log, Power,
   // tree navigation
   Children, Descendants,
   // utility

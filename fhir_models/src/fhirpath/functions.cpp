@@ -153,9 +153,20 @@ std::optional<Item> to_temporal(const Item& s, ValueKind kind) {
   return std::nullopt;
 }
 
+bool is_calendar_unit(std::string_view u) {
+  static constexpr std::string_view kWords[] = {"year", "years", "month", "months", "week", "weeks", "day", "days",
+                                                "hour", "hours", "minute", "minutes", "second", "seconds",
+                                                "millisecond", "milliseconds"};
+  for (auto w : kWords) {
+    if (u == w) return true;
+  }
+  return false;
+}
+
 std::optional<Item> to_quantity(const Item& s) {
   switch (s.kind()) {
     case ValueKind::Quantity: return s;
+    case ValueKind::Boolean: return Item::quantity(s.bool_value() ? "1.0" : "0.0", "1");
     case ValueKind::Integer: return Item::quantity(std::to_string(s.int_value()), "1", true);
     case ValueKind::Decimal: return Item::quantity(s.text(), "1");
     case ValueKind::String: {
@@ -166,7 +177,11 @@ std::optional<Item> to_quantity(const Item& s) {
       Decimal d;
       if (!parse_decimal(num, d) || num.find_first_of("eE") != std::string_view::npos) return std::nullopt;
       std::string_view unit = sp == std::string_view::npos ? "1" : t.substr(sp + 1);
-      if (unit.size() >= 2 && unit.front() == '\'' && unit.back() == '\'') unit = unit.substr(1, unit.size() - 2);
+      if (unit.size() >= 2 && unit.front() == '\'' && unit.back() == '\'') {
+        unit = unit.substr(1, unit.size() - 2);
+      } else if (sp != std::string_view::npos && !is_calendar_unit(unit)) {
+        return std::nullopt;  // UCUM units must be quoted; only calendar words stand alone
+      }
       return Item::quantity(std::string(num), std::string(unit), true);
     }
     default: return std::nullopt;
@@ -660,6 +675,45 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       return one(Item::owned_string(std::move(r)));
     }
     // --- math ---
+    case F::Sqrt: case F::Exp: case F::Ln: case F::Log: case F::Power: {
+      const Item* i = Evaluator::singleton(input, n);
+      if (i == nullptr) return {};
+      auto s = system_value(*i);
+      if (!s || !is_numeric(*s)) Evaluator::fail(n, "'" + n.name + "' needs a number");
+      std::optional<Item> other;
+      if (id == F::Log || id == F::Power) {
+        Collection a = arg(ev, n, 0, env);
+        const Item* x = Evaluator::singleton(a, *n.args[0]);
+        if (x == nullptr) return {};
+        other = system_value(*x);
+        if (!other || !is_numeric(*other)) Evaluator::fail(*n.args[0], "'" + n.name + "' needs a number argument");
+      }
+      if (id == F::Power && s->kind() == ValueKind::Integer && other->kind() == ValueKind::Integer &&
+          other->int_value() >= 0) {
+        std::int64_t r = 1;
+        for (std::int64_t k = 0; k < other->int_value(); ++k) {
+          if (__builtin_mul_overflow(r, s->int_value(), &r)) Evaluator::fail(n, "integer overflow");
+        }
+        return one(Item::integer(r));
+      }
+      const long double x = decimal_to_long_double(numeric_value(*s));
+      const long double y = other ? decimal_to_long_double(numeric_value(*other)) : 0;
+      long double r = 0;
+      switch (id) {
+        case F::Sqrt: r = std::sqrt(x); break;
+        case F::Exp: r = std::exp(x); break;
+        case F::Ln: r = std::log(x); break;
+        case F::Log: r = std::log(x) / std::log(y); break;
+        default: r = std::pow(x, y); break;
+      }
+      if (!std::isfinite(r)) return {};
+      char buf[80];
+      std::snprintf(buf, sizeof buf, "%.8Lf", r);
+      Decimal d;
+      parse_decimal(buf, d);
+      d.scale = 0;  // 8 digits of precision, trailing zeros dropped
+      return one(Item::owned_decimal(decimal_to_string(d)));
+    }
     case F::Abs: case F::Ceiling: case F::Floor: case F::Truncate: case F::Round: {
       std::optional<std::int64_t> p;
       if (id == F::Round && !n.args.empty()) p = int_arg(ev, n, 0, env);
@@ -698,6 +752,12 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
     case F::Today: return one(Item::temporal(ValueKind::Date, now_text(ValueKind::Date), true));
     case F::TimeOfDay: return one(Item::temporal(ValueKind::Time, now_text(ValueKind::Time), true));
     case F::Not: {
+      if (input.size() == 1) {
+        auto s = system_value(input.front());
+        if (s && s->kind() == ValueKind::Integer && (s->int_value() == 0 || s->int_value() == 1)) {
+          return boolean(s->int_value() == 0);
+        }
+      }
       auto b = Evaluator::boolean_of(input, n);
       if (!b) return {};
       return boolean(!*b);

@@ -154,18 +154,24 @@ const json::Node* child_object(const Item& parent) {
 }
 }  // namespace
 
-void Navigator::child(const Item& parent, std::string_view name, Collection& out) const {
-  const json::Node* obj = child_object(parent);
-  if (obj == nullptr) return;
+bool Navigator::child(const Item& parent, std::string_view name, Collection& out) const {
+  if (!parent.is_element()) return true;
   ChildDef cd;
   if (!find_child_def(parent.type(), name, false, cd)) {
-    if (name != "resourceType") collect(obj, name, {}, out);
-    return;
+    const ElementType& t = parent.type();
+    const bool typed = t.def != nullptr && t.element < t.def->elements.size() &&
+                       !t.def->elements[t.element].children.empty();
+    if (typed) return false;
+    const json::Node* obj = child_object(parent);
+    if (obj != nullptr && name != "resourceType") collect(obj, name, {}, out);
+    return true;
   }
+  const json::Node* obj = child_object(parent);
+  if (obj == nullptr) return true;
   const model::TypeDef& def = *parent.type().def;
   if (!cd.elem->is_choice) {
     collect(obj, name, element_type(def, cd.index, cd.elem->types.empty() ? "" : cd.elem->types[0].code), out);
-    return;
+    return true;
   }
   for (const json::Member& m : obj->members()) {
     std::string_view key = m.key;
@@ -181,6 +187,7 @@ void Navigator::child(const Item& parent, std::string_view name, Collection& out
       }
     }
   }
+  return true;
 }
 
 void Navigator::children(const Item& parent, Collection& out) const {

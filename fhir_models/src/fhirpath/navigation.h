@@ -16,8 +16,9 @@ class Navigator {
 
   const model::Registry* registry() const noexcept { return registry_; }
 
-  // Appends the items named `name` below `parent` (FHIRPath member invocation).
-  void child(const Item& parent, std::string_view name, Collection& out) const;
+  // Appends the items named `name` below `parent` (FHIRPath member invocation). Returns false when the
+  // parent's type is known and has no element of that name, true otherwise.
+  bool child(const Item& parent, std::string_view name, Collection& out) const;
   // Appends all direct child items in document order.
   void children(const Item& parent, Collection& out) const;
   // Appends all descendants (depth first, document order).

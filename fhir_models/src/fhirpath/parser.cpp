@@ -14,9 +14,10 @@ struct SyntaxError {
   std::size_t offset;
 };
 
-// Binding powers, lowest first (FHIRPath N1 §Operator precedence).
+// Binding powers, lowest first, as in the FHIRPath grammar (its rule order is normative; 'is'/'as' bind
+// looser than equality, so `1 > 2 is Boolean` is `(1 > 2) is Boolean`).
 enum : int {
-  kImplies = 1, kOrXor, kAnd, kMembership, kEquality, kInequality, kUnion, kTypeOp, kAdditive, kMultiplicative,
+  kImplies = 1, kOrXor, kAnd, kMembership, kTypeOp, kEquality, kInequality, kUnion, kAdditive, kMultiplicative,
   kUnary, kPostfix,
 };
 

@@ -122,8 +122,28 @@ bool parse_temporal(std::string_view s, ValueKind kind, Temporal& t) {
   return i == s.size();
 }
 
-std::optional<int> compare_temporal(const Temporal& a0, const Temporal& b0) {
-  if ((a0.kind == ValueKind::Time) != (b0.kind == ValueKind::Time)) return std::nullopt;
+namespace {
+std::optional<int> compare_same_clock(const Temporal& a0, const Temporal& b0);
+}  // namespace
+
+std::optional<int> compare_temporal(const Temporal& a, const Temporal& b) {
+  if ((a.kind == ValueKind::Time) != (b.kind == ValueKind::Time)) return std::nullopt;
+  const bool timed = a.kind != ValueKind::Time && a.precision >= Precision::Hour && b.precision >= Precision::Hour;
+  if (!timed || a.has_tz == b.has_tz) return compare_same_clock(a, b);
+  // One value has a zone and the other not: the order is known only if it is the same for every zone the
+  // unzoned value could be in (-14:00 .. +14:00).
+  Temporal early = a.has_tz ? b : a, late = early;
+  early.has_tz = late.has_tz = true;
+  early.tz_minutes = 14 * 60;
+  late.tz_minutes = -14 * 60;
+  auto r1 = a.has_tz ? compare_same_clock(a, early) : compare_same_clock(early, b);
+  auto r2 = a.has_tz ? compare_same_clock(a, late) : compare_same_clock(late, b);
+  if (r1 && r2 && *r1 == *r2 && *r1 != 0) return r1;
+  return std::nullopt;
+}
+
+namespace {
+std::optional<int> compare_same_clock(const Temporal& a0, const Temporal& b0) {
   Temporal a = a0, b = b0;
   // Shift values with a time of day and a zone to UTC so both are on the same clock.
   auto to_utc = [](Temporal& t) {
@@ -160,5 +180,6 @@ std::optional<int> compare_temporal(const Temporal& a0, const Temporal& b0) {
   if (pa != pb) return std::nullopt;
   return 0;
 }
+}  // namespace
 
 }  // namespace fhir::fhirpath::detail

@@ -26,8 +26,8 @@ struct Temporal {
 bool parse_temporal(std::string_view text, ValueKind kind, Temporal& out);
 
 // Three-way comparison with FHIRPath precision rules: nullopt when the values are equal up to the coarser
-// precision but have different precisions (the result is unknown). Dates compare as DateTimes. A value
-// without a time zone is taken as UTC when the other has one.
+// precision but have different precisions (the result is unknown). Dates compare as DateTimes. When only
+// one value has a time zone, the result is known only if it holds for any zone of the other.
 std::optional<int> compare_temporal(const Temporal& a, const Temporal& b);
 
 }  // namespace fhir::fhirpath::detail

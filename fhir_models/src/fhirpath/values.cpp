@@ -1,5 +1,6 @@
 #include "values.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace fhir::fhirpath::detail {
@@ -159,6 +160,8 @@ std::optional<bool> items_equal(const Item& a, const Item& b) {
       ok = coerce_temporal(*sb, *sa, tb, ta);
     }
     if (!ok) return false;
+    // A Time is never equal to a Date or DateTime.
+    if ((ta.kind == ValueKind::Time) != (tb.kind == ValueKind::Time)) return false;
     auto c = compare_temporal(ta, tb);
     if (!c) return std::nullopt;
     return *c == 0;
@@ -168,7 +171,8 @@ std::optional<bool> items_equal(const Item& a, const Item& b) {
     case ValueKind::Boolean: return sa->bool_value() == sb->bool_value();
     case ValueKind::String: return sa->text() == sb->text();
     case ValueKind::Quantity: {
-      if (canonical_unit(sa->unit()) != canonical_unit(sb->unit())) return std::nullopt;
+      // No UCUM conversion: quantities in different units are not equal.
+      if (canonical_unit(sa->unit()) != canonical_unit(sb->unit())) return false;
       Decimal x, y;
       if (!parse_decimal(sa->text(), x) || !parse_decimal(sb->text(), y)) return false;
       return compare_decimal(x, y) == 0;
@@ -190,6 +194,12 @@ bool items_equivalent(const Item& a, const Item& b) {
     if (!temporal_value(*sa, ta) || !temporal_value(*sb, tb)) return false;
     auto c = compare_temporal(ta, tb);
     return c && *c == 0;
+  }
+  if (is_numeric(*sa) && is_numeric(*sb)) {
+    // Equivalent decimals agree when rounded to the precision of the less precise one.
+    Decimal x = numeric_value(*sa), y = numeric_value(*sb);
+    const int digits = std::min(x.scale, y.scale);
+    return compare_decimal(round_decimal(x, digits), round_decimal(y, digits)) == 0;
   }
   auto eq = items_equal(*sa, *sb);
   return eq.value_or(false);
