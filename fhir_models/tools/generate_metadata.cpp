@@ -3,6 +3,7 @@
 //
 //   fhirgw_generate_metadata --package DIR --out DIR     write the files (removes stale r4-*.json)
 //   fhirgw_generate_metadata --package DIR --check DIR   compare with DIR; exit 1 if anything drifted
+//   --views-header FILE: also write (or with --check: compare) the typed views header r4_views.h
 //   --skip-if-missing: exit 77 (ctest's "skipped") when the package folder does not exist
 //
 // Exit codes: 0 ok, 1 drift (--check), 2 could not run, 77 skipped.
@@ -19,6 +20,7 @@
 #include "fhir/model/metadata.h"
 #include "package_reader.h"
 #include "value_set_expander.h"
+#include "views_generator.h"
 
 namespace {
 
@@ -94,6 +96,7 @@ std::vector<std::string> strings_of(const fhir::json::Node& obj, std::string_vie
 
 struct Generated {
   std::vector<std::pair<std::string, std::string>> files;  // file name -> content
+  std::string views_header;
 };
 
 bool generate(const std::string& package_dir, Generated& result, std::string& error) {
@@ -125,6 +128,8 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
     return kind_rank(a->kind) != kind_rank(b->kind) ? kind_rank(a->kind) < kind_rank(b->kind) : a->name < b->name;
   });
   std::sort(profiles.begin(), profiles.end(), [](const TypeDef* a, const TypeDef* b) { return a->url < b->url; });
+  result.views_header = fhir::tools::generate_views_header(core, kNote, error);
+  if (result.views_header.empty()) return false;
   ChunkedOutput types_out("r4-types");
   write_types(core, types_out);
   ChunkedOutput profiles_out("r4-profiles");
@@ -205,7 +210,7 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string package_dir, out_dir, check_dir;
+  std::string package_dir, out_dir, check_dir, views_header;
   bool skip_if_missing = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -217,6 +222,7 @@ int main(int argc, char** argv) {
     if (arg == "--package") package_dir = argv[++i];
     else if (arg == "--out") out_dir = argv[++i];
     else if (arg == "--check") check_dir = argv[++i];
+    else if (arg == "--views-header") views_header = argv[++i];
     else return usage();
   }
   if (package_dir.empty() || out_dir.empty() == check_dir.empty()) return usage();
@@ -246,6 +252,15 @@ int main(int argc, char** argv) {
       }
       std::cout << name << ": " << content.size() << " bytes\n";
     }
+    if (!views_header.empty()) {
+      std::ofstream f(views_header, std::ios::binary);
+      f << generated.views_header;
+      if (!f) {
+        std::cerr << "fhirgw_generate_metadata: cannot write " << views_header << "\n";
+        return 2;
+      }
+      std::cout << views_header << ": " << generated.views_header.size() << " bytes\n";
+    }
     return 0;
   }
 
@@ -268,6 +283,13 @@ int main(int argc, char** argv) {
   for (const std::string& name : existing_outputs(check_dir)) {
     if (std::find(expected.begin(), expected.end(), name) == expected.end()) {
       std::cerr << "stale (no longer generated): " << name << "\n";
+      ++drift;
+    }
+  }
+  if (!views_header.empty()) {
+    std::string committed;
+    if (!read_file(views_header, committed) || committed != generated.views_header) {
+      std::cerr << "drifted: " << views_header << "\n";
       ++drift;
     }
   }

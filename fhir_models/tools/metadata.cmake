@@ -47,12 +47,15 @@ target_sources(fhir_models PRIVATE $<TARGET_OBJECTS:fhir_models_spec>)
 add_executable(fhirgw_generate_metadata
   ${CMAKE_CURRENT_SOURCE_DIR}/tools/generate_metadata.cpp
   ${CMAKE_CURRENT_SOURCE_DIR}/tools/package_reader.cpp
-  ${CMAKE_CURRENT_SOURCE_DIR}/tools/value_set_expander.cpp)
+  ${CMAKE_CURRENT_SOURCE_DIR}/tools/value_set_expander.cpp
+  ${CMAKE_CURRENT_SOURCE_DIR}/tools/views_generator.cpp)
 target_link_libraries(fhirgw_generate_metadata PRIVATE fhir_models fhirgw_warnings)
 
+set(FHIRGW_VIEWS_HEADER "${CMAKE_CURRENT_SOURCE_DIR}/include/fhir/model/r4_views.h" CACHE INTERNAL "")
 set(FHIRGW_R4_PACKAGE "${FHIRGW_PACKAGE_DIR}/hl7.fhir.r4.examples-4.0.1/package")
 # One command regenerates the committed metadata: cmake --build build --target fhirgw_regenerate_metadata
 add_custom_target(fhirgw_regenerate_metadata
   COMMAND fhirgw_generate_metadata --package ${FHIRGW_R4_PACKAGE} --out ${FHIRGW_SPEC_DIR}
+          --views-header ${FHIRGW_VIEWS_HEADER}
   COMMENT "Regenerating fhir_models/spec/ from ${FHIRGW_R4_PACKAGE}"
   VERBATIM)
