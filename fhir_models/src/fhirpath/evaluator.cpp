@@ -41,8 +41,22 @@ Item decimal_item(const Decimal& d) { return Item::owned_decimal(decimal_to_stri
 
 }  // namespace
 
-void append_distinct(Collection& out, const Item& item) {
-  if (!collection_contains(out, item)) out.push_back(item);
+bool ItemSet::contains(const Item& item) const {
+  auto s = system_value(item);
+  if (s && s->kind() == ValueKind::String && strings_.contains(s->text())) return true;
+  return collection_contains(others_, item);
+}
+
+bool ItemSet::insert(const Item& item) {
+  auto s = system_value(item);
+  if (s && s->kind() == ValueKind::String) {
+    if (strings_.contains(s->text()) || collection_contains(others_, item)) return false;
+    strings_.insert(s->text());
+    return true;
+  }
+  if (collection_contains(others_, item)) return false;
+  others_.push_back(item);
+  return true;
 }
 
 bool collection_contains(const Collection& c, const Item& item) {
@@ -56,14 +70,20 @@ bool collection_contains(const Collection& c, const Item& item) {
 }
 
 Evaluator::Evaluator(const EvalContext& ctx) : ctx_(ctx), nav_(ctx.registry) {
-  if (ctx.resource != nullptr) resource_ = nav_.resource(*ctx.resource);
-  if (ctx.root_resource != nullptr) {
-    root_ = nav_.resource(*ctx.root_resource);
-  } else {
-    root_ = resource_;
+  // %resource and %rootResource are typed on first use: most expressions never ask for them.
+  if (ctx.context) {
+    context_ = ctx.context;
+  } else if (ctx.resource != nullptr) {
+    context_ = nav_.resource(*ctx.resource);
   }
-  context_ = ctx.context ? ctx.context : resource_;
   if (context_) top_focus_.push_back(*context_);
+}
+
+Collection Evaluator::resource_collection(bool root) {
+  const json::Node* node = root && ctx_.root_resource != nullptr ? ctx_.root_resource : ctx_.resource;
+  if (node == nullptr) return {};
+  if (context_ && context_->node() == node) return single(*context_);
+  return single(nav_.resource(*node));
 }
 
 void Evaluator::fail(const AstNode& n, std::string message) {
@@ -150,8 +170,8 @@ Collection Evaluator::eval_member(const AstNode& n, const Env& env) {
 
 Collection Evaluator::eval_variable(const AstNode& n) {
   const std::string& v = n.name;
-  if (v == "resource") return resource_ ? single(*resource_) : Collection{};
-  if (v == "rootResource") return root_ ? single(*root_) : Collection{};
+  if (v == "resource") return resource_collection(false);
+  if (v == "rootResource") return resource_collection(true);
   if (v == "context") return context_ ? single(*context_) : Collection{};
   if (v == "ucum") return single(Item::string("http://unitsofmeasure.org"));
   if (v == "sct") return single(Item::string("http://snomed.info/sct"));
@@ -345,8 +365,12 @@ Collection Evaluator::eval_binary(const AstNode& n, const Env& env) {
   switch (n.op) {
     case BinaryOp::Union: {
       Collection out;
-      for (const Item& i : a) append_distinct(out, i);
-      for (const Item& i : b) append_distinct(out, i);
+      ItemSet seen;
+      for (const Collection* c : {&a, &b}) {
+        for (const Item& i : *c) {
+          if (seen.insert(i)) out.push_back(i);
+        }
+      }
       return out;
     }
     case BinaryOp::Eq:

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 
 #include "ast.h"
 #include "fhir/fhirpath/fhirpath.h"
@@ -36,8 +37,6 @@ class Evaluator {
 
   const Navigator& nav() const { return nav_; }
   const EvalContext& context() const { return ctx_; }
-  const Item* resource_item() const { return resource_ ? &*resource_ : nullptr; }
-  const Item* root_item() const { return root_ ? &*root_ : nullptr; }
 
   bool type_matches(const Item& item, std::string_view type_name) const;
 
@@ -55,7 +54,9 @@ class Evaluator {
 
   const EvalContext& ctx_;
   Navigator nav_;
-  std::optional<Item> resource_, root_, context_;
+  Collection resource_collection(bool root);  // %resource / %rootResource
+
+  std::optional<Item> context_;
   Collection top_focus_;
 };
 
@@ -63,7 +64,24 @@ class Evaluator {
 Collection call_function(Evaluator& ev, const AstNode& n, const Env& env);
 
 // Collection helpers shared by operators and functions.
-void append_distinct(Collection& out, const Item& item);
 bool collection_contains(const Collection& c, const Item& item);
+
+// Items under FHIRPath equality, for distinct(), union and friends: strings (the common case: codes, ids,
+// urls) are hashed, other items compared pairwise.
+// insert() views the item's text: the item must outlive the set (the constructor keeps its items).
+class ItemSet {
+ public:
+  ItemSet() = default;
+  explicit ItemSet(Collection items) : held_(std::move(items)) {
+    for (const Item& i : held_) insert(i);
+  }
+  bool contains(const Item& item) const;
+  bool insert(const Item& item);  // false if an equal item was there already
+
+ private:
+  Collection held_;
+  std::unordered_set<std::string_view> strings_;
+  Collection others_;
+};
 
 }  // namespace fhir::fhirpath::detail

@@ -395,22 +395,27 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
     case F::SupersetOf: {
       Collection other = arg(ev, n, 0, env);
       const Collection& small = id == F::SubsetOf ? input : other;
-      const Collection& big = id == F::SubsetOf ? other : input;
+      const ItemSet big(id == F::SubsetOf ? other : input);
       for (const Item& i : small) {
-        if (!collection_contains(big, i)) return boolean(false);
+        if (!big.contains(i)) return boolean(false);
       }
       return boolean(true);
     }
     case F::Count: return one(Item::integer(static_cast<std::int64_t>(input.size())));
     case F::Distinct: {
       Collection out;
-      for (const Item& i : input) append_distinct(out, i);
+      ItemSet seen;
+      for (const Item& i : input) {
+        if (seen.insert(i)) out.push_back(i);
+      }
       return out;
     }
     case F::IsDistinct: {
-      Collection out;
-      for (const Item& i : input) append_distinct(out, i);
-      return boolean(out.size() == input.size());
+      ItemSet seen;
+      for (const Item& i : input) {
+        if (!seen.insert(i)) return boolean(false);
+      }
+      return boolean(true);
     }
     // --- filtering and projection ---
     case F::Where: {
@@ -432,12 +437,13 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
     }
     case F::Repeat: {
       Collection out;
+      ItemSet seen;
       Collection level = input;
       while (!level.empty()) {
         Collection next;
         for_each_lambda(ev, *n.args[0], level, env, [&](std::size_t, const Collection& r) {
           for (const Item& i : r) {
-            if (!collection_contains(out, i)) {
+            if (seen.insert(i)) {
               out.push_back(i);
               next.push_back(i);
             }
@@ -478,26 +484,31 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       return Collection(input.begin(), input.begin() + static_cast<std::ptrdiff_t>(c));
     }
     case F::Intersect: {
-      Collection other = arg(ev, n, 0, env);
+      const ItemSet other(arg(ev, n, 0, env));
       Collection out;
+      ItemSet seen;
       for (const Item& i : input) {
-        if (collection_contains(other, i)) append_distinct(out, i);
+        if (other.contains(i) && seen.insert(i)) out.push_back(i);
       }
       return out;
     }
     case F::Exclude: {
-      Collection other = arg(ev, n, 0, env);
+      const ItemSet other(arg(ev, n, 0, env));
       Collection out;
       for (const Item& i : input) {
-        if (!collection_contains(other, i)) out.push_back(i);
+        if (!other.contains(i)) out.push_back(i);
       }
       return out;
     }
     case F::Union: {
       Collection other = arg(ev, n, 0, env);
       Collection out;
-      for (const Item& i : input) append_distinct(out, i);
-      for (const Item& i : other) append_distinct(out, i);
+      ItemSet seen;
+      for (const Collection* c : {&input, &other}) {
+        for (const Item& i : *c) {
+          if (seen.insert(i)) out.push_back(i);
+        }
+      }
       return out;
     }
     case F::Combine: {
