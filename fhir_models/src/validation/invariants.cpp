@@ -10,12 +10,130 @@ namespace fhir::validation::detail {
 
 bool is_native_constraint(std::string_view key) noexcept {
   // ele-1/ext-1: empty values and extension shape; dom-2..5: contained rules; ref-1: local references;
-  // bdl-*: Bundle rules; txt-1/txt-2: XHTML checks of Narrative.div. All checked by the walker.
-  static constexpr std::array<std::string_view, 22> kNative{
+  // bdl-*: Bundle rules; txt-1/txt-2: XHTML checks of Narrative.div; csd-1: unique CodeSystem codes
+  // (quadratic through FHIRPath on large code systems). All checked by the walker.
+  static constexpr std::array<std::string_view, 23> kNative{"csd-1",
       "ele-1", "ext-1", "dom-2", "dom-3", "dom-4",  "dom-5",  "ref-1",  "txt-1",  "txt-2",  "bdl-1",  "bdl-2",
       "bdl-3", "bdl-4", "bdl-5", "bdl-7", "bdl-8", "bdl-9", "bdl-10", "bdl-11", "bdl-12", "bdl-6", "bdl-13"};
   for (std::string_view k : kNative)
     if (k == key) return true;
+  return false;
+}
+
+namespace {
+
+bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+// Splits `expr` at the top-level occurrences of the keyword operators; returns false on unbalanced text.
+struct TopLevel {
+  std::vector<std::string_view> or_parts;
+  std::size_t implies_at = std::string_view::npos;  // offset of a top-level "implies" (only one supported)
+  int implies_count = 0;
+  bool has_xor = false;
+};
+
+bool split_top_level(std::string_view expr, TopLevel& out) {
+  int depth = 0;
+  std::size_t part_start = 0;
+  for (std::size_t i = 0; i < expr.size();) {
+    const char c = expr[i];
+    if (c == '\'' || c == '`') {
+      ++i;
+      while (i < expr.size() && expr[i] != c) i += expr[i] == '\\' ? 2 : 1;
+      ++i;
+      continue;
+    }
+    if (c == '(' || c == '[' || c == '{') ++depth;
+    if (c == ')' || c == ']' || c == '}') --depth;
+    if (depth < 0) return false;
+    if (ident_start(c) && (i == 0 || !ident_char(expr[i - 1])) && (i == 0 || expr[i - 1] != '.')) {
+      std::size_t j = i;
+      while (j < expr.size() && ident_char(expr[j])) ++j;
+      const std::string_view word = expr.substr(i, j - i);
+      if (depth == 0) {
+        if (word == "or") {
+          out.or_parts.push_back(expr.substr(part_start, i - part_start));
+          part_start = j;
+        } else if (word == "implies") {
+          ++out.implies_count;
+          out.implies_at = i;
+        } else if (word == "xor") {
+          out.has_xor = true;
+        }
+      }
+      i = j;
+      continue;
+    }
+    ++i;
+  }
+  if (depth != 0) return false;
+  out.or_parts.push_back(expr.substr(part_start));
+  return true;
+}
+
+// Matches "ident<suffix>" exactly; returns the identifier.
+bool match_term(std::string_view term, std::string_view suffix, std::string& ident) {
+  term = trim(term);
+  if (term.size() <= suffix.size() || term.substr(term.size() - suffix.size()) != suffix) return false;
+  const std::string_view id = term.substr(0, term.size() - suffix.size());
+  if (id.empty() || !ident_start(id[0]) || (id[0] >= 'A' && id[0] <= 'Z')) return false;
+  for (char c : id)
+    if (!ident_char(c)) return false;
+  ident = std::string(id);
+  return true;
+}
+
+}  // namespace
+
+Shortcut analyze_shortcut(std::string_view expression) {
+  Shortcut out;
+  TopLevel top;
+  if (!split_top_level(expression, top) || top.has_xor) return out;
+  std::string ident;
+  if (top.implies_count == 1) {
+    if (top.or_parts.size() != 1) return out;  // "a or b implies c": keep it simple
+    if (match_term(expression.substr(0, top.implies_at), ".exists()", ident))
+      out.terms.push_back({Shortcut::Test::TrueIfAbsent, ident});
+    return out;
+  }
+  if (top.implies_count > 1) return out;
+  for (std::string_view part : top.or_parts) {
+    if (match_term(part, ".empty()", ident) || match_term(part, ".hasValue().not()", ident) ||
+        match_term(part, ".exists().not()", ident)) {
+      out.terms.push_back({Shortcut::Test::TrueIfAbsent, ident});
+    } else if (match_term(part, ".exists()", ident)) {
+      out.terms.push_back({Shortcut::Test::TrueIfPresent, ident});
+    }
+  }
+  return out;
+}
+
+bool shortcut_holds(const Shortcut& shortcut, const json::Node& focus) noexcept {
+  for (const Shortcut::Term& t : shortcut.terms) {
+    const std::string_view id = t.ident;
+    bool present = false;
+    for (const json::Member& m : focus.members()) {
+      std::string_view k = m.key;
+      if (!k.empty() && k[0] == '_') k.remove_prefix(1);
+      if (k.size() < id.size() || k.substr(0, id.size()) != id) continue;
+      const bool exact = k.size() == id.size();
+      const bool choice = !exact && k[id.size()] >= 'A' && k[id.size()] <= 'Z';
+      if (!exact && !choice) continue;
+      if (!m.value.is_null() && !(m.value.is_array() && m.value.size() == 0)) present = true;
+      if (t.test == Shortcut::Test::TrueIfAbsent) {
+        present = true;  // any trace of the member: let the engine decide
+        break;
+      }
+    }
+    if (t.test == Shortcut::Test::TrueIfAbsent ? !present : present) return true;
+  }
   return false;
 }
 
@@ -30,6 +148,7 @@ const InvariantRunner::Compiled& InvariantRunner::compiled(const model::Constrai
     auto result = fhirpath::compile(constraint.expression);
     if (result) {
       slot->expression = std::move(result.expression);
+      slot->shortcut = analyze_shortcut(constraint.expression);
     } else {
       slot->error = "cannot compile: " + result.error + " at offset " + std::to_string(result.error_offset);
     }
@@ -45,6 +164,8 @@ Verdict InvariantRunner::check(const model::Constraint& constraint, const Invari
     if (why != nullptr) *why = c.error;
     return Verdict::CannotEvaluate;
   }
+  if (site.value != nullptr && site.value->is_object() && shortcut_holds(c.shortcut, *site.value))
+    return Verdict::Pass;
   fhirpath::EvalContext ctx;
   ctx.registry = &registry_;
   ctx.resource = site.resource;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "fhir/json/node.h"
 #include "fhir/model/metadata.h"
@@ -31,6 +32,20 @@ struct InvariantSite {
 
 enum class Verdict { Pass, Fail, CannotEvaluate };
 
+// A sound pre-check for the common shapes "x.empty() or ...", "x.exists() or ...", "x.exists() implies ...":
+// when the focus object settles one such term by the mere absence or presence of a member, the constraint
+// holds and the engine need not run.
+struct Shortcut {
+  enum class Test : std::uint8_t { TrueIfAbsent, TrueIfPresent };
+  struct Term {
+    Test test;
+    std::string ident;
+  };
+  std::vector<Term> terms;  // any satisfied term makes the whole constraint true
+};
+Shortcut analyze_shortcut(std::string_view expression);
+bool shortcut_holds(const Shortcut& shortcut, const json::Node& focus) noexcept;
+
 // True for the constraints the walker checks natively (faster, and with better messages).
 bool is_native_constraint(std::string_view key) noexcept;
 
@@ -45,6 +60,7 @@ class InvariantRunner {
   struct Compiled {
     std::shared_ptr<const fhirpath::Expression> expression;
     std::string error;
+    Shortcut shortcut;
   };
   const Compiled& compiled(const model::Constraint& constraint) const;
 

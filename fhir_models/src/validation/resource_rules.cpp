@@ -1,5 +1,7 @@
 // Rules of resources as a whole: contained resources (dom-2..dom-5) and extensions (ext-1, url).
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "walker.h"
 
@@ -42,6 +44,32 @@ void Walker::check_contained(const Node& obj, const PathSeg* path, ResourceCtx& 
              " (no reference to '#" + std::string(id != nullptr ? id->text() : std::string_view{}) + "')",
              &seg, &r);
   }
+}
+
+namespace {
+
+void collect_codes(const Node& owner, std::vector<std::string_view>& codes) {
+  const Node* concepts = owner.find("concept");
+  if (concepts == nullptr || !concepts->is_array()) return;
+  for (const Node& c : concepts->items()) {
+    if (!c.is_object()) continue;
+    if (const Node* code = c.find("code"); code != nullptr && code->is_string()) codes.push_back(code->text());
+    collect_codes(c, codes);
+  }
+}
+
+}  // namespace
+
+void Walker::check_code_system(const Node& cs, const PathSeg* path) {
+  std::vector<std::string_view> codes;
+  collect_codes(cs, codes);
+  std::sort(codes.begin(), codes.end());
+  const auto dup = std::adjacent_find(codes.begin(), codes.end());
+  if (dup != codes.end())
+    report(Severity::Error, "invariant",
+           "csd-1: within a code system definition, all the codes SHALL be unique (duplicate '" + std::string(*dup) +
+               "')",
+           path, &cs);
 }
 
 void Walker::check_extension(const Node& ext, const PathSeg* path) {

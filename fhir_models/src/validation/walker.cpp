@@ -15,14 +15,6 @@ using model::TypeDef;
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-// "Quantity" matches the suffix "Quantity", "dateTime" matches "DateTime".
-bool choice_suffix_matches(std::string_view code, std::string_view suffix) {
-  if (code.empty() || code.size() != suffix.size()) return false;
-  char first = code[0];
-  if (first >= 'a' && first <= 'z') first = static_cast<char>(first - 'a' + 'A');
-  return first == suffix[0] && code.substr(1) == suffix.substr(1);
-}
-
 std::string quoted(std::string_view s) {
   constexpr std::size_t kMax = 80;
   std::string out = "'";
@@ -76,25 +68,19 @@ const BundleCtx::Entry* BundleCtx::find(std::string_view full_url) const {
 }
 
 bool lookup_child(const TypeDef& def, std::uint32_t element, std::string_view json_name, Slot& out) {
-  const ElementDef& parent = def.children_source(def.elements[element]);
-  for (const std::uint32_t idx : parent.children) {
-    const ElementDef& e = def.elements[idx];
-    if (!e.slice_name.empty()) continue;
-    if (!e.is_choice) {
-      if (e.name != json_name) continue;
-      out = Slot{&def, &e, e.types.empty() ? nullptr : &e.types.front()};
-      return true;
-    }
-    if (json_name.size() <= e.name.size() || !starts_with(json_name, e.name)) continue;
-    const std::string_view suffix = json_name.substr(e.name.size());
-    for (const model::TypeRef& t : e.types) {
-      if (choice_suffix_matches(t.code, suffix)) {
-        out = Slot{&def, &e, &t};
-        return true;
-      }
-    }
+  const TypeDef::ChildName* c = def.lookup_child(element, json_name);
+  if (c == nullptr) return false;
+  const ElementDef& e = def.elements[c->child];
+  const model::TypeRef* type = nullptr;
+  if (c->choice_type != ElementDef::kNoParent) {
+    type = &e.types[c->choice_type];
+  } else if (!e.is_choice && !e.types.empty()) {
+    type = &e.types.front();
+  } else if (e.is_choice) {
+    return false;  // "value" alone is not a valid JSON name for value[x]
   }
-  return false;
+  out = Slot{&def, &e, type};
+  return true;
 }
 
 bool is_resource_code(const model::Registry& registry, std::string_view code) {
@@ -180,6 +166,7 @@ void Walker::resource(const Node& obj, const PathSeg* path, ResourceCtx* contain
   invariants(&obj, nullptr, *def, 0, def->name, def->root(), p, rc, &seen_keys);
   if (container == nullptr) check_contained(obj, p, rc);
   if (is_bundle) check_bundle(obj, p, own_bundle);
+  if (def->name == "CodeSystem") check_code_system(obj, p);
   check_profiles(obj, *def, p, rc);
   --depth_;
 }

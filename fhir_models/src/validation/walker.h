@@ -90,6 +90,7 @@ class Walker {
   void check_concept_binding(const json::Node& cc, const Slot& slot, const PathSeg* path);
   void check_quantity_binding(const json::Node& quantity, const Slot& slot, const PathSeg* path);
   void check_extension(const json::Node& ext, const PathSeg* path);
+  void check_code_system(const json::Node& cs, const PathSeg* path);
   void prepare_bundle(const json::Node& bundle, BundleCtx& ctx);
   void check_bundle(const json::Node& bundle, const PathSeg* path, BundleCtx& ctx);
   void check_contained(const json::Node& obj, const PathSeg* path, ResourceCtx& rc);
