@@ -135,14 +135,15 @@ void TypeDef::link() {
 // ValueSetExpansion
 
 bool ValueSetExpansion::contains(std::string_view system, std::string_view code) const {
-  const auto it = codes_by_system.find(std::string(system));
+  const auto it = codes_by_system.find(system);
   if (it == codes_by_system.end()) return false;
-  return std::find(it->second.begin(), it->second.end(), code) != it->second.end();
+  // Registry::add_value_set sorts the lists; an expansion used on its own must be sorted by its builder.
+  return std::binary_search(it->second.begin(), it->second.end(), code);
 }
 
 bool ValueSetExpansion::contains_code(std::string_view code) const {
   for (const auto& [system, codes] : codes_by_system) {
-    if (std::find(codes.begin(), codes.end(), code) != codes.end()) return true;
+    if (contains(system, code)) return true;
   }
   return false;
 }
@@ -220,6 +221,7 @@ void Registry::add_type(std::unique_ptr<TypeDef> type) {
 
 void Registry::add_value_set(std::unique_ptr<ValueSetExpansion> vs) {
   if (!vs) return;
+  for (auto& [system, codes] : vs->codes_by_system) std::sort(codes.begin(), codes.end());
   vs_by_url_[std::string(strip_version(vs->url))] = vs.get();
   value_sets_.push_back(std::move(vs));
 }

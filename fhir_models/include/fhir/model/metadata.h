@@ -19,6 +19,14 @@
 
 namespace fhir::model {
 
+// Transparent string hashing: lookups by std::string_view without building a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <typename V>
+using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+
 inline constexpr std::uint32_t kUnbounded = std::numeric_limits<std::uint32_t>::max();
 
 enum class TypeKind : std::uint8_t { PrimitiveType, ComplexType, Resource, Logical };
@@ -132,14 +140,15 @@ struct CodeSystemInfo {
   std::string url;
   std::string content;  // complete | fragment | example | not-present
   bool case_sensitive = true;
-  std::unordered_map<std::string, std::string> codes;  // code -> display
+  StringMap<std::string> codes;  // code -> display
 };
 
 // A value set expanded to (system, code) pairs where the package allows it.
 struct ValueSetExpansion {
   std::string url;
   bool complete = false;  // false: it could not be fully expanded (external systems, filters)
-  std::unordered_map<std::string, std::vector<std::string>> codes_by_system;  // system -> codes
+  StringMap<std::vector<std::string>> codes_by_system;  // system -> codes (sorted by Registry::add_value_set)
+  // Binary search: the code lists must be sorted (Registry::add_value_set sorts them).
   bool contains(std::string_view system, std::string_view code) const;
   bool contains_code(std::string_view code) const;  // any system
 };
@@ -152,14 +161,6 @@ struct SearchParamDef {
   std::string expression;  // FHIRPath
   std::vector<std::string> targets; // reference targets
 };
-
-// Transparent string hashing: lookups by std::string_view without building a std::string.
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-template <typename V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
 // All metadata the library knows about: core types, profiles, terminology, search parameters.
 class Registry {
