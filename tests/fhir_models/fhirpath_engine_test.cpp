@@ -374,3 +374,65 @@ TEST(FhirPathUntyped, NavigatesByJsonNamesWithoutRegistry) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string narrative(std::string_view div) {
+  std::string doc = R"({"resourceType":"Patient","text":{"status":"generated","div":")";
+  for (char c : div) {
+    if (c == '\n') {
+      doc += "\\n";
+      continue;
+    }
+    if (c == '"' || c == '\\') doc.push_back('\\');
+    doc.push_back(c);
+  }
+  doc += R"("}})";
+  auto d = parse_json(doc);
+  return eval(d.root(), "text.div.htmlChecks()");
+}
+
+TEST(FhirPathHtmlChecks, R4NarrativeRules) {
+  const std::string ns = R"(<div xmlns="http://www.w3.org/1999/xhtml">)";
+  EXPECT_EQ(narrative(ns + "<p>Hello <b>world</b> &amp; <a href=\"#x\">link</a></p></div>"), "[true]");
+  EXPECT_EQ(narrative(ns + "<table border=\"1\"><tr><td>x</td></tr></table><!-- c --></div>"), "[true]");
+  EXPECT_EQ(narrative(ns + "<img src=\"#pic\" alt=\"\"/></div>"), "[true]");  // an image is content
+  EXPECT_EQ(narrative("<div>text</div>"), "[false]");                          // no XHTML namespace
+  EXPECT_EQ(narrative("<p xmlns=\"http://www.w3.org/1999/xhtml\">x</p>"), "[false]");  // root must be div
+  EXPECT_EQ(narrative(ns + "<script>alert(1)</script></div>"), "[false]");
+  EXPECT_EQ(narrative(ns + "<p onclick=\"x()\">x</p></div>"), "[false]");
+  EXPECT_EQ(narrative(ns + "<form>x</form></div>"), "[false]");
+  EXPECT_EQ(narrative(ns + "   \n  </div>"), "[false]");  // txt-2: no content
+  EXPECT_EQ(narrative(ns + "<p>x</div>"), "[false]");       // not well-formed
+  EXPECT_EQ(narrative(ns + "x</div><p>y</p>"), "[false]");  // content after the root
+  EXPECT_EQ(narrative(ns + "<p>x &bogus</p></div>"), "[false]");
+}
+
+TEST(FhirPathMemberOf, UsesRegistryExpansionsOrReportsUnsupported) {
+  auto doc = parse_json(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}]})");
+  const auto* vs = fhir::model::Registry::r4().find_value_set("http://hl7.org/fhir/ValueSet/observation-status");
+  ASSERT_NE(vs, nullptr);
+  ASSERT_TRUE(vs->complete);
+  EXPECT_EQ(eval(doc.root(), "status.memberOf('http://hl7.org/fhir/ValueSet/observation-status')"), "[true]");
+  EXPECT_EQ(eval(doc.root(), "'bogus'.memberOf('http://hl7.org/fhir/ValueSet/observation-status')"), "[false]");
+  EXPECT_EQ(eval(doc.root(), "category.memberOf('http://hl7.org/fhir/ValueSet/observation-category')"), "[true]");
+  EXPECT_EQ(eval(doc.root(), "status.memberOf('http://example.org/unknown-vs')").substr(0, 12), "UNSUPPORTED:");
+}
+
+TEST(FhirPathLimits, HostileExpressionsAreRejectedNotCrashing) {
+  std::string deep(5000, '(');
+  deep += "1";
+  deep += std::string(5000, ')');
+  auto r = fhir::fhirpath::compile(deep);
+  EXPECT_FALSE(r);
+  std::string chain = "a";
+  for (int i = 0; i < 10000; ++i) chain += ".a";
+  r = fhir::fhirpath::compile(chain);
+  EXPECT_FALSE(r);
+  EXPECT_NE(r.error.find("too long"), std::string::npos);
+  std::string minus(3000, '-');
+  EXPECT_FALSE(fhir::fhirpath::compile(minus + "1"));
+}
+
+}  // namespace

@@ -60,14 +60,17 @@ class ConstraintRunner {
     return rt != nullptr && rt->text() == "Bundle" ? &resource : nullptr;
   }
 
-  const fhir::fhirpath::Expression& compiled(const std::string& expression) {
-    auto it = cache_.find(expression);
+  // Keyed by the registry's string (stable address), as a validator caches per constraint.
+  const fhir::fhirpath::Expression& compiled(const std::string& key, const std::string& text) {
+    auto it = cache_.find(&key);
     if (it == cache_.end()) {
-      auto c = fhir::fhirpath::compile(expression);
-      it = cache_.emplace(expression, c.expression).first;
+      auto c = fhir::fhirpath::compile(text);
+      EXPECT_TRUE(c) << text << ": " << c.error;
+      it = cache_.emplace(&key, c.expression).first;
     }
     return *it->second;
   }
+  const fhir::fhirpath::Expression& compiled(const std::string& expression) { return compiled(expression, expression); }
 
   void check(const fhir::model::Constraint& c, const Item& item, const fhir::json::Node* resource,
              const fhir::json::Node* root, const fhir::json::Node* bundle, std::vector<Failure>& failures) {
@@ -109,7 +112,7 @@ class ConstraintRunner {
         nav.registry = &registry_;
         nav.resource = resource;
         nav.context = item;
-        auto selected = fhir::fhirpath::evaluate(compiled("`" + e.name + "`"), nav);
+        auto selected = fhir::fhirpath::evaluate(compiled(e.name, "`" + e.name + "`"), nav);
         for (const Item& child : selected.items) {
           for (const auto& c : e.constraints) {
             if (c.key != "ele-1") check(c, child, resource, root, bundle, failures);
@@ -145,7 +148,7 @@ class ConstraintRunner {
 
   const fhir::model::Registry& registry_;
   std::shared_ptr<const fhir::fhirpath::Expression> children_;
-  std::unordered_map<std::string, std::shared_ptr<const fhir::fhirpath::Expression>> cache_;
+  std::unordered_map<const std::string*, std::shared_ptr<const fhir::fhirpath::Expression>> cache_;
   std::size_t evaluations_ = 0;
 };
 

@@ -110,9 +110,6 @@ std::vector<SuiteCase> read_suite(const std::string& text) {
         if (!joined.empty()) joined += value[0] == '>' ? " " : "\n";
         joined += lines[++i].substr(block_indent);
       }
-      value = "'" + std::string() + "'";  // placeholder, replaced below
-      Expected e;
-      e.text = joined;
       if (key == "expression") c.expression = joined;
       continue;
     }

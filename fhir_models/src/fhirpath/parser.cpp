@@ -21,6 +21,11 @@ enum : int {
   kUnary, kPostfix,
 };
 
+// Bounds that keep parsing and the recursive evaluator far from the stack limit on hostile input; the
+// longest constraint in the R4 and mCODE packages has about 200 tokens and nests 6 deep.
+constexpr int kMaxNesting = 128;
+constexpr std::size_t kMaxTokens = 4000;
+
 constexpr std::string_view kCalendarUnits[] = {
     "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
     "minute", "minutes", "second", "seconds", "millisecond", "milliseconds"};
@@ -108,6 +113,12 @@ class Parser {
   }
 
   std::unique_ptr<AstNode> parse(int min_bp) {
+    struct DepthGuard {
+      int& d;
+      explicit DepthGuard(int& depth) : d(++depth) {}
+      ~DepthGuard() { --d; }
+    } guard(depth_);
+    if (depth_ > kMaxNesting) fail("expression nested too deeply");
     auto lhs = parse_prefix();
     while (true) {
       int bp = 0;
@@ -362,6 +373,7 @@ class Parser {
 
   std::vector<Token> toks_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -379,6 +391,11 @@ ParseOutcome parse_expression(std::string_view text) {
   if (!tokenize(text, tokens, &lex_error)) {
     out.error = lex_error.message;
     out.error_offset = lex_error.offset;
+    return out;
+  }
+  if (tokens.size() > kMaxTokens) {
+    out.error = "expression too long (more than " + std::to_string(kMaxTokens) + " tokens)";
+    out.error_offset = tokens[kMaxTokens].offset;
     return out;
   }
   try {
