@@ -97,3 +97,24 @@ TEST(CanonicalWriter, WriteElementOfADatatype) {
 
 }  // namespace
 }  // namespace fhir::model
+
+namespace fhir::model {
+namespace {
+
+TEST(CanonicalWriter, DeeplyNestedContentReferences) {
+  std::string text = R"({"resourceType":"Questionnaire","status":"draft")";
+  constexpr int kLevels = 120;  // two JSON levels each: inside the parser's depth cap
+  for (int i = 0; i < kLevels; ++i) text += R"(,"item":[{"type":"group","linkId":"x")";
+  for (int i = 0; i < kLevels; ++i) text += "}]";
+  text += "}";
+  json::ParseResult parsed = json::parse(text);
+  ASSERT_TRUE(parsed) << parsed.error->message;
+  const std::string out = to_canonical_json(parsed.document->root());
+  json::ParseResult again = json::parse(out);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again.document->root() == parsed.document->root());
+  EXPECT_NE(out.find(R"({"linkId":"x","type":"group","item":)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fhir::model

@@ -78,7 +78,7 @@ TypeKind kind_of(std::string_view k) {
   return TypeKind::ComplexType;
 }
 
-ElementDef read_element(const Value& v, const std::vector<Constraint>& constraints, std::size_t count) {
+ElementDef read_element(const Value& v, const std::vector<Constraint>& constraints, std::size_t index) {
   ElementDef e;
   e.path = std::string(member_sv(v, "p"));
   if (e.path.empty()) throw LoadError{"element without path"};
@@ -91,7 +91,8 @@ ElementDef read_element(const Value& v, const std::vector<Constraint>& constrain
   e.name = std::string(last);
   if (const Value* u = member(v, "u")) {
     e.parent = to_uint(*u, ElementDef::kNoParent);
-    if (e.parent >= count) throw LoadError{"element '" + e.path + "' has an invalid parent index"};
+    // Parents precede their children: this also rules out cycles.
+    if (e.parent >= index) throw LoadError{"element '" + e.path + "' has an invalid parent index"};
   }
   e.slice_name = std::string(member_sv(v, "s"));
   const std::string_view card = member_sv(v, "c");
@@ -164,7 +165,7 @@ std::unique_ptr<TypeDef> read_type(const Value& v, const std::vector<Constraint>
   t->elements.reserve(elements->Size());
   for (const Value& e : elements->GetArray()) {
     try {
-      t->elements.push_back(read_element(e, constraints, elements->Size()));
+      t->elements.push_back(read_element(e, constraints, t->elements.size()));
     } catch (const LoadError& err) {
       throw LoadError{"type '" + t->url + "': " + err.message};
     }
