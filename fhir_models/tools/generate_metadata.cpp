@@ -62,10 +62,14 @@ class ChunkedOutput {
 
 int kind_rank(TypeKind k) {
   switch (k) {
-    case TypeKind::PrimitiveType: return 0;
-    case TypeKind::ComplexType: return 1;
-    case TypeKind::Resource: return 2;
-    case TypeKind::Logical: return 3;
+    case TypeKind::PrimitiveType:
+      return 0;
+    case TypeKind::ComplexType:
+      return 1;
+    case TypeKind::Resource:
+      return 2;
+    case TypeKind::Logical:
+      return 3;
   }
   return 4;
 }
@@ -102,8 +106,8 @@ struct Generated {
 bool generate(const std::string& package_dir, Generated& result, std::string& error) {
   fhir::tools::Package package;
   if (!fhir::tools::read_package(package_dir,
-                                 {"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter"}, package,
-                                 error)) {
+                                 {"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter"},
+                                 package, error)) {
     return false;
   }
 
@@ -125,9 +129,11 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
     (t->is_profile || t->kind == TypeKind::Logical ? profiles : core).push_back(t.get());
   }
   std::sort(core.begin(), core.end(), [](const TypeDef* a, const TypeDef* b) {
-    return kind_rank(a->kind) != kind_rank(b->kind) ? kind_rank(a->kind) < kind_rank(b->kind) : a->name < b->name;
+    return kind_rank(a->kind) != kind_rank(b->kind) ? kind_rank(a->kind) < kind_rank(b->kind)
+                                                    : a->name < b->name;
   });
-  std::sort(profiles.begin(), profiles.end(), [](const TypeDef* a, const TypeDef* b) { return a->url < b->url; });
+  std::sort(profiles.begin(), profiles.end(),
+            [](const TypeDef* a, const TypeDef* b) { return a->url < b->url; });
   result.views_header = fhir::tools::generate_views_header(core, kNote, error);
   if (result.views_header.empty()) return false;
   ChunkedOutput types_out("r4-types");
@@ -170,9 +176,8 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
     def.targets = strings_of(sp, "target");
     params.push_back(std::move(def));
   }
-  std::sort(params.begin(), params.end(), [](const auto& a, const auto& b) {
-    return a.url != b.url ? a.url < b.url : a.name < b.name;
-  });
+  std::sort(params.begin(), params.end(),
+            [](const auto& a, const auto& b) { return a.url != b.url ? a.url < b.url : a.name < b.name; });
   ChunkedOutput sp_out("r4-searchparams");
   for (const auto& p : params) sp_out.next(512).add_search_param(p);
 
@@ -219,11 +224,16 @@ int main(int argc, char** argv) {
       continue;
     }
     if (i + 1 >= argc) return usage();
-    if (arg == "--package") package_dir = argv[++i];
-    else if (arg == "--out") out_dir = argv[++i];
-    else if (arg == "--check") check_dir = argv[++i];
-    else if (arg == "--views-header") views_header = argv[++i];
-    else return usage();
+    if (arg == "--package")
+      package_dir = argv[++i];
+    else if (arg == "--out")
+      out_dir = argv[++i];
+    else if (arg == "--check")
+      check_dir = argv[++i];
+    else if (arg == "--views-header")
+      views_header = argv[++i];
+    else
+      return usage();
   }
   if (package_dir.empty() || out_dir.empty() == check_dir.empty()) return usage();
 
@@ -275,7 +285,8 @@ int main(int argc, char** argv) {
     } else if (committed != content) {
       std::size_t at = 0;
       while (at < committed.size() && at < content.size() && committed[at] == content[at]) ++at;
-      const auto line = std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
+      const auto line =
+          std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
       std::cerr << "drifted: " << name << " (first difference at line " << line << ")\n";
       ++drift;
     }
@@ -294,7 +305,8 @@ int main(int argc, char** argv) {
     }
   }
   if (drift != 0) {
-    std::cerr << drift << " metadata file(s) differ from the generator output; regenerate with "
+    std::cerr << drift
+              << " metadata file(s) differ from the generator output; regenerate with "
                  "`cmake --build build --target fhirgw_regenerate_metadata` and commit fhir_models/spec/\n";
     return 1;
   }

@@ -11,7 +11,7 @@
 namespace fhir::tools {
 
 struct PackageResource {
-  std::string file;        // file name inside the package folder
+  std::string file;         // file name inside the package folder
   json::Document document;  // parsed content
   const json::Node& root() const { return document.root(); }
 };

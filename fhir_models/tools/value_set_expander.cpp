@@ -5,7 +5,9 @@
 namespace fhir::tools {
 namespace {
 
-std::string text_of(const json::Node* n) { return n != nullptr && n->is_string() ? std::string(n->text()) : std::string(); }
+std::string text_of(const json::Node* n) {
+  return n != nullptr && n->is_string() ? std::string(n->text()) : std::string();
+}
 std::string text_of(const json::Node& obj, std::string_view key) { return text_of(obj.find(key)); }
 
 std::string strip_version(const std::string& url) { return url.substr(0, url.find('|')); }
@@ -26,7 +28,8 @@ void ValueSetExpander::add_code_system(const json::Node& node) {
   systems_[url] = std::move(cs);
 }
 
-void ValueSetExpander::collect_concepts(CodeSystem& cs, const json::Node& concepts, const std::string* parent) {
+void ValueSetExpander::collect_concepts(CodeSystem& cs, const json::Node& concepts,
+                                        const std::string* parent) {
   if (!concepts.is_array()) return;
   for (const json::Node& c : concepts.items()) {
     const std::string code = text_of(c, "code");
@@ -81,7 +84,8 @@ const ValueSetExpander::CodeSystem* ValueSetExpander::complete_system(const std:
   return it != systems_.end() && it->second.content == "complete" ? &it->second : nullptr;
 }
 
-void ValueSetExpander::descendants(const CodeSystem& cs, const std::string& code, std::set<std::string>& out) const {
+void ValueSetExpander::descendants(const CodeSystem& cs, const std::string& code,
+                                   std::set<std::string>& out) const {
   const auto it = cs.children.find(code);
   if (it == cs.children.end()) return;
   for (const std::string& child : it->second) {
@@ -90,7 +94,7 @@ void ValueSetExpander::descendants(const CodeSystem& cs, const std::string& code
 }
 
 ValueSetExpander::Expansion ValueSetExpander::expand_include(const json::Node& include,
-                                                            std::set<std::string>& in_progress) {
+                                                             std::set<std::string>& in_progress) {
   Expansion result;
   const std::string system = text_of(include, "system");
   const json::Node* concepts = include.find("concept");
@@ -137,7 +141,8 @@ ValueSetExpander::Expansion ValueSetExpander::expand_include(const json::Node& i
     // Imports intersect with each other and with the system part.
     bool seeded = false;
     for (const json::Node& imp : imports->items()) {
-      Expansion imported = expand_internal(strip_version(std::string(imp.is_string() ? imp.text() : "")), in_progress);
+      Expansion imported =
+          expand_internal(strip_version(std::string(imp.is_string() ? imp.text() : "")), in_progress);
       result.complete = result.complete && imported.complete;
       if (have_system_part) {
         const auto it = imported.codes.find(system);
@@ -157,7 +162,8 @@ ValueSetExpander::Expansion ValueSetExpander::expand_include(const json::Node& i
   return result;
 }
 
-ValueSetExpander::Expansion ValueSetExpander::expand_internal(const std::string& url, std::set<std::string>& in_progress) {
+ValueSetExpander::Expansion ValueSetExpander::expand_internal(const std::string& url,
+                                                              std::set<std::string>& in_progress) {
   if (const auto cached = cache_.find(url); cached != cache_.end()) return cached->second;
   Expansion result;
   const auto it = value_sets_.find(url);
@@ -186,7 +192,8 @@ ValueSetExpander::Expansion ValueSetExpander::expand_internal(const std::string&
         }
       }
     }
-  } else if (const json::Node* expansion = vs.find("expansion"); expansion != nullptr && expansion->is_object()) {
+  } else if (const json::Node* expansion = vs.find("expansion");
+             expansion != nullptr && expansion->is_object()) {
     // A pre-computed expansion (a few value sets carry one instead of a compose).
     std::vector<const json::Node*> stack{expansion->find("contains")};
     while (!stack.empty()) {

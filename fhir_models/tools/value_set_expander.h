@@ -33,7 +33,7 @@ class ValueSetExpander {
   struct CodeSystem {
     const json::Node* node = nullptr;
     std::string content;
-    std::vector<std::string> codes;                          // in definition order
+    std::vector<std::string> codes;  // in definition order
     std::map<std::string, std::string> display;
     std::map<std::string, std::vector<std::string>> children;  // code -> direct children
   };

@@ -13,16 +13,16 @@ using model::TypeKind;
 
 const std::set<std::string>& cpp_keywords() {
   static const std::set<std::string> k = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch",
-      "char", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit", "const_cast",
-      "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do", "double",
-      "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
-      "if", "import", "inline", "int", "long", "module", "mutable", "namespace", "new", "noexcept", "not",
-      "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
-      "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static", "static_assert",
-      "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true", "try", "typedef",
-      "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while",
-      "xor", "xor_eq",
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
+      "catch", "char", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit",
+      "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do",
+      "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+      "friend", "goto", "if", "import", "inline", "int", "long", "module", "mutable", "namespace", "new",
+      "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public",
+      "register", "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
+      "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true",
+      "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+      "wchar_t", "while", "xor", "xor_eq",
       // names the view base classes use
       "exists", "node", "child_node", "resource_type", "as"};
   return k;
@@ -128,11 +128,13 @@ class Generator {
 
   void emit(std::string& out) const {
     out += "// " + note_ + "\n";
-    out += "//\n// Read-only typed views over json::Node for the R4 datatypes and the resources listed in\n"
-           "// fhir_models/tools/views_generator.h (kViewResources). See fhir/model/view.h for the view basics.\n"
-           "// Accessors carry the FHIR element names; a C++ keyword gets a trailing underscore (class_()).\n"
-           "// Choice elements have one accessor per type (valueQuantity()) and one for whichever is present\n"
-           "// (value(), a view::Choice).\n";
+    out +=
+        "//\n// Read-only typed views over json::Node for the R4 datatypes and the resources listed in\n"
+        "// fhir_models/tools/views_generator.h (kViewResources). See fhir/model/view.h for the view "
+        "basics.\n"
+        "// Accessors carry the FHIR element names; a C++ keyword gets a trailing underscore (class_()).\n"
+        "// Choice elements have one accessor per type (valueQuantity()) and one for whichever is present\n"
+        "// (value(), a view::Choice).\n";
     out += "#pragma once\n\n#include <string_view>\n\n#include \"fhir/model/view.h\"\n\n";
     out += "namespace fhir::model::r4 {\n\n";
     for (const ClassDef& c : classes_) out += "class " + c.name + ";\n";
@@ -185,8 +187,8 @@ class Generator {
 
 }  // namespace
 
-std::string generate_views_header(const std::vector<const model::TypeDef*>& core_types, const std::string& note,
-                                  std::string& error) {
+std::string generate_views_header(const std::vector<const model::TypeDef*>& core_types,
+                                  const std::string& note, std::string& error) {
   std::string out;
   Generator g(core_types, note);
   if (!g.run(out, error)) return {};

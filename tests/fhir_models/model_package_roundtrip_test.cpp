@@ -57,8 +57,8 @@ TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
     const std::string text = read(file);
     json::ParseResult input = json::parse(text);
     if (!input) {
-      ADD_FAILURE() << file.filename() << ": " << input.error->message << " at " << input.error->location.line << ":"
-                    << input.error->location.column;
+      ADD_FAILURE() << file.filename() << ": " << input.error->message << " at " << input.error->location.line
+                    << ":" << input.error->location.column;
       if (++failures > 20) break;
       continue;
     }

@@ -32,8 +32,9 @@ TEST(Registry, HasEveryConcreteResourceType) {
   const auto& names = r4().resource_type_names();
   EXPECT_EQ(names.size(), 146u);
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
-  for (const char* n : {"Patient", "Observation", "Bundle", "Parameters", "Binary", "AdverseEvent", "BodyStructure",
-                        "MedicinalProductUndesirableEffect", "EffectEvidenceSynthesis", "VerificationResult"}) {
+  for (const char* n :
+       {"Patient", "Observation", "Bundle", "Parameters", "Binary", "AdverseEvent", "BodyStructure",
+        "MedicinalProductUndesirableEffect", "EffectEvidenceSynthesis", "VerificationResult"}) {
     EXPECT_TRUE(r4().is_resource_type(n)) << n;
   }
   EXPECT_FALSE(r4().is_resource_type("Resource"));        // abstract
@@ -43,20 +44,54 @@ TEST(Registry, HasEveryConcreteResourceType) {
 }
 
 TEST(Registry, HasAllDatatypes) {
-  for (const char* n : {"boolean", "integer", "string", "decimal", "uri", "url", "canonical", "base64Binary",
-                        "instant", "date", "dateTime", "time", "code", "oid", "id", "markdown", "unsignedInt",
-                        "positiveInt", "uuid", "xhtml"}) {
+  for (const char* n : {"boolean",      "integer",  "string",      "decimal",     "uri",  "url",  "canonical",
+                        "base64Binary", "instant",  "date",        "dateTime",    "time", "code", "oid",
+                        "id",           "markdown", "unsignedInt", "positiveInt", "uuid", "xhtml"}) {
     const TypeDef* t = r4().find_type(n);
     ASSERT_NE(t, nullptr) << n;
     EXPECT_EQ(t->kind, TypeKind::PrimitiveType) << n;
   }
-  for (const char* n : {"Address", "Age", "Annotation", "Attachment", "CodeableConcept", "Coding", "ContactPoint",
-                        "Count", "Distance", "Duration", "HumanName", "Identifier", "Money", "Period", "Quantity",
-                        "Range", "Ratio", "Reference", "SampledData", "Signature", "Timing", "Meta", "Narrative",
-                        "Extension", "Dosage", "ElementDefinition", "BackboneElement", "Element", "Expression",
-                        "TriggerDefinition", "UsageContext", "DataRequirement", "ParameterDefinition",
-                        "RelatedArtifact", "ContactDetail", "Contributor", "MarketingStatus", "Population",
-                        "ProdCharacteristic", "ProductShelfLife", "SubstanceAmount"}) {
+  for (const char* n : {"Address",
+                        "Age",
+                        "Annotation",
+                        "Attachment",
+                        "CodeableConcept",
+                        "Coding",
+                        "ContactPoint",
+                        "Count",
+                        "Distance",
+                        "Duration",
+                        "HumanName",
+                        "Identifier",
+                        "Money",
+                        "Period",
+                        "Quantity",
+                        "Range",
+                        "Ratio",
+                        "Reference",
+                        "SampledData",
+                        "Signature",
+                        "Timing",
+                        "Meta",
+                        "Narrative",
+                        "Extension",
+                        "Dosage",
+                        "ElementDefinition",
+                        "BackboneElement",
+                        "Element",
+                        "Expression",
+                        "TriggerDefinition",
+                        "UsageContext",
+                        "DataRequirement",
+                        "ParameterDefinition",
+                        "RelatedArtifact",
+                        "ContactDetail",
+                        "Contributor",
+                        "MarketingStatus",
+                        "Population",
+                        "ProdCharacteristic",
+                        "ProductShelfLife",
+                        "SubstanceAmount"}) {
     const TypeDef* t = r4().find_type(n);
     ASSERT_NE(t, nullptr) << n;
     EXPECT_EQ(t->kind, TypeKind::ComplexType) << n;
@@ -141,7 +176,8 @@ TEST(Registry, EveryBindingValueSetOfTheCoreIsKnownOrExternal) {
       if (!e.binding || e.binding->strength != BindingStrength::Required) continue;
       ++required;
       if (e.binding->value_set.rfind("http://loinc.org/", 0) == 0) continue;  // LOINC answer lists: external
-      EXPECT_NE(r4().find_value_set(e.binding->value_set), nullptr) << e.path << " -> " << e.binding->value_set;
+      EXPECT_NE(r4().find_value_set(e.binding->value_set), nullptr)
+          << e.path << " -> " << e.binding->value_set;
     }
   }
   EXPECT_GT(required, 300);
@@ -149,7 +185,8 @@ TEST(Registry, EveryBindingValueSetOfTheCoreIsKnownOrExternal) {
 
 TEST(Registry, HierarchicalValueSetFilter) {
   // v3 ActEncounterCode: is-a filters over the hierarchical v3 ActCode system.
-  const ValueSetExpansion* vs = r4().find_value_set("http://terminology.hl7.org/ValueSet/v3-ActEncounterCode");
+  const ValueSetExpansion* vs =
+      r4().find_value_set("http://terminology.hl7.org/ValueSet/v3-ActEncounterCode");
   ASSERT_NE(vs, nullptr);
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"));
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP"));
@@ -157,7 +194,8 @@ TEST(Registry, HierarchicalValueSetFilter) {
 }
 
 TEST(Registry, ExternalSystemsMakeValueSetsIncomplete) {
-  const ValueSetExpansion* vs = r4().find_value_set("http://hl7.org/fhir/ValueSet/observation-codes");  // LOINC
+  const ValueSetExpansion* vs =
+      r4().find_value_set("http://hl7.org/fhir/ValueSet/observation-codes");  // LOINC
   ASSERT_NE(vs, nullptr);
   EXPECT_FALSE(vs->complete);
   const ValueSetExpansion* ucum = r4().find_value_set("http://hl7.org/fhir/ValueSet/ucum-units");
@@ -235,13 +273,15 @@ TEST(Registry, Constraints) {
 TEST(Registry, SearchParameters) {
   const auto params = r4().search_params("Observation");
   auto has = [&](std::string_view name) {
-    return std::any_of(params.begin(), params.end(), [&](const SearchParamDef* p) { return p->name == name; });
+    return std::any_of(params.begin(), params.end(),
+                       [&](const SearchParamDef* p) { return p->name == name; });
   };
   EXPECT_TRUE(has("code"));
   EXPECT_TRUE(has("value-quantity"));
   EXPECT_TRUE(has("patient"));
   EXPECT_TRUE(has("_id"));  // from Resource
-  const auto it = std::find_if(params.begin(), params.end(), [](const SearchParamDef* p) { return p->name == "subject"; });
+  const auto it = std::find_if(params.begin(), params.end(),
+                               [](const SearchParamDef* p) { return p->name == "subject"; });
   ASSERT_NE(it, params.end());
   EXPECT_EQ((*it)->type, "reference");
   EXPECT_FALSE((*it)->targets.empty());
@@ -253,8 +293,10 @@ TEST(Registry, LoadCompactRejectsBadInput) {
   EXPECT_FALSE(r.load_compact("{", &error));
   EXPECT_FALSE(error.empty());
   EXPECT_FALSE(r.load_compact(R"({"format":"other"})", &error));
-  EXPECT_FALSE(r.load_compact(R"({"format":"fhirgw-metadata/1","types":[{"name":"X","url":"u","kind":"resource",
-      "elements":[{"p":"X","c":"0..*"},{"p":"X.a","u":7,"c":"0..1"}]}]})", &error));
+  EXPECT_FALSE(
+      r.load_compact(R"({"format":"fhirgw-metadata/1","types":[{"name":"X","url":"u","kind":"resource",
+      "elements":[{"p":"X","c":"0..*"},{"p":"X.a","u":7,"c":"0..1"}]}]})",
+                     &error));
   EXPECT_NE(error.find("parent"), std::string::npos);
   EXPECT_EQ(r.find_type("X"), nullptr);  // nothing half-loaded
 }

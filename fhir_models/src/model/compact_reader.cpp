@@ -1,10 +1,10 @@
 // Reads the compact metadata format (see fhir/model/compact_metadata.h) into a Registry.
 // RapidJSON is used directly (not json::parse) because this runs at start-up and must be fast.
-#include <charconv>
-#include <string>
-
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+
+#include <charconv>
+#include <string>
 
 #include "fhir/json/parser.h"
 #include "fhir/model/metadata.h"
@@ -83,7 +83,8 @@ ElementDef read_element(const Value& v, const std::vector<Constraint>& constrain
   e.path = std::string(member_sv(v, "p"));
   if (e.path.empty()) throw LoadError{"element without path"};
   const auto dot = e.path.rfind('.');
-  std::string_view last = dot == std::string::npos ? std::string_view(e.path) : std::string_view(e.path).substr(dot + 1);
+  std::string_view last =
+      dot == std::string::npos ? std::string_view(e.path) : std::string_view(e.path).substr(dot + 1);
   if (last.size() > 3 && last.substr(last.size() - 3) == "[x]") {
     e.is_choice = true;
     last.remove_suffix(3);
@@ -125,7 +126,8 @@ ElementDef read_element(const Value& v, const std::vector<Constraint>& constrain
     e.constraints.reserve(k->Size());
     for (const Value& idx : k->GetArray()) {
       const std::uint32_t i = to_uint(idx, kUnbounded);
-      if (i >= constraints.size()) throw LoadError{"element '" + e.path + "' has an invalid constraint index"};
+      if (i >= constraints.size())
+        throw LoadError{"element '" + e.path + "' has an invalid constraint index"};
       e.constraints.push_back(constraints[i]);
     }
   }
@@ -196,9 +198,10 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
       constraints.reserve(cs->Size());
       for (const Value& c : cs->GetArray()) {
         if (!c.IsArray() || c.Size() != 4) throw LoadError{"malformed constraint"};
-        constraints.push_back({std::string(sv(c[0])),
-                               sv(c[1]) == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error,
-                               std::string(sv(c[2])), std::string(sv(c[3]))});
+        constraints.push_back(
+            {std::string(sv(c[0])),
+             sv(c[1]) == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error,
+             std::string(sv(c[2])), std::string(sv(c[3]))});
       }
     }
     // Parse everything first so that a malformed document leaves the registry unchanged.
@@ -213,7 +216,8 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
         vs->url = std::string(member_sv(v, "url"));
         vs->complete = member_true(v, "complete");
         if (const Value* codes = member(v, "codes"); codes != nullptr && codes->IsObject()) {
-          for (const auto& m : codes->GetObject()) vs->codes_by_system.emplace(sv(m.name), string_list(&m.value));
+          for (const auto& m : codes->GetObject())
+            vs->codes_by_system.emplace(sv(m.name), string_list(&m.value));
         }
         value_sets.push_back(std::move(vs));
       }

@@ -1,11 +1,11 @@
 // Writes the compact metadata format (see fhir/model/compact_metadata.h).
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "fhir/json/writer.h"
 #include "fhir/model/compact_metadata.h"
@@ -31,20 +31,28 @@ void put_raw(Writer& w, const json::Node& node) { put(w, json::to_string(node));
 
 const char* strength_name(BindingStrength s) {
   switch (s) {
-    case BindingStrength::Required: return "required";
-    case BindingStrength::Extensible: return "extensible";
-    case BindingStrength::Preferred: return "preferred";
-    case BindingStrength::Example: return "example";
+    case BindingStrength::Required:
+      return "required";
+    case BindingStrength::Extensible:
+      return "extensible";
+    case BindingStrength::Preferred:
+      return "preferred";
+    case BindingStrength::Example:
+      return "example";
   }
   return "example";
 }
 
 const char* kind_name(TypeKind k) {
   switch (k) {
-    case TypeKind::PrimitiveType: return "primitive-type";
-    case TypeKind::ComplexType: return "complex-type";
-    case TypeKind::Resource: return "resource";
-    case TypeKind::Logical: return "logical";
+    case TypeKind::PrimitiveType:
+      return "primitive-type";
+    case TypeKind::ComplexType:
+      return "complex-type";
+    case TypeKind::Resource:
+      return "resource";
+    case TypeKind::Logical:
+      return "logical";
   }
   return "complex-type";
 }
@@ -156,9 +164,18 @@ struct CompactWriter::State {
       put(w, e.slicing->rules);
       w.EndObject();
     }
-    if (e.is_modifier) { key(w, "mod"); w.Uint(1); }
-    if (e.is_summary) { key(w, "sum"); w.Uint(1); }
-    if (e.must_support) { key(w, "ms"); w.Uint(1); }
+    if (e.is_modifier) {
+      key(w, "mod");
+      w.Uint(1);
+    }
+    if (e.is_summary) {
+      key(w, "sum");
+      w.Uint(1);
+    }
+    if (e.must_support) {
+      key(w, "ms");
+      w.Uint(1);
+    }
     w.EndObject();
   }
 };
@@ -188,8 +205,14 @@ void CompactWriter::add_type(const TypeDef& t) {
     }
     key(w, "kind");
     put(w, kind_name(t.kind));
-    if (t.abstract) { key(w, "abstract"); w.Bool(true); }
-    if (t.is_profile) { key(w, "profile"); w.Bool(true); }
+    if (t.abstract) {
+      key(w, "abstract");
+      w.Bool(true);
+    }
+    if (t.is_profile) {
+      key(w, "profile");
+      w.Bool(true);
+    }
     key(w, "elements");
     w.StartArray();
     text.assign(buf.GetString(), buf.GetSize());
@@ -217,7 +240,8 @@ void CompactWriter::add_value_set(const ValueSetExpansion& vs) {
   w.Bool(vs.complete);
   key(w, "codes");
   w.StartObject();
-  std::map<std::string, std::vector<std::string>> sorted(vs.codes_by_system.begin(), vs.codes_by_system.end());
+  std::map<std::string, std::vector<std::string>> sorted(vs.codes_by_system.begin(),
+                                                         vs.codes_by_system.end());
   for (auto& [system, codes] : sorted) {
     std::sort(codes.begin(), codes.end());
     key(w, system);

@@ -17,7 +17,8 @@ const Registry& Registry::r4() {
       std::string error;
       if (!registry->load_compact(file.text(), &error)) {
         // The embedded metadata is part of the build: failing here is a build defect, not bad input.
-        std::fprintf(stderr, "fhir_models: embedded metadata %s is unreadable: %s\n", file.name, error.c_str());
+        std::fprintf(stderr, "fhir_models: embedded metadata %s is unreadable: %s\n", file.name,
+                     error.c_str());
         std::abort();
       }
     }

@@ -18,15 +18,16 @@ std::string_view strip_version(std::string_view url) {
 // ---------------------------------------------------------------------------------------------
 // TypeDef
 
-const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index, std::string_view json_name) const {
+const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index,
+                                                std::string_view json_name) const {
   if (parent_index >= elements.size()) return nullptr;
   const ElementDef& source = children_source(elements[parent_index]);
   const std::uint32_t parent = index_of(source);
-  const auto it = std::lower_bound(child_names.begin(), child_names.end(), std::pair{parent, json_name},
-                                   [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
-                                     return c.parent != key.first ? c.parent < key.first
-                                                                  : std::string_view(c.name) < key.second;
-                                   });
+  const auto it = std::lower_bound(
+      child_names.begin(), child_names.end(), std::pair{parent, json_name},
+      [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
+        return c.parent != key.first ? c.parent < key.first : std::string_view(c.name) < key.second;
+      });
   if (it == child_names.end() || it->parent != parent || it->name != json_name) return nullptr;
   return &*it;
 }
@@ -36,7 +37,8 @@ const ElementDef* TypeDef::child(std::uint32_t parent_index, std::string_view js
   const ChildName* c = lookup_child(parent_index, json_name);
   if (c == nullptr) return nullptr;
   const ElementDef& e = elements[c->child];
-  if (choice_type != nullptr && c->choice_type != ElementDef::kNoParent) *choice_type = e.types[c->choice_type].code;
+  if (choice_type != nullptr && c->choice_type != ElementDef::kNoParent)
+    *choice_type = e.types[c->choice_type].code;
   return &e;
 }
 
@@ -119,9 +121,9 @@ void TypeDef::link() {
   for (ElementDef& e : elements) {
     if (e.content_reference.empty()) continue;
     const auto hash = e.content_reference.find('#');
-    const std::string_view target =
-        hash == std::string::npos ? std::string_view(e.content_reference)
-                                  : std::string_view(e.content_reference).substr(hash + 1);
+    const std::string_view target = hash == std::string::npos
+                                        ? std::string_view(e.content_reference)
+                                        : std::string_view(e.content_reference).substr(hash + 1);
     for (std::uint32_t j = 0; j < elements.size(); ++j) {
       if (elements[j].slice_name.empty() && elements[j].path == target) {
         e.content_reference_target = j;
@@ -196,7 +198,8 @@ std::vector<const SearchParamDef*> Registry::search_params(std::string_view reso
   // Parameters defined on Resource / DomainResource (_id, _lastUpdated, ...) apply to every resource.
   std::vector<const SearchParamDef*> out;
   for (const auto& [base, params] : sp_by_type_) {
-    if (base == resource_type || is_a(resource_type, base)) out.insert(out.end(), params.begin(), params.end());
+    if (base == resource_type || is_a(resource_type, base))
+      out.insert(out.end(), params.begin(), params.end());
   }
   std::sort(out.begin(), out.end(), [](const SearchParamDef* a, const SearchParamDef* b) {
     return a->name != b->name ? a->name < b->name : a->url < b->url;
@@ -214,7 +217,8 @@ void Registry::add_type(std::unique_ptr<TypeDef> type) {
     by_name_[t->name] = t;
     if (t->kind == TypeKind::Resource && !t->abstract &&
         std::find(resource_names_.begin(), resource_names_.end(), t->name) == resource_names_.end()) {
-      resource_names_.insert(std::upper_bound(resource_names_.begin(), resource_names_.end(), t->name), t->name);
+      resource_names_.insert(std::upper_bound(resource_names_.begin(), resource_names_.end(), t->name),
+                             t->name);
     }
   }
 }

@@ -9,7 +9,9 @@
 namespace fhir::model {
 namespace {
 
-std::string_view str(const json::Node* n) { return n != nullptr && n->is_string() ? n->text() : std::string_view{}; }
+std::string_view str(const json::Node* n) {
+  return n != nullptr && n->is_string() ? n->text() : std::string_view{};
+}
 std::string_view str(const json::Node& obj, std::string_view key) { return str(obj.find(key)); }
 bool flag(const json::Node& obj, std::string_view key) {
   const json::Node* n = obj.find(key);
@@ -56,8 +58,8 @@ TypeKind parse_kind(std::string_view kind) {
 const json::Node* prefixed_value(const json::Node& obj, std::string_view prefix) {
   for (const json::Member& m : obj.members()) {
     const std::string_view key = m.key;
-    if (key.size() > prefix.size() && key.substr(0, prefix.size()) == prefix &&
-        key[prefix.size()] >= 'A' && key[prefix.size()] <= 'Z') {
+    if (key.size() > prefix.size() && key.substr(0, prefix.size()) == prefix && key[prefix.size()] >= 'A' &&
+        key[prefix.size()] <= 'Z') {
       return &m.value;
     }
   }
@@ -69,7 +71,8 @@ ElementDef compile_element(const json::Node& ed) {
   e.path = std::string(str(ed, "path"));
   e.slice_name = std::string(str(ed, "sliceName"));
   const auto dot = e.path.rfind('.');
-  std::string_view last = dot == std::string::npos ? std::string_view(e.path) : std::string_view(e.path).substr(dot + 1);
+  std::string_view last =
+      dot == std::string::npos ? std::string_view(e.path) : std::string_view(e.path).substr(dot + 1);
   if (last.size() > 3 && last.substr(last.size() - 3) == "[x]") {
     e.is_choice = true;
     last.remove_suffix(3);
@@ -104,7 +107,8 @@ ElementDef compile_element(const json::Node& ed) {
     for (const json::Node& c : cs->items()) {
       Constraint con;
       con.key = std::string(str(c, "key"));
-      con.severity = str(c, "severity") == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error;
+      con.severity =
+          str(c, "severity") == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error;
       con.human = std::string(str(c, "human"));
       con.expression = std::string(str(c, "expression"));
       e.constraints.push_back(std::move(con));

@@ -5,11 +5,10 @@
 //    "constraints": [[key, "error"|"warning", human, expression], ...],      // shared by the types below
 //    "types": [{"name", "url", "id"?, "base"?, "kind", "abstract"?, "profile"?,
 //               "elements": [{"p": path, "u": parent index?, "s": sliceName?, "c": "min..max",
-//                             "t": [code | {"code", "profile"?, "targetProfile"?}], "b": [strength, valueSet]?,
-//                             "cr": contentReference?, "fixed"?: JSON text, "pattern"?: JSON text,
-//                             "k": [constraint index]?,
-//                             "sl": {"d": [[type, path]], "o": ordered?, "r": rules}?,
-//                             "mod"?: 1, "sum"?: 1, "ms"?: 1}]}],
+//                             "t": [code | {"code", "profile"?, "targetProfile"?}], "b": [strength,
+//                             valueSet]?, "cr": contentReference?, "fixed"?: JSON text, "pattern"?: JSON
+//                             text, "k": [constraint index]?, "sl": {"d": [[type, path]], "o": ordered?, "r":
+//                             rules}?, "mod"?: 1, "sum"?: 1, "ms"?: 1}]}],
 //    "valueSets": [{"url", "complete": bool, "codes": {system: [code, ...]}}],
 //    "codeSystems": [{"url", "content", "caseSensitive"?: false, "concepts": [[code, display], ...]}],
 //    "searchParams": [{"name", "url", "type", "base": [...], "expression"?, "target"?: [...]}]}

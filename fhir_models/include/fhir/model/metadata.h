@@ -45,7 +45,7 @@ struct Binding {
 };
 
 struct Constraint {
-  std::string key;         // "ele-1", "obs-6"
+  std::string key;  // "ele-1", "obs-6"
   ConstraintSeverity severity = ConstraintSeverity::Error;
   std::string human;       // the human description
   std::string expression;  // FHIRPath
@@ -63,15 +63,15 @@ struct Slicing {
 };
 
 struct ElementDef {
-  std::string path;          // "Observation.value[x]", "Observation.component.code"
-  std::string name;          // JSON property name without "[x]": "value", "code"
-  std::string slice_name;    // profiles: the slice this element defines ("" if none)
-  bool is_choice = false;    // path ends in [x]
+  std::string path;        // "Observation.value[x]", "Observation.component.code"
+  std::string name;        // JSON property name without "[x]": "value", "code"
+  std::string slice_name;  // profiles: the slice this element defines ("" if none)
+  bool is_choice = false;  // path ends in [x]
   std::uint32_t min = 0;
   std::uint32_t max = kUnbounded;  // 1 = single value (JSON scalar/object), >1 or * = JSON array
   std::vector<TypeRef> types;
   std::optional<Binding> binding;
-  std::string content_reference;  // "#Questionnaire.item": children come from that element
+  std::string content_reference;      // "#Questionnaire.item": children come from that element
   std::optional<json::Node> fixed;    // fixed[x] value, if any
   std::optional<json::Node> pattern;  // pattern[x] value, if any
   std::vector<Constraint> constraints;
@@ -98,7 +98,7 @@ struct TypeDef {
   std::string base_url;  // baseDefinition
   TypeKind kind = TypeKind::ComplexType;
   bool abstract = false;
-  bool is_profile = false;  // derivation = constraint
+  bool is_profile = false;           // derivation = constraint
   std::vector<ElementDef> elements;  // elements[0] is the root ("Observation")
 
   const ElementDef& root() const { return elements.front(); }
@@ -106,7 +106,9 @@ struct TypeDef {
   // ("valueQuantity" finds "value[x]"; `choice_type` then receives "Quantity"). nullptr if none.
   const ElementDef* child(std::uint32_t parent_index, std::string_view json_name,
                           std::string* choice_type = nullptr) const;
-  std::uint32_t index_of(const ElementDef& e) const { return static_cast<std::uint32_t>(&e - elements.data()); }
+  std::uint32_t index_of(const ElementDef& e) const {
+    return static_cast<std::uint32_t>(&e - elements.data());
+  }
   // Finds an element by path: exact ElementDefinition path ("Observation.value[x]") or a walk through
   // JSON names and content references ("Observation.valueQuantity", "Questionnaire.item.item.linkId").
   const ElementDef* find_path(std::string_view path) const;
@@ -123,10 +125,11 @@ struct TypeDef {
   // JSON-name index built by link(): the unsliced children of every element, choice elements once per
   // allowed type ("valueQuantity"), sorted by (parent, name) for binary search.
   struct ChildName {
-    std::uint32_t parent = 0;  // the element whose child this is (a content reference's target, not the referrer)
-    std::string name;          // JSON name
-    std::uint32_t child = 0;   // index of the child element
-    std::uint32_t order = 0;   // position of the child among the parent's children (specification order)
+    std::uint32_t parent =
+        0;             // the element whose child this is (a content reference's target, not the referrer)
+    std::string name;  // JSON name
+    std::uint32_t child = 0;  // index of the child element
+    std::uint32_t order = 0;  // position of the child among the parent's children (specification order)
     std::uint32_t choice_type = ElementDef::kNoParent;  // choice names: index into the child's types
   };
   std::vector<ChildName> child_names;
@@ -154,12 +157,12 @@ struct ValueSetExpansion {
 };
 
 struct SearchParamDef {
-  std::string name;        // "patient", "code", "value-quantity"
+  std::string name;  // "patient", "code", "value-quantity"
   std::string url;
-  std::string type;        // token | reference | date | string | quantity | number | uri | composite | special
-  std::vector<std::string> base;    // resource types
-  std::string expression;  // FHIRPath
-  std::vector<std::string> targets; // reference targets
+  std::string type;  // token | reference | date | string | quantity | number | uri | composite | special
+  std::vector<std::string> base;     // resource types
+  std::string expression;            // FHIRPath
+  std::vector<std::string> targets;  // reference targets
 };
 
 // All metadata the library knows about: core types, profiles, terminology, search parameters.
@@ -211,6 +214,7 @@ class Registry {
 
 // Compiles a StructureDefinition (with snapshot) into a TypeDef. Returns nullptr and sets `error` when
 // the definition has no usable snapshot.
-std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& structure_definition, std::string* error);
+std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& structure_definition,
+                                                      std::string* error);
 
 }  // namespace fhir::model
