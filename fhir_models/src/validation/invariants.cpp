@@ -1,6 +1,7 @@
 // Invariant evaluation through the FHIRPath engine, with compiled expressions cached per constraint.
 #include "invariants.h"
 
+#include <algorithm>
 #include <array>
 
 #include "fhir/fhirpath/fhirpath.h"
@@ -139,6 +140,29 @@ bool shortcut_holds(const Shortcut& shortcut, const json::Node& focus) noexcept 
 
 InvariantRunner::InvariantRunner(const model::Registry& registry) : registry_(registry) {}
 InvariantRunner::~InvariantRunner() = default;
+
+bool InvariantRunner::is_core_key(std::string_view key) const {
+  std::call_once(core_keys_once_, [this] {
+    auto collect = [this](const model::TypeDef* t) {
+      if (t == nullptr || t->is_profile) return;
+      for (const model::ElementDef& e : t->elements)
+        for (const model::Constraint& c : e.constraints) core_keys_.push_back(c.key);
+    };
+    for (const std::string& name : registry_.resource_type_names()) collect(registry_.find_type(name));
+    for (const char* base : {"Resource", "DomainResource", "Element", "BackboneElement", "Extension", "Narrative",
+                             "Reference", "Quantity", "Period", "Range", "Ratio", "Attachment", "ContactPoint",
+                             "Identifier", "HumanName", "Address", "CodeableConcept", "Coding", "Timing", "Dosage",
+                             "Meta", "SampledData", "Signature", "Annotation", "Age", "Duration", "Count",
+                             "Distance", "Money", "SimpleQuantity", "ElementDefinition", "Expression",
+                             "TriggerDefinition", "DataRequirement", "UsageContext", "RelatedArtifact",
+                             "ParameterDefinition", "ContactDetail", "Contributor", "MarketingStatus",
+                             "Population", "ProdCharacteristic", "ProductShelfLife", "SubstanceAmount"})
+      collect(registry_.find_type(base));
+    std::sort(core_keys_.begin(), core_keys_.end());
+    core_keys_.erase(std::unique(core_keys_.begin(), core_keys_.end()), core_keys_.end());
+  });
+  return std::binary_search(core_keys_.begin(), core_keys_.end(), key);
+}
 
 const InvariantRunner::Compiled& InvariantRunner::compiled(const model::Constraint& constraint) const {
   std::lock_guard<std::mutex> lock(mutex_);

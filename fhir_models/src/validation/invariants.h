@@ -55,6 +55,9 @@ class InvariantRunner {
   ~InvariantRunner();
   // `why` receives the engine's message when the verdict is CannotEvaluate.
   Verdict check(const model::Constraint& constraint, const InvariantSite& site, std::string* why) const;
+  // True if a core (non-profile) definition of the registry declares a constraint with this key: such
+  // constraints are already evaluated by the core walk, so profiles only add the others.
+  bool is_core_key(std::string_view key) const;
 
  private:
   struct Compiled {
@@ -65,6 +68,8 @@ class InvariantRunner {
   const Compiled& compiled(const model::Constraint& constraint) const;
 
   const model::Registry& registry_;
+  mutable std::once_flag core_keys_once_;
+  mutable std::vector<std::string> core_keys_;  // sorted
   mutable std::mutex mutex_;
   mutable std::unordered_map<const model::Constraint*, std::unique_ptr<Compiled>> cache_;
 };

@@ -162,4 +162,49 @@ void Walker::check_reference(const Node& ref, const Slot& slot, const PathSeg* p
          "reference to a " + std::string(target_type) + " is not allowed here (allowed: " + allowed + ")", &seg, r);
 }
 
+std::string_view Walker::reference_target_type(const Node& ref, ResourceCtx& rc) const {
+  const Node* declared = ref.find("type");
+  if (declared != nullptr && declared->is_string()) {
+    std::string_view t = declared->text();
+    constexpr std::string_view kCore = "http://hl7.org/fhir/StructureDefinition/";
+    if (starts_with(t, kCore)) t.remove_prefix(kCore.size());
+    if (registry_.is_resource_type(t)) return t;
+  }
+  const Node* r = ref.find("reference");
+  if (r == nullptr || !r->is_string() || r->text().empty()) return {};
+  const std::string_view s = r->text();
+  if (s[0] == '#') {
+    if (s.size() == 1) return rc.root().type->name;
+    const Node* target = contained_with_id(*rc.root().node, s.substr(1));
+    return target != nullptr ? resource_type_of(*target) : std::string_view{};
+  }
+  if (rc.bundle != nullptr) {
+    if (const BundleCtx::Entry* e = rc.bundle->find(s)) return e->resource_type;
+  }
+  if (const auto q = s.find('?'); q != std::string_view::npos && !has_scheme(s)) {
+    return registry_.is_resource_type(s.substr(0, q)) ? s.substr(0, q) : std::string_view{};
+  }
+  std::string_view type, id;
+  if (split_rest_reference(s, type, id) && registry_.is_resource_type(type)) return type;
+  return {};
+}
+
+void Walker::check_reference_target(const Node& ref, const model::TypeRef& type, const std::string& profile_url,
+                                    const PathSeg* path, ResourceCtx& rc) {
+  const std::string_view target = reference_target_type(ref, rc);
+  if (target.empty()) return;
+  std::string allowed;
+  for (const std::string& tp : type.target_profiles) {
+    const std::string_view t = type_of_profile(registry_, tp);
+    if (t.empty() || t == "Resource" || t == target || registry_.is_a(target, t)) return;
+    if (!allowed.empty()) allowed += ", ";
+    allowed += tp;
+  }
+  const PathSeg seg{path, "reference", -1};
+  report(Severity::Error, "structure",
+         "profile " + profile_url + ": reference to a " + std::string(target) + " is not allowed here (allowed: " +
+             allowed + ")",
+         &seg, ref.find("reference") != nullptr ? ref.find("reference") : &ref);
+}
+
 }  // namespace fhir::validation::detail

@@ -100,7 +100,7 @@ std::string_view type_of_profile(const model::Registry& registry, std::string_vi
 
 Walker::Walker(const model::Registry& registry, const ValidateOptions& options, const json::LineIndex* lines,
                Outcome& outcome, const InvariantRunner* invariants)
-    : registry_(registry), options_(options), lines_(lines), outcome_(outcome), invariants_(invariants) {}
+    : registry_(registry), options_(options), lines_(lines), outcome_(&outcome), invariants_(invariants) {}
 
 json::SourceLocation Walker::locate(const Node* node) const {
   if (lines_ == nullptr || node == nullptr || node->offset() == Node::kNoOffset) return {};
@@ -109,7 +109,7 @@ json::SourceLocation Walker::locate(const Node* node) const {
 
 void Walker::report(Severity severity, const char* code, std::string diagnostics, const PathSeg* path,
                     const Node* node) {
-  outcome_.add(Issue{severity, code, std::move(diagnostics), path_string(path), locate(node)});
+  outcome_->add(Issue{severity, code, std::move(diagnostics), path_string(path), locate(node)});
 }
 
 void Walker::validate_root(const Node& root) { resource(root, nullptr, nullptr, nullptr, nullptr); }

@@ -84,6 +84,9 @@ class Walker {
 
   // Focused checks (references.cpp, bindings.cpp, bundle_rules.cpp, resource_rules.cpp).
   void check_reference(const json::Node& ref, const Slot& slot, const PathSeg* path, ResourceCtx& rc);
+  void check_reference_target(const json::Node& ref, const model::TypeRef& type, const std::string& profile_url,
+                              const PathSeg* path, ResourceCtx& rc);
+  std::string_view reference_target_type(const json::Node& ref, ResourceCtx& rc) const;
   void check_canonical_or_uri(std::string_view text, ResourceCtx& rc);
   void check_code_binding(const json::Node& code, const Slot& slot, const PathSeg* path);
   void check_coding_binding(const json::Node& coding, const Slot& slot, const PathSeg* path);
@@ -96,6 +99,23 @@ class Walker {
   void check_contained(const json::Node& obj, const PathSeg* path, ResourceCtx& rc);
   void check_profiles(const json::Node& obj, const model::TypeDef& def, const PathSeg* path, ResourceCtx& rc);
 
+  // Profiles (profiles.cpp).
+  void profile_resource(const json::Node& obj, const model::TypeDef& profile, const PathSeg* path, ResourceCtx& rc);
+  void profile_object(const json::Node& obj, const model::TypeDef& profile, std::uint32_t element,
+                      const PathSeg* path, ResourceCtx& rc, int depth);
+  struct ProfileValue;
+  void profile_value(const ProfileValue& value, const model::TypeDef& profile, const model::ElementDef& el,
+                     const PathSeg* path, ResourceCtx& rc, int depth);
+  void profile_slices(const std::vector<ProfileValue>& values, const model::TypeDef& profile,
+                      const model::ElementDef& sliced, const std::vector<std::uint32_t>& slices, const PathSeg* path,
+                      ResourceCtx& rc, int depth);
+  int slice_match(const ProfileValue& value, const model::TypeDef& profile, const model::ElementDef& sliced,
+                  std::uint32_t slice, ResourceCtx& rc);  // 1 match, 0 no match, -1 cannot tell
+  bool conforms_to(const json::Node& v, const model::TypeDef& profile, std::uint32_t element, ResourceCtx& rc);
+  void profile_invariants(const json::Node& v, const model::TypeDef& profile, std::uint32_t element,
+                          std::string_view type_name, const PathSeg* path, ResourceCtx& rc);
+  void note_unknown_profile(std::string_view url, const char* what, const PathSeg* path, const json::Node* node);
+
   // Binding helpers.
   const model::ValueSetExpansion* required_value_set(const model::Binding& binding, const PathSeg* path,
                                                      const json::Node* node);
@@ -106,9 +126,11 @@ class Walker {
   const model::Registry& registry_;
   const ValidateOptions& options_;
   const json::LineIndex* lines_;
-  Outcome& outcome_;
+  Outcome* outcome_;  // swapped for a scratch outcome while a slice is tried on a value
   const InvariantRunner* invariants_;
   std::vector<std::string_view> incomplete_value_sets_reported_;
+  std::vector<std::string> unknown_profiles_reported_;
+  const model::TypeDef* current_profile_ = nullptr;  // for messages
   int depth_ = 0;
 };
 
