@@ -149,17 +149,15 @@ Collection Evaluator::eval_member(const AstNode& n, const Env& env) {
   const bool leading = !n.input;
   const bool type_like = !n.name.empty() && n.name[0] >= 'A' && n.name[0] <= 'Z';
   for (const Item& item : input) {
+    // A leading type name filters the focus: `Condition.code | AllergyIntolerance.code` (as in shared search
+    // parameters) gives each resource its own part and an empty result for the others.
     if (leading && type_like && item.is_element()) {
       if (nav_.is_type(item, n.name)) {
         out.push_back(item);
         continue;
       }
-      // `Encounter.status` evaluated on a Patient is a mistake in the expression, not an empty result.
       const model::Registry* reg = nav_.registry();
-      const model::TypeDef* def = item.type().def;
-      if (reg != nullptr && def != nullptr && def->kind == model::TypeKind::Resource && reg->is_resource_type(n.name)) {
-        fail(n, "the expression is about " + n.name + " but the context is " + std::string(item.type().name));
-      }
+      if (reg != nullptr && reg->is_resource_type(n.name)) continue;
     }
     // Unknown names give an empty result: collections mix types (children(), descendants()), so a name
     // missing from one item's type is not an error at run time.

@@ -90,6 +90,7 @@ constexpr std::array kFunctions{
     FunctionInfo{"hasValue", F::HasValue, 0, 0},
     FunctionInfo{"resolve", F::Resolve, 0, 0},
     FunctionInfo{"extension", F::Extension, 1, 1},
+    FunctionInfo{"hasExtension", F::HasExtension, 1, 1},  // used by the R4 search parameter item-subject
     FunctionInfo{"htmlChecks", F::HtmlChecks, 0, 0},
     FunctionInfo{"htmlchecks", F::HtmlChecks, 0, 0},
     FunctionInfo{"memberOf", F::MemberOf, 1, 1},

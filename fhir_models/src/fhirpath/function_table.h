@@ -31,7 +31,7 @@ enum class FunctionId : std::uint8_t {
   // utility
   Trace, Now, Today, TimeOfDay, Not, Is, As, Type, Aggregate,
   // FHIR additions
-  HasValue, Resolve, Extension, HtmlChecks, MemberOf,
+  HasValue, Resolve, Extension, HasExtension, HtmlChecks, MemberOf,
 };
 
 struct FunctionInfo {

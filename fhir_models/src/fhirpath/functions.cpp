@@ -819,16 +819,18 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       }
       return out;
     }
-    case F::Extension: {
+    case F::Extension:
+    case F::HasExtension: {
       Collection h0;
       auto url = string_arg(ev, n, 0, env, h0);
-      if (!url) return {};
+      if (!url) return id == F::HasExtension ? boolean(false) : Collection{};
       Collection exts, out;
       for (const Item& i : input) ev.nav().child(i, "extension", exts);
       for (const Item& e : exts) {
         const json::Node* u = e.node() != nullptr ? e.node()->find("url") : nullptr;
         if (u != nullptr && u->is_string() && u->text() == *url) out.push_back(e);
       }
+      if (id == F::HasExtension) return boolean(!out.empty());
       return out;
     }
     case F::HtmlChecks: {
