@@ -108,8 +108,8 @@ std::optional<AuthError> authorize(const AuthSettings& settings, const Principal
   }
   AuthError e;
   e.status = 403;
-  e.www_authenticate = "Bearer realm=" + quoted(settings.realm) + ", error=\"insufficient_scope\", scope=" +
-                       quoted(needed);
+  e.www_authenticate =
+      "Bearer realm=" + quoted(settings.realm) + ", error=\"insufficient_scope\", scope=" + quoted(needed);
   e.reason = "client '" + principal.client_id + "' lacks scope " + needed;
   return e;
 }

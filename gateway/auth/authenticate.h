@@ -29,9 +29,9 @@ struct Principal {
 };
 
 struct AuthError {
-  int status = 401;               // 401 or 403
-  std::string www_authenticate;   // value for the WWW-Authenticate header
-  std::string reason;             // for logs and the audit record; never contains the token
+  int status = 401;              // 401 or 403
+  std::string www_authenticate;  // value for the WWW-Authenticate header
+  std::string reason;            // for logs and the audit record; never contains the token
 };
 
 struct PeerCertificate {

@@ -22,8 +22,8 @@
 namespace fhirgw::auth {
 
 struct AssertionPolicy {
-  std::string token_endpoint;        // the exact URL clients must put in aud
-  std::int64_t max_lifetime = 300;   // exp at most this far ahead (SMART: five minutes)
+  std::string token_endpoint;       // the exact URL clients must put in aud
+  std::int64_t max_lifetime = 300;  // exp at most this far ahead (SMART: five minutes)
   std::int64_t clock_skew = 60;
   std::size_t max_jti_length = 256;
   JwsLimits limits;
@@ -36,8 +36,9 @@ struct VerifiedAssertion {
 };
 
 Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view assertion,
-                                                               const ClientRegistry& clients, ReplayCache& replay,
-                                                               std::int64_t now, const AssertionPolicy& policy);
+                                                                const ClientRegistry& clients,
+                                                                ReplayCache& replay, std::int64_t now,
+                                                                const AssertionPolicy& policy);
 
 // A signed client assertion for `client_id` towards `token_endpoint`, valid for `lifetime` seconds
 // (at most 300), with a random jti.

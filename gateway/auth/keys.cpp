@@ -68,7 +68,8 @@ Result<Pkey> load_private_key_pem(const std::string& path) {
     return fail("cannot open private key file '" + path + "'");
   }
   // No passphrase callback: an encrypted key fails instead of prompting on the terminal.
-  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(
+      bio, nullptr, [](char*, int, int, void*) { return 0; }, nullptr);
   BIO_free(bio);
   if (key == nullptr) {
     ERR_clear_error();  // the queue may describe the content; keep it out of messages

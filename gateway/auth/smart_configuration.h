@@ -8,9 +8,9 @@
 namespace fhirgw::auth {
 
 struct SmartConfiguration {
-  std::string issuer;            // optional
-  std::string token_endpoint;    // required, e.g. https://gw-a.example:8443/auth/token
-  std::string jwks_uri;          // optional: where the gateway publishes its token keys
+  std::string issuer;                         // optional
+  std::string token_endpoint;                 // required, e.g. https://gw-a.example:8443/auth/token
+  std::string jwks_uri;                       // optional: where the gateway publishes its token keys
   std::vector<std::string> scopes_supported;  // e.g. system/*.rs, system/Observation.read
 };
 

@@ -1,8 +1,8 @@
 #include "auth/token_endpoint.h"
 
 #include <boost/url/encode.hpp>
-#include <boost/url/parse_query.hpp>
 #include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "fhir/json/writer.h"
@@ -45,7 +45,8 @@ bool is_form_content_type(std::string_view ct) {
   return true;
 }
 
-const std::string* param(const std::vector<std::pair<std::string, std::string>>& form, std::string_view name) {
+const std::string* param(const std::vector<std::pair<std::string, std::string>>& form,
+                         std::string_view name) {
   for (const auto& [k, v] : form) {
     if (k == name) return &v;
   }
@@ -73,7 +74,8 @@ Result<Permissions, OAuthError> grant(std::string_view requested, const Register
     if (!seen && covers(client.allowed_scopes, *rule)) granted.rules.push_back(std::move(rule).value());
   }
   if (granted.empty()) {
-    return OAuthError{400, "invalid_scope", "none of the requested scopes is allowed for this client", client.id};
+    return OAuthError{400, "invalid_scope", "none of the requested scopes is allowed for this client",
+                      client.id};
   }
   return granted;
 }
@@ -83,7 +85,8 @@ Result<Permissions, OAuthError> grant(std::string_view requested, const Register
 Result<std::vector<std::pair<std::string, std::string>>> parse_form_body(std::string_view body) {
   std::vector<std::pair<std::string, std::string>> out;
   if (body.empty()) return out;
-  if (!boost::urls::parse_query(body)) return fail("form body is not valid application/x-www-form-urlencoded");
+  if (!boost::urls::parse_query(body))
+    return fail("form body is not valid application/x-www-form-urlencoded");
   boost::urls::encoding_opts opt;
   opt.space_as_plus = true;
   // The string_view constructor (validated just above, so it cannot throw): Debian's 1.81 library does not
@@ -128,7 +131,8 @@ TokenReply TokenEndpoint::handle(const TokenRequest& request) const {
     return error_reply(invalid_request("client_assertion_type must be " + std::string(kAssertionType)));
   }
   const auto* assertion = param(*form, "client_assertion");
-  if (assertion == nullptr || assertion->empty()) return error_reply(invalid_request("client_assertion is missing"));
+  if (assertion == nullptr || assertion->empty())
+    return error_reply(invalid_request("client_assertion is missing"));
   const auto* scope = param(*form, "scope");
   if (scope == nullptr || scope->empty()) return error_reply(invalid_request("scope is missing"));
 
@@ -151,7 +155,8 @@ TokenReply TokenEndpoint::handle(const TokenRequest& request) const {
   TokenReply reply;
   reply.body = "{\"access_token\":";
   fhir::json::write_string(issued->token, reply.body);
-  reply.body += ",\"token_type\":\"bearer\",\"expires_in\":" + std::to_string(issued->expires_in) + ",\"scope\":";
+  reply.body +=
+      ",\"token_type\":\"bearer\",\"expires_in\":" + std::to_string(issued->expires_in) + ",\"scope\":";
   fhir::json::write_string(issued->scope, reply.body);
   reply.body += '}';
   reply.headers = json_headers();

@@ -34,8 +34,8 @@ TEST(Base64url, RoundTripsEveryLength) {
 }
 
 TEST(Base64url, DecodingIsStrict) {
-  EXPECT_FALSE(base64url_decode("YQ=="));  // padding
-  EXPECT_FALSE(base64url_decode("a+b/"));  // standard alphabet
+  EXPECT_FALSE(base64url_decode("YQ=="));   // padding
+  EXPECT_FALSE(base64url_decode("a+b/"));   // standard alphabet
   EXPECT_FALSE(base64url_decode("YW Jj"));  // whitespace
   EXPECT_FALSE(base64url_decode("YWJjZ"));  // 4n+1 characters
   EXPECT_FALSE(base64url_decode("YR"));     // non-zero trailing bits ("YQ" is the canonical form)
@@ -92,15 +92,17 @@ TEST_P(JwsSigning, TamperedPayloadFailsVerification) {
   ASSERT_TRUE(token);
   const auto dot1 = token->find('.');
   const auto dot2 = token->find('.', dot1 + 1);
-  const std::string forged = token->substr(0, dot1 + 1) +
-                             base64url_encode(R"({"scope":"system/*.cruds"})") + token->substr(dot2);
+  const std::string forged =
+      token->substr(0, dot1 + 1) + base64url_encode(R"({"scope":"system/*.cruds"})") + token->substr(dot2);
   auto parsed = parse_jws(forged);
   ASSERT_TRUE(parsed);
   EXPECT_FALSE(verify_jws(*parsed, k.key.get()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, JwsSigning, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384),
-                         [](const ::testing::TestParamInfo<JwsAlg>& p) { return std::string(jws_alg_name(p.param)); });
+                         [](const ::testing::TestParamInfo<JwsAlg>& p) {
+                           return std::string(jws_alg_name(p.param));
+                         });
 
 TEST(JwsSigning, RefusesKeysThatDoNotFitTheAlg) {
   const auto ec = testpki::es384_key("k");
@@ -130,15 +132,15 @@ TEST(JwsParsing, RefusesMalformedTokens) {
   EXPECT_TRUE(parse_jws(header + "." + payload + "." + sig));
   const std::vector<std::string> bad = {
       "",
-      header + "." + payload,                                // two parts
-      header + "." + payload + "." + sig + "." + sig,        // five parts (JWE-like)
-      header + "=." + payload + "." + sig,                   // padding
-      header + "." + payload + "+." + sig,                   // bad character
-      header + "." + payload + ".",                          // empty signature
-      base64url_encode("{\"alg\":\"ES384\"") + "." + payload + "." + sig,    // truncated JSON
-      base64url_encode("[\"ES384\"]") + "." + payload + "." + sig,           // header not an object
-      header + "." + base64url_encode("\"just a string\"") + "." + sig,     // payload not an object
-      header + "." + base64url_encode("{\"a\":1,\"a\":2}") + "." + sig,     // duplicate claim
+      header + "." + payload,                                              // two parts
+      header + "." + payload + "." + sig + "." + sig,                      // five parts (JWE-like)
+      header + "=." + payload + "." + sig,                                 // padding
+      header + "." + payload + "+." + sig,                                 // bad character
+      header + "." + payload + ".",                                        // empty signature
+      base64url_encode("{\"alg\":\"ES384\"") + "." + payload + "." + sig,  // truncated JSON
+      base64url_encode("[\"ES384\"]") + "." + payload + "." + sig,         // header not an object
+      header + "." + base64url_encode("\"just a string\"") + "." + sig,    // payload not an object
+      header + "." + base64url_encode("{\"a\":1,\"a\":2}") + "." + sig,    // duplicate claim
       base64url_encode(R"({"alg":"ES384","crit":["b64"]})") + "." + payload + "." + sig,
       base64url_encode(R"({"alg":"ES384","kid":7})") + "." + payload + "." + sig,
       header + "." + base64url_encode("{\"a\":[[[[[[[[[[1]]]]]]]]]]}") + "." + sig,  // too deep
@@ -181,11 +183,11 @@ TEST(Jwk, RefusesPrivateMaterialAndBadKeys) {
     return n;
   };
   EXPECT_TRUE(parse_jwk(*good));
-  EXPECT_FALSE(parse_jwk(with("d", "AAAA")));             // private key
-  EXPECT_FALSE(parse_jwk(with("crv", "P-256")));          // wrong curve
-  EXPECT_FALSE(parse_jwk(with("x", "AAAA")));             // short coordinate
+  EXPECT_FALSE(parse_jwk(with("d", "AAAA")));                // private key
+  EXPECT_FALSE(parse_jwk(with("crv", "P-256")));             // wrong curve
+  EXPECT_FALSE(parse_jwk(with("x", "AAAA")));                // short coordinate
   EXPECT_FALSE(parse_jwk(with("y", std::string(64, 'A'))));  // not on the curve
-  EXPECT_FALSE(parse_jwk(with("alg", "RS384")));          // alg does not fit the key
+  EXPECT_FALSE(parse_jwk(with("alg", "RS384")));             // alg does not fit the key
   EXPECT_FALSE(parse_jwk(with("alg", "HS256")));
   EXPECT_FALSE(parse_jwk(with("use", "enc")));
 

@@ -67,7 +67,7 @@ TEST(Scopes, RightsCombineAcrossRules) {
   const auto p = perms("system/Observation.r system/*.s");
   EXPECT_TRUE(allows(p, "Observation", Interaction::operation));
   EXPECT_FALSE(allows(p, "Patient", Interaction::operation));
-  EXPECT_TRUE(allows(p, "", Interaction::search));       // system search via the * rule
+  EXPECT_TRUE(allows(p, "", Interaction::search));  // system search via the * rule
   EXPECT_FALSE(allows(perms("system/Observation.rs"), "", Interaction::search));
 }
 

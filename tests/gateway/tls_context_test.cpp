@@ -1,10 +1,11 @@
 // TLS contexts from files (errors name the file, never its content), certificate names and thumbprints,
 // and the certificate-to-client mapping. No sockets here; tls_handshake_test.cpp does real handshakes.
+#include "tls/tls_context.h"
+
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
 #include "../support/pki/test_pki.h"
-#include "tls/tls_context.h"
 
 namespace fhirgw::tls {
 namespace {
