@@ -10,12 +10,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 fhirgw="$root/build/bin/fhirgw"
 examples="$root/.fhir-packages/hl7.fhir.r4.examples-4.0.1/package"
 
-# The CLI demo: validate official examples, then map the demo internal records to FHIR.
+# The CLI demo: map the demo case (internal oncology records) to a FHIR transaction Bundle, validate
+# that Bundle and a few official examples.
 cli_demo() {
+  local bundle="$root/build/demo-case-bundle.json"
   set -x
-  "$fhirgw" validate "$examples/Patient-example.json" "$examples/Observation-example.json" \
-    "$examples/Bundle-bundle-transaction.json"
-  "$fhirgw" map "$root/deploy/demo/internal-records.ndjson"
+  "$fhirgw" map to-fhir "$root/deploy/demo/case.ndjson" > "$bundle"
+  "$fhirgw" validate "$bundle" "$examples/Patient-example.json" "$examples/Bundle-bundle-transaction.json"
 }
 
 # The main job. Switch to `serve` once the server exists.

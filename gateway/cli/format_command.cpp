@@ -9,6 +9,7 @@
 #include "cli/resource_reader.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/model/canonical_writer.h"
 
 namespace fhirgw::cli {
 namespace {
@@ -43,7 +44,7 @@ int usage_error(const std::string& message) {
 void append_canonical(const fhir::json::Node& resource, bool pretty, std::string& out) {
   fhir::json::WriteOptions options;
   options.pretty = pretty;
-  fhir::json::write(resource, out, options);
+  fhir::model::write_resource(resource, out, options);
 }
 
 }  // namespace

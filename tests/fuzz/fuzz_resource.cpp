@@ -10,12 +10,13 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/model/canonical_writer.h"
 #include "fhir/validation/validator.h"
 
 namespace {
 
 void write_canonical(const fhir::json::Node& node, std::string& out) {
-  fhir::json::write(node, out);  // TODO: canonical writer once it lands
+  fhir::model::write_resource(node, out);
 }
 
 [[noreturn]] void fail(const char* what, std::string_view detail) {

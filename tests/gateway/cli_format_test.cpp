@@ -37,6 +37,13 @@ TEST_F(CliFormatTest, OfficialExampleRoundTripsToEqualJson) {
   }
 }
 
+TEST_F(CliFormatTest, WritesElementsInSpecificationOrder) {
+  const auto f = dir_.file("o.json", R"({"code":{"text":"x"},"status":"final","id":"o1","resourceType":"Observation"})");
+  const RunResult r = run({"format", f.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}\n");
+}
+
 TEST_F(CliFormatTest, PrettyIndentsDocuments) {
   const RunResult r = run({"format", "--pretty", (examples_dir() / "Patient-example.json").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
