@@ -287,6 +287,20 @@ TEST(Registry, SearchParameters) {
   EXPECT_FALSE((*it)->targets.empty());
 }
 
+TEST(Registry, LoadR4GivesAMutableCopyOfTheCore) {
+  std::string error;
+  auto copy = Registry::load_r4(&error);
+  ASSERT_NE(copy, nullptr) << error;
+  EXPECT_NE(copy.get(), &Registry::r4());
+  EXPECT_EQ(copy->resource_type_names(), Registry::r4().resource_type_names());
+  auto profile = std::make_unique<TypeDef>(*copy->find_type("Observation"));
+  profile->url = "http://example.org/StructureDefinition/my-observation";
+  profile->is_profile = true;
+  copy->add_type(std::move(profile));
+  EXPECT_NE(copy->find_by_url("http://example.org/StructureDefinition/my-observation"), nullptr);
+  EXPECT_EQ(Registry::r4().find_by_url("http://example.org/StructureDefinition/my-observation"), nullptr);
+}
+
 TEST(Registry, LoadCompactRejectsBadInput) {
   Registry r;
   std::string error;

@@ -1,4 +1,4 @@
-// Registry::r4(): the embedded R4 core metadata, loaded on first use.
+// Registry::r4() / load_r4(): the embedded R4 core metadata.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -8,19 +8,28 @@
 
 namespace fhir::model {
 
+std::unique_ptr<Registry> Registry::load_r4(std::string* error) {
+  auto registry = std::make_unique<Registry>();
+  for (std::size_t i = 0; i < detail::kEmbeddedSpecCount; ++i) {
+    const detail::EmbeddedFile& file = detail::kEmbeddedSpec[i];
+    std::string message;
+    if (!registry->load_compact(file.text(), &message)) {
+      if (error != nullptr) *error = std::string("embedded metadata ") + file.name + ": " + message;
+      return nullptr;
+    }
+  }
+  return registry;
+}
+
 const Registry& Registry::r4() {
   // C++11 guarantees thread-safe initialisation of function-local statics.
   static const std::unique_ptr<Registry> instance = [] {
-    auto registry = std::make_unique<Registry>();
-    for (std::size_t i = 0; i < detail::kEmbeddedSpecCount; ++i) {
-      const detail::EmbeddedFile& file = detail::kEmbeddedSpec[i];
-      std::string error;
-      if (!registry->load_compact(file.text(), &error)) {
-        // The embedded metadata is part of the build: failing here is a build defect, not bad input.
-        std::fprintf(stderr, "fhir_models: embedded metadata %s is unreadable: %s\n", file.name,
-                     error.c_str());
-        std::abort();
-      }
+    std::string error;
+    auto registry = load_r4(&error);
+    if (!registry) {
+      // The embedded metadata is part of the build: failing here is a build defect, not bad input.
+      std::fprintf(stderr, "fhir_models: %s\n", error.c_str());
+      std::abort();
     }
     return registry;
   }();

@@ -175,6 +175,9 @@ class Registry {
 
   // The embedded FHIR R4 4.0.1 core metadata (loaded once, thread-safe).
   static const Registry& r4();
+  // A new, mutable registry holding the embedded core metadata (e.g. to add profiles to). nullptr with
+  // `error` set if the embedded metadata cannot be read (a build defect).
+  static std::unique_ptr<Registry> load_r4(std::string* error = nullptr);
 
   // Loads compact metadata JSON produced by the generator. Returns false with `error` set on failure.
   bool load_compact(std::string_view json_text, std::string* error);
