@@ -21,22 +21,36 @@ targets=("$@")
 if ((${#targets[@]} == 0)); then
   mapfile -t targets < <(cd "$root/tests/fuzz" && ls fuzz_*.cpp | sed 's/\.cpp$//')
 fi
-cmake --build "$build" --target "${targets[@]}"
+built=()
+for target in "${targets[@]}"; do
+  if cmake --build "$build" --target "$target"; then built+=("$target"); else echo "!! $target does not build: skipped"; fi
+done
+((${#built[@]} > 0)) || exit 1
 
-# Seeds: the official examples up to 64 KiB (larger ones slow every mutation down without adding shapes).
+# Seeds: the official examples up to 64 KiB (larger ones slow every mutation down without adding shapes);
+# for the internal-record target, the demo case: each record alone and the whole file.
 seeds="$build/fuzz-seeds"
 if [[ ! -d "$seeds" ]]; then
   mkdir -p "$seeds"
   find "$packages/hl7.fhir.r4.examples-4.0.1/package" -name '*.json' -size -64k -exec cp -t "$seeds" {} +
 fi
+record_seeds="$build/fuzz-seeds-records"
+if [[ ! -d "$record_seeds" ]]; then
+  mkdir -p "$record_seeds"
+  cp "$root/deploy/demo/case.ndjson" "$record_seeds/case.ndjson"
+  split -l 1 -d -a 4 "$root/deploy/demo/case.ndjson" "$record_seeds/record-"
+fi
 
 status=0
-for target in "${targets[@]}"; do
+((${#built[@]} == ${#targets[@]})) || status=1
+for target in "${built[@]}"; do
   corpus="$build/fuzz-corpus/$target"
   artifacts="$build/fuzz-artifacts/$target"
   mkdir -p "$corpus" "$artifacts"
   echo "== $target for ${seconds}s"
-  if ! "$build/bin/$target" "$corpus" "$seeds" -dict="$root/tests/fuzz/fhir_json.dict" \
+  target_seeds="$seeds"
+  [[ "$target" == fuzz_records* ]] && target_seeds="$record_seeds"
+  if ! "$build/bin/$target" "$corpus" "$target_seeds" -dict="$root/tests/fuzz/fhir_json.dict" \
       -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       -artifact_prefix="$artifacts/" 2> "$build/fuzz-$target.log"; then
     echo "!! $target found a problem: see $build/fuzz-$target.log and $artifacts/"
