@@ -1,0 +1,89 @@
+// The FHIR RESTful API under /fhir: routing to the interactions, content negotiation, validation and
+// the write operations. Works on plain http::Request / http::Response values (no sockets).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fhir/json/node.h"
+#include "fhir/model/metadata.h"
+#include "http/message.h"
+#include "rest/negotiation.h"
+#include "rest/page_cache.h"
+#include "rest/resource_ops.h"
+#include "search/param_catalog.h"
+#include "storage/store.h"
+
+namespace fhir::validation {
+class Validator;
+}
+
+namespace fhirgw::rest {
+
+enum class ValidationMode { Strict, Lenient, Off };
+
+struct RestConfig {
+  ValidationMode validation = ValidationMode::Lenient;
+  std::size_t default_count = 20;
+  std::size_t max_count = 1000;
+  std::size_t max_search_results = 10000;  // ids kept for paging one search
+  std::size_t max_includes = 1000;
+  std::string base_url;  // public base, e.g. https://gw.example.org/fhir; empty: from the Host header
+};
+
+class FhirService {
+ public:
+  FhirService(storage::Store& store, const fhir::model::Registry& registry, const search::ParamCatalog& catalog,
+              const fhir::validation::Validator* validator, RestConfig config);
+
+  // `req.path` starts with /fhir.
+  http::Response handle(const http::Request& req);
+
+  std::uint64_t validation_failures() const { return validation_failures_.load(); }
+  // Time source (tests may pin it).
+  std::function<std::int64_t()> clock;
+
+  struct Ctx;  // per-request context (fhir_service.cpp)
+
+ private:
+  http::Response dispatch(Ctx& ctx);
+  // Interactions (one file each group).
+  http::Response read(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response vread(Ctx& ctx, const std::string& type, const std::string& id, const std::string& vid);
+  http::Response history(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response create(Ctx& ctx, const std::string& type);
+  http::Response update(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response remove(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response search(Ctx& ctx, const std::string& type, const http::QueryParams& params);
+  http::Response page(Ctx& ctx, const std::string& page_id);
+  http::Response bundle(Ctx& ctx);
+  http::Response validate_operation(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response capability_statement(Ctx& ctx);
+
+  // Shared steps.
+  struct ParsedBody;
+  std::optional<http::Response> parse_resource_body(Ctx& ctx, const std::string& type, ParsedBody& out);
+  // Validates per the configured mode: a 422 response (strict, errors) or nullopt, warnings in `warnings`.
+  std::optional<http::Response> validate_resource(const fhir::json::Node& resource, const fhir::json::LineIndex* lines,
+                                                  fhir::validation::Outcome& warnings);
+  fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines);
+  http::Response write_response(Ctx& ctx, const OpResult& result, const fhir::validation::Outcome& warnings);
+  http::Response render_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
+                             const std::string& page_id, const fhir::validation::Outcome& warnings);
+  std::string render_resource(const std::string& type, const std::string& body, const search::ParsedSearch* controls);
+
+  storage::Store& store_;
+  const fhir::model::Registry& registry_;
+  const search::ParamCatalog& catalog_;
+  const fhir::validation::Validator* validator_;
+  RestConfig config_;
+  PageCache pages_;
+  std::atomic<std::uint64_t> validation_failures_{0};
+};
+
+}  // namespace fhirgw::rest

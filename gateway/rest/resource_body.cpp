@@ -1,0 +1,87 @@
+#include "rest/resource_body.h"
+
+#include <charconv>
+#include <cstdio>
+#include <random>
+
+#include "fhir/json/parser.h"
+#include "search/fhir_date.h"
+
+namespace fhirgw::rest {
+
+using fhir::json::Node;
+
+std::string new_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const std::uint64_t a = rng();
+  const std::uint64_t b = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0x0FFF),
+                static_cast<unsigned>(((b >> 48) & 0x3FFF) | 0x8000),
+                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+bool valid_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Node stamp(const Node& resource, std::string_view id, std::int64_t version, std::int64_t last_updated_ms) {
+  Node out = Node::object();
+  if (const Node* rt = resource.find("resourceType")) out.append_member("resourceType", Node(*rt));
+  out.append_member("id", Node::string(id));
+  Node meta = Node::object();
+  meta.append_member("versionId", Node::string(std::to_string(version)));
+  meta.append_member("lastUpdated", Node::string(search::format_instant(last_updated_ms)));
+  if (const Node* old = resource.find("meta"); old && old->is_object()) {
+    for (const auto& m : old->members()) {
+      if (m.key != "versionId" && m.key != "lastUpdated") meta.append_member(m.key, Node(m.value));
+    }
+  }
+  out.append_member("meta", std::move(meta));
+  for (const auto& m : resource.members()) {
+    if (m.key != "resourceType" && m.key != "id" && m.key != "meta") out.append_member(m.key, Node(m.value));
+  }
+  return out;
+}
+
+namespace {
+
+void strip_version_meta(Node& n) {
+  Node* meta = n.find("meta");
+  if (!meta || !meta->is_object()) return;
+  meta->erase("versionId");
+  meta->erase("lastUpdated");
+  if (meta->size() == 0) n.erase("meta");
+}
+
+}  // namespace
+
+bool same_content(std::string_view stored_body, const Node& incoming) {
+  auto parsed = fhir::json::parse(stored_body);
+  if (!parsed) return false;
+  Node a(parsed.document->root());
+  Node b(incoming);
+  strip_version_meta(a);
+  strip_version_meta(b);
+  return a == b;
+}
+
+std::optional<std::int64_t> parse_etag(std::string_view e) {
+  if (e.starts_with("W/")) e.remove_prefix(2);
+  if (e.size() >= 2 && e.front() == '"' && e.back() == '"') e = e.substr(1, e.size() - 2);
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(e.data(), e.data() + e.size(), v);
+  if (ec != std::errc() || end != e.data() + e.size() || e.empty()) return std::nullopt;
+  return v;
+}
+
+std::string etag(std::int64_t version) { return "W/\"" + std::to_string(version) + "\""; }
+
+}  // namespace fhirgw::rest

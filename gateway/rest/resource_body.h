@@ -1,0 +1,32 @@
+// Building the stored form of a resource: server id, meta.versionId / meta.lastUpdated, member order
+// resourceType, id, meta, then the rest as received.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "fhir/json/node.h"
+
+namespace fhirgw::rest {
+
+// A new server-assigned id: a random UUID (version 4), which is a valid FHIR id (<= 64 chars).
+std::string new_id();
+
+// True if `id` matches the FHIR id syntax [A-Za-z0-9\-\.]{1,64}.
+bool valid_id(std::string_view id);
+
+// Copy of `resource` with id and meta set for version `version` written at `last_updated_ms`.
+fhir::json::Node stamp(const fhir::json::Node& resource, std::string_view id, std::int64_t version,
+                       std::int64_t last_updated_ms);
+
+// True if the stored body and `incoming` differ only in meta.versionId / meta.lastUpdated (an update
+// that changes nothing does not create a version).
+bool same_content(std::string_view stored_body, const fhir::json::Node& incoming);
+
+// W/"3" -> 3; nullopt for anything else.
+std::optional<std::int64_t> parse_etag(std::string_view etag);
+std::string etag(std::int64_t version);
+
+}  // namespace fhirgw::rest

@@ -1,0 +1,53 @@
+// The write interactions (create, update, delete and their conditional forms) inside one
+// WriteTransaction. Used alone (one transaction per request) and by transaction Bundles (many
+// operations, one transaction). Validation and content negotiation happen before, in the handlers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fhir/json/node.h"
+#include "fhir/validation/outcome.h"
+#include "search/param_catalog.h"
+#include "search/query_parser.h"
+#include "storage/store.h"
+
+namespace fhirgw::rest {
+
+struct WriteContext {
+  storage::WriteTransaction& txn;
+  const search::ParamCatalog& catalog;
+  std::int64_t now_ms;
+};
+
+struct OpResult {
+  int status = 200;  // 200 / 201 on success; 4xx with `outcome` on failure
+  std::optional<storage::StoredVersion> stored;  // the version the interaction produced or found
+  fhir::validation::Outcome outcome;
+  bool created = false;  // a new resource was made (201)
+
+  bool failed() const { return status >= 400; }
+  static OpResult error(int status, std::string diagnostics, std::string code = {});
+};
+
+// POST: a server id (or `assigned_id`, used by transactions that pre-assign ids for urn:uuid
+// references). `if_none_exist` makes it conditional: one match returns it (200), several -> 412.
+OpResult create_resource(WriteContext& ctx, const std::string& type, const fhir::json::Node& resource,
+                         const search::ParsedSearch* if_none_exist, const std::string& assigned_id = {});
+
+// PUT /Type/id: update, or create with the client's id. `if_match`: 412 unless it is the current version.
+OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id,
+                         const fhir::json::Node& resource, std::optional<std::int64_t> if_match);
+
+// PUT /Type?criteria: 0 matches create, 1 updates, several -> 412.
+OpResult conditional_update(WriteContext& ctx, const std::string& type, const search::ParsedSearch& criteria,
+                            const fhir::json::Node& resource, std::optional<std::int64_t> if_match);
+
+// DELETE /Type/id: a delete marker version; 404 if it never existed.
+OpResult delete_resource(WriteContext& ctx, const std::string& type, const std::string& id);
+
+// DELETE /Type?criteria: 0 matches: nothing to do (200), 1: delete, several -> 412.
+OpResult conditional_delete(WriteContext& ctx, const std::string& type, const search::ParsedSearch& criteria);
+
+}  // namespace fhirgw::rest

@@ -1,0 +1,27 @@
+// Per-request state shared by the FhirService handler files (internal to gateway/rest).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "fhir/json/parser.h"
+#include "http/message.h"
+#include "rest/bundle_writer.h"
+#include "rest/fhir_service.h"
+#include "rest/negotiation.h"
+
+namespace fhirgw::rest {
+
+struct FhirService::Ctx {
+  const http::Request& req;
+  Preferences prefs;
+  std::string base;  // public base URL ending in /fhir
+  std::int64_t now_ms = 0;
+};
+
+struct FhirService::ParsedBody {
+  std::optional<fhir::json::Document> doc;
+};
+
+}  // namespace fhirgw::rest

@@ -1,0 +1,95 @@
+#include "server/application.h"
+
+#include <chrono>
+
+#include "http/error_response.h"
+#include "rest/resource_body.h"
+#include "server/gzip.h"
+#include "server/logging.h"
+
+namespace fhirgw::server {
+
+using http::error_response;
+using http::Response;
+
+namespace {
+
+// A client's X-Request-Id is kept if it is short and printable; otherwise we make one.
+std::string request_id_of(const http::Request& req) {
+  if (const auto id = req.headers.get("x-request-id"); id && !id->empty() && id->size() <= 128) {
+    bool printable = true;
+    for (char c : *id) printable &= c > 0x20 && c < 0x7F && c != '"' && c != '\\';
+    if (printable) return std::string(*id);
+  }
+  return rest::new_id();
+}
+
+constexpr std::size_t kGzipMinBytes = 1024;
+
+}  // namespace
+
+Application::Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics)
+    : fhir_(fhir), store_(store), metrics_(metrics) {}
+
+Response Application::route(http::Request& req) {
+  if (!http::parse_target(req.target, req.path, req.query)) return error_response(400, "the request target is not a valid URL");
+  const std::string& p = req.path;
+  if (p == "/healthz" || p == "/readyz" || p == "/metrics") {
+    if (req.method != "GET" && req.method != "HEAD") {
+      Response r = error_response(405, "only GET is allowed here");
+      r.headers.set("allow", "GET");
+      return r;
+    }
+    Response r;
+    if (p == "/healthz") {
+      r.headers.set("content-type", "application/json");
+      r.body = R"({"status":"alive"})";
+    } else if (p == "/readyz") {
+      if (!store_.ready()) return error_response(503, "the storage is not reachable");
+      r.headers.set("content-type", "application/json");
+      r.body = R"({"status":"ready"})";
+    } else {
+      r.headers.set("content-type", "text/plain; version=0.0.4; charset=utf-8");
+      r.body = metrics_.render();
+    }
+    return r;
+  }
+  if (p == "/fhir" || p.starts_with("/fhir/")) return fhir_.handle(req);
+  if (p == "/internal/records" && internal_records) return internal_records(req);
+  return error_response(404, "no such endpoint; the FHIR API is under /fhir");
+}
+
+Response Application::handle(http::Request& req) {
+  const auto start = std::chrono::steady_clock::now();
+  req.request_id = request_id_of(req);
+  metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  Response r;
+  try {
+    r = route(req);
+  } catch (const std::exception& e) {
+    // The log gets the reason (no request data); the client gets a fixed text and the request id.
+    log_error("unhandled_exception", e.what());
+    r = error_response(500, "internal error; quote request id " + req.request_id);
+  }
+  metrics_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+
+  if (r.body.size() >= kGzipMinBytes && !r.headers.has("content-encoding")) {
+    if (const auto ae = req.headers.get("accept-encoding"); ae && accepts_gzip(*ae)) {
+      if (auto z = gzip_compress(r.body)) {
+        r.body = std::move(*z);
+        r.headers.set("content-encoding", "gzip");
+      }
+    }
+    r.headers.set("vary", "Accept-Encoding");
+  }
+  r.headers.set("x-request-id", req.request_id);
+  if (req.method == "HEAD") r.body.clear();
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string route_name = route_label(req.path.empty() ? std::string("/") : req.path);
+  metrics_.record(route_name, req.method, r.status, seconds);
+  log_access({req.request_id, req.method, route_name, r.status, r.body.size(), seconds * 1000, req.remote_address});
+  return r;
+}
+
+}  // namespace fhirgw::server

@@ -1,0 +1,49 @@
+// `fhirgw serve` configuration: one JSON file plus command-line overrides. Every key, its default and
+// its meaning are in one table (config.cpp, kKeys), which also prints as `fhirgw serve --help-config`.
+// Unknown keys and bad values are fatal at start-up.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fhirgw::server {
+
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string data_dir = "./data";
+  bool allow_plain_http_non_loopback = false;
+  int threads = 4;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 32 * 1024 * 1024;
+  std::size_t max_connections = 1024;
+  int read_timeout_ms = 30'000;
+  int idle_timeout_ms = 60'000;
+  int shutdown_grace_ms = 10'000;
+  std::string synchronous = "full";  // full | normal
+  std::size_t read_connections = 8;
+  std::string validation = "lenient";  // strict | lenient | off
+  std::size_t default_count = 20;
+  std::size_t max_count = 1000;
+  std::size_t max_search_results = 10'000;
+  std::string base_url;
+  std::string log_level = "info";
+  bool access_log = true;
+  std::vector<std::string> packages;  // extra FHIR package folders (profiles)
+};
+
+// Applies a JSON config text. Returns an error message (with the key) on the first problem.
+std::optional<std::string> apply_config_json(std::string_view json_text, ServerConfig& config);
+
+// "HOST:PORT" ("[::1]:8080" for IPv6). Returns an error message on failure.
+std::optional<std::string> apply_listen(std::string_view value, ServerConfig& config);
+
+// Checks cross-key rules (e.g. plain HTTP off loopback). Returns an error message on failure.
+std::optional<std::string> check_config(const ServerConfig& config);
+
+// The documentation table: key, default, meaning.
+std::string config_reference();
+
+}  // namespace fhirgw::server

@@ -1,0 +1,283 @@
+#include "server/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "http/error_response.h"
+#include "server/logging.h"
+
+namespace fhirgw::server {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class Session;
+
+struct HttpServer::Impl {
+  Impl(Application& a, const ServerConfig& c, Metrics& m)
+      : app(a), config(c), metrics(m), ioc(c.threads), acceptor(net::make_strand(ioc)), signals(ioc, SIGINT, SIGTERM),
+        shutdown_timer(ioc) {}
+
+  void accept();
+  void begin_shutdown();
+  void watch_shutdown(std::chrono::steady_clock::time_point deadline);
+  void track(const std::shared_ptr<Session>& s);
+
+  Application& app;
+  const ServerConfig& config;
+  Metrics& metrics;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  net::signal_set signals;
+  net::steady_timer shutdown_timer;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::int64_t> sessions{0};
+  std::mutex sessions_mutex;
+  std::vector<std::weak_ptr<Session>> session_list;
+};
+
+namespace {
+
+http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
+  http::Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  for (const auto& field : in) r.headers.add(field.name_string(), std::string(field.value()));
+  r.body = std::move(in.body());
+  r.remote_address = remote;
+  return r;
+}
+
+bhttp::response<bhttp::string_body> to_beast(http::Response&& r, unsigned version, bool keep_alive) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
+  for (auto& [name, value] : r.headers.all()) res.set(name, value);
+  res.set(bhttp::field::server, "fhirgw");
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  if (r.status != 304 && r.status != 204) {
+    res.prepare_payload();
+  }
+  return res;
+}
+
+}  // namespace
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject)
+      : stream_(std::move(socket)), server_(server), reject_(reject) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+    server_.sessions.fetch_add(1);
+    if (!reject_) server_.metrics.connections.fetch_add(1);
+  }
+  ~Session() {
+    server_.sessions.fetch_sub(1);
+    if (!reject_) server_.metrics.connections.fetch_sub(1);
+  }
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->reject_) {
+        self->server_.metrics.rejected_connections.fetch_add(1);
+        http::Response r = http::error_response(503, "too many connections; retry later");
+        r.headers.set("retry-after", "1");
+        self->send(std::move(r), 11, false);
+      } else {
+        self->read_header();
+      }
+    });
+  }
+
+  // Called on shutdown: an idle connection is closed now, a busy one after its response.
+  void shutdown() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->close();
+    });
+  }
+
+ private:
+  void read_header() {
+    if (server_.stopping) return close();
+    busy_ = false;
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
+    parser_->body_limit(server_.config.max_body_bytes);
+    // Waiting for a new request: the idle timeout; a request already started: the read timeout.
+    stream_.expires_after(std::chrono::milliseconds(buffer_.size() == 0 ? server_.config.idle_timeout_ms
+                                                                         : server_.config.read_timeout_ms));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec) return on_error(ec);
+    busy_ = true;
+    stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (ec) return on_error(ec);
+    auto req = parser_->release();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive();
+    http::Request plain = to_plain(std::move(req), remote_);
+    http::Response res = server_.app.handle(plain);
+    send(std::move(res), version, keep_alive && !server_.stopping);
+  }
+
+  void on_error(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return close();
+    }
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+      const bool header = ec != bhttp::error::body_limit;
+      http::Response r = http::error_response(
+          413, header ? "the request header is larger than " + std::to_string(server_.config.max_header_bytes) + " bytes"
+                      : "the request body is larger than " + std::to_string(server_.config.max_body_bytes) + " bytes");
+      return send(std::move(r), 11, false);
+    }
+    // Anything else is a malformed request.
+    return send(http::error_response(400, "malformed HTTP request"), 11, false);
+  }
+
+  void send(http::Response&& r, unsigned version, bool keep_alive) {
+    busy_ = true;
+    response_ = std::make_shared<bhttp::response<bhttp::string_body>>(to_beast(std::move(r), version, keep_alive));
+    stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    bhttp::async_write(stream_, *response_,
+                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         self->response_.reset();
+                         if (ec || !keep_alive) return self->close();
+                         self->read_header();
+                       });
+  }
+
+  void close() {
+    busy_ = false;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_{64 * 1024};  // also bounds how much a pipelining client can queue
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  HttpServer::Impl& server_;
+  std::string remote_;
+  bool reject_ = false;
+  bool busy_ = false;
+};
+
+void HttpServer::Impl::track(const std::shared_ptr<Session>& s) {
+  std::lock_guard lock(sessions_mutex);
+  std::erase_if(session_list, [](const auto& w) { return w.expired(); });
+  session_list.push_back(s);
+}
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (stopping || ec == net::error::operation_aborted) return;
+      log_warn("accept_failed", ec.message());
+    } else {
+      const bool over_cap = static_cast<std::size_t>(metrics.connections.load()) >= config.max_connections;
+      auto s = std::make_shared<Session>(std::move(socket), *this, over_cap);
+      if (!over_cap) track(s);
+      s->start();
+    }
+    if (!stopping) accept();
+  });
+}
+
+void HttpServer::Impl::begin_shutdown() {
+  if (stopping.exchange(true)) return;
+  log_info("shutdown_started");
+  net::post(acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor.close(ec);
+  });
+  signals.cancel();
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (auto& w : session_list) {
+      if (auto s = w.lock()) live.push_back(std::move(s));
+    }
+  }
+  for (auto& s : live) s->shutdown();
+  watch_shutdown(std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_grace_ms));
+}
+
+void HttpServer::Impl::watch_shutdown(std::chrono::steady_clock::time_point deadline) {
+  if (sessions.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    if (sessions.load() != 0) log_warn("shutdown_deadline", std::to_string(sessions.load()) + " connections cut");
+    ioc.stop();
+    return;
+  }
+  shutdown_timer.expires_after(std::chrono::milliseconds(20));
+  shutdown_timer.async_wait([this, deadline](beast::error_code) { watch_shutdown(deadline); });
+}
+
+HttpServer::HttpServer(Application& app, const ServerConfig& config, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(app, config, metrics)) {}
+
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::bind() {
+  beast::error_code ec;
+  net::ip::address address;
+  if (impl_->config.listen_host == "localhost") {
+    address = net::ip::make_address("127.0.0.1");
+  } else {
+    address = net::ip::make_address(impl_->config.listen_host, ec);
+    if (ec) throw std::runtime_error("listen address '" + impl_->config.listen_host + "' is not an IP address");
+  }
+  const tcp::endpoint endpoint{address, impl_->config.listen_port};
+  auto& a = impl_->acceptor;
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    throw std::runtime_error("cannot listen on " + impl_->config.listen_host + ":" +
+                             std::to_string(impl_->config.listen_port) + ": " + ec.message());
+  }
+  return a.local_endpoint().port();
+}
+
+void HttpServer::run() {
+  impl_->signals.async_wait([this](beast::error_code ec, int) {
+    if (!ec) impl_->begin_shutdown();
+  });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->config.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::stop() {
+  net::post(impl_->ioc, [this] { impl_->begin_shutdown(); });
+}
+
+}  // namespace fhirgw::server

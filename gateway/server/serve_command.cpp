@@ -1,0 +1,131 @@
+#include "server/serve_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "fhir/model/metadata.h"
+#include "fhir/validation/validator.h"
+#include "rest/fhir_service.h"
+#include "search/param_catalog.h"
+#include "server/application.h"
+#include "server/config.h"
+#include "server/http_server.h"
+#include "server/logging.h"
+#include "server/metrics.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw::server {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: fhirgw serve [--config FILE] [--listen HOST:PORT] [--data DIR]\n"
+    "       fhirgw serve --help-config   (every configuration key, its default and meaning)\n\n"
+    "Serves the FHIR R4 REST API under /fhir, plus /healthz, /readyz and /metrics.\n"
+    "--listen and --data override the config file. With --listen HOST:0 a free port is chosen; the\n"
+    "bound address is printed on stdout ('listening on http://HOST:PORT') and written to DIR/fhirgw.port.\n";
+
+int usage_error(const std::string& message) {
+  std::cerr << "fhirgw serve: " << message << "\n";
+  return cli::kExitUsage;
+}
+
+rest::RestConfig rest_config(const ServerConfig& c) {
+  rest::RestConfig r;
+  r.validation = c.validation == "strict"  ? rest::ValidationMode::Strict
+                 : c.validation == "off"   ? rest::ValidationMode::Off
+                                           : rest::ValidationMode::Lenient;
+  r.default_count = c.default_count;
+  r.max_count = c.max_count;
+  r.max_search_results = c.max_search_results;
+  r.base_url = c.base_url;
+  return r;
+}
+
+}  // namespace
+
+int run_serve(cli::Args args) {
+  ServerConfig config;
+  std::optional<std::string> listen_override;
+  std::optional<std::string> data_override;
+  std::optional<std::string> config_file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string_view a = args[i];
+    auto value = [&](std::string_view name) -> std::optional<std::string> {
+      if (i + 1 >= args.size()) return std::nullopt;
+      (void)name;
+      return std::string(args[++i]);
+    };
+    if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return cli::kExitOk;
+    }
+    if (a == "--help-config") {
+      std::cout << config_reference();
+      return cli::kExitOk;
+    }
+    if (a == "--config" || a == "--listen" || a == "--data") {
+      auto v = value(a);
+      if (!v) return usage_error(std::string(a) + " needs a value");
+      (a == "--config" ? config_file : a == "--listen" ? listen_override : data_override) = *v;
+      continue;
+    }
+    return usage_error("unknown option '" + std::string(a) + "'\n" + kUsage);
+  }
+  if (config_file) {
+    std::ifstream in(*config_file, std::ios::binary);
+    if (!in) return usage_error("cannot read config file '" + *config_file + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto err = apply_config_json(text.str(), config)) return usage_error(*config_file + ": " + *err);
+  }
+  if (listen_override) {
+    if (auto err = apply_listen(*listen_override, config)) return usage_error(*err);
+  }
+  if (data_override) config.data_dir = *data_override;
+  if (auto err = check_config(config)) return usage_error(*err);
+  if (!init_logging(config.log_level, config.access_log)) return usage_error("bad log level");
+
+  try {
+    const fhir::model::Registry& registry = fhir::model::Registry::r4();
+    const search::ParamCatalog catalog(registry);
+    const fhir::validation::Validator validator(registry);
+    storage::SqliteStore store({(std::filesystem::path(config.data_dir) / "fhirgw.sqlite").string(),
+                                config.synchronous == "full", config.read_connections});
+    rest::FhirService service(store, registry, catalog, &validator, rest_config(config));
+    Metrics metrics;
+    metrics.add_sampler([&store, &service] {
+      const auto st = store.stats();
+      return "# HELP fhirgw_store_resources Current (not deleted) resources.\n# TYPE fhirgw_store_resources gauge\n"
+             "fhirgw_store_resources " + std::to_string(st.resources) +
+             "\n# HELP fhirgw_store_bytes Database size on disk.\n# TYPE fhirgw_store_bytes gauge\n"
+             "fhirgw_store_bytes " + std::to_string(st.bytes) +
+             "\n# HELP fhirgw_validation_failures_total Resources with validation errors on write.\n"
+             "# TYPE fhirgw_validation_failures_total counter\n"
+             "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
+    });
+    Application app(service, store, metrics);
+    HttpServer server(app, config, metrics);
+    const std::uint16_t port = server.bind();
+    const std::string address = (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
+                                                                                    : config.listen_host) +
+                                ":" + std::to_string(port);
+    {
+      std::ofstream port_file(std::filesystem::path(config.data_dir) / "fhirgw.port", std::ios::trunc);
+      port_file << port << "\n";
+    }
+    std::cout << "listening on http://" << address << std::endl;
+    log_info("listening", address);
+    server.run();
+    store.flush();
+    log_info("stopped");
+    return cli::kExitOk;
+  } catch (const std::exception& e) {
+    log_error("startup_failed", e.what());
+    std::cerr << "fhirgw serve: " << e.what() << "\n";
+    return cli::kExitUsage;
+  }
+}
+
+}  // namespace fhirgw::server

@@ -1,0 +1,246 @@
+// FhirService + Application without sockets: CRUD, versions, conditional operations, search,
+// transactions, errors. Uses the embedded R4 metadata for search parameters.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "fhir/json/parser.h"
+#include "fhir/model/metadata.h"
+#include "rest/fhir_service.h"
+#include "search/param_catalog.h"
+#include "server/application.h"
+#include "server/metrics.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw {
+namespace {
+
+using http::Request;
+using http::Response;
+
+class RestTest : public ::testing::Test {
+ protected:
+  RestTest()
+      : dir_(std::filesystem::temp_directory_path() / ("fhirgw-rest-" + std::to_string(std::random_device{}()))),
+        store_({(dir_ / "db.sqlite").string(), false, 2}),
+        catalog_(fhir::model::Registry::r4()),
+        service_(store_, fhir::model::Registry::r4(), catalog_, nullptr, config()),
+        app_(service_, store_, metrics_) {}
+  ~RestTest() override { std::filesystem::remove_all(dir_); }
+
+  static rest::RestConfig config() {
+    rest::RestConfig c;
+    c.base_url = "http://test/fhir";
+    c.default_count = 2;
+    return c;
+  }
+
+  Response call(const std::string& method, const std::string& target, const std::string& body = {},
+                std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    if (!body.empty()) r.headers.set("content-type", "application/fhir+json");
+    for (auto& [k, v] : headers) r.headers.set(k, v);
+    return app_.handle(r);
+  }
+
+  static fhir::json::Document json(const Response& r) {
+    auto parsed = fhir::json::parse(r.body);
+    EXPECT_TRUE(parsed) << r.body;
+    return std::move(*parsed.document);
+  }
+
+  static std::string text(const fhir::json::Node& n, std::string_view key) {
+    const auto* v = n.find(key);
+    return v ? std::string(v->text()) : std::string();
+  }
+
+  std::filesystem::path dir_;
+  storage::SqliteStore store_;
+  search::ParamCatalog catalog_;
+  rest::FhirService service_;
+  server::Metrics metrics_;
+  server::Application app_;
+};
+
+const std::string kPatient =
+    R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"123"}],"name":[{"family":"Doe","given":["Jane"]}],"birthDate":"1970-05-01"})";
+
+std::string observation(const std::string& patient_id, const std::string& code, const std::string& value,
+                        const std::string& date) {
+  return R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" +
+         code + R"(","display":"Tumor marker"}]},"subject":{"reference":"Patient/)" + patient_id +
+         R"("},"effectiveDateTime":")" + date + R"(","valueQuantity":{"value":)" + value +
+         R"(,"unit":"ng/mL","system":"http://unitsofmeasure.org","code":"ng/mL"}})";
+}
+
+TEST_F(RestTest, CreateReadUpdateDeleteWithVersions) {
+  Response created = call("POST", "/fhir/Patient", kPatient);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string location(*created.headers.get("location"));
+  EXPECT_EQ(*created.headers.get("etag"), "W/\"1\"");
+  const auto doc = json(created);
+  const std::string id = text(doc.root(), "id");
+  EXPECT_EQ(location, "http://test/fhir/Patient/" + id + "/_history/1");
+
+  Response read = call("GET", "/fhir/Patient/" + id);
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-None-Match", "W/\"1\""}}).status, 304);
+
+  std::string updated = kPatient;
+  updated.insert(1, R"("id":")" + id + R"(",)");
+  updated.replace(updated.find("Doe"), 3, "Roe");
+  EXPECT_EQ(call("PUT", "/fhir/Patient/" + id, updated, {{"If-Match", "W/\"2\""}}).status, 412);
+  Response put = call("PUT", "/fhir/Patient/" + id, updated, {{"If-Match", "W/\"1\""}});
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(*put.headers.get("etag"), "W/\"2\"");
+  // The same content again makes no new version.
+  EXPECT_EQ(*call("PUT", "/fhir/Patient/" + id, updated).headers.get("etag"), "W/\"2\"");
+
+  EXPECT_EQ(call("GET", "/fhir/Patient/" + id + "/_history/1").status, 200);
+  EXPECT_EQ(call("DELETE", "/fhir/Patient/" + id).status, 200);
+  EXPECT_EQ(call("GET", "/fhir/Patient/" + id).status, 410);
+  EXPECT_EQ(call("GET", "/fhir/Patient/nope").status, 404);
+
+  Response hist = call("GET", "/fhir/Patient/" + id + "/_history");
+  ASSERT_EQ(hist.status, 200);
+  EXPECT_EQ(text(json(hist).root(), "total"), "3");
+}
+
+TEST_F(RestTest, UpdateAsCreateWithClientId) {
+  std::string body = kPatient;
+  body.insert(1, R"("id":"client-1",)");
+  Response r = call("PUT", "/fhir/Patient/client-1", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(call("PUT", "/fhir/Patient/other", body).status, 400);
+}
+
+TEST_F(RestTest, ConditionalCreateReturnsExisting) {
+  const std::vector<std::pair<std::string, std::string>> h{{"If-None-Exist", "identifier=urn:mrn|123"}};
+  Response first = call("POST", "/fhir/Patient", kPatient, h);
+  ASSERT_EQ(first.status, 201) << first.body;
+  Response second = call("POST", "/fhir/Patient", kPatient, h);
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(text(json(first).root(), "id"), text(json(second).root(), "id"));
+}
+
+TEST_F(RestTest, ConditionalUpdateAndDelete) {
+  ASSERT_EQ(call("PUT", "/fhir/Patient?identifier=urn:mrn|123", kPatient).status, 201);
+  EXPECT_EQ(call("PUT", "/fhir/Patient?identifier=urn:mrn|123", kPatient).status, 200);
+  std::string twin = kPatient;
+  twin.insert(1, R"("id":"twin",)");
+  ASSERT_EQ(call("PUT", "/fhir/Patient/twin", twin).status, 201);
+  EXPECT_EQ(call("PUT", "/fhir/Patient?identifier=urn:mrn|123", kPatient).status, 412);
+  EXPECT_EQ(call("DELETE", "/fhir/Patient?identifier=urn:mrn|123").status, 412);
+  EXPECT_EQ(call("DELETE", "/fhir/Patient?_id=twin").status, 200);
+}
+
+TEST_F(RestTest, SearchTokenReferenceDateQuantityAndPaging) {
+  std::string p = kPatient;
+  p.insert(1, R"("id":"p1",)");
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p1", p).status, 201);
+  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p1", "2857-1", "25", "2024-01-10T10:00:00Z")).status, 201);
+  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p1", "2857-1", "15", "2024-02-10T10:00:00Z")).status, 201);
+  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p1", "1234-5", "5", "2023-02-10")).status, 201);
+
+  auto total = [&](const std::string& q) {
+    Response r = call("GET", "/fhir/Observation?" + q);
+    EXPECT_EQ(r.status, 200) << q << " " << r.body;
+    return text(json(r).root(), "total");
+  };
+  EXPECT_EQ(total("code=http://loinc.org|2857-1"), "2");
+  EXPECT_EQ(total("code:not=2857-1"), "1");
+  EXPECT_EQ(total("code:text=tumor"), "3");
+  EXPECT_EQ(total("patient=p1&code=2857-1"), "2");
+  EXPECT_EQ(total("subject=Patient/p1"), "3");
+  EXPECT_EQ(total("subject:Patient.identifier=urn:mrn|123"), "3");
+  EXPECT_EQ(total("date=2024"), "2");
+  EXPECT_EQ(total("date=ge2024-02-01"), "1");
+  EXPECT_EQ(total("date=lt2024"), "1");
+  EXPECT_EQ(total("value-quantity=gt20|http://unitsofmeasure.org|ng/mL"), "1");
+  EXPECT_EQ(total("value-quantity=le15"), "2");
+  EXPECT_EQ(total("_summary=count"), "3");
+
+  Response sorted = call("GET", "/fhir/Observation?_sort=-date&_count=2");
+  const auto doc = json(sorted);
+  const auto* links = doc.root().find("link");
+  ASSERT_TRUE(links);
+  std::string next;
+  for (const auto& l : links->items()) {
+    if (text(l, "relation") == "next") next = text(l, "url");
+  }
+  ASSERT_FALSE(next.empty()) << sorted.body;
+  Response page2 = call("GET", next.substr(std::string("http://test").size()));
+  ASSERT_EQ(page2.status, 200) << page2.body;
+  EXPECT_EQ(json(page2).root().find("entry")->size(), 1u);
+
+  Response strict = call("GET", "/fhir/Observation?bogus=1", {}, {{"Prefer", "handling=strict"}});
+  EXPECT_EQ(strict.status, 400);
+  Response lenient = call("GET", "/fhir/Observation?bogus=1");
+  EXPECT_EQ(lenient.status, 200);
+  EXPECT_NE(lenient.body.find("\"outcome\""), std::string::npos);
+
+  Response inc = call("GET", "/fhir/Observation?code=1234-5&_include=Observation:subject");
+  const auto inc_doc = json(inc);
+  EXPECT_EQ(inc_doc.root().find("entry")->size(), 2u) << inc.body;
+}
+
+TEST_F(RestTest, TransactionIsAtomicAndRewritesReferences) {
+  const std::string tx = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111","resource":)" + kPatient + R"(,
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":)" + observation("x", "2857-1", "3", "2024-01-01") + R"(,"request":{"method":"POST","url":"Observation"}}]})";
+  std::string with_ref = tx;
+  with_ref.replace(with_ref.find("Patient/x"), 9, "urn:uuid:11111111-1111-4111-8111-111111111111");
+  Response ok = call("POST", "/fhir", with_ref);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.body.find("urn:uuid:"), std::string::npos);
+  EXPECT_EQ(text(json(call("GET", "/fhir/Observation?patient.identifier=urn:mrn|123&_summary=count")).root(), "total"), "1");
+
+  // A failing entry (update of a stale version) rolls everything back.
+  const std::string bad = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":)" + kPatient + R"(,"request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Patient","id":"zz"},"request":{"method":"PUT","url":"Patient/zz","ifMatch":"W/\"9\""}}]})";
+  Response failed = call("POST", "/fhir", bad);
+  EXPECT_EQ(failed.status, 412) << failed.body;
+  EXPECT_EQ(text(json(call("GET", "/fhir/Patient?_summary=count")).root(), "total"), "1");
+}
+
+TEST_F(RestTest, ErrorStatuses) {
+  EXPECT_EQ(call("GET", "/fhir/Patient/x", {}, {{"Accept", "application/fhir+xml"}}).status, 406);
+  EXPECT_EQ(call("GET", "/fhir/Patient?_format=xml").status, 406);
+  Request r;
+  r.method = "POST";
+  r.target = "/fhir/Patient";
+  r.body = kPatient;
+  r.headers.set("content-type", "text/plain");
+  EXPECT_EQ(app_.handle(r).status, 415);
+  EXPECT_EQ(call("POST", "/fhir/Patient", "{not json").status, 400);
+  EXPECT_EQ(call("POST", "/fhir/Observation", kPatient).status, 400);
+  EXPECT_EQ(call("GET", "/fhir/NotAType/1").status, 404);
+  EXPECT_EQ(call("PATCH", "/fhir/Patient/1").status, 405);
+  EXPECT_EQ(call("GET", "/fhir/Observation?date=notadate").status, 400);
+  Response nf = call("GET", "/nothing");
+  EXPECT_EQ(nf.status, 404);
+  EXPECT_NE(nf.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_TRUE(nf.headers.has("x-request-id"));
+}
+
+TEST_F(RestTest, HealthMetricsAndCapabilities) {
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
+  EXPECT_EQ(call("GET", "/readyz").status, 200);
+  Response m = call("GET", "/metrics");
+  EXPECT_NE(m.body.find("fhirgw_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"),
+            std::string::npos)
+      << m.body;
+  Response cs = call("GET", "/fhir/metadata");
+  ASSERT_EQ(cs.status, 200);
+  EXPECT_NE(cs.body.find("\"CapabilityStatement\""), std::string::npos);
+  EXPECT_NE(cs.body.find("\"value-quantity\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace fhirgw
