@@ -17,6 +17,8 @@ namespace {
 
 using F = FunctionId;
 
+constexpr std::size_t kMaxRegexSubject = 4096;
+
 Collection one(Item i) {
   Collection c;
   c.push_back(std::move(i));
@@ -628,6 +630,10 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
               Evaluator::fail(n, "invalid regular expression '" + std::string(*pat) + "': " + e.what());
             }
             re = &*dynamic;
+          }
+          // std::regex matches recursively: bound the subject so hostile data cannot exhaust the stack.
+          if (t.size() > kMaxRegexSubject) {
+            Evaluator::fail(n, "string of " + std::to_string(t.size()) + " bytes is too long for '" + n.name + "'");
           }
           try {
             if (id == F::Matches) return boolean(std::regex_search(t.begin(), t.end(), *re));
