@@ -19,6 +19,8 @@ cli_demo() {
   "$fhirgw" validate "$bundle" "$examples/Patient-example.json" "$examples/Bundle-bundle-transaction.json"
 }
 
-# The main job. Switch to `serve` once the server exists.
-main_job=cli_demo   # cli_demo | serve
+# The main job: the gateway on its embedded defaults (http://127.0.0.1:8080/fhir, data in ./data/);
+# extra arguments go to `fhirgw serve` (e.g. --listen 127.0.0.1:0). `cli_demo` runs the CLI demo instead.
+main_job=serve   # serve | cli_demo
+cd "$root"
 if [[ "$main_job" == serve ]]; then exec "$fhirgw" serve "$@"; else cli_demo; fi
