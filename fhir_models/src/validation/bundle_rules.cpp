@@ -34,6 +34,8 @@ void Walker::prepare_bundle(const Node& bundle, BundleCtx& ctx) {
     const Node* r = e.is_object() ? e.find("resource") : nullptr;
     ctx.entries.push_back({full_url, text_of(r, "resourceType")});
   }
+  std::stable_sort(ctx.entries.begin(), ctx.entries.end(),
+                   [](const BundleCtx::Entry& a, const BundleCtx::Entry& b) { return a.full_url < b.full_url; });
 }
 
 void Walker::check_bundle(const Node& bundle, const PathSeg* path, BundleCtx& ctx) {

@@ -2,6 +2,7 @@
 // choice types, cardinality and primitive values, guided by the compiled StructureDefinitions.
 #include "walker.h"
 
+#include <algorithm>
 #include <array>
 
 #include "invariants.h"
@@ -62,9 +63,10 @@ bool is_backbone_code(std::string_view code) { return code == "BackboneElement" 
 }  // namespace
 
 const BundleCtx::Entry* BundleCtx::find(std::string_view full_url) const {
-  for (const Entry& e : entries)
-    if (e.full_url == full_url) return &e;
-  return nullptr;
+  // entries are sorted by fullUrl (prepare_bundle); a duplicate fullUrl finds one of its entries.
+  const auto it = std::lower_bound(entries.begin(), entries.end(), full_url,
+                                   [](const Entry& e, std::string_view u) { return e.full_url < u; });
+  return it != entries.end() && it->full_url == full_url ? &*it : nullptr;
 }
 
 bool lookup_child(const TypeDef& def, std::uint32_t element, std::string_view json_name, Slot& out) {

@@ -28,7 +28,7 @@ struct BundleCtx {
     std::string_view full_url;
     std::string_view resource_type;
   };
-  std::vector<Entry> entries;  // entries with a fullUrl
+  std::vector<Entry> entries;  // entries with a fullUrl, sorted by fullUrl
   const Entry* find(std::string_view full_url) const;
 };
 
