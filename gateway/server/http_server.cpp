@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <array>
 #include <csignal>
 #include <mutex>
 #include <optional>
@@ -166,9 +167,27 @@ class Session : public std::enable_shared_from_this<Session> {
     bhttp::async_write(stream_, *response_,
                        [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                          self->response_.reset();
-                         if (ec || !keep_alive) return self->close();
+                         if (ec) return self->close();
+                         if (!keep_alive) return self->lingering_close();
                          self->read_header();
                        });
+  }
+
+  // Half-close, then read and drop what the client still sends (e.g. the rest of a body over the
+  // limit) so the kernel does not reset the connection before the client has read our answer.
+  void lingering_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    drain_ = std::make_shared<std::array<char, 4096>>();
+    drain();
+  }
+
+  void drain() {
+    stream_.async_read_some(net::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
   }
 
   void close() {
@@ -182,6 +201,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_{64 * 1024};  // also bounds how much a pipelining client can queue
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::shared_ptr<std::array<char, 4096>> drain_;
   HttpServer::Impl& server_;
   std::string remote_;
   bool reject_ = false;

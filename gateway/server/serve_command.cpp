@@ -5,9 +5,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "fhir/mappings/tables.h"
 #include "fhir/model/metadata.h"
 #include "fhir/validation/validator.h"
 #include "rest/fhir_service.h"
+#include "rest/internal_records.h"
 #include "search/param_catalog.h"
 #include "server/application.h"
 #include "server/config.h"
@@ -106,6 +108,8 @@ int run_serve(cli::Args args) {
              "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
     });
     Application app(service, store, metrics);
+    rest::InternalRecords internal(service, store, catalog, fhir::mappings::Tables::builtin());
+    app.internal_records = [&internal](const http::Request& req) { return internal.handle(req); };
     HttpServer server(app, config, metrics);
     const std::uint16_t port = server.bind();
     const std::string address = (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"

@@ -1,0 +1,213 @@
+#include "server_harness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+
+#include "fhir/json/parser.h"
+
+namespace fhirgw::testing {
+
+TempDir::TempDir() {
+  std::random_device rd;
+  path_ = (std::filesystem::temp_directory_path() / ("fhirgw-it-" + std::to_string(rd()) + std::to_string(rd())))
+              .string();
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> args{FHIRGW_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", data_dir};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out[1]);
+  // Read until the "listening on http://127.0.0.1:PORT" line.
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1) {
+    if (c == '\n') {
+      const auto colon = line.rfind(':');
+      if (line.starts_with("listening on ") && colon != std::string::npos) {
+        port_ = static_cast<std::uint16_t>(std::stoi(line.substr(colon + 1)));
+        break;
+      }
+      line.clear();
+    } else {
+      line += c;
+    }
+  }
+  close(out[0]);
+  if (port_ == 0) {
+    kill_hard();
+    throw std::runtime_error("fhirgw serve did not report a port");
+  }
+}
+
+ServerProcess::~ServerProcess() { kill_hard(); }
+
+void ServerProcess::kill_hard() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::terminate_and_wait() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+bool ServerProcess::running() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+std::string HttpResponse::header(const std::string& name) const {
+  const auto it = headers.find(name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Client::Client(std::uint16_t port) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd_);
+    fd_ = -1;
+    return;
+  }
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval tv{60, 0};
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+Client::~Client() {
+  if (fd_ >= 0) close(fd_);
+}
+
+namespace {
+
+bool send_all(int fd, const std::string& data) {
+  std::size_t sent = 0;
+  while (sent < data.size()) {
+    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> Client::read_response() {
+  auto fill = [&]() {
+    char buf[65536];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    buffer_.append(buf, static_cast<std::size_t>(n));
+    return true;
+  };
+  std::size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (!fill()) return std::nullopt;
+  }
+  HttpResponse r;
+  const std::string head = buffer_.substr(0, header_end);
+  std::size_t pos = head.find("\r\n");
+  const std::string status_line = head.substr(0, pos);
+  r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
+  while (pos != std::string::npos && pos < head.size()) {
+    const std::size_t next = head.find("\r\n", pos + 2);
+    const std::string line = head.substr(pos + 2, next == std::string::npos ? std::string::npos : next - pos - 2);
+    const auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      r.headers[name] = value;
+    }
+    pos = next;
+  }
+  buffer_.erase(0, header_end + 4);
+  const std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+  while (buffer_.size() < length) {
+    if (!fill()) return std::nullopt;
+  }
+  r.body = buffer_.substr(0, length);
+  buffer_.erase(0, length);
+  return r;
+}
+
+HttpResponse Client::request(const std::string& method, const std::string& target, const std::string& body,
+                             const std::map<std::string, std::string>& headers) {
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  bool has_ct = false;
+  for (const auto& [k, v] : headers) {
+    req += k + ": " + v + "\r\n";
+    has_ct |= strcasecmp(k.c_str(), "content-type") == 0;
+  }
+  if (!body.empty() && !has_ct) req += "Content-Type: application/fhir+json\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (fd_ < 0 || !send_all(fd_, req)) return {};
+  auto r = read_response();
+  return r ? *r : HttpResponse{};
+}
+
+std::vector<HttpResponse> Client::raw(const std::string& bytes, std::size_t count) {
+  std::vector<HttpResponse> out;
+  if (fd_ < 0 || !send_all(fd_, bytes)) return out;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto r = read_response();
+    if (!r) break;
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+std::string json_member(const std::string& json, const std::string& key) {
+  auto parsed = fhir::json::parse(json);
+  if (!parsed || !parsed.document->root().is_object()) return {};
+  const auto* v = parsed.document->root().find(key);
+  return v && v->is_primitive() ? std::string(v->text()) : std::string();
+}
+
+}  // namespace fhirgw::testing
