@@ -13,12 +13,20 @@ bool is_native_constraint(std::string_view key) noexcept {
   // ele-1/ext-1: empty values and extension shape; dom-2..5: contained rules; ref-1: local references;
   // bdl-*: Bundle rules; txt-1/txt-2: XHTML checks of Narrative.div; csd-1: unique CodeSystem codes
   // (quadratic through FHIRPath on large code systems). All checked by the walker.
-  static constexpr std::array<std::string_view, 23> kNative{"csd-1",
-      "ele-1", "ext-1", "dom-2", "dom-3", "dom-4",  "dom-5",  "ref-1",  "txt-1",  "txt-2",  "bdl-1",  "bdl-2",
-      "bdl-3", "bdl-4", "bdl-5", "bdl-7", "bdl-8", "bdl-9", "bdl-10", "bdl-11", "bdl-12", "bdl-6", "bdl-13"};
-  for (std::string_view k : kNative)
-    if (k == key) return true;
-  return false;
+  if (key.size() < 5 || key[3] != '-') return false;
+  const std::string_view prefix = key.substr(0, 3);
+  const std::string_view n = key.substr(4);
+  switch (key[0]) {
+    case 'e': return (prefix == "ele" || prefix == "ext") && n == "1";
+    case 'd': return prefix == "dom" && (n == "2" || n == "3" || n == "4" || n == "5");
+    case 'r': return prefix == "ref" && n == "1";
+    case 't': return prefix == "txt" && (n == "1" || n == "2");
+    case 'c': return prefix == "csd" && n == "1";
+    case 'b':
+      return prefix == "bdl" && (n == "1" || n == "2" || n == "3" || n == "4" || n == "5" || n == "7" || n == "8" ||
+                                 n == "9" || n == "10" || n == "11" || n == "12");
+    default: return false;
+  }
 }
 
 namespace {

@@ -133,32 +133,53 @@ PrimitiveKind primitive_kind(std::string_view t) noexcept {
     if (t == "Time") return PrimitiveKind::Time;
     return PrimitiveKind::NotPrimitive;
   }
-  struct Entry {
-    std::string_view name;
-    PrimitiveKind kind;
-  };
-  static constexpr std::array<Entry, 20> kTable{{{"base64Binary", PrimitiveKind::Base64Binary},
-                                                 {"boolean", PrimitiveKind::Boolean},
-                                                 {"canonical", PrimitiveKind::Canonical},
-                                                 {"code", PrimitiveKind::Code},
-                                                 {"date", PrimitiveKind::Date},
-                                                 {"dateTime", PrimitiveKind::DateTime},
-                                                 {"decimal", PrimitiveKind::Decimal},
-                                                 {"id", PrimitiveKind::Id},
-                                                 {"instant", PrimitiveKind::Instant},
-                                                 {"integer", PrimitiveKind::Integer},
-                                                 {"markdown", PrimitiveKind::Markdown},
-                                                 {"oid", PrimitiveKind::Oid},
-                                                 {"positiveInt", PrimitiveKind::PositiveInt},
-                                                 {"string", PrimitiveKind::String},
-                                                 {"time", PrimitiveKind::Time},
-                                                 {"unsignedInt", PrimitiveKind::UnsignedInt},
-                                                 {"uri", PrimitiveKind::Uri},
-                                                 {"url", PrimitiveKind::Url},
-                                                 {"uuid", PrimitiveKind::Uuid},
-                                                 {"xhtml", PrimitiveKind::Xhtml}}};
-  for (const auto& e : kTable)
-    if (e.name == t) return e.kind;
+  // Dispatch on the first letter so the hot path (called for every value) does one or two compares.
+  if (t.empty()) return PrimitiveKind::NotPrimitive;
+  switch (t[0]) {
+    case 'b':
+      if (t == "boolean") return PrimitiveKind::Boolean;
+      if (t == "base64Binary") return PrimitiveKind::Base64Binary;
+      break;
+    case 'c':
+      if (t == "code") return PrimitiveKind::Code;
+      if (t == "canonical") return PrimitiveKind::Canonical;
+      break;
+    case 'd':
+      if (t == "dateTime") return PrimitiveKind::DateTime;
+      if (t == "date") return PrimitiveKind::Date;
+      if (t == "decimal") return PrimitiveKind::Decimal;
+      break;
+    case 'i':
+      if (t == "id") return PrimitiveKind::Id;
+      if (t == "instant") return PrimitiveKind::Instant;
+      if (t == "integer") return PrimitiveKind::Integer;
+      break;
+    case 'm':
+      if (t == "markdown") return PrimitiveKind::Markdown;
+      break;
+    case 'o':
+      if (t == "oid") return PrimitiveKind::Oid;
+      break;
+    case 'p':
+      if (t == "positiveInt") return PrimitiveKind::PositiveInt;
+      break;
+    case 's':
+      if (t == "string") return PrimitiveKind::String;
+      break;
+    case 't':
+      if (t == "time") return PrimitiveKind::Time;
+      break;
+    case 'u':
+      if (t == "uri") return PrimitiveKind::Uri;
+      if (t == "url") return PrimitiveKind::Url;
+      if (t == "uuid") return PrimitiveKind::Uuid;
+      if (t == "unsignedInt") return PrimitiveKind::UnsignedInt;
+      break;
+    case 'x':
+      if (t == "xhtml") return PrimitiveKind::Xhtml;
+      break;
+    default: break;
+  }
   return PrimitiveKind::NotPrimitive;
 }
 
