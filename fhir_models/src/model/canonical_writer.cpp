@@ -7,6 +7,7 @@
 #include "fhir/model/canonical_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -75,21 +76,29 @@ class CanonicalWriter {
   }
 
   // The context of a child element's value.
-  Context child_context(const TypeDef& type, const TypeDef::ChildName& name) const {
+  Context child_context(const TypeDef& type, const TypeDef::ChildName& name) {
+    if (name.nested != ElementDef::kNoParent) return Context{&type, name.nested, false};
     const ElementDef& e = type.elements[name.child];
-    const ElementDef& source = type.children_source(e);
-    if (!source.children.empty()) return Context{&type, type.index_of(source), false};
-    std::string_view code;
+    const TypeRef* ref = nullptr;
     if (name.choice_type != ElementDef::kNoParent) {
-      code = e.types[name.choice_type].code;
+      ref = &e.types[name.choice_type];
     } else if (e.types.size() == 1) {
-      code = e.types[0].code;
+      ref = &e.types[0];
     }
-    if (code.empty()) return Context{};
-    const TypeDef* t = registry_.find_type(code);
+    if (ref == nullptr || ref->code.empty()) return Context{};
+    const TypeDef* t = resolve(*ref);
     if (t == nullptr) return Context{};
     if (t->kind == TypeKind::Resource) return Context{nullptr, 0, true};  // "Resource", contained, ...
     return Context{t, 0, false};
+  }
+
+  // Type lookup through a small direct-mapped cache keyed by the TypeRef's address (stable in the registry).
+  const TypeDef* resolve(const TypeRef& ref) {
+    const auto slot = (reinterpret_cast<std::uintptr_t>(&ref) >> 4) % kTypeCacheSize;
+    if (type_cache_[slot].first == &ref) return type_cache_[slot].second;
+    const TypeDef* t = registry_.find_type(ref.code);
+    type_cache_[slot] = {&ref, t};
+    return t;
   }
 
   void object(const json::Node& v, const Context& ctx, int depth, bool is_resource) {
@@ -189,6 +198,8 @@ class CanonicalWriter {
     out_.append(static_cast<std::size_t>(depth) * 2, ' ');
   }
 
+  static constexpr std::size_t kTypeCacheSize = 64;
+  std::array<std::pair<const TypeRef*, const TypeDef*>, kTypeCacheSize> type_cache_{};
   const Registry& registry_;
   std::string& out_;
   bool pretty_;

@@ -87,6 +87,19 @@ void TypeDef::link() {
     const std::uint32_t parent = elements[i].parent;
     if (parent != ElementDef::kNoParent && parent < elements.size()) elements[parent].children.push_back(i);
   }
+  for (ElementDef& e : elements) {
+    if (e.content_reference.empty()) continue;
+    const auto hash = e.content_reference.find('#');
+    const std::string_view target = hash == std::string::npos
+                                        ? std::string_view(e.content_reference)
+                                        : std::string_view(e.content_reference).substr(hash + 1);
+    for (std::uint32_t j = 0; j < elements.size(); ++j) {
+      if (elements[j].slice_name.empty() && elements[j].path == target) {
+        e.content_reference_target = j;
+        break;
+      }
+    }
+  }
   child_names.clear();
   for (std::uint32_t p = 0; p < elements.size(); ++p) {
     const ElementDef& parent = elements[p];
@@ -118,18 +131,9 @@ void TypeDef::link() {
                                   return a.parent == b.parent && a.name == b.name;
                                 }),
                     child_names.end());
-  for (ElementDef& e : elements) {
-    if (e.content_reference.empty()) continue;
-    const auto hash = e.content_reference.find('#');
-    const std::string_view target = hash == std::string::npos
-                                        ? std::string_view(e.content_reference)
-                                        : std::string_view(e.content_reference).substr(hash + 1);
-    for (std::uint32_t j = 0; j < elements.size(); ++j) {
-      if (elements[j].slice_name.empty() && elements[j].path == target) {
-        e.content_reference_target = j;
-        break;
-      }
-    }
+  for (ChildName& c : child_names) {
+    const ElementDef& source = children_source(elements[c.child]);
+    if (!source.children.empty()) c.nested = index_of(source);
   }
 }
 

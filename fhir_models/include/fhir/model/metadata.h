@@ -131,6 +131,9 @@ struct TypeDef {
     std::uint32_t child = 0;  // index of the child element
     std::uint32_t order = 0;  // position of the child among the parent's children (specification order)
     std::uint32_t choice_type = ElementDef::kNoParent;  // choice names: index into the child's types
+    // The element whose children describe the child's value (a backbone element, or a content reference's
+    // target), kNoParent when the value's own type does.
+    std::uint32_t nested = ElementDef::kNoParent;
   };
   std::vector<ChildName> child_names;
   // Like child(), but returns the index entry (spec order position, choice type). `parent_index` may be
