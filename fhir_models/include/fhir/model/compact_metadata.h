@@ -13,6 +13,8 @@
 //    "codeSystems": [{"url", "content", "caseSensitive"?: false, "concepts": [[code, display], ...]}],
 //    "searchParams": [{"name", "url", "type", "base": [...], "expression"?, "target"?: [...]}]}
 //
+// An element's JSON name and choice flag are not stored: they follow from its path (the last segment;
+// a "[x]" suffix marks a choice). Parents precede their children ("u" < own index).
 // Every section is optional. Output is deterministic (sorted where the source order carries no meaning)
 // and written one item per line so that diffs of regenerated files stay readable.
 #pragma once
