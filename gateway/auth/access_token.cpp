@@ -53,6 +53,13 @@ Result<IssuedToken> AccessTokens::issue(std::string_view client_id, const Permis
 }
 
 Result<AccessTokenClaims> AccessTokens::verify(std::string_view token, std::int64_t now) const {
+  if (auto hit = cache_->find(token, now, policy_.clock_skew)) return std::move(*hit);
+  auto claims = verify_uncached(token, now);
+  if (claims) cache_->insert(token, *claims, now, policy_.clock_skew);
+  return claims;
+}
+
+Result<AccessTokenClaims> AccessTokens::verify_uncached(std::string_view token, std::int64_t now) const {
   auto jws = parse_jws(token);
   if (!jws) return std::move(jws).error();
   if (jws->header.typ != kTokenType) return fail("token is not an access token (typ)");

@@ -3,10 +3,12 @@
 // was asked for over mutual TLS, cnf {"x5t#S256": certificate thumbprint} (RFC 8705) so the token only
 // works together with that client certificate.
 //
-// Verification accepts tokens signed by the current key or by older keys kept for rotation.
+// Verification accepts tokens signed by the current key or by older keys kept for rotation, and remembers
+// verified tokens (VerifiedTokenCache) so a reused token is not verified again.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,7 @@
 #include "auth/keys.h"
 #include "auth/result.h"
 #include "auth/scopes.h"
+#include "auth/token_cache.h"
 
 namespace fhirgw::auth {
 
@@ -37,15 +40,6 @@ struct IssuedToken {
   std::string scope;
 };
 
-struct AccessTokenClaims {
-  std::string client_id;
-  Permissions permissions;
-  std::string jti;
-  std::int64_t issued_at = 0;
-  std::int64_t expires_at = 0;
-  std::string cert_thumbprint;  // empty when the token is not bound to a certificate
-};
-
 class AccessTokens {
  public:
   // `older_keys`: public keys of previous signing keys still accepted for verification.
@@ -61,11 +55,16 @@ class AccessTokens {
 
  private:
   AccessTokens(SigningKey signer, AccessTokenPolicy policy, KeySet keys)
-      : signer_(std::move(signer)), policy_(std::move(policy)), keys_(std::move(keys)) {}
+      : signer_(std::move(signer)),
+        policy_(std::move(policy)),
+        keys_(std::move(keys)),
+        cache_(std::make_shared<VerifiedTokenCache>()) {}
+  Result<AccessTokenClaims> verify_uncached(std::string_view token, std::int64_t now) const;
 
   SigningKey signer_;
   AccessTokenPolicy policy_;
   KeySet keys_;
+  std::shared_ptr<VerifiedTokenCache> cache_;  // shared by copies: same keys, same verdicts
 };
 
 }  // namespace fhirgw::auth

@@ -164,6 +164,30 @@ TEST(AccessTokens, OlderKeysStillVerifyAfterRotation) {
   EXPECT_EQ(jwks->find("\"d\""), std::string::npos);  // public halves only
 }
 
+TEST(VerifiedTokenCache, ExpiresAndStaysBounded) {
+  VerifiedTokenCache cache(2);
+  AccessTokenClaims c;
+  c.client_id = "a";
+  c.expires_at = kNow + 100;
+  cache.insert("t1", c, kNow, 10);
+  EXPECT_EQ(cache.find("t1", kNow + 109, 10)->client_id, "a");
+  EXPECT_FALSE(cache.find("t1", kNow + 110, 10));  // expired entries are not served
+  EXPECT_EQ(cache.size(), 0u);
+  for (const char* t : {"t1", "t2", "t3", "t4"}) cache.insert(t, c, kNow, 10);
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_TRUE(cache.find("t4", kNow, 10));
+  EXPECT_FALSE(cache.find("t5", kNow, 10));
+}
+
+TEST(AccessTokens, ReusedTokenIsStillCheckedForExpiry) {
+  const auto k = testpki::es384_key("gw");
+  auto tokens = make_tokens(k);
+  const auto t = tokens.issue("c", *parse_scopes("system/*.rs"), {}, kNow)->token;
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(tokens.verify(t, kNow + i));
+  EXPECT_FALSE(tokens.verify(t, kNow + 360));
+  EXPECT_FALSE(tokens.verify(t + "x", kNow));  // a different string is verified on its own
+}
+
 TEST(AccessTokens, CreateRefusesBadConfig) {
   const auto k = testpki::es384_key("gw");
   EXPECT_FALSE(AccessTokens::create({JwsAlg::RS384, k.key, "gw"}, kPolicy));
