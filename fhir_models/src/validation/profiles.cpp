@@ -143,6 +143,11 @@ void Walker::check_profiles(const Node& obj, const TypeDef& def, const PathSeg* 
     if (std::find(urls.begin(), urls.begin() + static_cast<std::ptrdiff_t>(i), urls[i]) != urls.begin() + static_cast<std::ptrdiff_t>(i)) continue;
     const TypeDef* profile = registry_.find_by_url(urls[i]);
     if (profile == nullptr) {
+      // Once per validation: a Bundle of many resources claiming the same missing profile says it once.
+      if (std::find(unknown_profiles_reported_.begin(), unknown_profiles_reported_.end(), urls[i]) !=
+          unknown_profiles_reported_.end())
+        continue;
+      unknown_profiles_reported_.emplace_back(urls[i]);
       report(Severity::Warning, "not-supported",
              "profile " + std::string(urls[i]) +
                  " is not known: only the core checks were applied (its cardinalities, fixed and pattern values,"
