@@ -1,6 +1,7 @@
 #include "http/message.h"
 
 #include <algorithm>
+#include <cctype>
 #include <boost/url/parse.hpp>
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
@@ -36,7 +37,37 @@ void Headers::remove(std::string_view name) {
   std::erase_if(items_, [&](const auto& item) { return item.first == key; });
 }
 
-bool parse_target(std::string_view target, std::string& path, QueryParams& query) {
+namespace {
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// Clients send characters RFC 3986 does not allow in a query, above all '|' in FHIR tokens
+// (code=http://loinc.org|1234-5). Percent-encode those (and stray '%') so Boost.URL can parse; the
+// decoding itself stays with Boost.URL.
+std::string escape_lenient(std::string_view target) {
+  static constexpr std::string_view kAllowed = "-._~!$&'()*+,;=:@/?";
+  std::string out;
+  out.reserve(target.size());
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    const auto c = static_cast<unsigned char>(target[i]);
+    const bool ok = std::isalnum(c) || kAllowed.find(static_cast<char>(c)) != std::string_view::npos ||
+                    (c == '%' && i + 2 < target.size() && is_hex(target[i + 1]) && is_hex(target[i + 2]));
+    if (ok) {
+      out += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool parse_target(std::string_view raw_target, std::string& path, QueryParams& query) {
+  const std::string target = escape_lenient(raw_target);
   const auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) return false;
   const boost::urls::url_view& url = *parsed;
@@ -48,7 +79,8 @@ bool parse_target(std::string_view target, std::string& path, QueryParams& query
   return true;
 }
 
-bool parse_form(std::string_view body, QueryParams& out) {
+bool parse_form(std::string_view raw_body, QueryParams& out) {
+  const std::string body = escape_lenient(raw_body);
   const auto parsed = boost::urls::parse_query(body);
   if (!parsed) return false;
   for (const auto& param : boost::urls::params_view(body, boost::urls::encoding_opts(true))) {

@@ -1,6 +1,7 @@
 #include "search/query_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -44,6 +45,12 @@ std::vector<std::string> split_keep(std::string_view s, char sep) {
       out.back() += s[i];
     }
   }
+  return out;
+}
+
+std::string http_lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -210,8 +217,18 @@ std::optional<std::string> build_clause(const ParamCatalog& catalog, const std::
     if (kind != ParamKind::Reference) return "'" + key + "': only reference parameters can be chained";
     std::string target = modifier;
     if (target.empty()) {
-      if (param->targets.size() != 1) return "'" + key + "': name the target type, e.g. " + name + ":Patient." + chain_rest;
-      target = param->targets.front();
+      // patient.x -> Patient; otherwise the only target that has the chained parameter.
+      std::vector<std::string> candidates;
+      for (const std::string& t : param->targets) {
+        if (http_lower(t) == name) {
+          candidates = {t};
+          break;
+        }
+        const std::string inner_name = chain_rest.substr(0, chain_rest.find_first_of(".:"));
+        if (inner_name.starts_with("_") || catalog.find(t, inner_name)) candidates.push_back(t);
+      }
+      if (candidates.size() != 1) return "'" + key + "': name the target type, e.g. " + name + ":Patient." + chain_rest;
+      target = candidates.front();
     }
     auto inner = std::make_unique<SearchClause>();
     bool inner_unknown = false;
