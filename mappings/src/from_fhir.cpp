@@ -3,6 +3,7 @@
 // tables' concept maps. Elements and extensions that have no place in the record are reported as warnings.
 #include "fhir/mappings/from_fhir.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -30,14 +31,15 @@ std::string_view date_part(std::string_view dt) { return dt.size() > 10 ? dt.sub
 class Reader {
  public:
   explicit Reader(const Node& r) : r_(r) {}
+  // `key` must outlive the reader (the call sites pass string literals).
   const Node* get(std::string_view key) {
-    used_.insert(std::string(key));
+    used_.push_back(key);
     return r_.find(key);
   }
   std::string_view str(std::string_view key) { return text(get(key)); }
   // The value node (value[x]) of the first extension with `url`.
   const Node* ext_value(std::string_view url) {
-    used_ext_.insert(std::string(url));
+    used_ext_.emplace_back(url);
     const Node* exts = r_.find("extension");
     if (!exts || !exts->is_array()) return nullptr;
     for (const Node& e : exts->items()) {
@@ -47,20 +49,20 @@ class Reader {
     }
     return nullptr;
   }
-  void use(std::string_view key) { used_.insert(std::string(key)); }
+  void use(std::string_view key) { used_.push_back(key); }
   const Node& node() const { return r_; }
 
   void report(const std::string& label, validation::Outcome& outcome) const {
     static const std::set<std::string, std::less<>> kIgnored = {"resourceType", "id", "meta", "text", "extension",
                                                                 "contained", "language", "implicitRules"};
     for (const json::Member& m : r_.members()) {
-      if (kIgnored.contains(std::string_view(m.key)) || used_.contains(std::string_view(m.key))) continue;
+      if (kIgnored.contains(std::string_view(m.key)) || used(m.key)) continue;
       warn(outcome, label, std::string(m.key), "element is not represented in the internal record format; dropped");
     }
     if (const Node* exts = r_.find("extension"); exts && exts->is_array()) {
       for (const Node& e : exts->items()) {
         const auto url = member_text(e, "url");
-        if (!used_ext_.contains(std::string(url)))
+        if (std::find(used_ext_.begin(), used_ext_.end(), url) == used_ext_.end())
           warn(outcome, label, "extension('" + std::string(url) + "')", "extension is not represented; dropped");
       }
     }
@@ -76,9 +78,11 @@ class Reader {
   }
 
  private:
+  bool used(std::string_view key) const { return std::find(used_.begin(), used_.end(), key) != used_.end(); }
+
   const Node& r_;
-  std::set<std::string, std::less<>> used_;
-  std::set<std::string, std::less<>> used_ext_;
+  std::vector<std::string_view> used_;
+  std::vector<std::string> used_ext_;
 };
 
 class Reverse {

@@ -151,7 +151,7 @@ struct Checker {
   }
 
   // Walks `segs[i..]` below `node`, calling check_value (or reporting a missing required field) at the leaf.
-  void walk(const FieldRule& rule, const Node& node, const std::vector<std::string_view>& segs, std::size_t i,
+  void walk(const FieldRule& rule, const Node& node, const std::vector<std::string>& segs, std::size_t i,
             const std::string& prefix) {
     std::string_view seg = segs[i];
     const bool each = seg.ends_with("[]");
@@ -183,17 +183,6 @@ struct Checker {
     }
   }
 };
-
-std::vector<std::string_view> split_path(std::string_view p) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    const auto pos = p.find('.', start);
-    out.push_back(p.substr(start, pos == std::string_view::npos ? std::string_view::npos : pos - start));
-    if (pos == std::string_view::npos) return out;
-    start = pos + 1;
-  }
-}
 
 std::string_view text_of(const Node& rec, std::string_view key) {
   const Node* n = rec.find(key);
@@ -326,10 +315,10 @@ bool check_record(const Node& record, std::uint32_t line, const Tables& tables, 
     return false;
   }
   const std::string_view t = type->text();
-  const auto rules = tables.rules_for(t);
+  const auto& rules = tables.rules_for(t);
   for (const FieldRule* rule : rules) {
     if (rule->path == "type") continue;
-    c.walk(*rule, record, split_path(rule->path), 0, "");
+    c.walk(*rule, record, rule->segments, 0, "");
   }
   for (const json::Member& m : record.members()) {
     bool known = false;

@@ -215,13 +215,35 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
       bad_msg = "record_schema.tsv:" + std::to_string(line) + ": no code table '" + r.kind.substr(6) + "'";
       return;
     }
+    for (auto seg : split(r.path, '.')) r.segments.emplace_back(seg);
     t.rules_.push_back(std::move(r));
   });
   if (bad) {
     if (error) *error = bad_msg;
     return std::nullopt;
   }
+  t.index_rules();
   return t;
+}
+
+void Tables::index_rules() {
+  rules_by_type_.clear();
+  for (const auto& r : rules_)
+    if (r.record_type != "*") rules_by_type_[r.record_type];
+  for (auto& [type, list] : rules_by_type_)
+    for (const auto& r : rules_)
+      if (r.record_type == "*" || r.record_type == type) list.push_back(&r);
+}
+
+Tables::Tables(const Tables& o) { *this = o; }
+Tables& Tables::operator=(const Tables& o) {
+  if (this == &o) return *this;
+  systems_ = o.systems_;
+  tables_ = o.tables_;
+  rules_ = o.rules_;
+  local_base_ = o.local_base_;
+  index_rules();
+  return *this;
 }
 
 const CodeTable* Tables::table(std::string_view kind) const {
@@ -235,11 +257,10 @@ std::string Tables::system(std::string_view key) const {
   return it == systems_.end() ? std::string() : it->second;
 }
 
-std::vector<const FieldRule*> Tables::rules_for(std::string_view record_type) const {
-  std::vector<const FieldRule*> out;
-  for (const auto& r : rules_)
-    if (r.record_type == "*" || r.record_type == record_type) out.push_back(&r);
-  return out;
+const std::vector<const FieldRule*>& Tables::rules_for(std::string_view record_type) const {
+  static const std::vector<const FieldRule*> kNone;
+  auto it = rules_by_type_.find(record_type);
+  return it == rules_by_type_.end() ? kNone : it->second;
 }
 
 }  // namespace fhir::mappings

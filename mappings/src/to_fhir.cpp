@@ -80,7 +80,7 @@ class Mapper {
  private:
   // ---- building blocks ----------------------------------------------------------------------------------
   Node base(std::string_view resource_type, const std::string& id, std::string_view profile) {
-    Node r = b_.obj();
+    Node r = b_.obj(16);
     b_.add_str(r, "resourceType", resource_type);
     b_.add_str(r, "id", id);
     if (!profile.empty()) {
@@ -113,7 +113,12 @@ class Mapper {
     return a;
   }
 
-  std::string rid(const Node& rec, std::string_view part = {}) const {
+  const std::string& rid(const Node& rec) {
+    auto [it, inserted] = rid_cache_.try_emplace(&rec);
+    if (inserted) it->second = record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"));
+    return it->second;
+  }
+  std::string rid(const Node& rec, std::string_view part) const {
     return record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part);
   }
 
@@ -133,9 +138,11 @@ class Mapper {
     }
     return r;
   }
-  Node patient_ref(const Node& rec) const {
+  Node patient_ref(const Node& rec) {
     const auto mrn = str(rec, "patient");
-    return ref("Patient", patient_resource_id(ns_, mrn), mrn_system(t_), mrn);
+    auto [it, inserted] = patient_ids_.try_emplace(std::string(mrn));
+    if (inserted) it->second = patient_resource_id(ns_, mrn);
+    return ref("Patient", it->second, mrn_system_, mrn);
   }
   // Reference to another record of this hospital named by its id (`diagnosis`, `primary_of`, `surgery`).
   // The target's source: the referencing record's own source if the batch holds such a record, else the only
@@ -977,6 +984,9 @@ class Mapper {
   std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> admins_;
   std::unordered_map<std::string, std::string> labs_;
   std::set<std::string> unit_warnings_;
+  std::unordered_map<const Node*, std::string> rid_cache_;
+  std::unordered_map<std::string, std::string> patient_ids_;
+  std::string mrn_system_ = mrn_system(t_);
 };
 
 }  // namespace

@@ -86,7 +86,7 @@ const Case kCases[] = {
 };
 
 INSTANTIATE_TEST_SUITE_P(Section4, BadLine, ::testing::ValuesIn(kCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(BadInput, UnknownLocalCodeMapsWithTheLocalCodingAloneAndAWarning) {
   const std::string line =

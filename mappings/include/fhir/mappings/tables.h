@@ -47,10 +47,24 @@ struct FieldRule {
   bool required = false;
   std::vector<std::string> values;  // enum values
   std::optional<double> min, max;   // numeric range
+  std::vector<std::string> segments;  // path split at '.', computed at load
 };
 
 class Tables {
  public:
+  Tables() = default;
+  Tables(const Tables& other);
+  Tables& operator=(const Tables& other);
+  Tables(Tables&& other) noexcept { *this = std::move(other); }
+  Tables& operator=(Tables&& other) noexcept {
+    systems_ = std::move(other.systems_);
+    tables_ = std::move(other.tables_);
+    rules_ = std::move(other.rules_);
+    local_base_ = std::move(other.local_base_);
+    index_rules();
+    return *this;
+  }
+
   // The tables compiled into the library from mappings/data.
   static const Tables& builtin();
   // Builds tables from file name -> contents ("systems.tsv", "record_schema.tsv", "codes/drug.tsv", ...).
@@ -65,13 +79,15 @@ class Tables {
     return local_base_ + "/StructureDefinition/" + std::string(name);
   }
   const std::vector<FieldRule>& rules() const { return rules_; }
-  std::vector<const FieldRule*> rules_for(std::string_view record_type) const;
+  const std::vector<const FieldRule*>& rules_for(std::string_view record_type) const;
   const std::map<std::string, CodeTable, std::less<>>& tables() const { return tables_; }
 
  private:
+  void index_rules();
   std::map<std::string, std::string, std::less<>> systems_;
   std::map<std::string, CodeTable, std::less<>> tables_;
   std::vector<FieldRule> rules_;
+  std::map<std::string, std::vector<const FieldRule*>, std::less<>> rules_by_type_;
   std::string local_base_;
 };
 

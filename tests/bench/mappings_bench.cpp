@@ -1,0 +1,89 @@
+// Throughput of the mappings, including JSON parse and write (issue 3 section 6; goal >= 200,000 records/s
+// per core each way):
+//   internal NDJSON text -> records_to_fhir -> Bundle JSON text
+//   Bundle JSON text     -> fhir_to_records -> NDJSON text
+// Input: the demo case (deploy/demo/case.ndjson) replicated with distinct ids and MRNs.
+// Run: build/bin/fhirgw_mappings_bench [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <memory_resource>
+#include <sstream>
+#include <string>
+
+#include "fhir/json/writer.h"
+#include "fhir/mappings/from_fhir.h"
+#include "fhir/mappings/to_fhir.h"
+
+namespace {
+
+namespace fm = fhir::mappings;
+
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  return s;
+}
+
+const std::string& demo_records(std::size_t copies) {
+  static std::map<std::size_t, std::string> cache;
+  auto& text = cache[copies];
+  if (text.empty()) {
+    std::ifstream in(std::string(FHIRGW_DEMO_DIR) + "/case.ndjson");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string base = ss.str();
+    for (std::size_t k = 0; k < copies; ++k) {
+      const std::string prefix = "B" + std::to_string(k) + "-";
+      text += replace_all(replace_all(base, "\"id\":\"", "\"id\":\"" + prefix), "MRN-0001", "MRN-" + std::to_string(k));
+    }
+  }
+  return text;
+}
+
+std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+void BM_ToFhirBundleJson(benchmark::State& state) {
+  const std::string& input = demo_records(static_cast<std::size_t>(state.range(0)));
+  const std::size_t records = count_lines(input);
+  const fm::Tables& tables = fm::Tables::builtin();
+  std::string out;
+  for (auto _ : state) {
+    std::pmr::monotonic_buffer_resource arena(input.size() * 8);
+    auto result = fm::records_to_fhir(input, tables, {}, fhir::json::Node::allocator_type(&arena));
+    out.clear();
+    fhir::json::write(result.bundle, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * input.size()));
+  state.counters["bundle_bytes"] = static_cast<double>(out.size());
+}
+BENCHMARK(BM_ToFhirBundleJson)->Arg(1)->Arg(60)->Unit(benchmark::kMillisecond);
+
+void BM_FromFhirBundleJson(benchmark::State& state) {
+  const std::string& input = demo_records(static_cast<std::size_t>(state.range(0)));
+  const std::size_t records = count_lines(input);
+  const fm::Tables& tables = fm::Tables::builtin();
+  auto mapped = fm::records_to_fhir(input, tables);
+  const std::string bundle = fhir::json::to_string(mapped.bundle);
+  std::string out;
+  for (auto _ : state) {
+    auto result = fm::fhir_to_records(bundle, tables);
+    out.clear();
+    for (const auto& r : result.records) {
+      fhir::json::write(r, out);
+      out.push_back('\n');
+    }
+    if (result.records.size() != records) state.SkipWithError("round trip lost records");
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bundle.size()));
+}
+BENCHMARK(BM_FromFhirBundleJson)->Arg(1)->Arg(60)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
