@@ -191,6 +191,31 @@ TEST(Registry, HierarchicalValueSetFilter) {
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"));
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP"));
   EXPECT_FALSE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "_ActAccountCode"));
+  // is-a includes _ActEncounterCode, compose.exclude takes the abstract head out again.
+  EXPECT_FALSE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "_ActEncounterCode"));
+  EXPECT_TRUE(vs->complete);
+}
+
+TEST(Registry, ValueSetImportsExcludesAndDescendants) {
+  // compose.include.valueSet: the union of two imported value sets.
+  const ValueSetExpansion* both =
+      r4().find_value_set("http://hl7.org/fhir/ValueSet/event-or-request-resource-types");
+  ASSERT_NE(both, nullptr);
+  EXPECT_TRUE(both->complete);
+  EXPECT_TRUE(both->contains("http://hl7.org/fhir/event-resource-types", "Observation"));
+  EXPECT_TRUE(both->contains("http://hl7.org/fhir/request-resource-types", "ServiceRequest"));
+  // descendent-of excludes the concept itself; is-a includes it.
+  const ValueSetExpansion* inactive = r4().find_value_set("http://hl7.org/fhir/ValueSet/inactive");
+  ASSERT_NE(inactive, nullptr);
+  const std::string mood = "http://terminology.hl7.org/CodeSystem/v3-ActMood";
+  EXPECT_TRUE(inactive->contains(mood, "EXPEC"));
+  EXPECT_TRUE(inactive->contains(mood, "GOL"));  // grandchild
+  EXPECT_FALSE(inactive->contains(mood, "_ActMoodPredicate"));
+  EXPECT_FALSE(inactive->contains(mood, "EVN"));
+  // An import that the package does not define leaves the expansion incomplete.
+  const ValueSetExpansion* media = r4().find_value_set("http://hl7.org/fhir/ValueSet/media-modality");
+  ASSERT_NE(media, nullptr);
+  EXPECT_FALSE(media->complete);
 }
 
 TEST(Registry, ExternalSystemsMakeValueSetsIncomplete) {
