@@ -188,3 +188,19 @@ TEST(ValidateMcode, BrokenTumorMarkerIsCaught) {
   auto o = validator.validate(broken);
   EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.subject", "requires at least 1")) << errors_text(o);
 }
+
+TEST(ValidateMcode, RequiredBindingOfProfileSliceIsChecked) {
+  if (!fs::exists(mcode_dir())) GTEST_SKIP() << "mCODE package not unpacked under " << mcode_dir();
+  const auto& f = mcode();
+  const fv::Validator validator(*f.registry);
+  // TumorSize: component:tumorLongestDimension.valueQuantity is bound (required) to cm/mm.
+  std::string json = fv::testing::read_file(mcode_dir() + "/example/Observation-tumor-size-jenny-m.json");
+  EXPECT_FALSE(validator.validate_text(json).has_errors());
+  const std::string from = "\"code\":\"cm\"", to = "\"code\":\"kg\"";
+  const auto at = json.find(from);
+  ASSERT_NE(at, std::string::npos);
+  json.replace(at, from.size(), to);
+  auto o = validator.validate_text(json);
+  EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.component[0].valueQuantity", "not in the required value set"))
+      << errors_text(o);
+}
