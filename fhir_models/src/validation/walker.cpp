@@ -163,7 +163,7 @@ void Walker::resource(const Node& obj, const PathSeg* path, ResourceCtx* contain
     if (rc.outer_bundle == nullptr) rc.outer_bundle = &obj;
   }
   ++depth_;
-  object(obj, *def, 0, def->name, p, rc);
+  object(obj, *def, 0, p, rc);
   std::vector<std::string_view> seen_keys;
   invariants(&obj, nullptr, *def, 0, def->name, def->root(), p, rc, &seen_keys);
   if (container == nullptr) check_contained(obj, p, rc);
@@ -173,9 +173,8 @@ void Walker::resource(const Node& obj, const PathSeg* path, ResourceCtx* contain
   --depth_;
 }
 
-void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, std::string_view type_name,
-                    const PathSeg* path, ResourceCtx& rc) {
-  (void)type_name;
+void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, const PathSeg* path,
+                    ResourceCtx& rc) {
   const bool resource_root = element == 0 && def.kind == model::TypeKind::Resource;
   if (obj.size() == 0 && !resource_root) {
     report(Severity::Error, "invariant", "ele-1: an element must have a value or children (empty object)", path, &obj);
@@ -315,7 +314,7 @@ void Walker::value(const Node& v, const Node* ext, const Slot& slot, const PathS
       report(Severity::Error, "structure", quoted(el.name) + " must be a JSON object", path, &v);
       return;
     }
-    object(v, def, index, "BackboneElement", path, rc);
+    object(v, def, index, path, rc);
     invariants(&v, nullptr, def, index, "BackboneElement", el, path, rc, nullptr);
     return;
   }
@@ -348,7 +347,7 @@ void Walker::value(const Node& v, const Node* ext, const Slot& slot, const PathS
            quoted(path->name) + " must be a JSON object (type " + std::string(code) + ")", path, &v);
     return;
   }
-  object(v, *type, 0, type->name, path, rc);
+  object(v, *type, 0, path, rc);
   if (type->name == "Reference") {
     check_reference(v, slot, path, rc);
   } else if (type->name == "Extension") {
@@ -397,7 +396,7 @@ void Walker::primitive_extension(const Node& ext, const Node* values, const Slot
       report(Severity::Error, "structure", "'_" + std::string(path->name) + "' must hold JSON objects", seg, &item);
       return;
     }
-    if (ptd != nullptr) object(item, *ptd, 0, ptd->name, seg, rc);
+    if (ptd != nullptr) object(item, *ptd, 0, seg, rc);
   };
   if (!slot.element->is_array()) {
     if (ext.is_array()) {

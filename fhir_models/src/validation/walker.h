@@ -18,7 +18,6 @@
 namespace fhir::validation::detail {
 
 class InvariantRunner;
-class ProfileChecker;
 
 // The Bundle that encloses the resources being walked (innermost one).
 struct BundleCtx {
@@ -70,8 +69,8 @@ class Walker {
  private:
   void resource(const json::Node& obj, const PathSeg* path, ResourceCtx* container, BundleCtx* bundle,
                 const json::Node* outer_bundle);
-  void object(const json::Node& obj, const model::TypeDef& def, std::uint32_t element, std::string_view type_name,
-              const PathSeg* path, ResourceCtx& rc);
+  void object(const json::Node& obj, const model::TypeDef& def, std::uint32_t element, const PathSeg* path,
+              ResourceCtx& rc);
   void member(const json::Node& obj, const json::Member& m, const Slot& slot, const PathSeg* path, ResourceCtx& rc,
               bool has_extensions);
   void value(const json::Node& v, const json::Node* ext, const Slot& slot, const PathSeg* path, ResourceCtx& rc);
@@ -120,8 +119,6 @@ class Walker {
   const model::ValueSetExpansion* required_value_set(const model::Binding& binding, const PathSeg* path,
                                                      const json::Node* node);
   bool code_known_unknown(std::string_view system, std::string_view code) const;  // system complete, code absent
-
-  friend class ProfileChecker;
 
   const model::Registry& registry_;
   const ValidateOptions& options_;
