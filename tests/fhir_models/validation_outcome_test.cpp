@@ -43,3 +43,15 @@ TEST(Outcome, EmptyOutcomeSaysAllOk) {
   EXPECT_NE(text.find("\"informational\""), std::string::npos);
   EXPECT_NE(text.find("\"information\""), std::string::npos);
 }
+
+#include "fhir/validation/validator.h"
+
+TEST(Outcome, OperationOutcomeIsItselfValid) {
+  const fv::Validator validator;
+  auto issues = validator.validate_text(R"({"resourceType":"Patient","birthDate":"2020-02-30","colour":"blue"})");
+  ASSERT_TRUE(issues.has_errors());
+  auto check = validator.validate(issues.to_operation_outcome());
+  EXPECT_FALSE(check.has_errors()) << fhir::json::to_string(issues.to_operation_outcome());
+  auto empty = validator.validate(fv::Outcome{}.to_operation_outcome());
+  EXPECT_FALSE(empty.has_errors());
+}
