@@ -437,3 +437,14 @@ TEST(FhirPathLimits, HostileExpressionsAreRejectedNotCrashing) {
 }
 
 }  // namespace
+
+namespace {
+TEST(FhirPathStrings, PositionsCountCharactersNotBytes) {
+  auto doc = parse_json(R"({"resourceType":"Patient","name":[{"family":"Müller-Ğü"}]})");
+  EXPECT_EQ(eval(doc.root(), "name.family.length()"), "[9]");
+  EXPECT_EQ(eval(doc.root(), "name.family.substring(1, 5)"), "[üller]");
+  EXPECT_EQ(eval(doc.root(), "name.family.indexOf('-')"), "[6]");
+  EXPECT_EQ(eval(doc.root(), "name.family.toChars().count()"), "[9]");
+  EXPECT_EQ(eval(doc.root(), "name.family.substring(7)"), "[Ğü]");
+}
+}  // namespace

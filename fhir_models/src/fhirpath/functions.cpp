@@ -19,6 +19,24 @@ using F = FunctionId;
 
 constexpr std::size_t kMaxRegexSubject = 4096;
 
+// Strings are UTF-8; FHIRPath positions and lengths count characters.
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char c : s) n += is_continuation(c) ? 0 : 1;
+  return n;
+}
+// Byte offset of character `index` (s.size() when past the end).
+std::size_t utf8_offset(std::string_view s, std::size_t index) {
+  std::size_t i = 0;
+  while (i < s.size() && index > 0) {
+    ++i;
+    while (i < s.size() && is_continuation(s[i])) ++i;
+    --index;
+  }
+  return i;
+}
+
 Collection one(Item i) {
   Collection c;
   c.push_back(std::move(i));
@@ -566,17 +584,21 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
           auto a = string_arg(ev, n, 0, env, h0);
           if (!a) return {};
           auto p = t.find(*a);
-          return one(Item::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(p)));
+          return one(Item::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(utf8_length(t.substr(0, p)))));
         }
         case F::Substring: {
+          // positions count characters (code points), not bytes
           auto start = int_arg(ev, n, 0, env);
-          if (!start || *start < 0 || static_cast<std::size_t>(*start) >= t.size()) return {};
-          std::size_t len = std::string_view::npos;
+          const std::size_t chars = utf8_length(t);
+          if (!start || *start < 0 || static_cast<std::size_t>(*start) >= chars) return {};
+          std::size_t len = chars;
           if (n.args.size() > 1) {
             auto l = int_arg(ev, n, 1, env);
             if (l) len = *l < 0 ? 0 : static_cast<std::size_t>(*l);
           }
-          return one(Item::owned_string(std::string(t.substr(static_cast<std::size_t>(*start), len))));
+          const std::size_t b = utf8_offset(t, static_cast<std::size_t>(*start));
+          const std::size_t e = utf8_offset(t, static_cast<std::size_t>(*start) + std::min(len, chars));
+          return one(Item::owned_string(std::string(t.substr(b, e - b))));
         }
         case F::StartsWith: case F::EndsWith: case F::Contains: {
           auto a = string_arg(ev, n, 0, env, h0);
@@ -601,9 +623,11 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
           if (pat->empty()) {
             // insert the substitution around every character
             r += *rep;
-            for (char c : t) {
-              r.push_back(c);
+            for (std::size_t k = 0; k < t.size();) {
+              const std::size_t next = utf8_offset(t.substr(k), 1) + k;
+              r += t.substr(k, next - k);
               r += *rep;
+              k = next;
             }
             return one(Item::owned_string(std::move(r)));
           }
@@ -644,10 +668,14 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
             Evaluator::fail(n, std::string("regular expression failed: ") + e.what());
           }
         }
-        case F::Length: return one(Item::integer(static_cast<std::int64_t>(t.size())));
+        case F::Length: return one(Item::integer(static_cast<std::int64_t>(utf8_length(t))));
         case F::ToChars: {
           Collection out;
-          for (char c : t) out.push_back(Item::owned_string(std::string(1, c)));
+          for (std::size_t k = 0; k < t.size();) {
+            const std::size_t next = utf8_offset(t.substr(k), 1) + k;
+            out.push_back(Item::owned_string(std::string(t.substr(k, next - k))));
+            k = next;
+          }
           return out;
         }
         case F::Trim: {
