@@ -22,6 +22,12 @@ mount -t proc proc "$chroot_dir/proc"
 mount --rbind /sys "$chroot_dir/sys" && mount --make-rslave "$chroot_dir/sys"
 mount --rbind /dev "$chroot_dir/dev" && mount --make-rslave "$chroot_dir/dev"
 cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
+# Behind a TLS-inspecting proxy the host trusts extra CAs; the chroot needs them for npm (apt uses http).
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$chroot_dir/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$chroot_dir/usr/local/share/ca-certificates/"
+  [[ -x "$chroot_dir/usr/sbin/update-ca-certificates" ]] && chroot "$chroot_dir" update-ca-certificates >/dev/null
+fi
 
 rm -rf "$chroot_dir/src/fhir-gateway"
 mkdir -p "$chroot_dir/src/fhir-gateway"

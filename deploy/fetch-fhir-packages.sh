@@ -29,7 +29,10 @@ while read -r name version integrity; do
   if [[ ! -f "$tarball" || "$(integrity_of "$tarball")" != "$integrity" ]]; then
     echo "fetch: downloading $name@$version"
     rm -f "$tarball"
-    (cd "$dest" && npm pack --silent "$name@$version" >/dev/null)
+    if ! (cd "$dest" && npm pack --loglevel=error "$name@$version" >/dev/null); then
+      echo "fetch: npm pack $name@$version failed (network or registry access?)" >&2
+      exit 1
+    fi
   fi
   actual="$(integrity_of "$tarball")"
   if [[ "$actual" != "$integrity" ]]; then
