@@ -18,6 +18,7 @@ inline constexpr std::string_view kHbvCarrier = "patient-hbv-carrier";       // 
 inline constexpr std::string_view kPrimary = "diagnosis-primary";            // valueBoolean
 inline constexpr std::string_view kClinicalStatus = "diagnosis-clinical-status";  // valueCode (retracted Condition, con-5)
 inline constexpr std::string_view kFrequency = "administration-frequency";   // valueCodeableConcept
+inline constexpr std::string_view kRoute = "administration-route";           // valueCodeableConcept (no dose, mad-1)
 inline constexpr std::string_view kCycle = "treatment-cycle";                // valueInteger
 inline constexpr std::string_view kRegimen = "treatment-regimen";            // valueString
 inline constexpr std::string_view kResultUnit = "result-unit";           // valueString (lab result without value)

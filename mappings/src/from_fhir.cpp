@@ -529,6 +529,8 @@ class Reverse {
       if (const Node* route = dosage->find("route")) put_str(rec, "route", code_or_text(route, "route", "dosage.route"));
     }
     put_str(rec, "frequency", local_code(rd.ext_value(t_.extension_url(ext::kFrequency)), "frequency"));
+    if (const Node* route = rd.ext_value(t_.extension_url(ext::kRoute)); route && !rec.find("route"))
+      put_str(rec, "route", local_code(route, "route"));
     if (const Node* p = rd.get("effectivePeriod")) {
       put_str(rec, "start", member_text(*p, "start"));
       put_str(rec, "end", member_text(*p, "end"));

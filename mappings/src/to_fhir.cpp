@@ -443,6 +443,9 @@ class Mapper {
                                     fixed_concept(rows.front()->system, rows.front()->code, rows.front()->display)));
     }
     if (auto f = str(rec, "frequency"); !f.empty()) exts.push_back(ext(ext::kFrequency, "valueCodeableConcept", codeable("frequency", f)));
+    // Dosage needs a dose or rate (mad-1): without a dose the route goes into a gateway extension.
+    if (auto route = str(rec, "route"); !route.empty() && !dose)
+      exts.push_back(ext(ext::kRoute, "valueCodeableConcept", codeable("route", route)));
     if (const Node* c = member(rec, "cycle")) exts.push_back(ext(ext::kCycle, "valueInteger", b_.num(c->text())));
     if (auto g = str(rec, "regimen"); !g.empty()) exts.push_back(ext(ext::kRegimen, "valueString", b_.str(g)));
     add_if_any(r, "extension", std::move(exts));
@@ -482,11 +485,10 @@ class Mapper {
       b_.add(req, "identifier", std::move(idn));
       b_.add(r, "request", std::move(req));
     }
-    const auto route = str(rec, "route");
-    if (dose || !route.empty()) {
+    if (dose) {
       Node dosage = b_.obj();
-      if (!route.empty()) b_.add(dosage, "route", codeable("route", route));
-      if (dose) b_.add(dosage, "dose", quantity(member_text(*dose, "value"), str(*dose, "unit")));
+      if (auto route = str(rec, "route"); !route.empty()) b_.add(dosage, "route", codeable("route", route));
+      b_.add(dosage, "dose", quantity(member_text(*dose, "value"), str(*dose, "unit")));
       b_.add(r, "dosage", std::move(dosage));
     }
     emit("MedicationAdministration", id, std::move(r));
@@ -498,7 +500,8 @@ class Mapper {
     const auto unit = str(rec, "unit");
     const CodeTable* tests = t_.table("lab_test");
     const CodeRow* row = tests ? tests->first(test) : nullptr;
-    const bool marker = row && row->has_flag("tumor-marker");
+    // TumorMarkerTest requires a value: a cancelled / retracted result without one is a plain lab Observation.
+    const bool marker = row && row->has_flag("tumor-marker") && member(rec, "value");
     const std::string id = rid(rec);
     const bool retract = retracted(rec);
     Node r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");

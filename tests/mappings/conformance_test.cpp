@@ -6,6 +6,7 @@
 #include "fhir/json/writer.h"
 #include "fhir/mappings/to_fhir.h"
 #include "fhir/validation/validator.h"
+#include "random_records.h"
 #include "test_util.h"
 
 namespace fhir::mappings {
@@ -44,6 +45,96 @@ TEST(Conformance, GoldenRecordsOfEveryTypeHaveNoErrorsAgainstR4Core) {
     SCOPED_TRACE(type);
     expect_valid_bundle(testing::read_file(std::string(FHIRGW_MAPPINGS_GOLDEN_DIR) + "/" + type + ".ndjson"),
                         BundleType::Transaction);
+  }
+}
+
+}  // namespace
+}  // namespace fhir::mappings
+
+// ---- against the mCODE STU4 profiles (meta.profile) -----------------------------------------------------
+#include <filesystem>
+
+#include "embedded_spec.h"  // fhir_models/src/model: the embedded core metadata, for a mutable registry copy
+#include "fhir/validation/package_loader.h"
+
+namespace fhir::mappings {
+namespace {
+
+const model::Registry* mcode_registry() {
+  static const std::unique_ptr<model::Registry> registry = []() -> std::unique_ptr<model::Registry> {
+    const std::string dir = std::string(FHIRGW_PACKAGE_DIR) + "/hl7.fhir.us.mcode-4.0.0/package";
+    if (!std::filesystem::exists(dir)) return nullptr;
+    auto r = std::make_unique<model::Registry>();
+    for (std::size_t i = 0; i < model::detail::kEmbeddedSpecCount; ++i) {
+      std::string error;
+      if (!r->load_compact(model::detail::kEmbeddedSpec[i].text(), &error)) return nullptr;
+    }
+    validation::load_package(*r, dir);
+    return r;
+  }();
+  return registry.get();
+}
+
+void expect_valid_against_mcode(const std::string& ndjson) {
+  const model::Registry* registry = mcode_registry();
+  if (!registry) GTEST_SKIP() << "unpack hl7.fhir.us.mcode-4.0.0.tgz under FHIRGW_PACKAGE_DIR";
+  auto result = records_to_fhir(ndjson, Tables::builtin());
+  const validation::Validator validator(*registry);
+  const auto outcome = validator.validate_text(json::to_string(result.bundle));
+  EXPECT_EQ(errors_of(outcome), "");
+}
+
+TEST(McodeConformance, DemoCaseBundleHasNoErrorsAgainstTheMcodeProfiles) {
+  expect_valid_against_mcode(testing::demo_case());
+}
+
+TEST(McodeConformance, GoldenRecordsHaveNoErrorsAgainstTheMcodeProfiles) {
+  for (const char* type : {"patient", "diagnosis", "drug_administration", "lab_result", "tumor_assessment",
+                           "clinical_score", "surgery", "pathology", "adverse_event"}) {
+    SCOPED_TRACE(type);
+    expect_valid_against_mcode(testing::read_file(std::string(FHIRGW_MAPPINGS_GOLDEN_DIR) + "/" + type + ".ndjson"));
+  }
+}
+
+}  // namespace
+}  // namespace fhir::mappings
+
+namespace fhir::mappings {
+namespace {
+
+// The check above is only meaningful if the profiles are applied inside the Bundle: a broken ECOG fails.
+TEST(McodeConformance, ProfileChecksAreAppliedToBundleEntries) {
+  const model::Registry* registry = mcode_registry();
+  if (!registry) GTEST_SKIP() << "mCODE package not unpacked";
+  auto result = records_to_fhir(
+      testing::read_file(std::string(FHIRGW_MAPPINGS_GOLDEN_DIR) + "/clinical_score.ndjson"), Tables::builtin());
+  std::string text = json::to_string(result.bundle);
+  const auto pos = text.find("\"valueInteger\":0");
+  ASSERT_NE(pos, std::string::npos);
+  text.replace(pos, 16, "\"valueString\":\"0\"");
+  const validation::Validator validator(*registry);
+  EXPECT_NE(errors_of(validator.validate_text(text)), "");
+}
+
+}  // namespace
+}  // namespace fhir::mappings
+
+namespace fhir::mappings {
+namespace {
+
+TEST(McodeConformance, RandomRecordsOfEveryTypeHaveNoErrors) {
+  for (unsigned seed : {7u, 8u, 9u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    testing::RandomRecords gen(seed);
+    expect_valid_against_mcode(gen.batch(200));
+  }
+}
+
+TEST(Conformance, RandomRecordsOfEveryTypeHaveNoErrorsAgainstR4Core) {
+  for (unsigned seed : {7u, 8u, 9u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    testing::RandomRecords gen(seed);
+    expect_valid_bundle(gen.batch(200), BundleType::Transaction);
   }
 }
 
