@@ -64,6 +64,10 @@ const std::vector<KeyDef>& keys() {
       {"allow_plain_http_non_loopback", "false",
        "allow plain HTTP on a non-loopback address (otherwise refused at start-up)",
        [](const Node& n, ServerConfig& c) { return want_bool(n, c.allow_plain_http_non_loopback); }},
+      {"tls.cert_file", "\"\"", "PEM certificate chain; with tls.key_file the server speaks HTTPS only (TLS 1.2+)",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.tls_cert_file); }},
+      {"tls.key_file", "\"\"", "PEM private key of tls.cert_file",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.tls_key_file); }},
       {"threads", "4", "I/O and handler threads", [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},
       {"limits.max_header_bytes", "16384", "largest request header block; more is answered 413",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.max_header_bytes, 1024, 1 << 20); }},
@@ -183,7 +187,11 @@ std::optional<std::string> apply_listen(std::string_view value, ServerConfig& co
 }
 
 std::optional<std::string> check_config(const ServerConfig& config) {
-  if (!is_loopback(config.listen_host) && !config.allow_plain_http_non_loopback) {
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return "tls.cert_file and tls.key_file must be set together";
+  }
+  const bool tls = !config.tls_cert_file.empty();
+  if (!tls && !is_loopback(config.listen_host) && !config.allow_plain_http_non_loopback) {
     return "refusing plain HTTP on non-loopback address '" + config.listen_host +
            "'; set allow_plain_http_non_loopback: true (e.g. behind a TLS proxy)";
   }

@@ -15,6 +15,8 @@ struct ServerConfig {
   std::uint16_t listen_port = 8080;
   std::string data_dir = "./data";
   bool allow_plain_http_non_loopback = false;
+  std::string tls_cert_file;  // both set: HTTPS (TLS 1.2+) instead of plain HTTP
+  std::string tls_key_file;
   int threads = 4;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;

@@ -9,6 +9,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <openssl/ssl.h>
 #include <array>
 #include <csignal>
 #include <mutex>
@@ -27,7 +30,12 @@ namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-class Session;
+// What shutdown needs from a session of either kind (plain or TLS).
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void shutdown() = 0;
+};
 
 struct HttpServer::Impl {
   Impl(Application& a, const ServerConfig& c, Metrics& m)
@@ -37,7 +45,8 @@ struct HttpServer::Impl {
   void accept();
   void begin_shutdown();
   void watch_shutdown(std::chrono::steady_clock::time_point deadline);
-  void track(const std::shared_ptr<Session>& s);
+  void track(const std::shared_ptr<SessionBase>& s);
+  void load_tls();
 
   Application& app;
   const ServerConfig& config;
@@ -49,7 +58,8 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::int64_t> sessions{0};
   std::mutex sessions_mutex;
-  std::vector<std::weak_ptr<Session>> session_list;
+  std::vector<std::weak_ptr<SessionBase>> session_list;
+  std::optional<net::ssl::context> tls;
 };
 
 namespace {
@@ -78,12 +88,17 @@ bhttp::response<bhttp::string_body> to_beast(http::Response&& r, unsigned versio
 
 }  // namespace
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. Stream is beast::tcp_stream (plain HTTP) or ssl_stream<tcp_stream> (HTTPS).
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject)
-      : stream_(std::move(socket)), server_(server), reject_(reject) {
+  template <typename... Extra>
+  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject, Extra&... extra)
+      : stream_(std::move(socket), extra...), server_(server), reject_(reject) {
     beast::error_code ec;
-    const auto ep = stream_.socket().remote_endpoint(ec);
+    const auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
     server_.sessions.fetch_add(1);
     if (!reject_) server_.metrics.connections.fetch_add(1);
@@ -94,26 +109,40 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->reject_) {
-        self->server_.metrics.rejected_connections.fetch_add(1);
-        http::Response r = http::error_response(503, "too many connections; retry later");
-        r.headers.set("retry-after", "1");
-        self->send(std::move(r), 11, false);
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->lowest().expires_after(std::chrono::milliseconds(self->server_.config.read_timeout_ms));
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->close_socket();  // not TLS, old protocol version, no shared cipher
+          self->begin();
+        });
       } else {
-        self->read_header();
+        self->begin();
       }
     });
   }
 
   // Called on shutdown: an idle connection is closed now, a busy one after its response.
-  void shutdown() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+  void shutdown() override {
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
       if (!self->busy_) self->close();
     });
   }
 
  private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  void begin() {
+    if (reject_) {
+      server_.metrics.rejected_connections.fetch_add(1);
+      http::Response r = http::error_response(503, "too many connections; retry later");
+      r.headers.set("retry-after", "1");
+      send(std::move(r), 11, false);
+    } else {
+      read_header();
+    }
+  }
+
   void read_header() {
     if (server_.stopping) return close();
     busy_ = false;
@@ -121,17 +150,18 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
     parser_->body_limit(server_.config.max_body_bytes);
     // Waiting for a new request: the idle timeout; a request already started: the read timeout.
-    stream_.expires_after(std::chrono::milliseconds(buffer_.size() == 0 ? server_.config.idle_timeout_ms
+    lowest().expires_after(std::chrono::milliseconds(buffer_.size() == 0 ? server_.config.idle_timeout_ms
                                                                          : server_.config.read_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::on_header, shared_from_this()));
+                             beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
   }
 
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_error(ec);
     busy_ = true;
-    stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::on_body, shared_from_this()));
+    lowest().expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
   }
 
   void on_body(beast::error_code ec, std::size_t) {
@@ -163,9 +193,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void send(http::Response&& r, unsigned version, bool keep_alive) {
     busy_ = true;
     response_ = std::make_shared<bhttp::response<bhttp::string_body>>(to_beast(std::move(r), version, keep_alive));
-    stream_.expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
     bhttp::async_write(stream_, *response_,
-                       [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                          self->response_.reset();
                          if (ec) return self->close();
                          if (!keep_alive) return self->lingering_close();
@@ -176,28 +206,46 @@ class Session : public std::enable_shared_from_this<Session> {
   // Half-close, then read and drop what the client still sends (e.g. the rest of a body over the
   // limit) so the kernel does not reset the connection before the client has read our answer.
   void lingering_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(2));
-    drain_ = std::make_shared<std::array<char, 4096>>();
-    drain();
+    if constexpr (kTls) {
+      return close();  // the TLS close_notify exchange takes this role
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream_.expires_after(std::chrono::seconds(2));
+      drain_ = std::make_shared<std::array<char, 4096>>();
+      drain();
+    }
   }
 
   void drain() {
-    stream_.async_read_some(net::buffer(*drain_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->close();
-      self->drain();
-    });
+    lowest().async_read_some(net::buffer(*drain_),
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               if (ec) return self->close_socket();
+                               self->drain();
+                             });
   }
 
   void close() {
     busy_ = false;
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
+    if constexpr (kTls) {
+      if (!closing_) {
+        closing_ = true;
+        lowest().expires_after(std::chrono::seconds(2));
+        stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
+        return;
+      }
+    }
+    close_socket();
   }
 
-  beast::tcp_stream stream_;
+  void close_socket() {
+    busy_ = false;
+    beast::error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().close();
+  }
+
+  Stream stream_;
   beast::flat_buffer buffer_{64 * 1024};  // also bounds how much a pipelining client can queue
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
@@ -206,9 +254,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   bool reject_ = false;
   bool busy_ = false;
+  bool closing_ = false;
 };
 
-void HttpServer::Impl::track(const std::shared_ptr<Session>& s) {
+void HttpServer::Impl::track(const std::shared_ptr<SessionBase>& s) {
   std::lock_guard lock(sessions_mutex);
   std::erase_if(session_list, [](const auto& w) { return w.expired(); });
   session_list.push_back(s);
@@ -221,9 +270,15 @@ void HttpServer::Impl::accept() {
       log_warn("accept_failed", ec.message());
     } else {
       const bool over_cap = static_cast<std::size_t>(metrics.connections.load()) >= config.max_connections;
-      auto s = std::make_shared<Session>(std::move(socket), *this, over_cap);
-      if (!over_cap) track(s);
-      s->start();
+      if (tls) {
+        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, over_cap, *tls);
+        if (!over_cap) track(s);
+        s->start();
+      } else {
+        auto s = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, over_cap);
+        if (!over_cap) track(s);
+        s->start();
+      }
     }
     if (!stopping) accept();
   });
@@ -237,7 +292,7 @@ void HttpServer::Impl::begin_shutdown() {
     acceptor.close(ec);
   });
   signals.cancel();
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mutex);
     for (auto& w : session_list) {
@@ -258,12 +313,35 @@ void HttpServer::Impl::watch_shutdown(std::chrono::steady_clock::time_point dead
   shutdown_timer.async_wait([this, deadline](beast::error_code) { watch_shutdown(deadline); });
 }
 
+// TLS 1.2+ only, forward-secret AEAD suites, certificate chain and key from PEM files.
+void HttpServer::Impl::load_tls() {
+  if (config.tls_cert_file.empty()) return;
+  tls.emplace(net::ssl::context::tls_server);
+  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                   net::ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
+  SSL_CTX_set_cipher_list(tls->native_handle(),
+                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
+  beast::error_code ec;
+  tls->use_certificate_chain_file(config.tls_cert_file, ec);
+  if (ec) throw std::runtime_error("cannot load TLS certificate '" + config.tls_cert_file + "': " + ec.message());
+  tls->use_private_key_file(config.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("cannot load TLS key '" + config.tls_key_file + "': " + ec.message());
+  if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
+    throw std::runtime_error("the TLS key does not match the certificate");
+  }
+}
+
 HttpServer::HttpServer(Application& app, const ServerConfig& config, Metrics& metrics)
     : impl_(std::make_unique<Impl>(app, config, metrics)) {}
 
 HttpServer::~HttpServer() = default;
 
 std::uint16_t HttpServer::bind() {
+  impl_->load_tls();
   beast::error_code ec;
   net::ip::address address;
   if (impl_->config.listen_host == "localhost") {

@@ -26,7 +26,7 @@ constexpr const char* kUsage =
     "       fhirgw serve --help-config   (every configuration key, its default and meaning)\n\n"
     "Serves the FHIR R4 REST API under /fhir, plus /healthz, /readyz and /metrics.\n"
     "--listen and --data override the config file. With --listen HOST:0 a free port is chosen; the\n"
-    "bound address is printed on stdout ('listening on http://HOST:PORT') and written to DIR/fhirgw.port.\n";
+    "bound address is printed on stdout ('listening on http[s]://HOST:PORT') and written to DIR/fhirgw.port.\n";
 
 int usage_error(const std::string& message) {
   std::cerr << "fhirgw serve: " << message << "\n";
@@ -119,7 +119,8 @@ int run_serve(cli::Args args) {
       std::ofstream port_file(std::filesystem::path(config.data_dir) / "fhirgw.port", std::ios::trunc);
       port_file << port << "\n";
     }
-    std::cout << "listening on http://" << address << std::endl;
+    const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
+    std::cout << "listening on " << scheme << "://" << address << std::endl;
     log_info("listening", address);
     server.run();
     store.flush();

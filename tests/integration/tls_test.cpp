@@ -1,0 +1,50 @@
+// HTTPS: the real binary with a throw-away self-signed certificate (openssl CLI), driven by curl.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "server_harness.h"
+
+namespace fhirgw::testing {
+namespace {
+
+std::string run(const std::string& command) {
+  std::string out;
+  if (FILE* p = popen(command.c_str(), "r")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    pclose(p);
+  }
+  return out;
+}
+
+TEST(Tls, ServesHttpsOnlyWithTls12OrNewer) {
+  if (std::system("command -v openssl >/dev/null && command -v curl >/dev/null") != 0) {
+    GTEST_SKIP() << "openssl and curl are needed";
+  }
+  TempDir dir;
+  const std::string cert = dir.path() + "/cert.pem";
+  const std::string key = dir.path() + "/key.pem";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 -keyout " + key +
+                         " -out " + cert + " 2>/dev/null")
+                            .c_str()),
+            0);
+  const std::string config = dir.path() + "/config.json";
+  std::ofstream(config) << R"({"tls":{"cert_file":")" << cert << R"(","key_file":")" << key << R"("}})";
+  ServerProcess server(dir.path() + "/data", {"--config", config});
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+
+  EXPECT_NE(run("curl -sk --max-time 10 " + url + "/healthz").find("alive"), std::string::npos);
+  EXPECT_NE(run("curl -sk --max-time 10 --tlsv1.2 --tls-max 1.2 " + url + "/fhir/metadata").find("CapabilityStatement"),
+            std::string::npos);
+  // TLS 1.1 and plain HTTP are refused.
+  EXPECT_EQ(run("curl -sk --max-time 10 --tlsv1.1 --tls-max 1.1 " + url + "/healthz"), "");
+  Client plain(server.port());
+  EXPECT_EQ(plain.request("GET", "/healthz").status, 0);
+}
+
+}  // namespace
+}  // namespace fhirgw::testing
