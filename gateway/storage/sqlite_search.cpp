@@ -370,12 +370,30 @@ void bind_all(Statement& stmt, const std::vector<Binding>& bindings) {
 }  // namespace
 
 SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t now_ms) {
-  SqlBuilder where;
-  where << " FROM resources r WHERE r.type = ";
-  where.bind(query.type) << " AND r.deleted = 0";
+  // A clause that selects rows of an index table ("rid IN (SELECT rid FROM idx_... WHERE type = ...)")
+  // drives the query: put it first and leave out "r.type = ?", so SQLite looks resources up by rowid
+  // from that list instead of scanning every resource of the type.
+  auto drives = [](const SearchClause& c) {
+    if (c.kind == ParamKind::Id || c.kind == ParamKind::LastUpdated || c.modifier == "not") return false;
+    return !(c.modifier == "missing" && c.missing);
+  };
+  std::vector<const SearchClause*> clauses;
   for (const SearchClause& c : query.all_of) {
+    if (drives(c)) clauses.push_back(&c);
+  }
+  const bool driven = !clauses.empty();
+  for (const SearchClause& c : query.all_of) {
+    if (!drives(c)) clauses.push_back(&c);
+  }
+  SqlBuilder where;
+  where << " FROM resources r WHERE r.deleted = 0";
+  if (!driven) {
+    where << " AND r.type = ";
+    where.bind(query.type);
+  }
+  for (const SearchClause* c : clauses) {
     where << " AND ";
-    clause_condition(where, query.type, c, "r", now_ms, 0);
+    clause_condition(where, query.type, *c, "r", now_ms, 0);
   }
 
   SearchResult result;

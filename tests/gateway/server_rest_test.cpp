@@ -209,6 +209,78 @@ TEST_F(RestTest, TransactionIsAtomicAndRewritesReferences) {
   EXPECT_EQ(text(json(call("GET", "/fhir/Patient?_summary=count")).root(), "total"), "1");
 }
 
+TEST_F(RestTest, StringModifiersMissingRevincludeElementsAndSort) {
+  std::string p1 = kPatient;
+  p1.insert(1, R"("id":"p1",)");
+  std::string p2 = R"({"resourceType":"Patient","id":"p2","name":[{"family":"Doeberg","given":["Ann"]}],"birthDate":"1980"})";
+  std::string p3 = R"({"resourceType":"Patient","id":"p3","name":[{"family":"Smith"}]})";
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p1", p1).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p2", p2).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p3", p3).status, 201);
+  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p2", "2857-1", "7", "2024-03-01")).status, 201);
+
+  auto ids = [&](const std::string& q) {
+    Response r = call("GET", "/fhir/Patient?" + q);
+    EXPECT_EQ(r.status, 200) << q << " " << r.body;
+    std::string out;
+    const auto doc = json(r);
+    if (const auto* entries = doc.root().find("entry")) {
+      for (const auto& e : entries->items()) {
+        const auto* res = e.find("resource");
+        if (text(*e.find("search"), "mode") == "match") out += text(*res, "id") + ",";
+        else out += "+" + text(*res, "resourceType") + ",";
+      }
+    }
+    return out;
+  };
+  EXPECT_EQ(ids("family=doe&_sort=_id"), "p1,p2,");
+  EXPECT_EQ(ids("family:exact=Doe"), "p1,");
+  EXPECT_EQ(ids("family:exact=doe"), "");
+  EXPECT_EQ(ids("name:contains=berg"), "p2,");
+  EXPECT_EQ(ids("birthdate:missing=true&_sort=_id"), "p3,");
+  EXPECT_EQ(ids("birthdate:missing=false&_sort=-birthdate"), "p2,p1,");
+  EXPECT_EQ(ids("_id=p1,p3&_sort=-_id"), "p3,p1,");
+  EXPECT_EQ(ids("family=doe&_sort=family,-_id"), "p1,p2,");
+  EXPECT_EQ(ids("_id=p2&_revinclude=Observation:subject"), "p2,+Observation,");
+  EXPECT_EQ(ids("_lastUpdated=gt2000-01-01&_sort=_id&_count=1"), "p1,");
+
+  Response elements = call("GET", "/fhir/Patient?_id=p1&_elements=birthDate");
+  EXPECT_EQ(elements.body.find("\"name\""), std::string::npos) << elements.body;
+  EXPECT_NE(elements.body.find("SUBSETTED"), std::string::npos);
+  Response summary = call("GET", "/fhir/Patient/p1?_summary=true");
+  EXPECT_NE(summary.body.find("\"name\""), std::string::npos);
+}
+
+TEST_F(RestTest, PagesStayStableWhileDataChanges) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(call("POST", "/fhir/Observation", observation("p", "1", std::to_string(i), "2024-01-01")).status, 201);
+  }
+  Response first = call("GET", "/fhir/Observation?code=1&_count=2");
+  std::string next;
+  for (const auto& l : json(first).root().find("link")->items()) {
+    if (text(l, "relation") == "next") next = text(l, "url").substr(std::string("http://test").size());
+  }
+  ASSERT_FALSE(next.empty());
+  // New matches after the first page do not shift the later pages.
+  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p", "1", "9", "2024-01-01")).status, 201);
+  Response second = call("GET", next);
+  const auto doc = json(second);
+  EXPECT_EQ(text(doc.root(), "total"), "5");
+  EXPECT_EQ(doc.root().find("entry")->size(), 2u);
+  EXPECT_EQ(call("GET", "/fhir?_getpages=unknown&_offset=2").status, 410);
+}
+
+TEST_F(RestTest, BatchEntriesAreIndependent) {
+  const std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
+    {"resource":)" + kPatient + R"(,"request":{"method":"POST","url":"Patient"}},
+    {"request":{"method":"GET","url":"Patient/missing"}}]})";
+  Response r = call("POST", "/fhir", batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("201 Created"), std::string::npos);
+  EXPECT_NE(r.body.find("404 Not Found"), std::string::npos);
+  EXPECT_EQ(text(json(call("GET", "/fhir/Patient?_summary=count")).root(), "total"), "1");
+}
+
 TEST_F(RestTest, ErrorStatuses) {
   EXPECT_EQ(call("GET", "/fhir/Patient/x", {}, {{"Accept", "application/fhir+xml"}}).status, 406);
   EXPECT_EQ(call("GET", "/fhir/Patient?_format=xml").status, 406);
