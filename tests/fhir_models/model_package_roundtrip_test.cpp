@@ -20,12 +20,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path package_folder() { return fs::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.r4.examples-4.0.1" / "package"; }
+fs::path r4_folder() { return fs::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.r4.examples-4.0.1" / "package"; }
+fs::path mcode_folder() { return fs::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.us.mcode-4.0.0" / "package"; }
 
-std::vector<fs::path> package_files() {
+std::vector<fs::path> json_files(const fs::path& folder) {
   std::vector<fs::path> files;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(package_folder(), ec)) {
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
     if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -39,17 +40,17 @@ std::string read(const fs::path& p) {
   return s.str();
 }
 
-TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
-  if (!fs::is_directory(package_folder())) {
-    GTEST_SKIP() << "FHIR package folder " << package_folder()
-                 << " is absent: run deploy/fetch-fhir-packages.sh (CI fetches it)";
-  }
-  const auto files = package_files();
-  // The pinned package holds 5,307 JSON files (package.json included); a partial unpack must not pass.
-  EXPECT_GE(files.size(), 5307u);
+struct RoundTripStats {
+  std::size_t files = 0;
   std::size_t checked = 0;
   std::size_t failures = 0;
   std::size_t already_canonical = 0;  // source order == specification order
+};
+
+// Parses each file, writes it canonically (compact and pretty), re-parses, compares, and writes again.
+RoundTripStats round_trip(const std::vector<fs::path>& files) {
+  RoundTripStats stats;
+  stats.files = files.size();
   std::string compact;
   std::string pretty;
   std::string again;
@@ -59,7 +60,7 @@ TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
     if (!input) {
       ADD_FAILURE() << file.filename() << ": " << input.error->message << " at " << input.error->location.line
                     << ":" << input.error->location.column;
-      if (++failures > 20) break;
+      if (++stats.failures > 20) break;
       continue;
     }
     compact.clear();
@@ -86,16 +87,43 @@ TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
         ok = false;
       }
     }
-    if (!ok && ++failures > 20) break;
-    ++checked;
-    if (compact == json::to_string(input.document->root())) ++already_canonical;
+    if (!ok && ++stats.failures > 20) break;
+    ++stats.checked;
+    if (compact == json::to_string(input.document->root())) ++stats.already_canonical;
   }
-  std::printf("round-tripped %zu of %zu package files; %zu were already in canonical order\n", checked,
-              files.size(), already_canonical);
-  EXPECT_EQ(failures, 0u);
+  return stats;
+}
+
+TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
+  if (!fs::is_directory(r4_folder())) {
+    GTEST_SKIP() << "FHIR package folder " << r4_folder()
+                 << " is absent: run deploy/fetch-fhir-packages.sh (CI fetches it)";
+  }
+  const auto files = json_files(r4_folder());
+  // The pinned package holds 5,307 JSON files (package.json included); a partial unpack must not pass.
+  EXPECT_GE(files.size(), 5307u);
+  const RoundTripStats stats = round_trip(files);
+  std::printf("round-tripped %zu of %zu package files; %zu were already in canonical order\n", stats.checked,
+              stats.files, stats.already_canonical);
+  EXPECT_EQ(stats.failures, 0u);
+  EXPECT_EQ(stats.checked, files.size());
   // The publisher writes nearly every file in specification order (a few dozen conformance resources are
   // sorted alphabetically, a few extensions put url first): the writer must agree with it on the rest.
-  EXPECT_GE(already_canonical * 100, checked * 98);
+  EXPECT_GE(stats.already_canonical * 100, stats.checked * 98);
+}
+
+TEST(PackageRoundTrip, McodePackageSurvivesCanonicalWrite) {
+  if (!fs::is_directory(mcode_folder())) {
+    GTEST_SKIP() << "mCODE package folder " << mcode_folder()
+                 << " is absent: run deploy/fetch-fhir-packages.sh";
+  }
+  const auto files = json_files(mcode_folder());
+  EXPECT_GT(files.size(), 100u);
+  const RoundTripStats stats = round_trip(files);
+  std::printf("round-tripped %zu of %zu mCODE files; %zu were already in canonical order\n", stats.checked,
+              stats.files, stats.already_canonical);
+  EXPECT_EQ(stats.failures, 0u);
+  EXPECT_EQ(stats.checked, files.size());
 }
 
 }  // namespace
