@@ -1,0 +1,104 @@
+// Validation on write (strict / lenient), $validate, and Prefer: return=... over the handler API.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "fhir/model/metadata.h"
+#include "fhir/validation/validator.h"
+#include "rest/fhir_service.h"
+#include "search/param_catalog.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw {
+namespace {
+
+const std::string kInvalid = R"({"resourceType":"Observation","status":"bogus","code":{"text":"x"}})";
+const std::string kValid = R"({"resourceType":"Observation","status":"final","code":{"text":"x"}})";
+
+class ValidationTest : public ::testing::TestWithParam<rest::ValidationMode> {
+ protected:
+  ValidationTest()
+      : dir_(std::filesystem::temp_directory_path() / ("fhirgw-val-" + std::to_string(std::random_device{}()))),
+        store_({(dir_ / "db.sqlite").string(), false, 2}),
+        catalog_(fhir::model::Registry::r4()),
+        validator_(fhir::model::Registry::r4()),
+        service_(store_, fhir::model::Registry::r4(), catalog_, &validator_, config(GetParam())) {}
+  ~ValidationTest() override { std::filesystem::remove_all(dir_); }
+
+  static rest::RestConfig config(rest::ValidationMode mode) {
+    rest::RestConfig c;
+    c.validation = mode;
+    c.base_url = "http://test/fhir";
+    return c;
+  }
+
+  http::Response post(const std::string& target, const std::string& body, const std::string& prefer = {}) {
+    http::Request r;
+    r.method = "POST";
+    r.target = target;
+    http::parse_target(target, r.path, r.query);
+    r.body = body;
+    r.headers.set("content-type", "application/fhir+json");
+    if (!prefer.empty()) r.headers.set("prefer", prefer);
+    return service_.handle(r);
+  }
+
+  std::filesystem::path dir_;
+  storage::SqliteStore store_;
+  search::ParamCatalog catalog_;
+  fhir::validation::Validator validator_;
+  rest::FhirService service_;
+};
+
+TEST_P(ValidationTest, InvalidResourceOnCreate) {
+  const auto r = post("/fhir/Observation", kInvalid);
+  if (GetParam() == rest::ValidationMode::Strict) {
+    EXPECT_EQ(r.status, 422);
+    EXPECT_NE(r.body.find("observation-status"), std::string::npos) << r.body;
+  } else {
+    EXPECT_EQ(r.status, 201);
+    EXPECT_EQ(r.headers.has("x-validation-issues"), GetParam() == rest::ValidationMode::Lenient);
+  }
+  EXPECT_EQ(service_.validation_failures(), GetParam() == rest::ValidationMode::Off ? 0u : 1u);
+}
+
+TEST_P(ValidationTest, PreferReturn) {
+  const auto minimal = post("/fhir/Observation", kValid, "return=minimal");
+  EXPECT_EQ(minimal.status, 201);
+  EXPECT_TRUE(minimal.body.empty());
+  EXPECT_TRUE(minimal.headers.has("location"));
+  const auto outcome = post("/fhir/Observation", kValid, "return=OperationOutcome");
+  EXPECT_NE(outcome.body.find("OperationOutcome"), std::string::npos);
+  const auto representation = post("/fhir/Observation", kValid);
+  EXPECT_NE(representation.body.find("\"versionId\":\"1\""), std::string::npos);
+}
+
+TEST_P(ValidationTest, ValidateOperation) {
+  const auto bad = post("/fhir/Observation/$validate", kInvalid);
+  EXPECT_EQ(bad.status, 200);
+  EXPECT_NE(bad.body.find("\"severity\":\"error\""), std::string::npos);
+  const std::string params =
+      R"({"resourceType":"Parameters","parameter":[{"name":"resource","resource":)" + kValid + "}]}";
+  const auto good = post("/fhir/Observation/$validate", params);
+  EXPECT_EQ(good.status, 200);
+  EXPECT_EQ(good.body.find("\"severity\":\"error\""), std::string::npos) << good.body;
+  EXPECT_EQ(post("/fhir/Patient/$validate", kValid).status, 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ValidationTest,
+                         ::testing::Values(rest::ValidationMode::Strict, rest::ValidationMode::Lenient,
+                                           rest::ValidationMode::Off),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case rest::ValidationMode::Strict:
+                               return std::string("Strict");
+                             case rest::ValidationMode::Lenient:
+                               return std::string("Lenient");
+                             default:
+                               return std::string("Off");
+                           }
+                         });
+
+}  // namespace
+}  // namespace fhirgw
