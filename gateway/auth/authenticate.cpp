@@ -101,7 +101,8 @@ std::optional<AuthError> authorize(const AuthSettings& settings, const Principal
   if (!settings.enabled || allows(principal.permissions, resource_type, interaction)) return std::nullopt;
   // Name the scope that would have been enough (SMART v2 form).
   static constexpr std::string_view kLetters = "cruds";
-  std::string needed = "system/" + std::string(resource_type.empty() ? "*" : resource_type) + ".";
+  std::string needed =
+      "system/" + (resource_type.empty() ? std::string("*") : printable(resource_type)) + ".";
   const auto bits = required_rights(interaction);
   for (std::size_t i = 0; i < kLetters.size(); ++i) {
     if (bits & (1u << i)) needed += kLetters[i];

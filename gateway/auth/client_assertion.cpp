@@ -40,7 +40,9 @@ Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view
   const auto iss = string_claim(claims, "iss");
   const auto sub = string_claim(claims, "sub");
   if (!iss || iss->empty()) return invalid_client("client_assertion has no 'iss'");
-  const std::string client_id(iss->substr(0, 256));
+  // The claimed id goes into error texts, logs and audit records before it is known to be genuine:
+  // keep it short and printable.
+  const std::string client_id = printable(*iss, 128);
   if (!sub || *sub != *iss) return invalid_client("client_assertion 'sub' differs from 'iss'", client_id);
   const RegisteredClient* client = clients.find(*iss);
   if (client == nullptr) return invalid_client("unknown client '" + client_id + "'", client_id);
@@ -48,7 +50,7 @@ Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view
   const Jwk* key = client->keys.find(jws->header.kid, jws->header.alg);
   if (key == nullptr) {
     return invalid_client("no registered " + std::string(jws_alg_name(jws->header.alg)) + " key with kid '" +
-                              jws->header.kid.substr(0, 64) + "' for client '" + client_id + "'",
+                              printable(jws->header.kid) + "' for client '" + client_id + "'",
                           client_id);
   }
   if (!verify_jws(*jws, key->key.get()))

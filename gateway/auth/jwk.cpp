@@ -140,7 +140,7 @@ Result<Jwk> parse_jwk(const fhir::json::Node& jwk) {
   if (const auto* alg = jwk.find("alg")) {
     if (!alg->is_string()) return fail("JWK 'alg' is not a string");
     out.alg = parse_jws_alg(alg->text());
-    if (!out.alg) return fail("JWK alg '" + std::string(alg->text().substr(0, 32)) + "' is not allowed");
+    if (!out.alg) return fail("JWK alg '" + printable(alg->text(), 32) + "' is not allowed");
   }
   Result<Pkey> key = kty->text() == "RSA"  ? rsa_key(jwk)
                      : kty->text() == "EC" ? ec_key(jwk)

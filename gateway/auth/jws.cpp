@@ -34,7 +34,7 @@ Result<JoseHeader> read_header(const fhir::json::Node& h) {
   const auto* alg = h.find("alg");
   if (alg == nullptr || !alg->is_string()) return fail("JWS header has no 'alg'");
   auto parsed = parse_jws_alg(alg->text());
-  if (!parsed) return fail("JWS alg '" + std::string(alg->text().substr(0, 32)) + "' is not allowed");
+  if (!parsed) return fail("JWS alg '" + printable(alg->text(), 32) + "' is not allowed");
   if (h.find("crit") != nullptr) return fail("JWS header has 'crit' extensions, none are supported");
   JoseHeader out;
   out.alg = *parsed;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
@@ -38,5 +39,13 @@ class Result {
 };
 
 inline Error fail(std::string reason) { return Error{std::move(reason)}; }
+
+// Untrusted text (a claimed client id, a kid, an alg name) made safe to put into an error text, a log line
+// or an audit record: at most `max` bytes, printable ASCII, everything else as '?'.
+inline std::string printable(std::string_view text, std::size_t max = 64) {
+  std::string out;
+  for (const char c : text.substr(0, max)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
 
 }  // namespace fhirgw::auth

@@ -48,7 +48,7 @@ std::string Permissions::to_string() const {
 }
 
 Result<ScopeRule> parse_scope(std::string_view scope) {
-  const std::string shown(scope.substr(0, 80));
+  const std::string shown = printable(scope, 80);
   constexpr std::string_view kPrefix = "system/";
   if (scope.substr(0, kPrefix.size()) != kPrefix) return fail("scope '" + shown + "' is not a system/ scope");
   if (scope.find('?') != std::string_view::npos) {
@@ -68,7 +68,7 @@ Result<ScopeRule> parse_scope(std::string_view scope) {
   } else if (perm == "*") {
     rule.rights = rights::all;
   } else if (!parse_v2(perm, rule.rights)) {
-    return fail("scope '" + shown + "' has an unknown permission '" + std::string(perm.substr(0, 16)) + "'");
+    return fail("scope '" + shown + "' has an unknown permission '" + printable(perm, 16) + "'");
   }
   rule.text = std::string(scope);
   return rule;

@@ -4,7 +4,9 @@
 #include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <charconv>
 
+#include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 
 namespace fhirgw::auth {
@@ -111,6 +113,42 @@ std::string token_request_body(std::string_view client_assertion, std::string_vi
   body += "&scope=";
   body += boost::urls::encode(scope, boost::urls::unreserved_chars, opt);
   return body;
+}
+
+Result<ReceivedToken> parse_token_response(std::string_view json) {
+  fhir::json::ParseOptions options;
+  options.max_depth = 8;
+  options.max_bytes = 64 * 1024;
+  auto doc = fhir::json::parse(json, options);
+  if (!doc || !doc.document->root().is_object()) return fail("token response is not a JSON object");
+  const auto& root = doc.document->root();
+  if (const auto* error = root.find("error"); error != nullptr && error->is_string()) {
+    const auto* description = root.find("error_description");
+    return fail(
+        printable(error->text()) + ": " +
+        (description != nullptr && description->is_string() ? printable(description->text(), 200) : ""));
+  }
+  const auto* token = root.find("access_token");
+  const auto* type = root.find("token_type");
+  const auto* expires = root.find("expires_in");
+  if (token == nullptr || !token->is_string() || token->text().empty())
+    return fail("token response has no access_token");
+  if (type == nullptr || !type->is_string() || (type->text() != "bearer" && type->text() != "Bearer")) {
+    return fail("token response token_type is not bearer");
+  }
+  ReceivedToken out;
+  out.access_token = std::string(token->text());
+  if (expires != nullptr) {
+    const auto t = expires->text();
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), out.expires_in);
+    if (!expires->is_number() || ec != std::errc{} || end != t.data() + t.size() || out.expires_in <= 0) {
+      return fail("token response expires_in is not a positive integer");
+    }
+  }
+  if (const auto* scope = root.find("scope"); scope != nullptr && scope->is_string()) {
+    out.scope = std::string(scope->text());
+  }
+  return out;
 }
 
 TokenReply TokenEndpoint::handle(const TokenRequest& request) const {

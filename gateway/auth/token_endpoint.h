@@ -11,6 +11,7 @@
 // token is bound to the certificate (cnf x5t#S256).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,5 +63,14 @@ Result<std::vector<std::pair<std::string, std::string>>> parse_form_body(std::st
 
 // The body a client posts to a peer's token endpoint.
 std::string token_request_body(std::string_view client_assertion, std::string_view scope);
+
+// A peer's answer to that request, read by the client side (the outbox). An OAuth error answer becomes an
+// Error with "<error>: <error_description>".
+struct ReceivedToken {
+  std::string access_token;
+  std::int64_t expires_in = 0;
+  std::string scope;
+};
+Result<ReceivedToken> parse_token_response(std::string_view json);
 
 }  // namespace fhirgw::auth

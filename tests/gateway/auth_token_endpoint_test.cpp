@@ -145,6 +145,24 @@ TEST_F(TokenEndpointTest, ClientIdParameterAndCertificateMustMatch) {
   EXPECT_EQ(claims->cert_thumbprint, "the-thumbprint");
 }
 
+TEST_F(TokenEndpointTest, ClientSideReadsTheResponse) {
+  const auto granted = post(token_request_body(assertion(), "system/*.rs"));
+  auto token = parse_token_response(granted.body);
+  ASSERT_TRUE(token) << token.error().reason;
+  EXPECT_EQ(token->expires_in, 300);
+  EXPECT_EQ(token->scope, "system/*.rs");
+  EXPECT_TRUE(tokens_->verify(token->access_token, kNow));
+
+  auto refused = parse_token_response(post(token_request_body(assertion(), "system/*.write")).body);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().reason.rfind("invalid_scope: ", 0), 0u) << refused.error().reason;
+  EXPECT_FALSE(parse_token_response(R"({"access_token":"x","token_type":"mac"})"));
+  EXPECT_FALSE(parse_token_response(R"({"access_token":"x","token_type":"bearer","expires_in":"300"})"));
+  EXPECT_FALSE(parse_token_response(R"({"access_token":"x","token_type":"bearer","expires_in":1.5})"));
+  EXPECT_FALSE(parse_token_response("not json"));
+  EXPECT_TRUE(parse_token_response(R"({"access_token":"x","token_type":"Bearer"})"));
+}
+
 TEST(FormBody, DecodesPlusAndPercent) {
   auto form = parse_form_body("a=x+y%2Bz&b=&c");
   ASSERT_TRUE(form);
