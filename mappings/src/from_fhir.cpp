@@ -207,7 +207,7 @@ class Reverse {
     if (!cc) return false;
     const Node* codings = cc->find("coding");
     if (!codings) return false;
-    const std::string sys = t_.system(system_key);
+    const std::string_view sys = t_.system(system_key);
     for (const Node& c : codings->items())
       if (member_text(c, "system") == sys && member_text(c, "code") == code) return true;
     return false;
@@ -248,7 +248,7 @@ class Reverse {
   std::string local_code(const Node* cc, std::string_view kind) const {
     if (!cc) return {};
     const Node* codings = cc->find("coding");
-    const std::string local_sys = t_.local_system(kind);
+    const std::string_view local_sys = t_.local_system(kind);
     if (codings && codings->is_array()) {
       for (const Node& c : codings->items())
         if (member_text(c, "system") == local_sys) return std::string(member_text(c, "code"));

@@ -227,6 +227,19 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
 }
 
 void Tables::index_rules() {
+  // Precomputed URLs (see local_system / extension_url).
+  static const char* const kExtraKinds[] = {"pathology", "child-pugh-class", "stage-BCLC", "stage-CNLC", "stage-TNM8",
+                                            "score-ECOG", "score-CHILD_PUGH", "score-BCLC"};
+  static const char* const kExtensions[] = {
+      "record-updated-at", "record-status", "patient-hbv-carrier", "diagnosis-primary", "diagnosis-clinical-status",
+      "administration-frequency", "administration-route", "treatment-cycle", "treatment-regimen", "result-unit",
+      "result-reported-at", "response-criteria", "lesion-target", "ctcae-grade", "adverse-event-resolved",
+      "suspect-drug"};
+  local_systems_.clear();
+  extension_urls_.clear();
+  for (const auto& [kind, table] : tables_) local_systems_[kind] = local_base_ + "/CodeSystem/" + kind;
+  for (const char* k : kExtraKinds) local_systems_[k] = local_base_ + "/CodeSystem/" + k;
+  for (const char* e : kExtensions) extension_urls_[e] = local_base_ + "/StructureDefinition/" + e;
   rules_by_type_.clear();
   for (const auto& r : rules_)
     if (r.record_type != "*") rules_by_type_[r.record_type];
@@ -251,10 +264,21 @@ const CodeTable* Tables::table(std::string_view kind) const {
   return it == tables_.end() ? nullptr : &it->second;
 }
 
-std::string Tables::system(std::string_view key) const {
-  if (key.find(':') != std::string_view::npos) return std::string(key);  // already a URI
+std::string_view Tables::system(std::string_view key) const {
+  if (key.find(':') != std::string_view::npos) return key;  // already a URI
   auto it = systems_.find(key);
-  return it == systems_.end() ? std::string() : it->second;
+  return it == systems_.end() ? std::string_view() : std::string_view(it->second);
+}
+
+std::string_view Tables::derived_url(const std::map<std::string, std::string, std::less<>>& cache,
+                                     std::string_view infix, std::string_view name) const {
+  if (auto it = cache.find(name); it != cache.end()) return it->second;
+  // Not precomputed: build it in a small per-thread ring, valid for the next few calls.
+  thread_local std::string ring[8];
+  thread_local unsigned next = 0;
+  std::string& slot = ring[next++ % 8];
+  slot.assign(local_base_).append(infix).append(name);
+  return slot;
 }
 
 const std::vector<const FieldRule*>& Tables::rules_for(std::string_view record_type) const {

@@ -3,6 +3,7 @@
 #include "fhir/mappings/to_fhir.h"
 
 #include <map>
+#include <tuple>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -118,8 +119,17 @@ class Mapper {
     if (inserted) it->second = record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"));
     return it->second;
   }
-  std::string rid(const Node& rec, std::string_view part) const {
-    return record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part);
+  std::string rid(const Node& rec, std::string_view part) {
+    auto& parts = part_cache_[&rec];
+    for (const auto& [p, id] : parts)
+      if (p == part) return id;
+    parts.emplace_back(std::string(part), record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part));
+    return parts.back().second;
+  }
+  const std::string& target_id(std::string_view source, std::string_view type, std::string_view id) {
+    auto [it, inserted] = target_cache_.try_emplace(std::make_tuple(source, type, id));
+    if (inserted) it->second = record_resource_id(ns_, source, type, id);
+    return it->second;
   }
 
   // A reference to a resource with a deterministic id: urn:uuid inside the bundle, Type/id outside.
@@ -147,8 +157,11 @@ class Mapper {
   // Reference to another record of this hospital named by its id (`diagnosis`, `primary_of`, `surgery`).
   // The target's source: the referencing record's own source if the batch holds such a record, else the only
   // other source that sent that id in this batch, else the referencing record's source.
+  const std::string& target_id_of(std::string_view source, std::string_view type, std::string_view id) {
+    return target_id(source, type, id);
+  }
   Node record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
-                  std::string_view target_id) const {
+                  std::string_view target_id) {
     std::string_view source = str(rec, "source");
     auto it = by_type_id_.find(std::string(target_type) + "|" + std::string(target_id));
     if (it != by_type_id_.end()) {
@@ -156,8 +169,8 @@ class Mapper {
       for (const auto& s : it->second) same = same || s == source;
       if (!same && it->second.size() == 1) source = it->second.front();
     }
-    return ref(fhir_type, record_resource_id(ns_, source, target_type, target_id),
-               record_system(t_, source, target_type), target_id);
+    return ref(fhir_type, target_id_of(source, target_type, target_id), record_system(t_, source, target_type),
+               target_id);
   }
 
   // CodeableConcept: standard codings from the table, then the local coding, always.
@@ -988,6 +1001,8 @@ class Mapper {
   std::unordered_map<std::string, std::string> labs_;
   std::set<std::string> unit_warnings_;
   std::unordered_map<const Node*, std::string> rid_cache_;
+  std::unordered_map<const Node*, std::vector<std::pair<std::string, std::string>>> part_cache_;
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::string> target_cache_;
   std::unordered_map<std::string, std::string> patient_ids_;
   std::string mrn_system_ = mrn_system(t_);
 };
@@ -1042,7 +1057,8 @@ json::Node map_records(const std::vector<const Node*>& records, const Tables& ta
 
 ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
                              const Node::allocator_type& alloc) {
-  ToFhirResult result;
+  // The bundle lives in the caller's allocator: assigning a tree from another memory resource would deep-copy it.
+  ToFhirResult result{.bundle = Node(alloc)};
   RecordBatch batch = RecordBatch::read(text, result.outcome);
   result.records_read = batch.records().size();
   // Check every record; keep the last version of each (source, type, id).

@@ -72,11 +72,14 @@ class Tables {
   static std::optional<Tables> from_files(const std::map<std::string, std::string>& files, std::string* error);
 
   const CodeTable* table(std::string_view kind) const;
-  std::string system(std::string_view key) const;  // "sct" -> "http://snomed.info/sct"; URIs pass through
+  // "sct" -> "http://snomed.info/sct"; a URI (contains ':') is returned as given (a view of `key`).
+  std::string_view system(std::string_view key) const;
   const std::string& local_base() const { return local_base_; }
-  std::string local_system(std::string_view kind) const { return local_base_ + "/CodeSystem/" + std::string(kind); }
-  std::string extension_url(std::string_view name) const {
-    return local_base_ + "/StructureDefinition/" + std::string(name);
+  // <local-base>/CodeSystem/<kind> and <local-base>/StructureDefinition/<name>; precomputed for the known
+  // kinds and gateway extensions, so the hot paths do not build strings.
+  std::string_view local_system(std::string_view kind) const { return derived_url(local_systems_, "/CodeSystem/", kind); }
+  std::string_view extension_url(std::string_view name) const {
+    return derived_url(extension_urls_, "/StructureDefinition/", name);
   }
   const std::vector<FieldRule>& rules() const { return rules_; }
   const std::vector<const FieldRule*>& rules_for(std::string_view record_type) const;
@@ -84,6 +87,10 @@ class Tables {
 
  private:
   void index_rules();
+  std::string_view derived_url(const std::map<std::string, std::string, std::less<>>& cache, std::string_view infix,
+                               std::string_view name) const;
+  std::map<std::string, std::string, std::less<>> local_systems_;
+  std::map<std::string, std::string, std::less<>> extension_urls_;
   std::map<std::string, std::string, std::less<>> systems_;
   std::map<std::string, CodeTable, std::less<>> tables_;
   std::vector<FieldRule> rules_;
