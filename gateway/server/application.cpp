@@ -28,8 +28,8 @@ constexpr std::size_t kGzipMinBytes = 1024;
 
 }  // namespace
 
-Application::Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics)
-    : fhir_(fhir), store_(store), metrics_(metrics) {}
+Application::Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics, std::size_t max_in_flight)
+    : fhir_(fhir), store_(store), metrics_(metrics), max_in_flight_(max_in_flight) {}
 
 Response Application::route(http::Request& req) {
   if (!http::parse_target(req.target, req.path, req.query)) return error_response(400, "the request target is not a valid URL");
@@ -62,10 +62,16 @@ Response Application::route(http::Request& req) {
 Response Application::handle(http::Request& req) {
   const auto start = std::chrono::steady_clock::now();
   req.request_id = request_id_of(req);
-  metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  const auto in_flight = metrics_.in_flight.fetch_add(1, std::memory_order_relaxed);
   Response r;
   try {
-    r = route(req);
+    const bool probe = req.target == "/healthz" || req.target == "/readyz" || req.target == "/metrics";
+    if (max_in_flight_ > 0 && static_cast<std::size_t>(in_flight) >= max_in_flight_ && !probe) {
+      r = error_response(429, "too many requests in progress; retry later");
+      r.headers.set("retry-after", "1");
+    } else {
+      r = route(req);
+    }
   } catch (const std::exception& e) {
     // The log gets the reason (no request data); the client gets a fixed text and the request id.
     log_error("unhandled_exception", e.what());

@@ -15,7 +15,8 @@ namespace fhirgw::server {
 
 class Application {
  public:
-  Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics);
+  // `max_in_flight`: requests handled at once before new ones get 429 (0 = no limit).
+  Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics, std::size_t max_in_flight = 0);
 
   http::Response handle(http::Request& req);
 
@@ -28,6 +29,7 @@ class Application {
   rest::FhirService& fhir_;
   storage::Store& store_;
   Metrics& metrics_;
+  std::size_t max_in_flight_;
 };
 
 }  // namespace fhirgw::server

@@ -75,6 +75,8 @@ const std::vector<KeyDef>& keys() {
        [](const Node& n, ServerConfig& c) { return want_int(n, c.max_body_bytes, 1024, 1LL << 32); }},
       {"limits.max_connections", "1024", "open connections; more are answered 503 and closed",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.max_connections, 1, 1'000'000); }},
+      {"limits.max_in_flight", "256", "requests handled at once; more are answered 429 (0 = no limit)",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.max_in_flight, 0, 1'000'000); }},
       {"limits.read_timeout_ms", "30000", "time to receive one whole request; slower clients are cut off",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.read_timeout_ms, 100, 3'600'000); }},
       {"limits.idle_timeout_ms", "60000", "keep-alive connections idle longer than this are closed",

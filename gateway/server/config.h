@@ -21,6 +21,7 @@ struct ServerConfig {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::size_t max_connections = 1024;
+  std::size_t max_in_flight = 256;
   int read_timeout_ms = 30'000;
   int idle_timeout_ms = 60'000;
   int shutdown_grace_ms = 10'000;

@@ -107,7 +107,7 @@ int run_serve(cli::Args args) {
              "# TYPE fhirgw_validation_failures_total counter\n"
              "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
     });
-    Application app(service, store, metrics);
+    Application app(service, store, metrics, config.max_in_flight);
     rest::InternalRecords internal(service, store, catalog, fhir::mappings::Tables::builtin());
     app.internal_records = [&internal](const http::Request& req) { return internal.handle(req); };
     HttpServer server(app, config, metrics);

@@ -301,6 +301,23 @@ TEST_F(RestTest, ErrorStatuses) {
   EXPECT_TRUE(nf.headers.has("x-request-id"));
 }
 
+TEST_F(RestTest, TooManyRequestsInFlightGet429) {
+  server::Application limited(service_, store_, metrics_, 1);
+  metrics_.in_flight.fetch_add(1);  // one request already being handled
+  Request r;
+  r.method = "GET";
+  r.target = "/fhir/Patient";
+  Response busy = limited.handle(r);
+  EXPECT_EQ(busy.status, 429);
+  EXPECT_EQ(*busy.headers.get("retry-after"), "1");
+  Request probe;
+  probe.method = "GET";
+  probe.target = "/healthz";
+  EXPECT_EQ(limited.handle(probe).status, 200);
+  metrics_.in_flight.fetch_sub(1);
+  EXPECT_EQ(limited.handle(r).status, 200);
+}
+
 TEST_F(RestTest, HealthMetricsAndCapabilities) {
   EXPECT_EQ(call("GET", "/healthz").status, 200);
   EXPECT_EQ(call("GET", "/readyz").status, 200);
