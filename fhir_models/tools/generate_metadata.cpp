@@ -182,7 +182,14 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
   for (const auto& p : params) sp_out.next(512).add_search_param(p);
 
   for (ChunkedOutput* out : {&types_out, &profiles_out, &cs_out, &vs_out, &sp_out}) {
-    for (auto& f : out->take()) result.files.push_back(std::move(f));
+    for (auto& f : out->take()) {
+      if (f.second.size() >= 4u * 1024 * 1024) {
+        error = f.first + " would be " + std::to_string(f.second.size()) +
+                " bytes: over the 4 MiB limit per file";
+        return false;
+      }
+      result.files.push_back(std::move(f));
+    }
   }
   return true;
 }
