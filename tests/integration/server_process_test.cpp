@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -125,6 +126,35 @@ TEST(ServerProcess, AcknowledgedWritesSurviveKillNine) {
   ServerProcess restarted(dir.path());
   Client c(restarted.port());
   for (const auto& id : ids) EXPECT_EQ(c.request("GET", "/fhir/Patient/" + id).status, 200) << id;
+}
+
+TEST(ServerProcess, KillDuringTransactionLeavesAllOrNothing) {
+  TempDir dir;
+  std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  for (int i = 0; i < 400; ++i) {
+    if (i) bundle += ',';
+    bundle += R"({"resource":{"resourceType":"Observation","status":"final","code":{"text":"crash"},)"
+              R"("valueQuantity":{"value":)" + std::to_string(i) + R"(}},"request":{"method":"POST","url":"Observation"}})";
+  }
+  bundle += "]}";
+  for (int delay_ms : {0, 5, 20, 60}) {
+    {
+      ServerProcess server(dir.path());
+      std::thread sender([&] {
+        Client c(server.port());
+        c.request("POST", "/fhir", bundle);
+      });
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      server.kill_hard();
+      sender.join();
+    }
+    ServerProcess restarted(dir.path());
+    Client c(restarted.port());
+    const std::string total =
+        json_member(c.request("GET", "/fhir/Observation?_summary=count").body, "total");
+    const int n = std::stoi(total.empty() ? "-1" : total);
+    EXPECT_EQ(n % 400, 0) << "a killed transaction left " << n << " resources (delay " << delay_ms << " ms)";
+  }
 }
 
 TEST(ServerProcess, SigtermShutsDownGracefully) {
