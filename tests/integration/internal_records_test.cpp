@@ -36,6 +36,9 @@ TEST(InternalRecords, DemoCaseInAgainAndOut) {
   ASSERT_EQ(first.status, 200) << first.body.substr(0, 2000);
   EXPECT_EQ(json_member(first.body, "records_rejected"), "0");
   EXPECT_NE(first.body.find("201 Created"), std::string::npos);
+  // Per line: which record became which resource.
+  EXPECT_NE(first.body.find(R"("record":"GDPH-EMR/patient/MRN-0001","line":1)"), std::string::npos)
+      << first.body.substr(0, 600);
   const std::string versions = json_member(c.request("GET", "/fhir/_history?_count=1").body, "total");
 
   auto again = c.request("POST", "/internal/records", records, ndjson);
