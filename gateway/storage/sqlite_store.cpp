@@ -115,7 +115,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       }
     }
     append_history(v.type, v.id, version, v.last_updated_ms, method, v.body);
-    clear_index(rid);
+    if (version > 1) clear_index(rid);  // a first version has no index rows yet
     write_index(rid, v.type, v.index);
   }
 
