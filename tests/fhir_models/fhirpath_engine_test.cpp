@@ -166,7 +166,12 @@ TEST_F(FhirPathEngine, DatesWithPartialPrecision) {
 TEST_F(FhirPathEngine, Quantities) {
   EXPECT_EQ(o("value > 1 'mg'"), "[true]");
   EXPECT_EQ(o("value = 1.5 'mg'"), "[true]");
-  EXPECT_EQ(o("value < 1 'g'"), "[]");
+  EXPECT_EQ(o("value < 1 'g'"), "[true]");  // UCUM conversion of definite units
+  EXPECT_EQ(o("value = 0.0015 'g'"), "[true]");
+  EXPECT_EQ(o("value < 1 'cm'"), "[]");      // different dimensions: unknown
+  EXPECT_EQ(o("value = 1.5 'cm'"), "[false]");
+  EXPECT_EQ(o("1 year = 1 'a'"), "[false]");  // calendar years are not UCUM years
+  EXPECT_EQ(o("7 days = 1 week"), "[true]");
   EXPECT_EQ(o("5 days = 5 'd'"), "[true]");
   EXPECT_EQ(o("1 'mg' + 2 'mg'"), "[3 'mg']");
   EXPECT_EQ(o("'5 \\'mg\\''.toQuantity()"), "[5 'mg']");
@@ -446,5 +451,23 @@ TEST(FhirPathStrings, PositionsCountCharactersNotBytes) {
   EXPECT_EQ(eval(doc.root(), "name.family.indexOf('-')"), "[6]");
   EXPECT_EQ(eval(doc.root(), "name.family.toChars().count()"), "[9]");
   EXPECT_EQ(eval(doc.root(), "name.family.substring(7)"), "[Ğü]");
+}
+}  // namespace
+
+namespace {
+TEST(FhirPathNavigation, ContentReferenceAndNestedResources) {
+  auto q = parse_json(R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1","type":"group",
+    "item":[{"linkId":"1.1","type":"boolean","enableWhen":[{"question":"x","operator":"exists","answerBoolean":true}]}]}]})");
+  EXPECT_EQ(eval(q.root(), "item.item.linkId"), "[1.1]");
+  EXPECT_EQ(eval(q.root(), "item.item.enableWhen.answer is Boolean"), "[true]");
+  EXPECT_EQ(eval(q.root(), "item.item.enableWhen.answer is boolean"), "[true]");
+  EXPECT_EQ(eval(q.root(), "item.item.enableWhen.all(operator = 'exists' implies (answer is Boolean))"), "[true]");
+  EXPECT_EQ(eval(q.root(), "item.item.type().name"), "[BackboneElement]");
+
+  auto p = parse_json(R"({"resourceType":"Parameters","parameter":[{"name":"a","part":[{"name":"b","valueInteger":3}]},
+    {"name":"r","resource":{"resourceType":"Patient","id":"x","active":true}}]})");
+  EXPECT_EQ(eval(p.root(), "parameter.part.value + 1"), "[4]");
+  EXPECT_EQ(eval(p.root(), "parameter.resource.active"), "[true]");
+  EXPECT_EQ(eval(p.root(), "parameter.resource is Patient"), "[true]");
 }
 }  // namespace

@@ -4,12 +4,12 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "fhir/fhirpath/fhirpath.h"
 #include "function_table.h"
+#include "regex.h"
 
 namespace fhir::fhirpath::detail {
 
@@ -45,7 +45,7 @@ struct AstNode {
   bool unary_minus = false;
   std::unique_ptr<AstNode> input;              // Member/Function/Indexer input (nullptr = focus)
   std::vector<std::unique_ptr<AstNode>> args;  // function arguments / operands
-  std::optional<std::regex> regex;             // matches/replaceMatches with a literal pattern, compiled once
+  std::shared_ptr<const Regex> regex;           // matches/replaceMatches with a literal pattern, compiled once
 };
 
 }  // namespace fhir::fhirpath::detail

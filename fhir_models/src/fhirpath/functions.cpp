@@ -4,12 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
-#include <regex>
 
 #include "decimal.h"
 #include "evaluator.h"
 #include "html_checks.h"
-#include "parser.h"
+#include "regex.h"
 #include "values.h"
 
 namespace fhir::fhirpath::detail {
@@ -645,28 +644,26 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
         case F::Matches: case F::ReplaceMatches: {
           auto pat = string_arg(ev, n, 0, env, h0);
           if (!pat) return {};
-          std::optional<std::regex> dynamic;
-          const std::regex* re = n.regex ? &*n.regex : nullptr;
+          std::shared_ptr<const Regex> re = n.regex;
+          std::string error;
           if (re == nullptr) {
-            try {
-              dynamic = make_regex(*pat);
-            } catch (const std::regex_error& e) {
-              Evaluator::fail(n, "invalid regular expression '" + std::string(*pat) + "': " + e.what());
-            }
-            re = &*dynamic;
+            re = compile_regex(*pat, &error);
+            if (re == nullptr) Evaluator::fail(n, error);
           }
           // std::regex matches recursively: bound the subject so hostile data cannot exhaust the stack.
           if (t.size() > kMaxRegexSubject) {
             Evaluator::fail(n, "string of " + std::to_string(t.size()) + " bytes is too long for '" + n.name + "'");
           }
-          try {
-            if (id == F::Matches) return boolean(std::regex_search(t.begin(), t.end(), *re));
-            auto rep = string_arg(ev, n, 1, env, h1);
-            if (!rep) return {};
-            return one(Item::owned_string(std::regex_replace(std::string(t), *re, std::string(*rep))));
-          } catch (const std::regex_error& e) {
-            Evaluator::fail(n, std::string("regular expression failed: ") + e.what());
+          if (id == F::Matches) {
+            auto m = regex_search(*re, t, &error);
+            if (!m) Evaluator::fail(n, error);
+            return boolean(*m);
           }
+          auto rep = string_arg(ev, n, 1, env, h1);
+          if (!rep) return {};
+          auto r = regex_replace_all(*re, t, *rep, &error);
+          if (!r) Evaluator::fail(n, error);
+          return one(Item::owned_string(std::move(*r)));
         }
         case F::Length: return one(Item::integer(static_cast<std::int64_t>(utf8_length(t))));
         case F::ToChars: {

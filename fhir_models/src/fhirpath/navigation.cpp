@@ -156,6 +156,16 @@ const json::Node* child_object(const Item& parent) {
 
 bool Navigator::child(const Item& parent, std::string_view name, Collection& out) const {
   if (!parent.is_element()) return true;
+  if (ItemAccess::owns(parent)) {
+    const std::size_t start = out.size();
+    const bool known = child_of(parent, name, out);
+    for (std::size_t i = start; i < out.size(); ++i) ItemAccess::inherit_owner(out[i], parent);
+    return known;
+  }
+  return child_of(parent, name, out);
+}
+
+bool Navigator::child_of(const Item& parent, std::string_view name, Collection& out) const {
   ChildDef cd;
   if (!find_child_def(parent.type(), name, false, cd)) {
     const ElementType& t = parent.type();
@@ -193,6 +203,14 @@ bool Navigator::child(const Item& parent, std::string_view name, Collection& out
 void Navigator::children(const Item& parent, Collection& out) const {
   const json::Node* obj = child_object(parent);
   if (obj == nullptr) return;
+  const std::size_t start = out.size();
+  children_of(parent, obj, out);
+  if (ItemAccess::owns(parent)) {
+    for (std::size_t i = start; i < out.size(); ++i) ItemAccess::inherit_owner(out[i], parent);
+  }
+}
+
+void Navigator::children_of(const Item& parent, const json::Node* obj, Collection& out) const {
   for (const json::Member& m : obj->members()) {
     std::string_view key = m.key;
     if (key == "resourceType") continue;

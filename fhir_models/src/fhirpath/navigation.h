@@ -10,6 +10,12 @@
 
 namespace fhir::fhirpath::detail {
 
+// Items below a computed node (the TypeInfo object of type()) keep that node alive.
+struct ItemAccess {
+  static void inherit_owner(Item& child, const Item& parent) { child.storage_ = parent.storage_; }
+  static bool owns(const Item& item) { return item.storage_ != nullptr; }
+};
+
 class Navigator {
  public:
   explicit Navigator(const model::Registry* registry) : registry_(registry) {}
@@ -33,6 +39,8 @@ class Navigator {
 
  private:
   struct ChildDef;  // the element definition matched for a JSON key
+  bool child_of(const Item& parent, std::string_view name, Collection& out) const;
+  void children_of(const Item& parent, const json::Node* obj, Collection& out) const;
   bool find_child_def(const ElementType& parent, std::string_view name, bool by_json_key, ChildDef& out) const;
   void collect(const json::Node* obj, std::string_view key, const ElementType& type, Collection& out) const;
   Item make_item(const json::Node* value, const json::Node* ext, const ElementType& type) const;

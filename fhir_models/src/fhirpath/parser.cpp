@@ -255,11 +255,8 @@ class Parser {
     }
     if ((info->id == FunctionId::Matches || info->id == FunctionId::ReplaceMatches) &&
         n.args[0]->kind == NodeKind::Literal && n.args[0]->literal.kind() == ValueKind::String) {
-      try {
-        n.regex = make_regex(n.args[0]->literal.text());
-      } catch (const std::regex_error&) {
-        // left unset: evaluation reports the invalid pattern as an error
-      }
+      std::string ignored;  // an invalid pattern is left unset: evaluation reports it as an error
+      n.regex = compile_regex(n.args[0]->literal.text(), &ignored);
     }
   }
 
@@ -377,12 +374,6 @@ class Parser {
 };
 
 }  // namespace
-
-std::regex make_regex(std::string_view pattern) {
-  // ECMAScript flavour; FHIRPath's "single line" mode is ECMAScript's default ('.' does not match newlines,
-  // '^'/'$' anchor the whole string).
-  return std::regex(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::optimize);
-}
 
 ParseOutcome parse_expression(std::string_view text) {
   ParseOutcome out;

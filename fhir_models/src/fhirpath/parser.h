@@ -17,8 +17,4 @@ struct ParseOutcome {
 
 ParseOutcome parse_expression(std::string_view text);
 
-// Builds the regular expression for matches()/replaceMatches() the way this engine runs them.
-// Throws std::regex_error when the pattern is invalid.
-std::regex make_regex(std::string_view pattern);
-
 }  // namespace fhir::fhirpath::detail

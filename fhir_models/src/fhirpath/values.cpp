@@ -61,10 +61,11 @@ bool ascii_iequal_normalized(std::string_view a, std::string_view b) {
   return norm(a) == norm(b);
 }
 
-// Calendar duration words and their UCUM codes are the same unit for comparison.
+// Calendar duration words from week down are the same units as their UCUM codes; calendar years and months
+// are not the UCUM 'a' and 'mo' (FHIRPath keeps them apart), so they only match themselves.
 std::string_view canonical_unit(std::string_view u) {
   static constexpr std::pair<std::string_view, std::string_view> kUnits[] = {
-      {"year", "a"},   {"years", "a"},   {"month", "mo"},  {"months", "mo"},    {"week", "wk"},
+      {"years", "year"}, {"months", "month"}, {"week", "wk"},
       {"weeks", "wk"}, {"day", "d"},     {"days", "d"},    {"hour", "h"},       {"hours", "h"},
       {"minute", "min"}, {"minutes", "min"}, {"second", "s"}, {"seconds", "s"}, {"millisecond", "ms"},
       {"milliseconds", "ms"}};
@@ -73,6 +74,45 @@ std::string_view canonical_unit(std::string_view u) {
   }
   if (u.empty()) return "1";
   return u;
+}
+
+struct UcumUnit {
+  std::string_view code;
+  std::string_view dimension;
+  std::string_view factor;
+};
+constexpr UcumUnit kUcumUnits[] = {
+#define FHIR_UCUM_UNIT(code, dimension, factor) {code, dimension, factor},
+#include "ucum_units.inc"
+#undef FHIR_UCUM_UNIT
+};
+
+const UcumUnit* find_ucum(std::string_view canonical) {
+  for (const auto& u : kUcumUnits) {
+    if (u.code == canonical) return &u;
+  }
+  return nullptr;
+}
+
+// The two quantities' values in one unit: as written when the units agree, converted to the base unit
+// when both units are known definite units of the same dimension. False when they cannot be compared.
+bool comparable_values(const Item& a, const Item& b, Decimal& x, Decimal& y) {
+  if (!parse_decimal(a.text(), x) || !parse_decimal(b.text(), y)) return false;
+  const std::string_view ua = canonical_unit(a.unit()), ub = canonical_unit(b.unit());
+  if (ua == ub) return true;
+  const UcumUnit* fa = find_ucum(ua);
+  const UcumUnit* fb = find_ucum(ub);
+  if (fa == nullptr || fb == nullptr || fa->dimension != fb->dimension) return false;
+  Decimal f;
+  parse_decimal(fa->factor, f);
+  const int scale_x = x.scale;
+  x = multiply_decimal(x, f);
+  x.scale = scale_x;
+  parse_decimal(fb->factor, f);
+  const int scale_y = y.scale;
+  y = multiply_decimal(y, f);
+  y.scale = scale_y;
+  return true;
 }
 
 std::optional<bool> complex_equal(const Item& a, const Item& b) {
@@ -171,10 +211,9 @@ std::optional<bool> items_equal(const Item& a, const Item& b) {
     case ValueKind::Boolean: return sa->bool_value() == sb->bool_value();
     case ValueKind::String: return sa->text() == sb->text();
     case ValueKind::Quantity: {
-      // No UCUM conversion: quantities in different units are not equal.
-      if (canonical_unit(sa->unit()) != canonical_unit(sb->unit())) return false;
+      // Units that cannot be converted into each other make the quantities unequal.
       Decimal x, y;
-      if (!parse_decimal(sa->text(), x) || !parse_decimal(sb->text(), y)) return false;
+      if (!comparable_values(*sa, *sb, x, y)) return false;
       return compare_decimal(x, y) == 0;
     }
     default: return false;
@@ -194,6 +233,12 @@ bool items_equivalent(const Item& a, const Item& b) {
     if (!temporal_value(*sa, ta) || !temporal_value(*sb, tb)) return false;
     auto c = compare_temporal(ta, tb);
     return c && *c == 0;
+  }
+  if (sa->kind() == ValueKind::Quantity && sb->kind() == ValueKind::Quantity) {
+    Decimal x, y;
+    if (!comparable_values(*sa, *sb, x, y)) return false;
+    const int digits = std::min(x.scale, y.scale);
+    return compare_decimal(round_decimal(x, digits), round_decimal(y, digits)) == 0;
   }
   if (is_numeric(*sa) && is_numeric(*sb)) {
     // Equivalent decimals agree when rounded to the precision of the less precise one.
@@ -239,9 +284,8 @@ CompareOutcome compare_items(const Item& a, const Item& b, int& result) {
     return CompareOutcome::Ok;
   }
   if (sa->kind() == ValueKind::Quantity && sb->kind() == ValueKind::Quantity) {
-    if (canonical_unit(sa->unit()) != canonical_unit(sb->unit())) return CompareOutcome::Unknown;
     Decimal x, y;
-    if (!parse_decimal(sa->text(), x) || !parse_decimal(sb->text(), y)) return CompareOutcome::Incompatible;
+    if (!comparable_values(*sa, *sb, x, y)) return CompareOutcome::Unknown;
     result = compare_decimal(x, y);
     return CompareOutcome::Ok;
   }

@@ -53,6 +53,10 @@ enum class ValueKind : std::uint8_t {
   Quantity,  // System.Quantity: text() is the value, unit() the unit
 };
 
+namespace detail {
+struct ItemAccess;
+}
+
 // One item of a collection. Small and cheap to copy: text is viewed, not owned, unless it was computed.
 class Item {
  public:
@@ -97,6 +101,7 @@ class Item {
   std::string_view text_;
   std::string_view unit_;
   std::shared_ptr<const void> storage_;  // owns text_/unit_ or node_ when computed
+  friend struct detail::ItemAccess;
 };
 
 using Collection = std::vector<Item>;
