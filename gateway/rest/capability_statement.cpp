@@ -1,5 +1,7 @@
 // GET /fhir/metadata: the CapabilityStatement, generated from what this server really does: every R4
 // resource type with the interactions of FhirService and the search parameters the indexer supports.
+#include <algorithm>
+
 #include "fhir/json/writer.h"
 #include "http/error_response.h"
 #include "rest/fhir_service.h"
@@ -71,17 +73,18 @@ http::Response FhirService::capability_statement(Ctx& ctx) {
     r.append_member("conditionalUpdate", Node::boolean(true));
     r.append_member("conditionalDelete", Node::string("single"));
     Node includes = Node::array();
-    Node revincludes = Node::array();
     Node params = Node::array();
     params.push_back(search_param("_id", "token", "http://hl7.org/fhir/SearchParameter/Resource-id"));
     params.push_back(search_param("_lastUpdated", "date", "http://hl7.org/fhir/SearchParameter/Resource-lastUpdated"));
+    std::vector<std::string_view> names;  // cpb-12: names unique per resource (the index uses the first)
     for (const fhir::model::SearchParamDef* sp : registry_.search_params(type)) {
-      if (!sp->name.empty() && sp->name.front() != '_' && catalog_.find(type, sp->name)) {
-        params.push_back(search_param(sp->name, sp->type, sp->url));
-        if (sp->type == "reference") includes.push_back(Node::string(type + ":" + sp->name));
-      }
+      if (sp->name.empty() || sp->name.front() == '_' || !catalog_.find(type, sp->name)) continue;
+      if (std::find(names.begin(), names.end(), sp->name) != names.end()) continue;
+      names.push_back(sp->name);
+      params.push_back(search_param(sp->name, sp->type, sp->url));
+      if (sp->type == "reference") includes.push_back(Node::string(type + ":" + sp->name));
     }
-    r.append_member("searchInclude", std::move(includes));
+    if (includes.size() > 0) r.append_member("searchInclude", std::move(includes));  // ele-1: no empty arrays
     r.append_member("searchParam", std::move(params));
     Node op = Node::object();
     op.append_member("name", Node::string("validate"));

@@ -86,6 +86,19 @@ TEST_P(ValidationTest, ValidateOperation) {
   EXPECT_EQ(post("/fhir/Patient/$validate", kValid).status, 400);
 }
 
+TEST_P(ValidationTest, CapabilityStatementIsValidR4) {
+  http::Request r;
+  r.method = "GET";
+  r.target = "/fhir/metadata";
+  http::parse_target(r.target, r.path, r.query);
+  const auto cs = service_.handle(r);
+  ASSERT_EQ(cs.status, 200);
+  const auto outcome = validator_.validate_text(cs.body);
+  for (const auto& issue : outcome.issues()) {
+    EXPECT_NE(issue.severity, fhir::validation::Severity::Error) << issue.expression << ": " << issue.diagnostics;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, ValidationTest,
                          ::testing::Values(rest::ValidationMode::Strict, rest::ValidationMode::Lenient,
                                            rest::ValidationMode::Off),
