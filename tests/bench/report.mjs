@@ -19,7 +19,7 @@ rows.set('Medplum validateResource (parse+validate)', { mbs: peer.mb_per_second,
 const files = core.benchmarks[0]?.files ?? peer.files;
 console.log(`\ncorpus: ${files} files (${(peer.bytes / 1e6).toFixed(1)} MB) from hl7.fhir.r4.examples 4.0.1; ` +
   `${core.context.num_cpus} CPUs, ${core.context.date}`);
-console.log('| benchmark | MB/s | resources/s |');
+console.log('| benchmark (rates per CPU second, single thread) | MB/s | resources/s |');
 console.log('|---|---:|---:|');
 for (const [name, r] of rows) {
   console.log(`| ${name} | ${r.mbs.toFixed(1)} | ${r.rps.toFixed(0)} |`);
