@@ -34,7 +34,7 @@ struct ServerConfig {
   std::string base_url;
   std::string log_level = "info";
   bool access_log = true;
-  std::vector<std::string> packages;  // extra FHIR package folders (profiles)
+  std::vector<std::string> packages;  // FHIR package folders whose profiles the validator loads
 };
 
 // Applies a JSON config text. Returns an error message (with the key) on the first problem.

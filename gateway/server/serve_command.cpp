@@ -5,6 +5,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/profile_packages.h"
+#include "cli/registry_loader.h"
 #include "fhir/mappings/tables.h"
 #include "fhir/model/metadata.h"
 #include "fhir/validation/validator.h"
@@ -90,7 +92,19 @@ int run_serve(cli::Args args) {
   if (!init_logging(config.log_level, config.access_log)) return usage_error("bad log level");
 
   try {
-    const fhir::model::Registry& registry = fhir::model::Registry::r4();
+    // With fhir.packages, a mutable copy of the core metadata gets the profiles of those packages
+    // (e.g. mCODE), so meta.profile and $validate?profile= check them.
+    std::unique_ptr<fhir::model::Registry> with_profiles;
+    if (!config.packages.empty()) {
+      std::string error;
+      with_profiles = cli::make_core_registry(&error);
+      if (!with_profiles) throw std::runtime_error(error);
+      std::vector<std::string_view> dirs(config.packages.begin(), config.packages.end());
+      const long added = cli::load_profile_packages(dirs, *with_profiles, &error);
+      if (added < 0) throw std::runtime_error("fhir.packages: " + error);
+      log_info("profiles_loaded", std::to_string(added));
+    }
+    const fhir::model::Registry& registry = with_profiles ? *with_profiles : fhir::model::Registry::r4();
     const search::ParamCatalog catalog(registry);
     const fhir::validation::Validator validator(registry);
     storage::SqliteStore store({(std::filesystem::path(config.data_dir) / "fhirgw.sqlite").string(),
