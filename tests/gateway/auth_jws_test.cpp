@@ -2,6 +2,8 @@
 // Keys are generated in the test; nothing is read from disk.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "../support/pki/test_jose.h"
 #include "auth/base64url.h"
 #include "auth/jwk.h"
@@ -147,6 +149,44 @@ TEST(JwsParsing, RefusesMalformedTokens) {
   };
   for (const auto& jwt : bad) EXPECT_FALSE(parse_jws(jwt)) << jwt;
   EXPECT_FALSE(parse_jws(std::string(20000, 'a')));
+}
+
+TEST(JwsParsing, MutatedTokensNeverVerify) {
+  const auto k = testpki::es384_key("k1");
+  const auto token =
+      *sign_jws(k.alg, k.key.get(), k.kid, "JWT", claims_of(R"({"iss":"a","exp":1800000000})"));
+  std::mt19937 rng(12345);  // fixed seed: the same mutations on every run
+  const std::string alphabet = "ABCxyz019-_.=+/ \"{}";
+  int parsed_count = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string m = token;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const auto pos = rng() % m.size();
+      switch (rng() % 3) {
+        case 0:
+          m[pos] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          m.erase(pos, 1);
+          break;
+        default:
+          m.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+          break;
+      }
+    }
+    if (m == token) continue;
+    auto parsed = parse_jws(m);
+    if (!parsed) continue;
+    ++parsed_count;
+    // A parsed variant may verify only if it carries the same signing input and signature bytes.
+    if (verify_jws(*parsed, k.key.get())) {
+      auto original = parse_jws(token);
+      EXPECT_EQ(parsed->signing_input, original->signing_input) << m;
+      EXPECT_EQ(parsed->signature, original->signature) << m;
+    }
+  }
+  EXPECT_GT(parsed_count, 0);  // the loop did reach the verifier
 }
 
 TEST(NumericDate, AcceptsIntegersAndFractionsOnly) {
