@@ -1058,7 +1058,7 @@ json::Node map_records(const std::vector<const Node*>& records, const Tables& ta
 ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
                              const Node::allocator_type& alloc) {
   // The bundle lives in the caller's allocator: assigning a tree from another memory resource would deep-copy it.
-  ToFhirResult result{.bundle = Node(alloc)};
+  ToFhirResult result(alloc);
   RecordBatch batch = RecordBatch::read(text, result.outcome);
   result.records_read = batch.records().size();
   // Check every record; keep the last version of each (source, type, id).

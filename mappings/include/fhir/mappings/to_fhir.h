@@ -20,6 +20,10 @@ struct ToFhirOptions {
 };
 
 struct ToFhirResult {
+  ToFhirResult() = default;
+  // The bundle is built with `alloc`; a pmr tree assigned across memory resources would be deep-copied.
+  explicit ToFhirResult(const json::Node::allocator_type& alloc) : bundle(alloc) {}
+
   json::Node bundle;             // Bundle resource (object); null when nothing may be sent
   validation::Outcome outcome;   // per-line errors (rejections) and warnings
   std::size_t records_read = 0;
