@@ -258,6 +258,19 @@ void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& va
 void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
                       std::int64_t now_ms, int depth);
 
+// subject:Patient.identifier=x: rids of references whose target matches the inner clause.
+void chain_subquery(SqlBuilder& b, const std::string& type, const SearchClause& c, std::int64_t now_ms, int depth) {
+  const std::string inner = "c" + std::to_string(depth);
+  b << "SELECT rid FROM idx_reference WHERE type = ";
+  b.bind(type) << " AND param = ";
+  b.bind(c.param) << " AND target_type = ";
+  b.bind(c.chain->target_type) << " AND target_id IN (SELECT " << inner << ".id FROM resources " << inner << " WHERE "
+                               << inner << ".type = ";
+  b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
+  clause_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
+  b << ")";
+}
+
 // rid IN (SELECT rid FROM idx_x WHERE type=? AND param=? AND (v1 OR v2 ...))
 void index_subquery(SqlBuilder& b, const std::string& type, const SearchClause& c, bool with_values,
                     std::int64_t now_ms) {
@@ -304,16 +317,9 @@ void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause
     return;
   }
   if (c.chain && c.chain->clause) {
-    // subject:Patient.identifier=x: references whose target matches the inner clause.
-    const std::string inner = "c" + std::to_string(depth);
-    b << alias << ".rid IN (SELECT rid FROM idx_reference WHERE type = ";
-    b.bind(type) << " AND param = ";
-    b.bind(c.param) << " AND target_type = ";
-    b.bind(c.chain->target_type) << " AND target_id IN (SELECT " << inner << ".id FROM resources " << inner
-                                 << " WHERE " << inner << ".type = ";
-    b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
-    clause_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
-    b << "))";
+    b << alias << ".rid IN (";
+    chain_subquery(b, type, c, now_ms, depth);
+    b << ")";
     return;
   }
   // :not on tokens: resources with no matching row (including those without the element).
@@ -377,23 +383,31 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
     if (c.kind == ParamKind::Id || c.kind == ParamKind::LastUpdated || c.modifier == "not") return false;
     return !(c.modifier == "missing" && c.missing);
   };
-  std::vector<const SearchClause*> clauses;
-  for (const SearchClause& c : query.all_of) {
-    if (drives(c)) clauses.push_back(&c);
-  }
-  const bool driven = !clauses.empty();
-  for (const SearchClause& c : query.all_of) {
-    if (!drives(c)) clauses.push_back(&c);
-  }
+  // Several such clauses are intersected first (INTERSECT of rid lists), so only rows matching all
+  // of them are looked up.
   SqlBuilder where;
   where << " FROM resources r WHERE r.deleted = 0";
-  if (!driven) {
+  bool driven = false;
+  for (const SearchClause& c : query.all_of) {
+    if (!drives(c)) continue;
+    where << (driven ? " INTERSECT " : " AND r.rid IN (");
+    driven = true;
+    if (c.chain && c.chain->clause) {
+      chain_subquery(where, query.type, c, now_ms, 0);
+    } else {
+      index_subquery(where, query.type, c, c.modifier != "missing", now_ms);
+    }
+  }
+  if (driven) {
+    where << ")";
+  } else {
     where << " AND r.type = ";
     where.bind(query.type);
   }
-  for (const SearchClause* c : clauses) {
+  for (const SearchClause& c : query.all_of) {
+    if (drives(c)) continue;
     where << " AND ";
-    clause_condition(where, query.type, *c, "r", now_ms, 0);
+    clause_condition(where, query.type, c, "r", now_ms, 0);
   }
 
   SearchResult result;
