@@ -174,6 +174,9 @@ TEST_F(FhirPathEngine, Quantities) {
   EXPECT_EQ(o("7 days = 1 week"), "[true]");
   EXPECT_EQ(o("5 days = 5 'd'"), "[true]");
   EXPECT_EQ(o("1 'mg' + 2 'mg'"), "[3 'mg']");
+  EXPECT_EQ(o("1.5 'mg' * 2"), "[3.0 'mg']");
+  EXPECT_EQ(o("3 'mg' / 2"), "[1.5 'mg']");
+  EXPECT_EQ(o("2 'cm' * 2 'm'").substr(0, 12), "UNSUPPORTED:");
   EXPECT_EQ(o("'5 \\'mg\\''.toQuantity()"), "[5 'mg']");
 }
 
@@ -469,5 +472,23 @@ TEST(FhirPathNavigation, ContentReferenceAndNestedResources) {
   EXPECT_EQ(eval(p.root(), "parameter.part.value + 1"), "[4]");
   EXPECT_EQ(eval(p.root(), "parameter.resource.active"), "[true]");
   EXPECT_EQ(eval(p.root(), "parameter.resource is Patient"), "[true]");
+}
+}  // namespace
+
+namespace {
+TEST(FhirPathDates, ArithmeticWithCalendarAndUcumDurations) {
+  auto doc = parse_json(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
+    "effectiveDateTime":"2020-01-01T10:00:00+01:00"})");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-31 + 1 month"), "[2020-02-29]");
+  EXPECT_EQ(eval(doc.root(), "@2019-01-31 + 1 'mo'"), "[2019-02-28]");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-01 - 1 day"), "[2019-12-31]");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-01 + 2 weeks"), "[2020-01-15]");
+  EXPECT_EQ(eval(doc.root(), "@2014 + 24 months"), "[2016]");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-01T23:00:00Z + 90 minutes"), "[2020-01-02T00:30:00Z]");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-01T10:00:00.250+02:00 + 1.5 's'"), "[2020-01-01T10:00:01.750+02:00]");
+  EXPECT_EQ(eval(doc.root(), "@T23:30 + 1 hour"), "[00:30]");
+  EXPECT_EQ(eval(doc.root(), "effective + 1 day > effective"), "[true]");
+  EXPECT_EQ(eval(doc.root(), "effective + 1 day"), "[2020-01-02T10:00:00+01:00]");
+  EXPECT_EQ(eval(doc.root(), "@2020-01-01 + 1 'g'").substr(0, 6), "ERROR:");
 }
 }  // namespace

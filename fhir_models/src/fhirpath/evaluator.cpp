@@ -312,9 +312,33 @@ Collection arithmetic(const AstNode& n, const Item& a0, const Item& b0) {
     Decimal r = add_decimal(x, op == BinaryOp::Sub ? negate_decimal(y) : y);
     return single(Item::quantity(decimal_to_string(r), std::string(sa->unit()), true));
   }
-  if ((sa->kind() == ValueKind::Date || sa->kind() == ValueKind::DateTime || sa->kind() == ValueKind::Time) &&
+  // Quantity scaled by a number keeps its unit; products and quotients of two quantities need unit algebra.
+  if ((op == BinaryOp::Mul || op == BinaryOp::Div) &&
+      ((sa->kind() == ValueKind::Quantity && is_numeric(*sb)) ||
+       (op == BinaryOp::Mul && is_numeric(*sa) && sb->kind() == ValueKind::Quantity))) {
+    const Item& q = sa->kind() == ValueKind::Quantity ? *sa : *sb;
+    const Item& k = sa->kind() == ValueKind::Quantity ? *sb : *sa;
+    Decimal v;
+    parse_decimal(q.text(), v);
+    std::optional<Decimal> r = op == BinaryOp::Mul ? std::optional<Decimal>(multiply_decimal(v, numeric_value(k)))
+                                                   : divide_decimal(v, numeric_value(k));
+    if (!r) return {};
+    return single(Item::quantity(decimal_to_string(*r), std::string(q.unit()), true));
+  }
+  if ((op == BinaryOp::Mul || op == BinaryOp::Div) && sa->kind() == ValueKind::Quantity &&
       sb->kind() == ValueKind::Quantity) {
-    Evaluator::unsupported(n, "date/time arithmetic is not supported");
+    Evaluator::unsupported(n, "multiplying or dividing two quantities (UCUM unit algebra) is not supported");
+  }
+  if ((sa->kind() == ValueKind::Date || sa->kind() == ValueKind::DateTime || sa->kind() == ValueKind::Time) &&
+      sb->kind() == ValueKind::Quantity && (op == BinaryOp::Add || op == BinaryOp::Sub)) {
+    Temporal t;
+    Decimal amount;
+    if (!temporal_value(*sa, t) || !parse_decimal(sb->text(), amount)) return {};
+    long double v = decimal_to_long_double(amount);
+    if (op == BinaryOp::Sub) v = -v;
+    auto r = add_duration(t, v, sb->unit());
+    if (!r) Evaluator::fail(n, "cannot add '" + std::string(sb->unit()) + "' to a " + std::string(sa->type_name()));
+    return single(Item::temporal(sa->kind(), format_temporal(*r), true));
   }
   Evaluator::fail(n, "operator cannot be applied to " + std::string(a0.type_name()) + " and " +
                          std::string(b0.type_name()));

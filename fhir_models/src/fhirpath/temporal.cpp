@@ -1,5 +1,8 @@
 #include "temporal.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace fhir::fhirpath::detail {
 namespace {
 
@@ -181,5 +184,131 @@ std::optional<int> compare_same_clock(const Temporal& a0, const Temporal& b0) {
   return 0;
 }
 }  // namespace
+
+std::optional<Temporal> add_duration(const Temporal& t0, long double amount, std::string_view unit) {
+  enum class U { Year, Month, Day, Second };
+  U kind = U::Second;
+  long double scale = 1;  // of the amount into the unit `kind`
+  static constexpr struct {
+    std::string_view name;
+    U kind;
+    long double scale;
+  } kUnits[] = {
+      {"year", U::Year, 1},      {"years", U::Year, 1},       {"a", U::Year, 1},
+      {"month", U::Month, 1},    {"months", U::Month, 1},     {"mo", U::Month, 1},
+      {"week", U::Day, 7},       {"weeks", U::Day, 7},        {"wk", U::Day, 7},
+      {"day", U::Day, 1},        {"days", U::Day, 1},         {"d", U::Day, 1},
+      {"hour", U::Second, 3600}, {"hours", U::Second, 3600},  {"h", U::Second, 3600},
+      {"minute", U::Second, 60}, {"minutes", U::Second, 60},  {"min", U::Second, 60},
+      {"second", U::Second, 1},  {"seconds", U::Second, 1},   {"s", U::Second, 1},
+      {"millisecond", U::Second, 0.001L}, {"milliseconds", U::Second, 0.001L}, {"ms", U::Second, 0.001L},
+  };
+  bool found = false;
+  for (const auto& u : kUnits) {
+    if (u.name == unit) {
+      kind = u.kind;
+      scale = u.scale;
+      found = true;
+      break;
+    }
+  }
+  if (!found) return std::nullopt;
+  Temporal t = t0;
+  if (t.kind == ValueKind::Time) {
+    if (kind != U::Second) return std::nullopt;
+    const std::int64_t day_nanos = 86400LL * 1000000000LL;
+    std::int64_t nanos = (t.hour * 3600LL + t.minute * 60LL + t.second) * 1000000000LL + t.nanos;
+    nanos += static_cast<std::int64_t>(std::llround(amount * scale * 1e9L)) % day_nanos;
+    nanos = ((nanos % day_nanos) + day_nanos) % day_nanos;
+    t.hour = static_cast<int>(nanos / 3600000000000LL);
+    t.minute = static_cast<int>(nanos / 60000000000LL % 60);
+    t.second = static_cast<int>(nanos / 1000000000LL % 60);
+    t.nanos = nanos % 1000000000LL;
+    return t;
+  }
+  if (std::fabs(amount) > 1e7L) return std::nullopt;
+  if (kind == U::Year || kind == U::Month) {
+    const std::int64_t whole = static_cast<std::int64_t>(std::trunc(amount));
+    std::int64_t months = t.year * 12LL + (t.month - 1) + (kind == U::Year ? whole * 12 : whole);
+    t.year = static_cast<int>(months / 12);
+    t.month = static_cast<int>(months % 12) + 1;
+    if (t.day > days_in_month(t.year, t.month)) t.day = days_in_month(t.year, t.month);
+  } else {
+    // On the clock of the value itself: zone offsets are kept, not applied.
+    std::int64_t days = days_from_civil(t.year, t.month, t.day);
+    std::int64_t secs = t.hour * 3600LL + t.minute * 60LL + t.second;
+    std::int64_t nanos = t.nanos;
+    if (kind == U::Day) {
+      days += static_cast<std::int64_t>(std::trunc(amount)) * static_cast<std::int64_t>(scale);
+    } else {
+      const long double delta = amount * scale;  // seconds
+      const std::int64_t whole = static_cast<std::int64_t>(std::trunc(delta));
+      nanos += static_cast<std::int64_t>(std::llround((delta - static_cast<long double>(whole)) * 1e9L));
+      secs += whole;
+      std::int64_t carry = nanos >= 0 ? nanos / 1000000000LL : -((-nanos + 999999999LL) / 1000000000LL);
+      nanos -= carry * 1000000000LL;
+      secs += carry;
+      std::int64_t dcarry = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+      secs -= dcarry * 86400;
+      days += dcarry;
+    }
+    civil_from_days(days, t.year, t.month, t.day);
+    t.hour = static_cast<int>(secs / 3600);
+    t.minute = static_cast<int>(secs / 60 % 60);
+    t.second = static_cast<int>(secs % 60);
+    t.nanos = nanos;
+  }
+  if (t.year < 1 || t.year > 9999) return std::nullopt;
+  return t;
+}
+
+std::string format_temporal(const Temporal& t) {
+  char buf[64];
+  std::string out;
+  auto time_part = [&]() {
+    std::snprintf(buf, sizeof buf, "%02d", t.hour);
+    out += buf;
+    if (t.precision >= Precision::Minute) {
+      std::snprintf(buf, sizeof buf, ":%02d", t.minute);
+      out += buf;
+    }
+    if (t.precision >= Precision::Second) {
+      std::snprintf(buf, sizeof buf, ":%02d", t.second);
+      out += buf;
+    }
+    if (t.precision == Precision::Fraction) {
+      std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(t.nanos / 1000000));
+      out += buf;
+    }
+  };
+  if (t.kind == ValueKind::Time) {
+    time_part();
+    return out;
+  }
+  std::snprintf(buf, sizeof buf, "%04d", t.year);
+  out += buf;
+  if (t.precision >= Precision::Month) {
+    std::snprintf(buf, sizeof buf, "-%02d", t.month);
+    out += buf;
+  }
+  if (t.precision >= Precision::Day) {
+    std::snprintf(buf, sizeof buf, "-%02d", t.day);
+    out += buf;
+  }
+  if (t.precision >= Precision::Hour) {
+    out += 'T';
+    time_part();
+    if (t.has_tz) {
+      if (t.tz_minutes == 0) {
+        out += 'Z';
+      } else {
+        const int m = t.tz_minutes < 0 ? -t.tz_minutes : t.tz_minutes;
+        std::snprintf(buf, sizeof buf, "%c%02d:%02d", t.tz_minutes < 0 ? '-' : '+', m / 60, m % 60);
+        out += buf;
+      }
+    }
+  }
+  return out;
+}
 
 }  // namespace fhir::fhirpath::detail

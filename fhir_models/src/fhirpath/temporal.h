@@ -30,4 +30,12 @@ bool parse_temporal(std::string_view text, ValueKind kind, Temporal& out);
 // one value has a time zone, the result is known only if it holds for any zone of the other.
 std::optional<int> compare_temporal(const Temporal& a, const Temporal& b);
 
+// Date/time arithmetic (`@2020-01-31 + 1 month`): adds `amount` of a time unit (calendar word or UCUM
+// 'a' 'mo' 'wk' 'd' 'h' 'min' 's' 'ms'); years and months clamp the day to the month's end, calendar units above
+// seconds use the whole part of the amount. The result keeps the input's precision and zone. nullopt for a unit
+// that is not a time unit or a result outside years 1..9999.
+std::optional<Temporal> add_duration(const Temporal& t, long double amount, std::string_view unit);
+// ISO text of a value at its precision (no '@').
+std::string format_temporal(const Temporal& t);
+
 }  // namespace fhir::fhirpath::detail

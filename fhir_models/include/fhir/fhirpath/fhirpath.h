@@ -17,6 +17,27 @@
 // Types: every tree item knows its FHIR type (from model::Registry metadata: choice types `value[x]` are found
 // by their typed JSON names, contentReference is followed, contained resources and Bundle entries are typed by
 // their resourceType). Without a registry navigation still works by JSON names, but untyped.
+//
+// Semantics worth knowing (tests/fhir_models/fhirpath_r4_suite_skips.txt lists where they differ from the
+// published suite):
+// - Navigation is dynamic: a name that the item's type lacks gives an empty result, not an error (collections
+//   from children()/descendants() mix types). A leading type name filters: `Condition.code` is empty on a
+//   Patient, so shared search parameter expressions work.
+// - Decimals are exact (digit strings); division rounds to 8 fraction digits. Dates/times keep their precision:
+//   comparing values of different precision, or a zoned with an unzoned time where the order depends on the
+//   zone, gives empty.
+// - Quantities in different units compare after UCUM conversion for definite units (src/fhirpath/ucum_units.inc);
+//   other unit pairs are unequal for `=` and unknown (empty) for `<`. Calendar years/months are not 'a'/'mo'.
+// - Bare System type names (`Boolean`, `DateTime`) also match the corresponding FHIR primitives, as R4 and
+//   US Core constraints (que-7, us-core-1) are written; `System.Boolean` matches System values only.
+// - Date/time + or - a time quantity (calendar words or UCUM 'a' 'mo' 'wk' 'd' 'h' 'min' 's' 'ms') keeps the
+//   value's precision and zone; years/months clamp the day to the month's end.
+// - Not implemented, reported as Status::Unsupported: conformsTo(), quantity multiplication/division (unit
+//   algebra), and memberOf() for value sets the registry cannot expand completely.
+// - resolve() finds `#id` in %rootResource.contained and Bundle entries (fullUrl, or Type/id) of
+//   EvalContext::bundle (or %rootResource when it is a Bundle); anything else resolves to nothing.
+// - htmlChecks() implements the R4 narrative rules (txt-1/txt-2): XHTML div root with the XHTML namespace,
+//   only the allowed elements and attributes (src/fhirpath/narrative_xhtml_rules.inc), non-empty content.
 #pragma once
 
 #include <cstdint>
