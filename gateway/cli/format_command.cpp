@@ -4,6 +4,7 @@
 #include <iostream>
 #include <string>
 
+#include "cli/input_options.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/resource_reader.h"
@@ -60,24 +61,8 @@ int run_format(Args args) {
   if (parsed->positional.empty()) return usage_error("no input given (PATH... or '-')");
 
   InputFormat input_format = InputFormat::Auto;
-  if (const auto input = parsed->value("input")) {
-    if (*input == "json") {
-      input_format = InputFormat::Json;
-    } else if (*input == "ndjson") {
-      input_format = InputFormat::Ndjson;
-    } else if (*input != "auto") {
-      return usage_error("--input must be auto, json or ndjson");
-    }
-  }
   ReadLimits limits;
-  for (const auto& [name, target] : {std::pair{"max-line-bytes", &limits.max_line_bytes},
-                                     std::pair{"max-document-bytes", &limits.max_document_bytes}}) {
-    if (const auto v = parsed->value(name)) {
-      const auto bytes = parse_byte_size(*v);
-      if (!bytes) return usage_error(std::string("--") + name + " needs a size such as 1048576, 64K, 16M");
-      *target = *bytes;
-    }
-  }
+  if (auto bad = apply_input_options(*parsed, input_format, limits)) return usage_error(*bad);
   const bool pretty = parsed->flag("pretty");
 
   Output out(stdout);

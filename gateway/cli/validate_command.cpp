@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/issue_text.h"
+#include "cli/input_options.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/profile_packages.h"
@@ -74,24 +75,8 @@ int run_validate(Args args) {
   const bool json_out = format == "json";
 
   InputFormat input_format = InputFormat::Auto;
-  if (const auto input = parsed->value("input")) {
-    if (*input == "json") {
-      input_format = InputFormat::Json;
-    } else if (*input == "ndjson") {
-      input_format = InputFormat::Ndjson;
-    } else if (*input != "auto") {
-      return usage_error("--input must be auto, json or ndjson");
-    }
-  }
   ReadLimits limits;
-  for (const auto& [name, target] : {std::pair{"max-line-bytes", &limits.max_line_bytes},
-                                     std::pair{"max-document-bytes", &limits.max_document_bytes}}) {
-    if (const auto v = parsed->value(name)) {
-      const auto bytes = parse_byte_size(*v);
-      if (!bytes) return usage_error(std::string("--") + name + " needs a size such as 1048576, 64K, 16M");
-      *target = *bytes;
-    }
-  }
+  if (auto bad = apply_input_options(*parsed, input_format, limits)) return usage_error(*bad);
 
   fv::ValidateOptions options;
   for (const std::string_view url : parsed->values("profile")) options.profiles.emplace_back(url);
