@@ -1,10 +1,14 @@
 #include "regex.h"
 
 // GCC 12 reports false -Wmaybe-uninitialized warnings inside libstdc++'s <regex> under sanitizers.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <regex>
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 namespace fhir::fhirpath::detail {
 
