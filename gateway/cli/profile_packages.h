@@ -1,4 +1,4 @@
-// Loads profiles (StructureDefinitions with a snapshot) from FHIR package folders for `--package DIR`.
+// Loads FHIR package folders for `--package DIR`: profiles, code systems and value sets.
 #pragma once
 
 #include <memory>
@@ -10,8 +10,8 @@
 
 namespace fhirgw::cli {
 
-// Compiles every StructureDefinition with a snapshot found in each folder (or its `package/` subfolder)
-// and adds it to `registry`. Returns the number added, or -1 with `error` set (unreadable folder, bad JSON).
+// Loads the profiles, code systems and value sets of each folder (or its `package/` subfolder)
+// into `registry`. Returns the number of profiles added, or -1 with `error` set (unreadable folder, bad JSON).
 long load_profile_packages(std::span<const std::string_view> dirs, fhir::model::Registry& registry,
                            std::string* error);
 

@@ -132,7 +132,10 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
   t.local_base_ = base->second;
   while (!t.local_base_.empty() && t.local_base_.back() == '/') t.local_base_.pop_back();
 
-  for (const auto& [name, text] : all) {
+  for (const auto& named_text : all) {
+    // Plain references, not structured bindings: clang 14 cannot capture those in the lambda below.
+    const auto& name = named_text.first;
+    const auto& text = named_text.second;
     if (!name.starts_with("codes/") || !name.ends_with(".tsv")) continue;
     CodeTable table;
     table.kind = name.substr(6, name.size() - 10);
