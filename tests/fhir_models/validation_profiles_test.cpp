@@ -4,7 +4,6 @@
 
 #include <filesystem>
 
-#include "embedded_spec.h"
 #include "fhir/json/parser.h"
 #include "fhir/validation/package_loader.h"
 #include "fhir/validation/validator.h"
@@ -86,14 +85,7 @@ TEST(ValidateProfiles, ProfileForAnotherTypeIsAnError) {
 namespace {
 
 // A mutable copy of the embedded core metadata (Registry::r4() is shared and immutable).
-std::unique_ptr<fhir::model::Registry> core_copy() {
-  auto registry = std::make_unique<fhir::model::Registry>();
-  for (std::size_t i = 0; i < fhir::model::detail::kEmbeddedSpecCount; ++i) {
-    std::string error;
-    if (!registry->load_compact(fhir::model::detail::kEmbeddedSpec[i].text(), &error)) return nullptr;
-  }
-  return registry;
-}
+std::unique_ptr<fhir::model::Registry> core_copy() { return fhir::model::Registry::load_r4(); }
 
 std::string mcode_dir() { return fv::testing::package_dir() + "/hl7.fhir.us.mcode-4.0.0/package"; }
 

@@ -54,7 +54,6 @@ TEST(Conformance, GoldenRecordsOfEveryTypeHaveNoErrorsAgainstR4Core) {
 // ---- against the mCODE STU4 profiles (meta.profile) -----------------------------------------------------
 #include <filesystem>
 
-#include "embedded_spec.h"  // fhir_models/src/model: the embedded core metadata, for a mutable registry copy
 #include "fhir/validation/package_loader.h"
 
 namespace fhir::mappings {
@@ -64,11 +63,8 @@ const model::Registry* mcode_registry() {
   static const std::unique_ptr<model::Registry> registry = []() -> std::unique_ptr<model::Registry> {
     const std::string dir = std::string(FHIRGW_PACKAGE_DIR) + "/hl7.fhir.us.mcode-4.0.0/package";
     if (!std::filesystem::exists(dir)) return nullptr;
-    auto r = std::make_unique<model::Registry>();
-    for (std::size_t i = 0; i < model::detail::kEmbeddedSpecCount; ++i) {
-      std::string error;
-      if (!r->load_compact(model::detail::kEmbeddedSpec[i].text(), &error)) return nullptr;
-    }
+    auto r = model::Registry::load_r4();  // a mutable copy of the core (Registry::r4() is shared)
+    if (!r) return nullptr;
     validation::load_package(*r, dir);
     return r;
   }();
