@@ -165,7 +165,8 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
         }
       }
       row.display = col(c, 4);
-      for (auto f : split(col(c, 5), ' ')) {
+      const std::string flags = col(c, 5);  // split() returns views into it: keep it alive for the loop
+      for (auto f : split(flags, ' ')) {
         if (!trim(f).empty()) row.flags.emplace_back(trim(f));
       }
       row.source = col(c, 6);
