@@ -257,7 +257,8 @@ TEST_F(RestTest, PagesStayStableWhileDataChanges) {
   }
   Response first = call("GET", "/fhir/Observation?code=1&_count=2");
   std::string next;
-  for (const auto& l : json(first).root().find("link")->items()) {
+  const fhir::json::Document first_page = json(first);  // the range below views into it: keep it alive
+  for (const auto& l : first_page.root().find("link")->items()) {
     if (text(l, "relation") == "next") next = text(l, "url").substr(std::string("http://test").size());
   }
   ASSERT_FALSE(next.empty());
