@@ -278,6 +278,21 @@ class Reverse {
     return fallback;
   }
 
+  // The record's required local code from the CodeableConcept `element`, stored as `field`; "" after a
+  // warning when there is none (the caller then skips the resource).
+  // `element` is a string literal: the reader keeps a view of it.
+  std::string required_code(Reader& rd, Node& rec, std::string_view element, std::string_view kind,
+                            std::string_view field, std::string_view what) {
+    const std::string element_name(element);
+    std::string local = code_or_text(rd.get(element), kind, element_name);
+    if (local.empty()) {
+      Reader::warn(result_.outcome, label_, element_name, std::string(what) + "; skipped");
+    } else {
+      b_.add_str(rec, field, local);
+    }
+    return local;
+  }
+
   const Node* resolve(const Node* ref) const {
     const auto r = member_text(*ref, "reference");
     if (r.empty()) {
@@ -410,12 +425,7 @@ class Reverse {
   bool diagnosis(Reader& rd, Node& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     const Node* code = rd.get("code");
-    const std::string local = code_or_text(code, "diagnosis", "code");
-    if (local.empty()) {
-      Reader::warn(result_.outcome, label_, "code", "Condition without code; skipped");
-      return false;
-    }
-    b_.add_str(rec, "code", local);
+    if (required_code(rd, rec, "code", "diagnosis", "code", "Condition without code").empty()) return false;
     if (code && code->find("coding")) {
       std::string icd, icd_cm;
       for (const Node& c : code->find("coding")->items()) {
@@ -572,13 +582,7 @@ class Reverse {
 
   bool lab_result(Reader& rd, Node& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
-    const Node* code = rd.get("code");
-    const std::string test = code_or_text(code, "lab_test", "code");
-    if (test.empty()) {
-      Reader::warn(result_.outcome, label_, "code", "Observation without code; skipped");
-      return false;
-    }
-    b_.add_str(rec, "test", test);
+    if (required_code(rd, rec, "code", "lab_test", "test", "Observation without code").empty()) return false;
     std::string unit;
     if (const Node* q = rd.get("valueQuantity")) {
       if (const Node* v = q->find("value")) b_.add(rec, "value", number(v));
@@ -734,12 +738,7 @@ class Reverse {
 
   bool surgery(Reader& rd, Node& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
-    const std::string proc = code_or_text(rd.get("code"), "procedure", "code");
-    if (proc.empty()) {
-      Reader::warn(result_.outcome, label_, "code", "Procedure without code; skipped");
-      return false;
-    }
-    b_.add_str(rec, "procedure", proc);
+    if (required_code(rd, rec, "code", "procedure", "procedure", "Procedure without code").empty()) return false;
     if (const Node* p = rd.get("performedPeriod")) {
       put_str(rec, "start", member_text(*p, "start"));
       put_str(rec, "end", member_text(*p, "end"));
@@ -838,12 +837,7 @@ class Reverse {
 
   bool adverse_event(Reader& rd, Node& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
-    const std::string event = code_or_text(rd.get("event"), "adverse_event", "event");
-    if (event.empty()) {
-      Reader::warn(result_.outcome, label_, "event", "AdverseEvent without event code; skipped");
-      return false;
-    }
-    b_.add_str(rec, "event", event);
+    if (required_code(rd, rec, "event", "adverse_event", "event", "AdverseEvent without event code").empty()) return false;
     if (const Node* g = rd.ext_value(t_.extension_url(ext::kCtcaeGrade))) b_.add(rec, "ctcae_grade", number(g));
     rd.use("severity");  // derived from the CTCAE grade
     put_str(rec, "onset", date_part(rd.str("date")));

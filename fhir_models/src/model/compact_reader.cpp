@@ -6,6 +6,7 @@
 #include <charconv>
 #include <string>
 
+#include "definition_codes.h"
 #include "fhir/json/parser.h"
 #include "fhir/model/metadata.h"
 
@@ -64,20 +65,6 @@ json::Node to_node(const Value& v, const std::string& path) {
   return json::Node(parsed.document->root());
 }
 
-BindingStrength strength_of(std::string_view s) {
-  if (s == "required") return BindingStrength::Required;
-  if (s == "extensible") return BindingStrength::Extensible;
-  if (s == "preferred") return BindingStrength::Preferred;
-  return BindingStrength::Example;
-}
-
-TypeKind kind_of(std::string_view k) {
-  if (k == "primitive-type") return TypeKind::PrimitiveType;
-  if (k == "resource") return TypeKind::Resource;
-  if (k == "logical") return TypeKind::Logical;
-  return TypeKind::ComplexType;
-}
-
 ElementDef read_element(const Value& v, const std::vector<Constraint>& constraints, std::size_t index) {
   ElementDef e;
   e.path = std::string(member_sv(v, "p"));
@@ -117,7 +104,7 @@ ElementDef read_element(const Value& v, const std::vector<Constraint>& constrain
     }
   }
   if (const Value* b = member(v, "b"); b != nullptr && b->IsArray() && b->Size() == 2) {
-    e.binding = Binding{strength_of(sv((*b)[0])), std::string(sv((*b)[1]))};
+    e.binding = Binding{detail::binding_strength_from_code(sv((*b)[0])), std::string(sv((*b)[1]))};
   }
   e.content_reference = std::string(member_sv(v, "cr"));
   if (const Value* f = member(v, "fixed")) e.fixed = to_node(*f, e.path);
@@ -157,7 +144,7 @@ std::unique_ptr<TypeDef> read_type(const Value& v, const std::vector<Constraint>
   t->id = std::string(member_sv(v, "id"));
   if (t->id.empty()) t->id = t->name;
   t->base_url = std::string(member_sv(v, "base"));
-  t->kind = kind_of(member_sv(v, "kind"));
+  t->kind = detail::type_kind_from_code(member_sv(v, "kind"));
   t->abstract = member_true(v, "abstract");
   t->is_profile = member_true(v, "profile");
   const Value* elements = member(v, "elements");

@@ -4,6 +4,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "definition_codes.h"
 #include "fhir/model/metadata.h"
 
 namespace fhir::model {
@@ -38,20 +39,6 @@ std::uint32_t parse_max(std::string_view max) {
   std::uint32_t v = 0;
   const auto [ptr, ec] = std::from_chars(max.data(), max.data() + max.size(), v);
   return ec == std::errc{} && ptr == max.data() + max.size() ? v : kUnbounded;
-}
-
-BindingStrength parse_strength(std::string_view s) {
-  if (s == "required") return BindingStrength::Required;
-  if (s == "extensible") return BindingStrength::Extensible;
-  if (s == "preferred") return BindingStrength::Preferred;
-  return BindingStrength::Example;
-}
-
-TypeKind parse_kind(std::string_view kind) {
-  if (kind == "primitive-type") return TypeKind::PrimitiveType;
-  if (kind == "resource") return TypeKind::Resource;
-  if (kind == "logical") return TypeKind::Logical;
-  return TypeKind::ComplexType;
 }
 
 // The member whose key is `prefix` + an upper-case letter ("fixedUri", "patternCodeableConcept").
@@ -96,7 +83,7 @@ ElementDef compile_element(const json::Node& ed) {
   }
   if (const json::Node* b = ed.find("binding"); b != nullptr && b->is_object()) {
     Binding binding;
-    binding.strength = parse_strength(str(*b, "strength"));
+    binding.strength = detail::binding_strength_from_code(str(*b, "strength"));
     binding.value_set = strip_version(str(*b, "valueSet"));
     e.binding = std::move(binding);
   }
@@ -152,7 +139,7 @@ std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& sd, std:
   type->name = std::string(str(sd, "type"));
   if (type->name.empty()) type->name = std::string(str(sd, "name"));
   type->base_url = strip_version(str(sd, "baseDefinition"));
-  type->kind = parse_kind(str(sd, "kind"));
+  type->kind = detail::type_kind_from_code(str(sd, "kind"));
   type->abstract = flag(sd, "abstract");
   type->is_profile = str(sd, "derivation") == "constraint";
 
