@@ -54,6 +54,9 @@ http::Response FhirService::capability_statement(Ctx& ctx) {
   formats.push_back(Node::string("application/fhir+json"));
   formats.push_back(Node::string("json"));
   cs.append_member("format", std::move(formats));
+  Node patch_formats = Node::array();
+  patch_formats.push_back(Node::string("application/json-patch+json"));
+  cs.append_member("patchFormat", std::move(patch_formats));
 
   Node rest = Node::object();
   rest.append_member("mode", Node::string("server"));
@@ -63,8 +66,8 @@ http::Response FhirService::capability_statement(Ctx& ctx) {
     if (!def || def->abstract) continue;
     Node r = Node::object();
     r.append_member("type", Node::string(type));
-    r.append_member("interaction", code_list("code", {"read", "vread", "update", "delete", "history-instance",
-                                                      "history-type", "create", "search-type"}));
+    r.append_member("interaction", code_list("code", {"read", "vread", "update", "patch", "delete",
+                                                      "history-instance", "history-type", "create", "search-type"}));
     r.append_member("versioning", Node::string("versioned"));
     r.append_member("readHistory", Node::boolean(true));
     r.append_member("updateCreate", Node::boolean(true));

@@ -101,7 +101,8 @@ Response FhirService::dispatch(Ctx& ctx) {
     if (m == "POST") return create(ctx, type);
     if (m == "PUT") return update(ctx, type, {});
     if (m == "DELETE") return remove(ctx, type, {});
-    return method_not_allowed(m, "GET, POST, PUT, DELETE");
+    if (m == "PATCH") return patch(ctx, type, {});
+    return method_not_allowed(m, "GET, POST, PUT, PATCH, DELETE");
   }
   if (seg[1] == "_search") {
     if (seg.size() != 2) return error_response(404, "no such endpoint");
@@ -130,7 +131,8 @@ Response FhirService::dispatch(Ctx& ctx) {
     if (m == "GET" || m == "HEAD") return read(ctx, type, id);
     if (m == "PUT") return update(ctx, type, id);
     if (m == "DELETE") return remove(ctx, type, id);
-    return method_not_allowed(m, "GET, PUT, DELETE");
+    if (m == "PATCH") return patch(ctx, type, id);
+    return method_not_allowed(m, "GET, PUT, PATCH, DELETE");
   }
   if (seg[2] == "$validate" && seg.size() == 3) {
     return m == "POST" ? validate_operation(ctx, type, id) : method_not_allowed(m, "POST");
@@ -327,8 +329,6 @@ Response FhirService::history(Ctx& ctx, const std::string& type, const std::stri
 
 // ---- create / update / delete ------------------------------------------------------------------
 
-namespace {
-
 // Criteria of a conditional request from a query string or from the request query.
 std::optional<std::string> conditional_criteria(const search::ParamCatalog& catalog, const std::string& type,
                                                 const http::QueryParams& params, search::ParsedSearch& out) {
@@ -344,7 +344,6 @@ std::optional<std::string> conditional_criteria(const search::ParamCatalog& cata
   return std::nullopt;
 }
 
-}  // namespace
 
 Response FhirService::create(Ctx& ctx, const std::string& type) {
   ParsedBody body;

@@ -59,6 +59,7 @@ class FhirService {
   http::Response create(Ctx& ctx, const std::string& type);
   http::Response update(Ctx& ctx, const std::string& type, const std::string& id);
   http::Response remove(Ctx& ctx, const std::string& type, const std::string& id);
+  http::Response patch(Ctx& ctx, const std::string& type, const std::string& id);  // patch_handler.cpp
   http::Response search(Ctx& ctx, const std::string& type, const http::QueryParams& params);
   http::Response page(Ctx& ctx, const std::string& page_id);
   http::Response bundle(Ctx& ctx);

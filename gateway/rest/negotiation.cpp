@@ -72,4 +72,11 @@ std::optional<std::string> check_content_type(const http::Request& req) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_patch_content_type(const http::Request& req) {
+  const auto ct = req.headers.get("content-type");
+  if (ct && media_type(*ct) == "application/json-patch+json") return std::nullopt;
+  return "PATCH takes a JSON Patch document (Content-Type application/json-patch+json); FHIRPath Patch is not "
+         "supported" + (ct ? ", got '" + std::string(*ct) + "'" : std::string(", and Content-Type is missing"));
+}
+
 }  // namespace fhirgw::rest

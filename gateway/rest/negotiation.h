@@ -25,4 +25,8 @@ std::optional<std::string> check_accept(const http::Request& req);
 // otherwise the reason for a 415.
 std::optional<std::string> check_content_type(const http::Request& req);
 
+// nullopt when the body is a JSON Patch document (application/json-patch+json); otherwise the reason for a
+// 415 (FHIRPath Patch, a Parameters body, is not supported).
+std::optional<std::string> check_patch_content_type(const http::Request& req);
+
 }  // namespace fhirgw::rest

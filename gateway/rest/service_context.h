@@ -10,6 +10,7 @@
 #include "rest/bundle_writer.h"
 #include "rest/fhir_service.h"
 #include "rest/negotiation.h"
+#include "search/query_parser.h"
 
 namespace fhirgw::rest {
 
@@ -23,5 +24,10 @@ struct FhirService::Ctx {
 struct FhirService::ParsedBody {
   std::optional<fhir::json::Document> doc;
 };
+
+// Criteria of a conditional request (update, delete, patch) from the request query: an error text when they
+// are missing, unknown or malformed.
+std::optional<std::string> conditional_criteria(const search::ParamCatalog& catalog, const std::string& type,
+                                                const http::QueryParams& params, search::ParsedSearch& out);
 
 }  // namespace fhirgw::rest

@@ -294,7 +294,8 @@ TEST_F(RestTest, ErrorStatuses) {
   EXPECT_EQ(call("POST", "/fhir/Patient", "{not json").status, 400);
   EXPECT_EQ(call("POST", "/fhir/Observation", kPatient).status, 400);
   EXPECT_EQ(call("GET", "/fhir/NotAType/1").status, 404);
-  EXPECT_EQ(call("PATCH", "/fhir/Patient/1").status, 405);
+  EXPECT_EQ(call("POST", "/fhir/Patient/1").status, 405);
+  EXPECT_EQ(call("PATCH", "/fhir/Patient/1").status, 415);  // PATCH needs application/json-patch+json
   EXPECT_EQ(call("GET", "/fhir/Observation?date=notadate").status, 400);
   Response nf = call("GET", "/nothing");
   EXPECT_EQ(nf.status, 404);

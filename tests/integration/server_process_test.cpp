@@ -200,7 +200,7 @@ TEST(ServerProcess, ErrorStatusesCarryOperationOutcome) {
   const std::vector<Case> cases = {
       {"GET", "/fhir/Patient/missing", "", {}, 404},
       {"GET", "/fhir/NotAType", "", {}, 404},
-      {"PATCH", "/fhir/Patient/x", "", {}, 405},
+      {"POST", "/fhir/Patient/x", "", {}, 405},
       {"GET", "/fhir/Patient/x", "", {{"Accept", "application/fhir+xml"}}, 406},
       {"POST", "/fhir/Patient", kPatient, {{"Content-Type", "application/xml"}}, 415},
       {"POST", "/fhir/Patient", "{oops", {}, 400},
