@@ -329,6 +329,15 @@ Response FhirService::history(Ctx& ctx, const std::string& type, const std::stri
 
 // ---- create / update / delete ------------------------------------------------------------------
 
+IfMatch read_if_match(const http::Request& req) {
+  IfMatch out;
+  if (const auto header = req.headers.get("if-match")) {
+    out.version = parse_etag(*header);
+    if (!out.version) out.error = error_response(400, "If-Match must be a version ETag such as W/\"3\"");
+  }
+  return out;
+}
+
 // Criteria of a conditional request from a query string or from the request query.
 std::optional<std::string> conditional_criteria(const search::ParamCatalog& catalog, const std::string& type,
                                                 const http::QueryParams& params, search::ParsedSearch& out) {
@@ -372,11 +381,8 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
   ParsedBody body;
   if (auto err = parse_resource_body(ctx, type, body)) return *err;
   const Node& resource = body.doc->root();
-  std::optional<std::int64_t> if_match;
-  if (const auto im = ctx.req.headers.get("if-match")) {
-    if_match = parse_etag(*im);
-    if (!if_match) return error_response(400, "If-Match must be a version ETag such as W/\"3\"");
-  }
+  const IfMatch if_match = read_if_match(ctx.req);
+  if (if_match.error) return *if_match.error;
   search::ParsedSearch criteria;
   if (id.empty()) {
     if (auto err = conditional_criteria(catalog_, type, ctx.req.query, criteria)) return error_response(400, *err);
@@ -391,8 +397,8 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
   if (auto rejected = validate_resource(resource, &body.doc->lines(), warnings)) return *rejected;
   auto txn = store_.begin_write();
   WriteContext wctx{*txn, catalog_, ctx.now_ms};
-  OpResult result = id.empty() ? conditional_update(wctx, type, criteria, resource, if_match)
-                               : update_resource(wctx, type, id, resource, if_match);
+  OpResult result = id.empty() ? conditional_update(wctx, type, criteria, resource, if_match.version)
+                               : update_resource(wctx, type, id, resource, if_match.version);
   if (!result.failed()) txn->commit();
   return write_response(ctx, result, warnings);
 }

@@ -44,11 +44,8 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
           {}, parsed_patch.error->location);
     return http::outcome_response(400, o);
   }
-  std::optional<std::int64_t> if_match;
-  if (const auto im = ctx.req.headers.get("if-match")) {
-    if_match = parse_etag(*im);
-    if (!if_match) return error_response(400, "If-Match must be a version ETag such as W/\"3\"");
-  }
+  const IfMatch if_match = read_if_match(ctx.req);
+  if (if_match.error) return *if_match.error;
   search::ParsedSearch criteria;
   if (id.empty()) {
     if (auto err = conditional_criteria(catalog_, type, ctx.req.query, criteria)) return error_response(400, *err);
@@ -71,8 +68,8 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
   const auto current = txn->read(type, target_id);
   if (!current) return error_response(404, type + "/" + target_id + " is not known", "not-found");
   if (current->deleted) return error_response(410, type + "/" + target_id + " was deleted", "deleted");
-  if (if_match && *if_match != current->version) {
-    return error_response(412, "If-Match version " + std::to_string(*if_match) + " is not the current version (" +
+  if (if_match.version && *if_match.version != current->version) {
+    return error_response(412, "If-Match version " + std::to_string(*if_match.version) + " is not the current version (" +
                                    std::to_string(current->version) + ")", "conflict");
   }
 

@@ -25,6 +25,14 @@ struct FhirService::ParsedBody {
   std::optional<fhir::json::Document> doc;
 };
 
+// The If-Match header as a version number: none when absent, an error response (400) when it is not a
+// version ETag such as W/"3".
+struct IfMatch {
+  std::optional<std::int64_t> version;
+  std::optional<http::Response> error;
+};
+IfMatch read_if_match(const http::Request& req);
+
 // Criteria of a conditional request (update, delete, patch) from the request query: an error text when they
 // are missing, unknown or malformed.
 std::optional<std::string> conditional_criteria(const search::ParamCatalog& catalog, const std::string& type,
