@@ -38,6 +38,16 @@ Response method_not_allowed(const std::string& method, const std::string& allow)
   return r;
 }
 
+// Conditional read: If-None-Match (a version ETag) wins over If-Modified-Since (second resolution).
+bool not_modified(const Request& req, const storage::StoredVersion& v) {
+  if (const auto inm = req.headers.get("if-none-match")) return parse_etag(*inm) == v.version;
+  if (const auto ims = req.headers.get("if-modified-since")) {
+    const auto since = search::parse_http_date(*ims);
+    return since && v.last_updated_ms / 1000 * 1000 <= *since;
+  }
+  return false;
+}
+
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -233,7 +243,7 @@ Response FhirService::read(Ctx& ctx, const std::string& type, const std::string&
   Response r;
   r.headers.set("etag", etag(v->version));
   r.headers.set("last-modified", search::format_http_date(v->last_updated_ms));
-  if (const auto inm = ctx.req.headers.get("if-none-match"); inm && parse_etag(*inm) == v->version) {
+  if (not_modified(ctx.req, *v)) {
     r.status = 304;
     return r;
   }
