@@ -11,11 +11,11 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <memory_resource>
 #include <sstream>
 #include <string>
 
 #include "cli/options.h"
+#include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "fhir/mappings/from_fhir.h"
 #include "fhir/mappings/tables.h"
@@ -104,11 +104,13 @@ int to_fhir(const ParsedArgs& a, const fm::Tables& tables, const std::string& in
     }
   }
   options.all_or_nothing = a.flag("all-or-nothing");
-  std::pmr::monotonic_buffer_resource arena;
-  const auto result = fm::records_to_fhir(input, tables, options, fhir::json::Node::allocator_type(&arena));
-  if (result.bundle.is_object()) {
-    std::string out;
-    fhir::json::write(result.bundle, out, {.pretty = a.flag("pretty")});
+  std::string out;
+  const auto result = fm::records_to_fhir_json(input, tables, options, out);
+  if (!out.empty()) {
+    if (a.flag("pretty")) {
+      const auto parsed = fhir::json::parse(out);
+      if (parsed) out = fhir::json::to_string(parsed.document->root(), {.pretty = true});
+    }
     out.push_back('\n');
     std::fwrite(out.data(), 1, out.size(), stdout);
   }

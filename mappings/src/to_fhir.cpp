@@ -12,6 +12,7 @@
 #include "fhir/mappings/ids.h"
 #include "fhir_names.h"
 #include "fhir/validation/primitives.h"
+#include "json_out.h"
 #include "node_build.h"
 
 namespace fhir::mappings {
@@ -23,12 +24,6 @@ namespace {
 
 std::string_view str(const Node& rec, std::string_view key) { return member_text(rec, key); }
 
-struct Entry {
-  std::string type;  // resourceType
-  std::string id;
-  Node resource;
-};
-
 struct RecordKey {
   static std::string of(const Node& rec) {
     const auto type = str(rec, "type");
@@ -39,8 +34,10 @@ struct RecordKey {
 
 class Mapper {
  public:
-  Mapper(const Tables& t, const Node::allocator_type& a, validation::Outcome& outcome)
-      : t_(t), b_(a), ns_(gateway_namespace(t.local_base())), outcome_(outcome) {}
+  // Entries are appended to `out` (the text of Bundle.entry between its brackets) as they are mapped.
+  Mapper(const Tables& t, bool with_request, std::string& out, validation::Outcome& outcome)
+      : t_(t), b_(pool_), ns_(gateway_namespace(t.local_base())), outcome_(outcome), out_(out),
+        with_request_(with_request) {}
 
   void index(const std::vector<const Node*>& records) {
     for (const Node* r : records) {
@@ -55,10 +52,10 @@ class Mapper {
       const auto patient = str(*r, "patient");
       if (type == "drug_administration") {
         admins_[std::string(patient) + "|" + std::string(str(*r, "drug"))].push_back(
-            {std::string(str(*r, "start")), record_resource_id(ns_, source, type, id)});
+            {std::string(str(*r, "start")), rid(*r)});
       } else if (type == "lab_result") {
         labs_[std::string(patient) + "|" + std::string(str(*r, "test")) + "|" +
-              std::string(str(*r, "collected_at"))] = record_resource_id(ns_, source, type, id);
+              std::string(str(*r, "collected_at"))] = rid(*r);
       }
     }
   }
@@ -76,17 +73,17 @@ class Mapper {
     if (type == "adverse_event") return adverse_event(rec);
   }
 
-  std::vector<Entry>& entries() { return entries_; }
+  std::size_t resources() const { return resources_; }
 
  private:
   // ---- building blocks ----------------------------------------------------------------------------------
-  Node base(std::string_view resource_type, const std::string& id, std::string_view profile) {
-    Node r = b_.obj(16);
+  Out base(std::string_view resource_type, const std::string& id, std::string_view profile) {
+    Out r = b_.obj();
     b_.add_str(r, "resourceType", resource_type);
     b_.add_str(r, "id", id);
     if (!profile.empty()) {
-      Node meta = b_.obj();
-      Node profiles = b_.arr();
+      Out meta = b_.obj();
+      Out profiles = b_.arr();
       std::string url(kMcode);
       url.append(profile);
       profiles.push_back(b_.str(url));
@@ -96,20 +93,24 @@ class Mapper {
     return r;
   }
 
-  Node ext(std::string_view name, std::string_view value_key, Node value) const {
+  Out ext(std::string_view name, std::string_view value_key, Out value) const {
     return b_.extension(t_.extension_url(name), value_key, std::move(value));
   }
 
-  Node record_identifier(const Node& rec, std::string_view part = {}) const {
-    Node idn = b_.obj();
+  // Adds `system` and `value` of the record identifier to `idn`.
+  void add_record_identifier(Out& idn, const Node& rec, std::string_view part = {}) const {
     b_.add_str(idn, "system", record_system(t_, str(rec, "source"), str(rec, "type")));
     std::string value(str(rec, "id"));
     if (!part.empty()) value.append("/").append(part);
     b_.add_str(idn, "value", value);
+  }
+  Out record_identifier(const Node& rec, std::string_view part = {}) const {
+    Out idn = b_.obj();
+    add_record_identifier(idn, rec, part);
     return idn;
   }
-  Node identifiers(const Node& rec, std::string_view part = {}) const {
-    Node a = b_.arr();
+  Out identifiers(const Node& rec, std::string_view part = {}) const {
+    Out a = b_.arr();
     a.push_back(record_identifier(rec, part));
     return a;
   }
@@ -137,18 +138,18 @@ class Mapper {
     if (in_bundle_.contains(id)) return "urn:uuid:" + id;
     return std::string(type) + "/" + id;
   }
-  Node ref(std::string_view type, const std::string& id, std::string_view id_system = {},
+  Out ref(std::string_view type, const std::string& id, std::string_view id_system = {},
            std::string_view id_value = {}) const {
-    Node r = b_.reference(ref_text(type, id));
+    Out r = b_.reference(ref_text(type, id));
     if (!id_value.empty()) {
-      Node idn = b_.obj();
+      Out idn = b_.obj();
       b_.add_str(idn, "system", id_system);
       b_.add_str(idn, "value", id_value);
       b_.add(r, "identifier", std::move(idn));
     }
     return r;
   }
-  Node patient_ref(const Node& rec) {
+  Out patient_ref(const Node& rec) {
     const auto mrn = str(rec, "patient");
     auto [it, inserted] = patient_ids_.try_emplace(std::string(mrn));
     if (inserted) it->second = patient_resource_id(ns_, mrn);
@@ -160,7 +161,7 @@ class Mapper {
   const std::string& target_id_of(std::string_view source, std::string_view type, std::string_view id) {
     return target_id(source, type, id);
   }
-  Node record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
+  Out record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
                   std::string_view target_id) {
     std::string_view source = str(rec, "source");
     auto it = by_type_id_.find(std::string(target_type) + "|" + std::string(target_id));
@@ -173,41 +174,52 @@ class Mapper {
                target_id);
   }
 
-  // CodeableConcept: standard codings from the table, then the local coding, always.
-  Node codeable(std::string_view kind, std::string_view local, std::string_view qualifier = {}) const {
-    Node cc = b_.obj();
-    Node codings = b_.arr();
+  // Appends the standard codings of a local code from the table, then the local coding, always, to `codings`.
+  // Returns the table's first row of the code (nullptr for an unknown code).
+  const CodeRow* add_codings(Out& codings, std::string_view kind, std::string_view local,
+                             std::string_view qualifier = {}) const {
     const CodeTable* table = t_.table(kind);
     const CodeRow* row = table ? table->first(local) : nullptr;
     if (table) {
       for (const CodeRow* r : table->forward(local, qualifier)) codings.push_back(b_.coding(r->system, r->code, r->display));
     }
     codings.push_back(b_.coding(t_.local_system(kind), local, row ? std::string_view(row->display) : std::string_view{}));
+    return row;
+  }
+  Out codeable_of(Out codings, std::string_view text) const {
+    Out cc = b_.obj();
     b_.add(cc, "coding", std::move(codings));
-    if (row && !row->display.empty()) b_.add_str(cc, "text", row->display);
+    if (!text.empty()) b_.add_str(cc, "text", text);
     return cc;
   }
-  Node codeable_list(std::string_view kind, std::string_view local) const {
-    Node a = b_.arr();
+  static std::string_view display_of(const CodeRow* row) { return row ? std::string_view(row->display) : std::string_view{}; }
+  // CodeableConcept: standard codings from the table, then the local coding; text = the row's display.
+  Out codeable(std::string_view kind, std::string_view local, std::string_view qualifier = {}) const {
+    Out codings = b_.arr();
+    const CodeRow* row = add_codings(codings, kind, local, qualifier);
+    return codeable_of(std::move(codings), display_of(row));
+  }
+  Out codeable_list(std::string_view kind, std::string_view local) const {
+    Out a = b_.arr();
     a.push_back(codeable(kind, local));
     return a;
   }
-  Node fixed_concept(std::string_view system, std::string_view code, std::string_view display = {}) const {
-    Node cc = b_.obj();
-    Node codings = b_.arr();
+  Out fixed_concept(std::string_view system, std::string_view code, std::string_view display = {}) const {
+    Out cc = b_.obj();
+    Out codings = b_.arr();
     codings.push_back(b_.coding(system, code, display));
     b_.add(cc, "coding", std::move(codings));
     return cc;
   }
-  Node category(std::string_view code) const {
-    Node a = b_.arr();
+  Out category(std::string_view code) const {
+    Out a = b_.arr();
     a.push_back(fixed_concept("http://terminology.hl7.org/CodeSystem/observation-category", code));
     return a;
   }
 
   // Quantity with the unit as written, and its UCUM code when the unit table knows it.
-  Node quantity(std::string_view value, std::string_view unit, std::string_view comparator = {}) {
-    Node q = b_.obj();
+  Out quantity(std::string_view value, std::string_view unit, std::string_view comparator = {}) {
+    Out q = b_.obj();
     b_.add(q, "value", b_.num(value));
     if (!comparator.empty()) b_.add_str(q, "comparator", comparator);
     if (!unit.empty()) {
@@ -224,14 +236,19 @@ class Mapper {
     return q;
   }
 
-  void common_extensions(const Node& rec, Node& extensions) const {
+  void common_extensions(const Node& rec, Out& extensions) const {
     if (auto u = str(rec, "updated_at"); !u.empty()) extensions.push_back(ext(ext::kUpdatedAt, "valueDateTime", b_.str(u)));
   }
-  static void add_if_any(Node& r, std::string_view key, Node v) {
+  static void add_if_any(Out& r, std::string_view key, Out v) {
     if (v.size() > 0) r.append_member(key, std::move(v));
   }
-  void emit(std::string_view type, const std::string& id, Node resource) {
-    entries_.push_back(Entry{std::string(type), id, std::move(resource)});
+  // Writes one Bundle entry (ids are UUIDs and types literals: nothing to escape).
+  void emit(std::string_view type, const std::string& id, Out resource) {
+    if (resources_++ > 0) out_.push_back(',');
+    out_.append(R"({"fullUrl":"urn:uuid:)").append(id).append(R"(","resource":)");
+    resource.append_to(out_);
+    if (with_request_) out_.append(R"(,"request":{"method":"PUT","url":")").append(type).append("/").append(id).append(R"("})");
+    out_.push_back('}');
   }
   static bool retracted(const Node& rec) { return str(rec, "status") == "entered_in_error"; }
 
@@ -264,17 +281,17 @@ class Mapper {
   // ---- patient -> Patient (CancerPatient) -------------------------------------------------------------------
   void patient(const Node& rec) {
     const std::string id = patient_resource_id(ns_, str(rec, "id"));
-    Node r = base("Patient", id, "mcode-cancer-patient");
-    Node exts = b_.arr();
+    Out r = base("Patient", id, "mcode-cancer-patient");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (const Node* h = member(rec, "hbv_carrier")) exts.push_back(ext(ext::kHbvCarrier, "valueBoolean", b_.boolean(h->as_bool())));
     if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
     add_if_any(r, "extension", std::move(exts));
 
-    Node ids = b_.arr();
-    Node mrn = b_.obj();
+    Out ids = b_.arr();
+    Out mrn = b_.obj();
     b_.add_str(mrn, "use", "usual");
-    Node mr_type = fixed_concept(t_.system("v2-0203"), "MR", "Medical record number");
+    Out mr_type = fixed_concept(t_.system("v2-0203"), "MR", "Medical record number");
     b_.add(mrn, "type", std::move(mr_type));
     b_.add_str(mrn, "system", mrn_system(t_));
     b_.add_str(mrn, "value", str(rec, "id"));
@@ -282,7 +299,7 @@ class Mapper {
     ids.push_back(record_identifier(rec));
     if (const Node* list = member(rec, "identifiers")) {
       for (const Node& x : list->items()) {
-        Node idn = b_.obj();
+        Out idn = b_.obj();
         b_.add_str(idn, "system", str(x, "system"));
         b_.add_str(idn, "value", str(x, "value"));
         ids.push_back(std::move(idn));
@@ -291,8 +308,8 @@ class Mapper {
     b_.add(r, "identifier", std::move(ids));
     if (retracted(rec)) b_.add(r, "active", b_.boolean(false));
 
-    Node names = b_.arr();
-    Node name = b_.obj();
+    Out names = b_.arr();
+    Out name = b_.obj();
     const Node* n = member(rec, "name");
     bool any_name = false;
     if (n) {
@@ -301,14 +318,14 @@ class Mapper {
         any_name = true;
       }
       if (const Node* given = member(*n, "given")) {
-        Node g = b_.arr();
+        Out g = b_.arr();
         for (const Node& x : given->items()) g.push_back(b_.str(x.text()));
         b_.add(name, "given", std::move(g));
         any_name = true;
       }
     }
     if (!any_name) {  // US Core: a name or a data-absent-reason (us-core-6)
-      Node e = b_.arr();
+      Out e = b_.arr();
       e.push_back(b_.extension(kDataAbsentReason, "valueCode", b_.str("unknown")));
       b_.add(name, "extension", std::move(e));
     }
@@ -337,8 +354,8 @@ class Mapper {
                                      : kind == "secondary" ? "mcode-secondary-cancer-condition"
                                                            : "";
     const std::string id = rid(rec);
-    Node r = base("Condition", id, profile);
-    Node exts = b_.arr();
+    Out r = base("Condition", id, profile);
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (const Node* p = member(rec, "primary")) exts.push_back(ext(ext::kPrimary, "valueBoolean", b_.boolean(p->as_bool())));
     if (auto d = str(rec, "diagnosed_on"); !d.empty()) exts.push_back(b_.extension(kAssertedDate, "valueDateTime", b_.str(d)));
@@ -361,26 +378,21 @@ class Mapper {
       b_.add(r, "verificationStatus",
              fixed_concept("http://terminology.hl7.org/CodeSystem/condition-ver-status", "entered-in-error"));
     }
-    Node cat = b_.arr();
+    Out cat = b_.arr();
     cat.push_back(fixed_concept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item"));
     b_.add(r, "category", std::move(cat));
-    Node cc = codeable("diagnosis", code);
-    if (auto icd = str(rec, "icd10"); !icd.empty()) {
-      // The record's ICD-10 (WHO) code goes first; the table's codings follow.
-      Node* codings = cc.find("coding");
-      Node all = b_.arr();
-      all.push_back(b_.coding(t_.system("icd10"), icd));
-      for (Node& c : codings->items()) all.push_back(std::move(c));
-      *codings = std::move(all);
-    }
-    b_.add(r, "code", std::move(cc));
+    Out codings = b_.arr();
+    // The record's ICD-10 (WHO) code goes first; the table's codings follow.
+    if (auto icd = str(rec, "icd10"); !icd.empty()) codings.push_back(b_.coding(t_.system("icd10"), icd));
+    const CodeRow* code_row = add_codings(codings, "diagnosis", code);
+    b_.add(r, "code", codeable_of(std::move(codings), display_of(code_row)));
     if (auto site = str(rec, "body_site"); !site.empty()) {
-      Node sites = b_.arr();
+      Out sites = b_.arr();
       const CodeTable* bs = t_.table("body_site");
       if (bs && bs->knows(site)) {
         sites.push_back(codeable("body_site", site));
       } else {
-        Node s = b_.obj();
+        Out s = b_.obj();
         b_.add_str(s, "text", site);
         sites.push_back(std::move(s));
       }
@@ -389,9 +401,9 @@ class Mapper {
     b_.add(r, "subject", patient_ref(rec));
     const Node* stage = member(rec, "stage");
     if (stage) {
-      Node stages = b_.arr();
-      Node st = b_.obj();
-      Node assessment = b_.arr();
+      Out stages = b_.arr();
+      Out st = b_.obj();
+      Out assessment = b_.arr();
       assessment.push_back(ref("Observation", rid(rec, "stage")));
       b_.add(st, "assessment", std::move(assessment));
       stages.push_back(std::move(st));
@@ -405,25 +417,25 @@ class Mapper {
     const auto system = str(stage, "system");
     const auto value = str(stage, "value");
     const std::string id = rid(rec, "stage");
-    Node r = base("Observation", id, focus_is_primary ? "mcode-cancer-stage" : "");
+    Out r = base("Observation", id, focus_is_primary ? "mcode-cancer-stage" : "");
     b_.add(r, "identifier", identifiers(rec, "stage"));
     b_.add_str(r, "status", retracted(rec) ? "entered-in-error" : "final");
     b_.add(r, "category", category("laboratory"));
     const CodeTable* table = t_.table("stage_system");
-    Node code = b_.obj();
-    Node codings = b_.arr();
+    Out code = b_.obj();
+    Out codings = b_.arr();
     if (table)
       for (const CodeRow* row : table->forward(system, "type")) codings.push_back(b_.coding(row->system, row->code, row->display));
     codings.push_back(b_.coding(t_.local_system("stage_system"), system));
     b_.add(code, "coding", std::move(codings));
     b_.add(r, "code", std::move(code));
     b_.add(r, "subject", patient_ref(rec));
-    Node focus = b_.arr();
+    Out focus = b_.arr();
     focus.push_back(ref("Condition", rid(rec)));
     b_.add(r, "focus", std::move(focus));
     if (auto d = str(rec, "diagnosed_on"); !d.empty()) b_.add_str(r, "effectiveDateTime", d);
-    Node v = b_.obj();
-    Node vc = b_.arr();
+    Out v = b_.obj();
+    Out vc = b_.arr();
     vc.push_back(b_.coding(t_.local_system("stage-" + std::string(system)), value));
     b_.add(v, "coding", std::move(vc));
     b_.add_str(v, "text", std::string(system) + " " + std::string(value));
@@ -442,8 +454,8 @@ class Mapper {
     const CodeRow* row = drugs ? drugs->first(drug) : nullptr;
     const bool anticancer = row && row->has_flag("anticancer");
     const std::string id = rid(rec);
-    Node r = base("MedicationAdministration", id, anticancer ? "mcode-cancer-related-medication-administration" : "");
-    Node exts = b_.arr();
+    Out r = base("MedicationAdministration", id, anticancer ? "mcode-cancer-related-medication-administration" : "");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (auto intent = str(rec, "intent"); !intent.empty())
       exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
@@ -468,8 +480,8 @@ class Mapper {
         {"not_done", "not-done"}, {"entered_in_error", "entered-in-error"}};
     b_.add_str(r, "status", kStatus.at(str(rec, "status")));
     if (auto why = str(rec, "reason_not_given"); !why.empty()) {
-      Node sr = b_.arr();
-      Node c = b_.obj();
+      Out sr = b_.arr();
+      Out c = b_.obj();
       b_.add_str(c, "text", why);
       sr.push_back(std::move(c));
       b_.add(r, "statusReason", std::move(sr));
@@ -478,7 +490,7 @@ class Mapper {
     b_.add(r, "subject", patient_ref(rec));
     const auto start = str(rec, "start");
     if (auto end = str(rec, "end"); !end.empty()) {
-      Node p = b_.obj();
+      Out p = b_.obj();
       b_.add_str(p, "start", start);
       b_.add_str(p, "end", end);
       b_.add(r, "effectivePeriod", std::move(p));
@@ -486,20 +498,20 @@ class Mapper {
       b_.add_str(r, "effectiveDateTime", start);
     }
     if (auto dx = str(rec, "diagnosis"); !dx.empty()) {
-      Node reasons = b_.arr();
+      Out reasons = b_.arr();
       reasons.push_back(record_ref(rec, "diagnosis", "Condition", dx));
       b_.add(r, "reasonReference", std::move(reasons));
     }
     if (auto order = str(rec, "order_id"); !order.empty()) {
-      Node req = b_.obj();
-      Node idn = b_.obj();
+      Out req = b_.obj();
+      Out idn = b_.obj();
       b_.add_str(idn, "system", record_system(t_, str(rec, "source"), "order"));
       b_.add_str(idn, "value", order);
       b_.add(req, "identifier", std::move(idn));
       b_.add(r, "request", std::move(req));
     }
     if (dose) {
-      Node dosage = b_.obj();
+      Out dosage = b_.obj();
       if (auto route = str(rec, "route"); !route.empty()) b_.add(dosage, "route", codeable("route", route));
       b_.add(dosage, "dose", quantity(member_text(*dose, "value"), str(*dose, "unit")));
       b_.add(r, "dosage", std::move(dosage));
@@ -517,8 +529,8 @@ class Mapper {
     const bool marker = row && row->has_flag("tumor-marker") && member(rec, "value");
     const std::string id = rid(rec);
     const bool retract = retracted(rec);
-    Node r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");
-    Node exts = b_.arr();
+    Out r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     const auto reported = str(rec, "reported_at");
     const bool reported_is_instant = !reported.empty() && validation::check_instant(reported) == nullptr;
@@ -541,13 +553,13 @@ class Mapper {
              fixed_concept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-performed", "Not Performed"));
     }
     if (auto flag = str(rec, "flag"); !flag.empty()) {
-      Node interp = b_.arr();
+      Out interp = b_.arr();
       interp.push_back(fixed_concept(t_.system("obs-interp"), flag));
       b_.add(r, "interpretation", std::move(interp));
     }
     if (auto note = str(rec, "note"); !note.empty()) {
-      Node notes = b_.arr();
-      Node n = b_.obj();
+      Out notes = b_.arr();
+      Out n = b_.obj();
       b_.add_str(n, "text", note);
       notes.push_back(std::move(n));
       b_.add(r, "note", std::move(notes));
@@ -555,8 +567,8 @@ class Mapper {
     const auto specimen = str(rec, "specimen");
     if (!specimen.empty()) b_.add(r, "specimen", ref("Specimen", rid(rec, "specimen")));
     if (const Node* rr = member(rec, "reference_range")) {
-      Node ranges = b_.arr();
-      Node range = b_.obj();
+      Out ranges = b_.arr();
+      Out range = b_.obj();
       if (const Node* lo = member(*rr, "low")) b_.add(range, "low", simple_quantity(lo->text(), unit));
       if (const Node* hi = member(*rr, "high")) b_.add(range, "high", simple_quantity(hi->text(), unit));
       if (auto tx = str(*rr, "text"); !tx.empty()) b_.add_str(range, "text", tx);
@@ -568,7 +580,7 @@ class Mapper {
     if (row) {
       const std::string derived = row->flag_value("derived-from=");
       if (!derived.empty()) {
-        Node from = b_.arr();
+        Out from = b_.arr();
         std::size_t start = 0;
         while (start <= derived.size()) {
           auto plus = derived.find('+', start);
@@ -584,28 +596,28 @@ class Mapper {
     emit("Observation", id, std::move(r));
     if (!specimen.empty()) {
       const std::string sid = rid(rec, "specimen");
-      Node s = base("Specimen", sid, "mcode-human-specimen");
+      Out s = base("Specimen", sid, "mcode-human-specimen");
       b_.add(s, "identifier", identifiers(rec, "specimen"));
       b_.add_str(s, "status", retract ? "entered-in-error" : "available");
       b_.add(s, "type", codeable("specimen", specimen));
       b_.add(s, "subject", patient_ref(rec));
       if (auto c = str(rec, "collected_at"); !c.empty()) {
-        Node col = b_.obj();
+        Out col = b_.obj();
         b_.add_str(col, "collectedDateTime", c);
         b_.add(s, "collection", std::move(col));
       }
       emit("Specimen", sid, std::move(s));
     }
   }
-  Node simple_quantity(std::string_view value, std::string_view unit) { return quantity(value, unit); }
+  Out simple_quantity(std::string_view value, std::string_view unit) { return quantity(value, unit); }
 
   // ---- tumor_assessment -> CancerDiseaseStatus + TumorSize/Tumor per lesion ---------------------------------
   void tumor_assessment(const Node& rec) {
     const std::string id = rid(rec);
     const bool retract = retracted(rec);
     const auto status = retract ? "entered-in-error" : "final";
-    Node r = base("Observation", id, "mcode-cancer-disease-status");
-    Node exts = b_.arr();
+    Out r = base("Observation", id, "mcode-cancer-disease-status");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     exts.push_back(b_.extension(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type", "valueCodeableConcept",
                                 fixed_concept(t_.system("sct"), "363679005", "Imaging (procedure)")));
@@ -618,20 +630,22 @@ class Mapper {
     b_.add(r, "subject", patient_ref(rec));
     const auto dx = str(rec, "diagnosis");
     if (!dx.empty()) {
-      Node focus = b_.arr();
+      Out focus = b_.arr();
       focus.push_back(record_ref(rec, "diagnosis", "Condition", dx));
       b_.add(r, "focus", std::move(focus));
     }
     b_.add_str(r, "effectiveDateTime", str(rec, "assessed_on"));
-    Node value = codeable("response", str(rec, "response"));
-    value.set("text", b_.str(std::string(str(rec, "criteria").empty() ? "" : str(rec, "criteria")) +
-                             (str(rec, "criteria").empty() ? "" : " ") + std::string(str(rec, "response"))));
-    b_.add(r, "valueCodeableConcept", std::move(value));
+    Out response = b_.arr();
+    add_codings(response, "response", str(rec, "response"));
+    const auto criteria = str(rec, "criteria");
+    b_.add(r, "valueCodeableConcept",
+           codeable_of(std::move(response), (criteria.empty() ? std::string() : std::string(criteria) + " ") +
+                                            std::string(str(rec, "response"))));
     const auto method = str(rec, "method");
     if (!method.empty()) b_.add(r, "method", codeable("imaging_method", method));
     const Node* lesions = member(rec, "lesions");
     if (lesions && lesions->size() > 0) {
-      Node derived = b_.arr();
+      Out derived = b_.arr();
       for (std::size_t k = 1; k <= lesions->items().size(); ++k)
         derived.push_back(ref("Observation", rid(rec, "lesion-" + std::to_string(k))));
       b_.add(r, "derivedFrom", std::move(derived));
@@ -642,23 +656,22 @@ class Mapper {
       const Node& lesion = lesions->items()[k - 1];
       const std::string n = std::to_string(k);
       const std::string tumor_id = rid(rec, "tumor-" + n);
-      Node tumor = base("BodyStructure", tumor_id, "mcode-tumor");
+      Out tumor = base("BodyStructure", tumor_id, "mcode-tumor");
       if (!dx.empty()) {
-        Node te = b_.arr();
+        Out te = b_.arr();
         te.push_back(b_.extension(std::string(kMcode) + "mcode-related-condition", "valueReference",
                                   record_ref(rec, "diagnosis", "Condition", dx)));
         b_.add(tumor, "extension", std::move(te));
       }
-      Node tids = b_.arr();
-      Node tid = record_identifier(rec, "tumor-" + n);
-      Node with_type = b_.obj();
+      Out tids = b_.arr();
+      Out with_type = b_.obj();
       b_.add_str(with_type, "use", "usual");
       b_.add(with_type, "type", fixed_concept("http://hl7.org/fhir/resource-types", "BodyStructure"));
-      for (json::Member& m : tid.members()) with_type.append_member(m.key, std::move(m.value));
+      add_record_identifier(with_type, rec, "tumor-" + n);
       tids.push_back(std::move(with_type));
       b_.add(tumor, "identifier", std::move(tids));
       if (retract) b_.add(tumor, "active", b_.boolean(false));
-      Node loc = b_.obj();
+      Out loc = b_.obj();
       const auto site = str(lesion, "site");
       b_.add_str(loc, "text", site.empty() ? "unspecified lesion site" : site);
       b_.add(tumor, "location", std::move(loc));
@@ -666,9 +679,9 @@ class Mapper {
       emit("BodyStructure", tumor_id, std::move(tumor));
 
       const std::string size_id = rid(rec, "lesion-" + n);
-      Node s = base("Observation", size_id, "mcode-tumor-size");
+      Out s = base("Observation", size_id, "mcode-tumor-size");
       if (const Node* target = member(lesion, "target")) {
-        Node se = b_.arr();
+        Out se = b_.arr();
         se.push_back(ext(ext::kLesionTarget, "valueBoolean", b_.boolean(target->as_bool())));
         b_.add(s, "extension", std::move(se));
       }
@@ -677,23 +690,23 @@ class Mapper {
       b_.add(s, "category", category("imaging"));
       b_.add(s, "code", fixed_concept(t_.system("loinc"), "21889-1", "Size Tumor"));
       b_.add(s, "subject", patient_ref(rec));
-      Node focus = b_.arr();
+      Out focus = b_.arr();
       focus.push_back(ref("BodyStructure", tumor_id));
       b_.add(s, "focus", std::move(focus));
       b_.add_str(s, "effectiveDateTime", str(rec, "assessed_on"));
       if (!site.empty()) {
-        Node bs = b_.obj();
+        Out bs = b_.obj();
         b_.add_str(bs, "text", site);
         b_.add(s, "bodySite", std::move(bs));
       }
       if (!method.empty()) b_.add(s, "method", codeable("imaging_method", method));
-      Node comps = b_.arr();
-      Node longest = b_.obj();
+      Out comps = b_.arr();
+      Out longest = b_.obj();
       b_.add(longest, "code", fixed_concept(t_.system("loinc"), "33728-7", "Size.maximum dimension in Tumor"));
       b_.add(longest, "valueQuantity", quantity(member_text(lesion, "longest_mm"), "mm"));
       comps.push_back(std::move(longest));
       if (const Node* sh = member(lesion, "short_axis_mm")) {
-        Node other = b_.obj();
+        Out other = b_.obj();
         b_.add(other, "code", fixed_concept(t_.system("loinc"), "33729-5", "Size additional dimension in Tumor"));
         b_.add(other, "valueQuantity", quantity(sh->text(), "mm"));
         comps.push_back(std::move(other));
@@ -707,8 +720,8 @@ class Mapper {
   void clinical_score(const Node& rec) {
     const auto scale = str(rec, "scale");
     const std::string id = rid(rec);
-    Node r = base("Observation", id, scale == "ECOG" ? "mcode-ecog-performance-status" : "");
-    Node exts = b_.arr();
+    Out r = base("Observation", id, scale == "ECOG" ? "mcode-ecog-performance-status" : "");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
@@ -725,8 +738,8 @@ class Mapper {
     if (v && v->is_number()) {
       b_.add(r, "valueInteger", b_.num(v->text()));
     } else if (v) {
-      Node cc = b_.obj();
-      Node codings = b_.arr();
+      Out cc = b_.obj();
+      Out codings = b_.arr();
       codings.push_back(b_.coding(t_.local_system("score-" + std::string(scale)), v->text()));
       b_.add(cc, "coding", std::move(codings));
       b_.add_str(cc, "text", v->text());
@@ -736,7 +749,7 @@ class Mapper {
       const CodeTable* answers = t_.table("ecog");
       const auto rows = answers ? answers->forward(v->text()) : std::vector<const CodeRow*>{};
       if (!rows.empty()) {
-        Node interp = b_.arr();
+        Out interp = b_.arr();
         interp.push_back(fixed_concept(rows.front()->system, rows.front()->code, rows.front()->display));
         b_.add(r, "interpretation", std::move(interp));
       }
@@ -747,11 +760,11 @@ class Mapper {
       if (!methods.empty()) b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
     }
     if (auto cls = str(rec, "class"); !cls.empty()) {
-      Node comps = b_.arr();
-      Node c = b_.obj();
+      Out comps = b_.arr();
+      Out c = b_.obj();
       b_.add(c, "code", codeable("score", "CHILD_PUGH_CLASS"));
-      Node vc = b_.obj();
-      Node codings = b_.arr();
+      Out vc = b_.obj();
+      Out codings = b_.arr();
       codings.push_back(b_.coding(t_.local_system("child-pugh-class"), cls));
       b_.add(vc, "coding", std::move(codings));
       b_.add_str(vc, "text", "Child-Pugh class " + std::string(cls));
@@ -765,8 +778,8 @@ class Mapper {
   // ---- surgery -> Procedure (CancerRelatedSurgicalProcedure) ------------------------------------------------
   void surgery(const Node& rec) {
     const std::string id = rid(rec);
-    Node r = base("Procedure", id, "mcode-cancer-related-surgical-procedure");
-    Node exts = b_.arr();
+    Out r = base("Procedure", id, "mcode-cancer-related-surgical-procedure");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (auto intent = str(rec, "intent"); !intent.empty())
       exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
@@ -781,7 +794,7 @@ class Mapper {
     const auto start = str(rec, "start");
     const auto end = str(rec, "end");
     if (!end.empty()) {
-      Node p = b_.obj();
+      Out p = b_.obj();
       if (!start.empty()) b_.add_str(p, "start", start);
       b_.add_str(p, "end", end);
       b_.add(r, "performedPeriod", std::move(p));
@@ -789,27 +802,27 @@ class Mapper {
       b_.add_str(r, "performedDateTime", start);
     }
     if (auto surgeon = str(rec, "surgeon"); !surgeon.empty()) {
-      Node performers = b_.arr();
-      Node p = b_.obj();
-      Node actor = b_.obj();
+      Out performers = b_.arr();
+      Out p = b_.obj();
+      Out actor = b_.obj();
       b_.add_str(actor, "display", surgeon);
       b_.add(p, "actor", std::move(actor));
       performers.push_back(std::move(p));
       b_.add(r, "performer", std::move(performers));
     }
     if (auto dx = str(rec, "diagnosis"); !dx.empty()) {
-      Node reasons = b_.arr();
+      Out reasons = b_.arr();
       reasons.push_back(record_ref(rec, "diagnosis", "Condition", dx));
       b_.add(r, "reasonReference", std::move(reasons));
     }
     if (const Node* sites = member(rec, "body_sites")) {
-      Node bs = b_.arr();
+      Out bs = b_.arr();
       for (const Node& s : sites->items()) bs.push_back(codeable("liver_segment", s.text()));
       add_if_any(r, "bodySite", std::move(bs));
     }
     if (auto margin = str(rec, "margin"); !margin.empty()) b_.add(r, "outcome", codeable("margin", margin));
     if (const Node* comps = member(rec, "complications")) {
-      Node cs = b_.arr();
+      Out cs = b_.arr();
       for (const Node& c : comps->items()) cs.push_back(codeable("complication", c.text()));
       add_if_any(r, "complication", std::move(cs));
     }
@@ -826,12 +839,12 @@ class Mapper {
     const bool issued_instant = !issued.empty() && validation::check_instant(issued) == nullptr;
     const auto surgery_id = str(rec, "surgery");
 
-    std::vector<std::pair<std::string, Node>> results;
-    auto observation = [&](std::string_view part, std::string_view profile, Node code) {
-      Node o = base("Observation", rid(rec, part), profile);
+    std::vector<std::pair<std::string, Out>> results;
+    auto observation = [&](std::string_view part, std::string_view profile, Out code) {
+      Out o = base("Observation", rid(rec, part), profile);
       b_.add(o, "identifier", identifiers(rec, part));
       if (!surgery_id.empty()) {
-        Node part_of = b_.arr();
+        Out part_of = b_.arr();
         part_of.push_back(record_ref(rec, "surgery", "Procedure", surgery_id));
         b_.add(o, "partOf", std::move(part_of));
       }
@@ -843,8 +856,8 @@ class Mapper {
       return o;
     };
     auto local_code = [&](std::string_view code, std::string_view display) {
-      Node cc = b_.obj();
-      Node codings = b_.arr();
+      Out cc = b_.obj();
+      Out codings = b_.arr();
       codings.push_back(b_.coding(t_.local_system("pathology"), code, display));
       b_.add(cc, "coding", std::move(codings));
       b_.add_str(cc, "text", display);
@@ -853,37 +866,34 @@ class Mapper {
     const auto histology = str(rec, "histology");
     const auto morphology = str(rec, "morphology");
     if (!histology.empty() || !morphology.empty()) {
-      Node o = observation("histology", "mcode-histologic-behavior-and-type",
+      Out o = observation("histology", "mcode-histologic-behavior-and-type",
                            fixed_concept(t_.system("loinc"), "31206-6"));
-      Node v = b_.obj();
-      Node codings = b_.arr();
+      Out v = b_.obj();
+      Out codings = b_.arr();
       if (!morphology.empty()) codings.push_back(b_.coding(t_.system("icdo3"), morphology));
-      if (!histology.empty()) {
-        Node h = codeable("histology", histology);
-        for (Node& c : h.find("coding")->items()) codings.push_back(std::move(c));
-      }
+      if (!histology.empty()) add_codings(codings, "histology", histology);
       b_.add(v, "coding", std::move(codings));
       b_.add(o, "valueCodeableConcept", std::move(v));
       results.emplace_back(rid(rec, "histology"), std::move(o));
     }
     if (const Node* grade = member(rec, "grade")) {
-      Node o = observation("grade", "mcode-histologic-grade", fixed_concept(t_.system("ncit"), "C18000", "Histologic Grade"));
+      Out o = observation("grade", "mcode-histologic-grade", fixed_concept(t_.system("ncit"), "C18000", "Histologic Grade"));
       b_.add(o, "valueCodeableConcept", codeable("grade", grade->text()));
       results.emplace_back(rid(rec, "grade"), std::move(o));
     }
     if (const Node* necrosis = member(rec, "necrosis_pct")) {
-      Node o = observation("necrosis", "", local_code("TUMOR_NECROSIS_PCT", "Tumour necrosis (% of tumour)"));
+      Out o = observation("necrosis", "", local_code("TUMOR_NECROSIS_PCT", "Tumour necrosis (% of tumour)"));
       b_.add(o, "valueQuantity", quantity(necrosis->text(), "%"));
       results.emplace_back(rid(rec, "necrosis"), std::move(o));
     }
     const auto margin_status = str(rec, "margin_status");
     const Node* margin_mm = member(rec, "margin_mm");
     if (!margin_status.empty() || margin_mm) {
-      Node o = observation("margin", "", local_code("RESECTION_MARGIN", "Resection margin"));
+      Out o = observation("margin", "", local_code("RESECTION_MARGIN", "Resection margin"));
       if (!margin_status.empty()) b_.add(o, "valueCodeableConcept", codeable("margin", margin_status));
       if (margin_mm) {
-        Node comps = b_.arr();
-        Node c = b_.obj();
+        Out comps = b_.arr();
+        Out c = b_.obj();
         b_.add(c, "code", local_code("MARGIN_DISTANCE_MM", "Distance of tumour from the closest margin"));
         b_.add(c, "valueQuantity", quantity(margin_mm->text(), "mm"));
         comps.push_back(std::move(c));
@@ -892,15 +902,15 @@ class Mapper {
       results.emplace_back(rid(rec, "margin"), std::move(o));
     }
 
-    Node r = base("DiagnosticReport", id, "");
-    Node exts = b_.arr();
+    Out r = base("DiagnosticReport", id, "");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (!surgery_id.empty()) exts.push_back(b_.extension(kEventPartOf, "valueReference", record_ref(rec, "surgery", "Procedure", surgery_id)));
     if (!issued.empty() && !issued_instant) exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(issued)));
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
     b_.add_str(r, "status", obs_status);
-    Node cat = b_.arr();
+    Out cat = b_.arr();
     cat.push_back(fixed_concept(t_.system("v2-0074"), "SP", "Surgical Pathology"));
     b_.add(r, "category", std::move(cat));
     b_.add(r, "code", local_code("SURGICAL_PATHOLOGY_REPORT", "Surgical pathology report"));
@@ -908,7 +918,7 @@ class Mapper {
     if (!issued.empty()) b_.add_str(r, "effectiveDateTime", issued);
     if (issued_instant) b_.add_str(r, "issued", issued);
     if (!results.empty()) {
-      Node refs = b_.arr();
+      Out refs = b_.arr();
       for (auto& [rid_, o] : results) refs.push_back(ref("Observation", rid_));
       b_.add(r, "result", std::move(refs));
     }
@@ -920,8 +930,8 @@ class Mapper {
   // ---- adverse_event -> AdverseEvent ----------------------------------------------------------------------
   void adverse_event(const Node& rec) {
     const std::string id = rid(rec);
-    Node r = base("AdverseEvent", id, "");
-    Node exts = b_.arr();
+    Out r = base("AdverseEvent", id, "");
+    Out exts = b_.arr();
     common_extensions(rec, exts);
     if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
     if (const Node* g = member(rec, "ctcae_grade")) exts.push_back(ext(ext::kCtcaeGrade, "valueInteger", b_.num(g->text())));
@@ -949,13 +959,13 @@ class Mapper {
       b_.add(r, "outcome", fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", kOutcome.at(out)));
     }
     if (const Node* drugs = member(rec, "suspect_drugs")) {
-      Node suspects = b_.arr();
-      Node contained = b_.arr();
+      Out suspects = b_.arr();
+      Out contained = b_.arr();
       std::size_t k = 0;
       for (const Node& d : drugs->items()) {
         ++k;
-        Node se = b_.obj();
-        Node se_ext = b_.arr();
+        Out se = b_.obj();
+        Out se_ext = b_.arr();
         se_ext.push_back(ext(ext::kSuspectDrug, "valueCodeableConcept", codeable("drug", d.text())));
         b_.add(se, "extension", std::move(se_ext));
         // The suspect administration in this batch: the latest one of that drug started on or before onset.
@@ -967,11 +977,11 @@ class Mapper {
           if (!admin) admin = &it->second.front().second;
         }
         if (admin) {
-          Node instance = ref("MedicationAdministration", *admin);
+          Out instance = ref("MedicationAdministration", *admin);
           b_.add(se, "instance", std::move(instance));
         } else {
           const std::string cid = "drug" + std::to_string(k);
-          Node med = b_.obj();
+          Out med = b_.obj();
           b_.add_str(med, "resourceType", "Medication");
           b_.add_str(med, "id", cid);
           b_.add(med, "code", codeable("drug", d.text()));
@@ -982,7 +992,7 @@ class Mapper {
       }
       if (contained.size() > 0) {
         // `contained` belongs before `extension` by convention; position does not matter in JSON.
-        r.set("contained", std::move(contained));
+        b_.add(r, "contained", std::move(contained));
       }
       add_if_any(r, "suspectEntity", std::move(suspects));
     }
@@ -990,10 +1000,13 @@ class Mapper {
   }
 
   const Tables& t_;
-  NodeBuilder b_;
+  OutPool pool_;
+  OutBuilder b_;
   Uuid ns_;
   validation::Outcome& outcome_;
-  std::vector<Entry> entries_;
+  std::string& out_;
+  bool with_request_;
+  std::size_t resources_ = 0;
   std::unordered_set<std::string> in_bundle_;
   std::unordered_set<std::string> patients_in_batch_;
   std::unordered_map<std::string, std::vector<std::string>> by_type_id_;
@@ -1018,12 +1031,18 @@ const char* bundle_type_code(BundleType t) {
   return "transaction";
 }
 
-json::Node map_records(const std::vector<const Node*>& records, const Tables& tables, const ToFhirOptions& options,
-                       validation::Outcome& outcome, const Node::allocator_type& alloc) {
-  Mapper mapper(tables, alloc, outcome);
+std::size_t map_records(const std::vector<const Node*>& records, const Tables& tables, const ToFhirOptions& options,
+                        validation::Outcome& outcome, std::string& out) {
+  out.append(R"({"resourceType":"Bundle","type":")").append(bundle_type_code(options.bundle_type)).append("\"");
+  const std::size_t no_entries = out.size();
+  out.append(R"(,"entry":[)");
+  Mapper mapper(tables, options.bundle_type != BundleType::Collection, out, outcome);
   mapper.index(records);
   for (const Node* r : records) mapper.plan(*r);
   for (const Node* r : records) mapper.map(*r);
+  if (mapper.resources() == 0) out.resize(no_entries);  // FHIR has no empty arrays
+  else out.push_back(']');
+  out.push_back('}');
   for (const auto& unit : mapper.unit_warnings()) {
     validation::Issue issue;
     issue.severity = Severity::Warning;
@@ -1032,39 +1051,22 @@ json::Node map_records(const std::vector<const Node*>& records, const Tables& ta
     issue.expression = "unit";
     outcome.add(std::move(issue));
   }
-
-  NodeBuilder b(alloc);
-  Node bundle = b.obj();
-  b.add_str(bundle, "resourceType", "Bundle");
-  b.add_str(bundle, "type", bundle_type_code(options.bundle_type));
-  Node entries = b.arr();
-  entries.reserve(mapper.entries().size());
-  for (Entry& e : mapper.entries()) {
-    Node entry = b.obj();
-    b.add_str(entry, "fullUrl", "urn:uuid:" + e.id);
-    b.add(entry, "resource", std::move(e.resource));
-    if (options.bundle_type != BundleType::Collection) {
-      Node req = b.obj();
-      b.add_str(req, "method", "PUT");
-      b.add_str(req, "url", e.type + "/" + e.id);
-      b.add(entry, "request", std::move(req));
-    }
-    entries.push_back(std::move(entry));
-  }
-  if (entries.size() > 0) b.add(bundle, "entry", std::move(entries));
-  return bundle;
+  return mapper.resources();
 }
 
-ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
-                             const Node::allocator_type& alloc) {
-  // The bundle lives in the caller's allocator: assigning a tree from another memory resource would deep-copy it.
-  ToFhirResult result(alloc);
+namespace {
+
+// Reads, checks and maps `text`; appends the Bundle to `out` unless nothing may be sent.
+void map_text(std::string_view text, const Tables& tables, const ToFhirOptions& options, ToFhirResult& result,
+              std::string& out) {
   RecordBatch batch = RecordBatch::read(text, result.outcome);
-  result.records_read = batch.records().size();
+  auto& records = batch.records();
+  result.records_read = records.size();
   // Check every record; keep the last version of each (source, type, id).
   std::unordered_map<std::string, std::size_t> last;
-  for (std::size_t i = 0; i < batch.records().size(); ++i) {
-    InputRecord& in = batch.records()[i];
+  std::vector<bool> superseded(records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    InputRecord& in = records[i];
     if (!in.node || !check_record(*in.node, in.line, tables, result.outcome)) {
       in.rejected = true;
       ++result.records_rejected;
@@ -1072,8 +1074,9 @@ ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const 
     }
     auto [it, inserted] = last.try_emplace(RecordKey::of(*in.node), i);
     if (!inserted) {
-      add_record_issue(result.outcome, Severity::Information, "informational", batch.records()[it->second].line, "id",
+      add_record_issue(result.outcome, Severity::Information, "informational", records[it->second].line, "id",
                        "superseded by the later version of the same record on line " + std::to_string(in.line));
+      superseded[it->second] = true;
       it->second = i;
     }
   }
@@ -1087,20 +1090,43 @@ ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const 
     issue.diagnostics = "all-or-nothing: " + std::to_string(result.records_rejected) + " of " +
                         std::to_string(result.records_read) + " records rejected, nothing mapped";
     result.outcome.add(std::move(issue));
-    return result;
+    return;
   }
   std::vector<const Node*> good;
   good.reserve(last.size());
-  for (std::size_t i = 0; i < batch.records().size(); ++i) {
-    const InputRecord& in = batch.records()[i];
-    if (in.rejected) continue;
-    if (last.at(RecordKey::of(*in.node)) != i) continue;
-    good.push_back(in.node);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!records[i].rejected && !superseded[i]) good.push_back(records[i].node);
   }
   result.records_mapped = good.size();
-  result.bundle = map_records(good, tables, options, result.outcome, alloc);
-  const Node* entries = result.bundle.find("entry");
-  result.resources = entries ? entries->size() : 0;
+  result.resources = map_records(good, tables, options, result.outcome, out);
+}
+
+}  // namespace
+
+ToFhirResult records_to_fhir_json(std::string_view text, const Tables& tables, const ToFhirOptions& options,
+                                  std::string& out) {
+  ToFhirResult result;
+  map_text(text, tables, options, result, out);
+  return result;
+}
+
+ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
+                             const Node::allocator_type& alloc) {
+  // The bundle lives in the caller's allocator: assigning a tree from another memory resource would deep-copy it.
+  ToFhirResult result(alloc);
+  std::string out;
+  map_text(text, tables, options, result, out);
+  if (out.empty()) return result;
+  auto parsed = json::parse(out);
+  if (!parsed) {  // cannot happen: the mapper writes JSON it composed itself
+    validation::Issue issue;
+    issue.severity = Severity::Fatal;
+    issue.code = "exception";
+    issue.diagnostics = "internal error: the Bundle written is not valid JSON: " + parsed.error->message;
+    result.outcome.add(std::move(issue));
+    return result;
+  }
+  result.bundle = Node(parsed.document->root(), alloc);
   return result;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,14 +34,20 @@ struct ToFhirResult {
   bool has_rejections() const { return records_rejected > 0; }
 };
 
-// Parses `text` (NDJSON or JSON array of records), checks every record and maps the good ones.
+// Parses `text` (NDJSON or JSON array of records), checks every record and maps the good ones. The Bundle is
+// built as a tree (`bundle`), parsed from the text records_to_fhir_json writes.
 ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options = {},
                              const json::Node::allocator_type& alloc = {});
 
-// Maps already checked records (all must have passed check_record).
-json::Node map_records(const std::vector<const json::Node*>& records, const Tables& tables,
-                       const ToFhirOptions& options, validation::Outcome& outcome,
-                       const json::Node::allocator_type& alloc = {});
+// The same, writing the Bundle as compact JSON text straight to `out` (appended; `out` is left unchanged when
+// nothing may be sent); `bundle` stays null. The fast path (no tree): the CLI and the benchmark use it.
+ToFhirResult records_to_fhir_json(std::string_view text, const Tables& tables, const ToFhirOptions& options,
+                                  std::string& out);
+
+// Maps already checked records (all must have passed check_record), appending the Bundle's JSON text to `out`.
+// Returns the number of resources (entries).
+std::size_t map_records(const std::vector<const json::Node*>& records, const Tables& tables,
+                        const ToFhirOptions& options, validation::Outcome& outcome, std::string& out);
 
 const char* bundle_type_code(BundleType t);
 
