@@ -196,3 +196,16 @@ TEST(ValidateMcode, RequiredBindingOfProfileSliceIsChecked) {
   EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.component[0].valueQuantity", "not in the required value set"))
       << errors_text(o);
 }
+
+TEST(ValidateProfiles, BindingRepeatedByProfileIsReportedOnce) {
+  // vitalsigns (the base of bp) repeats the core required binding of Observation.status: the wrong
+  // code is one error, not one from the core pass and one from the profile pass.
+  auto json = replace(example("Observation-blood-pressure.json"), "\"status\": \"final\"", "\"status\": \"done\"");
+  auto o = check_with(json, {kBp});
+  std::size_t binding_errors = 0;
+  for (const auto& issue : o.issues())
+    if (issue.severity == Severity::Error && issue.diagnostics.find("required value set") != std::string::npos)
+      ++binding_errors;
+  EXPECT_EQ(binding_errors, 1u) << errors_text(o);
+  EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.status", "not in the required value set")) << errors_text(o);
+}

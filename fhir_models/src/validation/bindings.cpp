@@ -35,6 +35,20 @@ const model::ValueSetExpansion* Walker::required_value_set(const model::Binding&
   return nullptr;
 }
 
+// A profile that repeats a binding of the core (or of its base profile) checks the same value against the
+// same value set again: the error is reported once. Trial runs into a scratch outcome (slice matching)
+// always report, they decide on the result.
+void Walker::report_binding_error(const Node& node, std::string_view value_set, std::string diagnostics,
+                                  const PathSeg* path) {
+  if (outcome_ == main_outcome_) {
+    const ReportedBinding key{&node, value_set};
+    for (const ReportedBinding& r : binding_errors_reported_)
+      if (r.node == key.node && r.value_set == key.value_set) return;
+    binding_errors_reported_.push_back(key);
+  }
+  report(Severity::Error, "code-invalid", std::move(diagnostics), path, &node);
+}
+
 bool Walker::code_known_unknown(std::string_view system, std::string_view code) const {
   const model::CodeSystemInfo* cs = registry_.find_code_system(system);
   if (cs == nullptr || cs->content != "complete") return false;
@@ -57,8 +71,9 @@ void Walker::check_code_binding(const Node& code, const Slot& slot, const PathSe
   if (b.strength != BindingStrength::Required) return;  // a bare code carries no system to check against
   const model::ValueSetExpansion* vs = required_value_set(b, path, &code);
   if (vs == nullptr || vs->contains_code(code.text())) return;
-  report(Severity::Error, "code-invalid",
-         "the code '" + std::string(code.text()) + "' is not in the required value set " + b.value_set, path, &code);
+  report_binding_error(code, b.value_set,
+                       "the code '" + std::string(code.text()) + "' is not in the required value set " + b.value_set,
+                       path);
 }
 
 void Walker::check_coding_binding(const Node& coding, const Slot& slot, const PathSeg* path) {
@@ -71,10 +86,10 @@ void Walker::check_coding_binding(const Node& coding, const Slot& slot, const Pa
     if (vs == nullptr) return;
     const bool ok = system.empty() ? vs->contains_code(code) : vs->contains(system, code);
     if (!ok)
-      report(Severity::Error, "code-invalid",
-             "the code '" + std::string(system) + "#" + std::string(code) + "' is not in the required value set " +
-                 b.value_set,
-             path, &coding);
+      report_binding_error(coding, b.value_set,
+                           "the code '" + std::string(system) + "#" + std::string(code) +
+                               "' is not in the required value set " + b.value_set,
+                           path);
     return;
   }
   if (b.strength == BindingStrength::Example || system.empty()) return;
@@ -98,8 +113,7 @@ void Walker::check_concept_binding(const Node& cc, const Slot& slot, const PathS
       const std::string_view code = text_of(c, "code");
       if (!code.empty() && (system.empty() ? vs->contains_code(code) : vs->contains(system, code))) return;
     }
-    report(Severity::Error, "code-invalid", "none of the codings is in the required value set " + b.value_set, path,
-           &cc);
+    report_binding_error(cc, b.value_set, "none of the codings is in the required value set " + b.value_set, path);
     return;
   }
   if (b.strength == BindingStrength::Example || !any_coding) return;
@@ -125,9 +139,9 @@ void Walker::check_quantity_binding(const Node& quantity, const Slot& slot, cons
   if (b.strength == BindingStrength::Required) {
     const model::ValueSetExpansion* vs = required_value_set(b, path, &quantity);
     if (vs != nullptr && !(system.empty() ? vs->contains_code(code) : vs->contains(system, code)))
-      report(Severity::Error, "code-invalid",
-             "the unit code '" + std::string(code) + "' is not in the required value set " + b.value_set, path,
-             &quantity);
+      report_binding_error(quantity, b.value_set,
+                           "the unit code '" + std::string(code) + "' is not in the required value set " + b.value_set,
+                           path);
   }
 }
 

@@ -102,7 +102,12 @@ std::string_view type_of_profile(const model::Registry& registry, std::string_vi
 
 Walker::Walker(const model::Registry& registry, const ValidateOptions& options, const json::LineIndex* lines,
                Outcome& outcome, const InvariantRunner* invariants)
-    : registry_(registry), options_(options), lines_(lines), outcome_(&outcome), invariants_(invariants) {}
+    : registry_(registry),
+      options_(options),
+      lines_(lines),
+      outcome_(&outcome),
+      main_outcome_(&outcome),
+      invariants_(invariants) {}
 
 json::SourceLocation Walker::locate(const Node* node) const {
   if (lines_ == nullptr || node == nullptr || node->offset() == Node::kNoOffset) return {};

@@ -119,13 +119,21 @@ class Walker {
   const model::ValueSetExpansion* required_value_set(const model::Binding& binding, const PathSeg* path,
                                                      const json::Node* node);
   bool code_known_unknown(std::string_view system, std::string_view code) const;  // system complete, code absent
+  void report_binding_error(const json::Node& node, std::string_view value_set, std::string diagnostics,
+                            const PathSeg* path);
 
   const model::Registry& registry_;
   const ValidateOptions& options_;
   const json::LineIndex* lines_;
   Outcome* outcome_;  // swapped for a scratch outcome while a slice is tried on a value
+  Outcome* const main_outcome_;
   const InvariantRunner* invariants_;
   std::vector<std::string_view> incomplete_value_sets_reported_;
+  struct ReportedBinding {
+    const json::Node* node;
+    std::string_view value_set;
+  };
+  std::vector<ReportedBinding> binding_errors_reported_;  // required-binding errors in the main outcome
   std::vector<std::string> unknown_profiles_reported_;
   const model::TypeDef* current_profile_ = nullptr;  // for messages
   int depth_ = 0;
