@@ -56,6 +56,7 @@ http::Response FhirService::capability_statement(Ctx& ctx) {
   cs.append_member("format", std::move(formats));
   Node patch_formats = Node::array();
   patch_formats.push_back(Node::string("application/json-patch+json"));
+  patch_formats.push_back(Node::string("application/fhir+json"));
   cs.append_member("patchFormat", std::move(patch_formats));
 
   Node rest = Node::object();

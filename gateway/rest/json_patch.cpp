@@ -12,16 +12,8 @@ using fhir::json::Node;
 
 namespace {
 
-// Thrown inside this file only; turned into a PatchFailure by apply_json_patch.
-struct Failure {
-  PatchFailure::Kind kind;
-  std::string reason;
-};
-
-[[noreturn]] void malformed(std::string reason) { throw Failure{PatchFailure::Kind::Malformed, std::move(reason)}; }
-[[noreturn]] void not_applicable(std::string reason) {
-  throw Failure{PatchFailure::Kind::NotApplicable, std::move(reason)};
-}
+using patch_detail::malformed;
+using patch_detail::not_applicable;
 
 // RFC 6901: "" is the whole document; otherwise "/"-separated tokens with ~1 -> "/" and ~0 -> "~".
 std::vector<std::string> parse_pointer(std::string_view pointer, std::string_view member) {
@@ -89,27 +81,6 @@ Node& parent_of(Node& root, const std::vector<std::string>& path) {
     not_applicable(describe(path) + ": its parent is neither an object nor an array");
   }
   return parent;
-}
-
-// Arrays have no positional insert/erase in the tree API: rebuild them (FHIR arrays are short).
-void insert_item(Node& array, std::size_t index, Node value) {
-  Node rebuilt = Node::array(array.get_allocator());
-  rebuilt.reserve(array.items().size() + 1);
-  for (std::size_t i = 0; i < array.items().size(); ++i) {
-    if (i == index) rebuilt.push_back(std::move(value));
-    rebuilt.push_back(std::move(array.items()[i]));
-  }
-  if (index == array.items().size()) rebuilt.push_back(std::move(value));
-  array = std::move(rebuilt);
-}
-
-void erase_item(Node& array, std::size_t index) {
-  Node rebuilt = Node::array(array.get_allocator());
-  rebuilt.reserve(array.items().size());
-  for (std::size_t i = 0; i < array.items().size(); ++i) {
-    if (i != index) rebuilt.push_back(std::move(array.items()[i]));
-  }
-  array = std::move(rebuilt);
 }
 
 void add(Node& root, const std::vector<std::string>& path, Node value) {
@@ -230,7 +201,7 @@ std::optional<PatchFailure> apply_json_patch(Node& target, const Node& patch) {
       apply_operation(work, op);
       ++index;
     }
-  } catch (const Failure& f) {
+  } catch (const patch_detail::OperationFailed& f) {
     return PatchFailure{f.kind, index, f.reason};
   }
   target = std::move(work);

@@ -72,11 +72,13 @@ std::optional<std::string> check_content_type(const http::Request& req) {
   return std::nullopt;
 }
 
-std::optional<std::string> check_patch_content_type(const http::Request& req) {
+std::optional<PatchFormat> patch_format(const http::Request& req) {
   const auto ct = req.headers.get("content-type");
-  if (ct && media_type(*ct) == "application/json-patch+json") return std::nullopt;
-  return "PATCH takes a JSON Patch document (Content-Type application/json-patch+json); FHIRPath Patch is not "
-         "supported" + (ct ? ", got '" + std::string(*ct) + "'" : std::string(", and Content-Type is missing"));
+  if (!ct) return std::nullopt;
+  const std::string m = media_type(*ct);
+  if (m == "application/json-patch+json") return PatchFormat::JsonPatch;
+  if (is_json_type(m)) return PatchFormat::FhirPathPatch;
+  return std::nullopt;
 }
 
 }  // namespace fhirgw::rest

@@ -25,8 +25,9 @@ std::optional<std::string> check_accept(const http::Request& req);
 // otherwise the reason for a 415.
 std::optional<std::string> check_content_type(const http::Request& req);
 
-// nullopt when the body is a JSON Patch document (application/json-patch+json); otherwise the reason for a
-// 415 (FHIRPath Patch, a Parameters body, is not supported).
-std::optional<std::string> check_patch_content_type(const http::Request& req);
+enum class PatchFormat { JsonPatch, FhirPathPatch };
+// The patch format from Content-Type: application/json-patch+json is JSON Patch, FHIR JSON is FHIRPath
+// Patch (a Parameters body); nullopt for anything else (415).
+std::optional<PatchFormat> patch_format(const http::Request& req);
 
 }  // namespace fhirgw::rest

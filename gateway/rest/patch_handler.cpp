@@ -1,8 +1,9 @@
 // The FHIR `patch` interaction: PATCH /fhir/Type/id (and conditional PATCH /fhir/Type?criteria) with a
-// JSON Patch document. The patch is applied to the current version inside the write transaction, so a
+// JSON Patch document or a FHIRPath Patch (Parameters). The patch is applied to the current version inside the write transaction, so a
 // concurrent update cannot slip in between read and write; the result is validated like any update.
 #include "fhir/json/parser.h"
 #include "http/error_response.h"
+#include "rest/fhirpath_patch.h"
 #include "rest/json_patch.h"
 #include "rest/resource_body.h"
 #include "rest/service_context.h"
@@ -24,19 +25,25 @@ std::optional<std::string> identity_changed(const Node& patched, const std::stri
   return std::nullopt;
 }
 
-Response patch_failure(const PatchFailure& f) {
+Response patch_failure(PatchFormat format, const PatchFailure& f) {
   fhir::validation::Outcome o;
   const bool malformed = f.kind == PatchFailure::Kind::Malformed;
   o.add(fhir::validation::Severity::Error, malformed ? "invalid" : "processing",
-        "JSON Patch operation " + std::to_string(f.operation) + ": " + f.reason,
-        "Patch[" + std::to_string(f.operation) + "]");
+        std::string(format == PatchFormat::JsonPatch ? "JSON Patch" : "FHIRPath Patch") + " operation " +
+            std::to_string(f.operation) + ": " + f.reason,
+        format == PatchFormat::JsonPatch ? "Patch[" + std::to_string(f.operation) + "]"
+                                         : "Parameters.parameter[" + std::to_string(f.operation) + "]");
   return http::outcome_response(malformed ? 400 : 422, o);
 }
 
 }  // namespace
 
 Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string& id) {
-  if (auto reason = check_patch_content_type(ctx.req)) return error_response(415, *reason);
+  const auto format = patch_format(ctx.req);
+  if (!format) {
+    return error_response(415, "PATCH takes a JSON Patch (application/json-patch+json) or a FHIRPath Patch "
+                               "(Parameters as application/fhir+json)");
+  }
   auto parsed_patch = fhir::json::parse(ctx.req.body);
   if (!parsed_patch) {
     fhir::validation::Outcome o;
@@ -76,7 +83,10 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
   auto resource = fhir::json::parse(current->body);
   if (!resource) return error_response(500, "a stored resource could not be read");  // never echo the body
   Node& patched = resource.document->root();
-  if (auto failure = apply_json_patch(patched, parsed_patch.document->root())) return patch_failure(*failure);
+  const Node& patch_doc = parsed_patch.document->root();
+  auto failure = *format == PatchFormat::JsonPatch ? apply_json_patch(patched, patch_doc)
+                                                   : apply_fhirpath_patch(patched, patch_doc, registry_);
+  if (failure) return patch_failure(*format, *failure);
   if (auto reason = identity_changed(patched, type, target_id)) return error_response(422, *reason, "processing");
 
   fhir::validation::Outcome warnings;

@@ -1,5 +1,6 @@
 // The FHIR patch interaction on the real `fhirgw serve`: JSON Patch by id and by search criteria,
-// versions and ETags, If-Match, failed tests (422), malformed patches (400), wrong media type (415),
+// FHIRPath Patch (Parameters), versions and ETags, If-Match, failed tests (422), malformed patches (400),
+// wrong media type (415),
 // patches that would change the resource's identity, and strict validation of the patched result.
 #include <gtest/gtest.h>
 
@@ -88,11 +89,12 @@ TEST_F(PatchTest, RefusalsLeaveTheResourceUnchanged) {
   EXPECT_EQ(c().request("PATCH", target, R"({"op":"remove"})", kJsonPatch).status, 400);
   EXPECT_EQ(c().request("PATCH", target, R"([{"op":"frobnicate","path":"/status"}])", kJsonPatch).status, 400);
   EXPECT_EQ(c().request("PATCH", target, "[{", kJsonPatch).status, 400);
-  // Wrong media type (FHIRPath Patch is not supported), stale version, unknown resource.
+  // Wrong media type, an empty FHIRPath Patch, stale version, unknown resource.
+  EXPECT_EQ(c().request("PATCH", target, "status=final", {{"Content-Type", "text/plain"}}).status, 415);
   EXPECT_EQ(c().request("PATCH", target, R"({"resourceType":"Parameters"})",
                         {{"Content-Type", "application/fhir+json"}})
                 .status,
-            415);
+            400);
   EXPECT_EQ(c().request("PATCH", target, R"([{"op":"replace","path":"/status","value":"final"}])",
                         with_if_match("W/\"7\""))
                 .status,
@@ -102,6 +104,31 @@ TEST_F(PatchTest, RefusalsLeaveTheResourceUnchanged) {
 
   auto read = c().request("GET", target);
   EXPECT_EQ(read.header("etag"), "W/\"1\"") << "no refused patch may create a version";
+}
+
+TEST_F(PatchTest, FhirPathPatchReplacesAndAdds) {
+  const std::string patch = R"json({"resourceType":"Parameters","parameter":[
+    {"name":"operation","part":[{"name":"type","valueCode":"replace"},{"name":"path","valueString":"Observation.status"},
+                                {"name":"value","valueCode":"final"}]},
+    {"name":"operation","part":[{"name":"type","valueCode":"add"},{"name":"path","valueString":"Observation"},
+                                {"name":"name","valueString":"note"},
+                                {"name":"value","valueAnnotation":{"text":"checked twice"}}]},
+    {"name":"operation","part":[{"name":"type","valueCode":"delete"},
+                                {"name":"path","valueString":"Observation.identifier.where(system='urn:lab')"}]}]})json";
+  auto r = c().request("PATCH", "/fhir/Observation/" + id_, patch, {{"Content-Type", "application/fhir+json"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto read = c().request("GET", "/fhir/Observation/" + id_);
+  EXPECT_NE(read.body.find(R"("status":"final")"), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find(R"("note":[{"text":"checked twice"}])"), std::string::npos) << read.body;
+  EXPECT_EQ(read.body.find("urn:lab"), std::string::npos) << read.body;
+  // A path that matches nothing cannot be replaced: 422, and nothing changes.
+  const std::string missing = R"({"resourceType":"Parameters","parameter":[{"name":"operation","part":[
+    {"name":"type","valueCode":"replace"},{"name":"path","valueString":"Observation.issued"},
+    {"name":"value","valueInstant":"2026-01-01T00:00:00Z"}]}]})";
+  auto refused = c().request("PATCH", "/fhir/Observation/" + id_, missing, {{"Content-Type", "application/fhir+json"}});
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("Parameters.parameter[0]"), std::string::npos) << refused.body;
+  EXPECT_EQ(c().request("GET", "/fhir/Observation/" + id_).header("etag"), "W/\"2\"");
 }
 
 TEST_F(PatchTest, DeletedResourceIsGone) {
@@ -134,7 +161,7 @@ TEST(PatchCapability, MetadataAnnouncesPatch) {
   Client c(server.port());
   auto cs = c.request("GET", "/fhir/metadata");
   ASSERT_EQ(cs.status, 200);
-  EXPECT_NE(cs.body.find(R"("patchFormat":["application/json-patch+json"])"), std::string::npos);
+  EXPECT_NE(cs.body.find(R"("patchFormat":["application/json-patch+json","application/fhir+json"])"), std::string::npos);
   EXPECT_NE(cs.body.find(R"({"code":"patch"})"), std::string::npos);
 }
 
