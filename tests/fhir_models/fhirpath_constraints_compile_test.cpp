@@ -21,10 +21,9 @@ struct ConstraintSource {
 
 // Collects snapshot and differential constraints of all StructureDefinition-*.json files in `dir`.
 void collect_constraints(const fs::path& dir, std::vector<ConstraintSource>& out) {
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (!name.starts_with("StructureDefinition-") || !name.ends_with(".json")) continue;
-    std::string text = fhirpath_test::read_file(entry.path().string());
+  for (const auto& path : fhirpath_test::package_json_files(dir, "StructureDefinition-")) {
+    const std::string name = path.filename().string();
+    std::string text = fhirpath_test::read_file(path.string());
     auto parsed = fhir::json::parse(text);
     ASSERT_TRUE(parsed) << name << ": " << parsed.error->message;
     const fhir::json::Node& sd = parsed.document->root();

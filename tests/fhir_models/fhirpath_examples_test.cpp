@@ -177,14 +177,7 @@ TEST(FhirPathOfficialExamples, ErrorInvariantsHoldOnEveryPackageResource) {
   ConstraintRunner runner;
   std::size_t files = 0;
   std::size_t bytes = 0;
-  std::vector<fs::path> paths;
-  for (const auto& e : fs::directory_iterator(kR4)) {
-    if (e.path().extension() == ".json" && e.path().filename() != "package.json" &&
-        !e.path().filename().string().starts_with(".")) {
-      paths.push_back(e.path());
-    }
-  }
-  std::sort(paths.begin(), paths.end());
+  const std::vector<fs::path> paths = fhirpath_test::package_json_files(kR4);
   std::chrono::steady_clock::duration eval_time{};
   for (const auto& path : paths) {
     std::string text = fhirpath_test::read_file(path.string());
@@ -228,10 +221,9 @@ bool has_value_x(const fhir::json::Node& obs) {
 TEST(FhirPathOfficialExamples, Obs6AndObs7HoldOnObservationsAndFailOnMutatedCopies) {
   ConstraintRunner runner;
   std::size_t observations = 0, mutated6 = 0, mutated7 = 0;
-  for (const auto& e : fs::directory_iterator(kR4)) {
-    const std::string name = e.path().filename().string();
-    if (!name.starts_with("Observation-") || e.path().extension() != ".json") continue;
-    std::string text = fhirpath_test::read_file(e.path().string());
+  for (const auto& path : fhirpath_test::package_json_files(kR4, "Observation-")) {
+    const std::string name = path.filename().string();
+    std::string text = fhirpath_test::read_file(path.string());
     auto parsed = fhir::json::parse(text);
     ASSERT_TRUE(parsed) << name;
     fhir::json::Node& obs = parsed.document->root();

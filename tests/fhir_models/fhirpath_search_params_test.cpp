@@ -37,9 +37,8 @@ TEST(FhirPathSearchParameters, R4ExpressionsCompileAndEvaluateOnExamples) {
   std::set<std::string> failed;
   std::map<const fhir::model::SearchParamDef*, std::shared_ptr<const fhir::fhirpath::Expression>> compiled;
   std::size_t evaluations = 0, resources = 0, expressions = 0;
-  for (const auto& e : fs::directory_iterator(r4)) {
-    if (e.path().extension() != ".json") continue;
-    std::string text = fhirpath_test::read_file(e.path().string());
+  for (const auto& path : fhirpath_test::package_json_files(r4)) {
+    std::string text = fhirpath_test::read_file(path.string());
     auto parsed = fhir::json::parse(text);
     if (!parsed) continue;
     const fhir::json::Node& root = parsed.document->root();
@@ -65,7 +64,7 @@ TEST(FhirPathSearchParameters, R4ExpressionsCompileAndEvaluateOnExamples) {
       ++evaluations;
       if (!r.ok()) {
         if (failed.insert(id).second && !exceptions.contains(id)) {
-          ADD_FAILURE() << id << " on " << e.path().filename() << ": " << r.message << "\n  " << sp->expression;
+          ADD_FAILURE() << id << " on " << path.filename() << ": " << r.message << "\n  " << sp->expression;
         }
       }
     }

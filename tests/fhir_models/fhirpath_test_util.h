@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -29,6 +31,20 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The JSON files of an unpacked FHIR package folder in name order, without package.json and dot-files;
+// with `prefix`, only names that start with it ("StructureDefinition-", "Observation-").
+inline std::vector<std::filesystem::path> package_json_files(const std::filesystem::path& dir,
+                                                             std::string_view prefix = {}) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".json" || name == "package.json" || name.starts_with(".")) continue;
+    if (name.starts_with(prefix)) out.push_back(entry.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // One item as text: System values by their value, elements by their primitive text or "{Type}".
