@@ -9,6 +9,14 @@ Result<Principal, AuthError> Security::authenticate(std::optional<std::string_vi
   return auth::authenticate(settings, tokens ? &*tokens : nullptr, authorization, peer, clock->now());
 }
 
+bool Security::is_admin(std::string_view client_id) const {
+  if (!settings.enabled) return true;  // the loopback development principal
+  for (const auto& id : admin_clients) {
+    if (id == client_id) return true;
+  }
+  return false;
+}
+
 Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, std::string_view listen_host,
                                                  const Clock& clock) {
   auto out = std::make_unique<Security>();
@@ -29,6 +37,7 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
     auto client = load_client(c.id, c.jwks_file, c.scopes);
     if (!client) return std::move(client).error();
     if (auto added = out->clients.add(std::move(client).value()); !added) return std::move(added).error();
+    if (c.admin) out->admin_clients.push_back(c.id);
     for (const auto& rule : c.certificate_names) {
       if (auto added = out->identities->add(rule, c.id); !added) {
         return fail("client '" + c.id + "': " + added.error().reason);

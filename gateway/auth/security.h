@@ -27,6 +27,7 @@ struct ClientConfig {
   std::string jwks_file;                       // public keys that sign its client assertions
   std::string scopes;                          // allowed, e.g. "system/*.rs system/Observation.cruds"
   std::vector<std::string> certificate_names;  // "cn:..", "dns:..", "uri:.." mapping its TLS certificate
+  bool admin = false;                          // may call /admin/* (with a valid token)
 };
 
 struct SecurityConfig {
@@ -51,6 +52,9 @@ struct Security {
   std::string smart_configuration;                // GET /.well-known/smart-configuration body
   std::string token_jwks;                         // GET /auth/jwks.json body (public keys only)
   const Clock* clock = nullptr;
+  std::vector<std::string> admin_clients;  // client ids allowed on /admin/*
+
+  bool is_admin(std::string_view client_id) const;
 
   // Convenience wrappers over authenticate()/authorize() with this config and clock.
   Result<Principal, AuthError> authenticate(std::optional<std::string_view> authorization,

@@ -36,6 +36,13 @@ struct Request {
   std::string body;
   std::string remote_address;
   std::string request_id;  // filled by the request-id filter
+  // The verified TLS client certificate (set by the server after the handshake): the configured client it
+  // maps to (empty if none) and its SHA-256 thumbprint (base64url; empty without a verified certificate).
+  std::string peer_client_id;
+  std::string peer_thumbprint;
+  // Who is calling, set by the auth filter on /fhir, /internal and /admin: the client id of the access
+  // token, or "anonymous-dev" when auth is off (loopback only). The "who" of Provenance and AuditEvent.
+  std::string client_id;
 };
 
 struct Response {

@@ -2,8 +2,11 @@
 
 #include <chrono>
 
+#include "audit/request_scope.h"
 #include "http/error_response.h"
 #include "rest/resource_body.h"
+#include "server/access_filter.h"
+#include "server/request_access.h"
 #include "server/gzip.h"
 #include "server/logging.h"
 
@@ -31,8 +34,48 @@ constexpr std::size_t kGzipMinBytes = 1024;
 Application::Application(rest::FhirService& fhir, storage::Store& store, Metrics& metrics, std::size_t max_in_flight)
     : fhir_(fhir), store_(store), metrics_(metrics), max_in_flight_(max_in_flight) {}
 
+void Application::record(audit::AuditRecord&& r) {
+  if (audit && !audit->record(std::move(r))) log_warn("audit_dropped", "audit queue full or stopped");
+}
+
+// Auth routes, then the access filter, then the handler; the audit record of what happened last.
 Response Application::route(http::Request& req) {
   if (!http::parse_target(req.target, req.path, req.query)) return error_response(400, "the request target is not a valid URL");
+  std::optional<audit::AuditRecord> token_audit;
+  if (auto r = auth_route(security, req, token_audit)) {
+    if (token_audit) record(std::move(*token_audit));
+    return std::move(*r);
+  }
+  const RequestAccess access = request_access(req);
+  if (access.area == Area::open) return dispatch(req);
+  FilterResult filter = check_access(security, req, access);
+  if (filter.refused) {
+    if (filter.audit) record(std::move(*filter.audit));
+    return std::move(*filter.refused);
+  }
+  req.client_id = std::move(filter.client_id);
+  audit::RequestContext context{req.client_id, req.remote_address, req.request_id};
+  Response r;
+  {
+    audit::RequestScope scope(context);
+    r = dispatch(req);
+  }
+  // A single write that committed was audited in its own transaction; everything else is recorded here.
+  if (!access.interaction.empty() && !(access.single_write && context.audited_in_transaction)) {
+    audit::AuditRecord a;
+    a.interaction = access.interaction;
+    a.outcome = audit::outcome_for_status(r.status);
+    if (r.status >= 400) a.outcome_text = "HTTP " + std::to_string(r.status);
+    a.client_id = req.client_id;
+    a.network_address = req.remote_address;
+    a.request_id = req.request_id;
+    a.entities = access.entities;
+    record(std::move(a));
+  }
+  return r;
+}
+
+Response Application::dispatch(http::Request& req) {
   const std::string& p = req.path;
   if (p == "/healthz" || p == "/readyz" || p == "/metrics") {
     if (req.method != "GET" && req.method != "HEAD") {

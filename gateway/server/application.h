@@ -6,6 +6,9 @@
 #include <functional>
 #include <string>
 
+#include "audit/audit_record.h"
+#include "audit/recorder.h"
+#include "auth/security.h"
 #include "http/message.h"
 #include "rest/fhir_service.h"
 #include "server/metrics.h"
@@ -23,8 +26,17 @@ class Application {
   // Optional handler for /internal/records (mappings); 404 when unset.
   std::function<http::Response(const http::Request&)> internal_records;
 
+  // Optional security: the /auth routes and the token + scope filter on /fhir, /internal and /admin
+  // (server/access_filter.cpp). Unset: every request is the development principal "anonymous-dev".
+  const auth::Security* security = nullptr;
+  // Optional audit recorder for reads, searches, refused requests and token requests (writes are audited
+  // inside their transaction by audit::AuditingStore).
+  audit::Recorder* audit = nullptr;
+
  private:
   http::Response route(http::Request& req);
+  http::Response dispatch(http::Request& req);
+  void record(audit::AuditRecord&& r);
 
   rest::FhirService& fhir_;
   storage::Store& store_;

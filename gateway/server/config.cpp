@@ -41,6 +41,49 @@ std::string want_int(const Node& n, T& out, long long lo, long long hi) {
   return {};
 }
 
+std::string want_strings(const Node& n, std::vector<std::string>& out) {
+  if (!n.is_array()) return "must be an array of strings";
+  out.clear();
+  for (const Node& item : n.items()) {
+    if (!item.is_string()) return "must be an array of strings";
+    out.emplace_back(item.text());
+  }
+  return {};
+}
+
+// auth.clients: an array of objects; unknown members and missing id/jwks_file/scopes are errors.
+std::string apply_clients(const Node& n, std::vector<auth::ClientConfig>& out) {
+  if (!n.is_array()) return "must be an array of client objects";
+  out.clear();
+  for (const Node& item : n.items()) {
+    const std::string at = "[" + std::to_string(out.size()) + "]";
+    if (!item.is_object()) return at + " must be an object";
+    auth::ClientConfig client;
+    for (const auto& m : item.members()) {
+      std::string e;
+      if (m.key == "id") {
+        e = want_string(m.value, client.id);
+      } else if (m.key == "jwks_file") {
+        e = want_string(m.value, client.jwks_file);
+      } else if (m.key == "scopes") {
+        e = want_string(m.value, client.scopes);
+      } else if (m.key == "certificate") {
+        e = want_strings(m.value, client.certificate_names);
+      } else if (m.key == "admin") {
+        e = want_bool(m.value, client.admin);
+      } else {
+        e = "is unknown (id, jwks_file, scopes, certificate, admin)";
+      }
+      if (!e.empty()) return at + "." + std::string(m.key) + " " + e;
+    }
+    if (client.id.empty() || client.jwks_file.empty() || client.scopes.empty()) {
+      return at + " needs id, jwks_file and scopes";
+    }
+    out.push_back(std::move(client));
+  }
+  return {};
+}
+
 std::string one_of(const std::string& v, std::initializer_list<const char*> allowed) {
   for (const char* a : allowed) {
     if (v == a) return {};
@@ -68,6 +111,58 @@ const std::vector<KeyDef>& keys() {
        [](const Node& n, ServerConfig& c) { return want_string(n, c.tls_cert_file); }},
       {"tls.key_file", "\"\"", "PEM private key of tls.cert_file",
        [](const Node& n, ServerConfig& c) { return want_string(n, c.tls_key_file); }},
+      {"tls.client_ca_file", "\"\"",
+       "PEM CA bundle for client certificates: mutual TLS (missing, expired, self-signed or wrong-CA client "
+       "certificates fail the handshake)",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.tls_client_ca_file); }},
+      {"tls.require_client_cert", "true", "with tls.client_ca_file: refuse clients that present no certificate",
+       [](const Node& n, ServerConfig& c) { return want_bool(n, c.tls_require_client_cert); }},
+      {"tls.verify_depth", "3", "most intermediate CAs between a client certificate and tls.client_ca_file",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.tls_verify_depth, 0, 10); }},
+      {"tls.known_clients_only", "true",
+       "with tls.client_ca_file: a verified certificate that matches no auth.clients[].certificate rule fails "
+       "the handshake",
+       [](const Node& n, ServerConfig& c) { return want_bool(n, c.tls_known_clients_only); }},
+      {"auth.enabled", "on with TLS or a non-loopback listener, else off",
+       "bearer tokens required on /fhir, /internal and /admin; false is accepted only on a loopback listener",
+       [](const Node& n, ServerConfig& c) {
+         bool v = true;
+         auto e = want_bool(n, v);
+         c.auth_enabled = v;
+         return e;
+       }},
+      {"auth.public_base_url", "scheme://HOST:PORT of the listener",
+       "this gateway's public URL: access-token audience, issuer = URL/auth, token endpoint = URL/auth/token "
+       "(the aud of client assertions)",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.security.public_base_url); }},
+      {"auth.token_signing_key_file", "\"\"",
+       "PEM private key signing the access tokens (EC P-384 -> ES384, RSA >= 2048 -> RS384); required with auth",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.security.token_signing_key_file); }},
+      {"auth.token_signing_kid", "fhirgw-1", "kid of the signing key in /auth/jwks.json and token headers",
+       [](const Node& n, ServerConfig& c) { return want_string(n, c.security.token_signing_kid); }},
+      {"auth.previous_token_jwks_files", "[]", "JWKS files of older signing keys still accepted (key rotation)",
+       [](const Node& n, ServerConfig& c) { return want_strings(n, c.security.previous_token_jwks_files); }},
+      {"auth.token_lifetime_s", "300", "access-token lifetime",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.security.token_lifetime, 30, 3600); }},
+      {"auth.clock_skew_s", "60", "tolerated clock difference for exp/iat/nbf",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.security.clock_skew, 0, 300); }},
+      {"auth.replay_cache_entries", "100000", "client-assertion jti values remembered; full of live ones = 503",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.security.replay_cache_entries, 100, 10'000'000); }},
+      {"auth.clients", "[]",
+       "registered clients: [{\"id\", \"jwks_file\" (public keys of its assertions), \"scopes\" (allowed, e.g. "
+       "\"system/*.rs system/Observation.cu\"), \"certificate\": [\"cn:..\"|\"dns:..\"|\"uri:..\"] (its TLS "
+       "certificate), \"admin\": bool (may call /admin)}]",
+       [](const Node& n, ServerConfig& c) { return apply_clients(n, c.security.clients); }},
+      {"audit.enabled", "true", "record AuditEvents (searchable at /fhir/AuditEvent)",
+       [](const Node& n, ServerConfig& c) { return want_bool(n, c.audit_enabled); }},
+      {"audit.flush_ms", "50",
+       "read/search AuditEvents are committed in groups at least this often (writes: in the write's transaction)",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_flush_ms, 1, 10'000); }},
+      {"audit.batch", "500", "read/search AuditEvents per group commit",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_batch, 1, 100'000); }},
+      {"audit.queue_max", "100000",
+       "read/search AuditEvents waiting for the writer; when full, requests get 503 rather than go unaudited",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_queue_max, 100, 10'000'000); }},
       {"threads", "4", "I/O and handler threads", [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},
       {"limits.max_header_bytes", "16384", "largest request header block; more is answered 413",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.max_header_bytes, 1024, 1 << 20); }},
@@ -107,15 +202,7 @@ const std::vector<KeyDef>& keys() {
       {"fhir.base_url", "\"\"", "public base URL for links (e.g. https://gw.example.org/fhir); empty: from Host",
        [](const Node& n, ServerConfig& c) { return want_string(n, c.base_url); }},
       {"fhir.packages", "[]", "extra FHIR package folders whose profiles the validator loads",
-       [](const Node& n, ServerConfig& c) {
-         if (!n.is_array()) return std::string("must be an array of strings");
-         c.packages.clear();
-         for (const Node& item : n.items()) {
-           if (!item.is_string()) return std::string("must be an array of strings");
-           c.packages.emplace_back(item.text());
-         }
-         return std::string();
-       }},
+       [](const Node& n, ServerConfig& c) { return want_strings(n, c.packages); }},
       {"log.level", "info", "trace, debug, info, warn, error or off (JSON lines on stderr)",
        [](const Node& n, ServerConfig& c) {
          if (auto e = want_string(n, c.log_level); !e.empty()) return e;
@@ -147,9 +234,7 @@ std::optional<std::string> walk(const Node& obj, const std::string& prefix, Serv
   return std::nullopt;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
+bool is_loopback(const std::string& host) { return auth::loopback_only(host); }
 
 }  // namespace
 
@@ -188,11 +273,25 @@ std::optional<std::string> apply_listen(std::string_view value, ServerConfig& co
   return std::nullopt;
 }
 
+bool auth_on(const ServerConfig& config) {
+  if (config.auth_enabled) return *config.auth_enabled;
+  return !config.tls_cert_file.empty() || !is_loopback(config.listen_host);
+}
+
 std::optional<std::string> check_config(const ServerConfig& config) {
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return "tls.cert_file and tls.key_file must be set together";
   }
   const bool tls = !config.tls_cert_file.empty();
+  if (!tls && !config.tls_client_ca_file.empty()) return "tls.client_ca_file needs tls.cert_file and tls.key_file";
+  if (auth_on(config)) {
+    if (config.security.token_signing_key_file.empty()) {
+      return "auth is on (TLS or a non-loopback listener): set auth.token_signing_key_file, or auth.enabled: "
+             "false on a loopback listener";
+    }
+  } else if (!is_loopback(config.listen_host)) {
+    return "auth.enabled: false is accepted only on a loopback listener, not on '" + config.listen_host + "'";
+  }
   if (!tls && !is_loopback(config.listen_host) && !config.allow_plain_http_non_loopback) {
     return "refusing plain HTTP on non-loopback address '" + config.listen_host +
            "'; set allow_plain_http_non_loopback: true (e.g. behind a TLS proxy)";

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "auth/security.h"
+
 namespace fhirgw::server {
 
 struct ServerConfig {
@@ -17,6 +19,16 @@ struct ServerConfig {
   bool allow_plain_http_non_loopback = false;
   std::string tls_cert_file;  // both set: HTTPS (TLS 1.2+) instead of plain HTTP
   std::string tls_key_file;
+  std::string tls_client_ca_file;  // set: mutual TLS, client certificates verified against this bundle
+  bool tls_require_client_cert = true;
+  int tls_verify_depth = 3;
+  bool tls_known_clients_only = true;  // a certificate that maps to no auth.clients entry fails the handshake
+  std::optional<bool> auth_enabled;    // unset: on with TLS or a non-loopback listener; see auth_on()
+  auth::SecurityConfig security;       // auth.* (security.auth_enabled is set from auth_on())
+  bool audit_enabled = true;
+  int audit_flush_ms = 50;
+  std::size_t audit_batch = 500;
+  std::size_t audit_queue_max = 100'000;
   int threads = 4;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;
@@ -42,6 +54,10 @@ std::optional<std::string> apply_config_json(std::string_view json_text, ServerC
 
 // "HOST:PORT" ("[::1]:8080" for IPv6). Returns an error message on failure.
 std::optional<std::string> apply_listen(std::string_view value, ServerConfig& config);
+
+// Whether requests to /fhir, /internal and /admin need an access token: auth.enabled if given, otherwise
+// on whenever TLS is configured or the listener is not loopback.
+bool auth_on(const ServerConfig& config);
 
 // Checks cross-key rules (e.g. plain HTTP off loopback). Returns an error message on failure.
 std::optional<std::string> check_config(const ServerConfig& config);

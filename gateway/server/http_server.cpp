@@ -22,6 +22,8 @@
 
 #include "http/error_response.h"
 #include "server/logging.h"
+#include "tls/asio_context.h"
+#include "tls/peer_identity.h"
 
 namespace fhirgw::server {
 
@@ -46,7 +48,7 @@ struct HttpServer::Impl {
   void begin_shutdown();
   void watch_shutdown(std::chrono::steady_clock::time_point deadline);
   void track(const std::shared_ptr<SessionBase>& s);
-  void load_tls();
+  void load_tls(std::shared_ptr<const tls::IdentityMap> known);
 
   Application& app;
   const ServerConfig& config;
@@ -60,12 +62,16 @@ struct HttpServer::Impl {
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<SessionBase>> session_list;
   std::optional<net::ssl::context> tls;
+  std::shared_ptr<const tls::IdentityMap> identities = std::make_shared<tls::IdentityMap>();
 };
 
 namespace {
 
-http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::string& remote) {
+http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::string& remote,
+                       const auth::PeerCertificate& peer) {
   http::Request r;
+  r.peer_client_id = peer.client_id;
+  r.peer_thumbprint = peer.thumbprint;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
   for (const auto& field : in) r.headers.add(field.name_string(), std::string(field.value()));
@@ -113,7 +119,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       if constexpr (kTls) {
         self->lowest().expires_after(std::chrono::milliseconds(self->server_.config.read_timeout_ms));
         self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
-          if (ec) return self->close_socket();  // not TLS, old protocol version, no shared cipher
+          if (ec) {
+            // Not TLS, old protocol, no shared cipher, or a client certificate that is missing, expired,
+            // self-signed, from another CA or of no known client. The reason names no secret.
+            self->server_.metrics.tls_handshake_failures.fetch_add(1);
+            log_info("tls_handshake_failed", tls::verify_result_text(self->stream_.native_handle()) + "; " +
+                                                 ec.message() + "; from " + self->remote_);
+            return self->close_socket();
+          }
+          if (SSL_session_reused(self->stream_.native_handle())) self->server_.metrics.tls_resumed.fetch_add(1);
+          self->peer_ = tls::peer_certificate(self->stream_.native_handle(), *self->server_.identities);
           self->begin();
         });
       } else {
@@ -169,14 +184,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto req = parser_->release();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
-    http::Request plain = to_plain(std::move(req), remote_);
+    http::Request plain = to_plain(std::move(req), remote_, peer_);
     http::Response res = server_.app.handle(plain);
     send(std::move(res), version, keep_alive && !server_.stopping);
   }
 
   void on_error(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
+        ec == net::error::connection_reset || ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return close();
     }
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
@@ -252,6 +267,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<std::array<char, 4096>> drain_;
   HttpServer::Impl& server_;
   std::string remote_;
+  auth::PeerCertificate peer_;  // the verified client certificate of this connection (TLS only)
   bool reject_ = false;
   bool busy_ = false;
   bool closing_ = false;
@@ -313,26 +329,21 @@ void HttpServer::Impl::watch_shutdown(std::chrono::steady_clock::time_point dead
   shutdown_timer.async_wait([this, deadline](beast::error_code) { watch_shutdown(deadline); });
 }
 
-// TLS 1.2+ only, forward-secret AEAD suites, certificate chain and key from PEM files.
-void HttpServer::Impl::load_tls() {
-  if (config.tls_cert_file.empty()) return;
-  tls.emplace(net::ssl::context::tls_server);
-  tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                   net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
-                   net::ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
-  SSL_CTX_set_cipher_list(tls->native_handle(),
-                          "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                          "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                          "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305");
-  beast::error_code ec;
-  tls->use_certificate_chain_file(config.tls_cert_file, ec);
-  if (ec) throw std::runtime_error("cannot load TLS certificate '" + config.tls_cert_file + "': " + ec.message());
-  tls->use_private_key_file(config.tls_key_file, net::ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot load TLS key '" + config.tls_key_file + "': " + ec.message());
-  if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
-    throw std::runtime_error("the TLS key does not match the certificate");
-  }
+// Certificate chain, key and (for mTLS) client CA from PEM files; protocol and cipher policy in
+// tls/tls_context.cpp. Session tickets stay on (OpenSSL's default), so clients can resume.
+void HttpServer::Impl::load_tls(std::shared_ptr<const tls::IdentityMap> known) {
+  if (config.tls_cert_file.empty() || tls) return;
+  if (known) identities = known;
+  tls::ServerTlsConfig c;
+  c.certificate_chain_file = config.tls_cert_file;
+  c.private_key_file = config.tls_key_file;
+  c.client_ca_file = config.tls_client_ca_file;
+  c.require_client_certificate = config.tls_require_client_cert;
+  c.verify_depth = config.tls_verify_depth;
+  if (config.tls_known_clients_only && !config.tls_client_ca_file.empty()) c.known_clients = identities;
+  auto ctx = tls::make_server_context(c);
+  if (!ctx) throw std::runtime_error(ctx.error().reason);
+  tls.emplace(tls::to_asio(std::move(ctx).value()));
 }
 
 HttpServer::HttpServer(Application& app, const ServerConfig& config, Metrics& metrics)
@@ -340,8 +351,11 @@ HttpServer::HttpServer(Application& app, const ServerConfig& config, Metrics& me
 
 HttpServer::~HttpServer() = default;
 
+void HttpServer::prepare_tls(std::shared_ptr<const tls::IdentityMap> identities) {
+  impl_->load_tls(std::move(identities));
+}
+
 std::uint16_t HttpServer::bind() {
-  impl_->load_tls();
   beast::error_code ec;
   net::ip::address address;
   if (impl_->config.listen_host == "localhost") {
@@ -364,6 +378,7 @@ std::uint16_t HttpServer::bind() {
 }
 
 void HttpServer::run() {
+  impl_->load_tls(nullptr);
   impl_->signals.async_wait([this](beast::error_code ec, int) {
     if (!ec) impl_->begin_shutdown();
   });

@@ -10,6 +10,7 @@
 #include "server/application.h"
 #include "server/config.h"
 #include "server/metrics.h"
+#include "tls/peer_identity.h"
 
 namespace fhirgw::server {
 
@@ -22,6 +23,10 @@ class HttpServer {
 
   // Binds and listens; returns the bound port (useful with port 0). Throws std::runtime_error.
   std::uint16_t bind();
+  // With tls.cert_file: loads the TLS context (throws std::runtime_error). `identities` maps client
+  // certificates to client ids (and, with tls.known_clients_only, refuses unknown ones at the handshake).
+  // run() calls it with no identities if it was not called.
+  void prepare_tls(std::shared_ptr<const tls::IdentityMap> identities);
   // Serves until SIGTERM/SIGINT or stop(); then stops accepting, lets in-flight requests finish
   // within shutdown_grace_ms and returns.
   void run();

@@ -22,6 +22,8 @@ class Metrics {
   std::atomic<std::int64_t> in_flight{0};
   std::atomic<std::int64_t> connections{0};
   std::atomic<std::uint64_t> rejected_connections{0};
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+  std::atomic<std::uint64_t> tls_resumed{0};
 
   // Extra gauges sampled at scrape time (store size, validation failures).
   using Sampler = std::function<std::string()>;

@@ -1,10 +1,14 @@
 #include "server/serve_command.h"
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "audit/audit_log.h"
+#include "audit/auditing_store.h"
+#include "auth/security.h"
 #include "cli/profile_packages.h"
 #include "cli/registry_loader.h"
 #include "fhir/mappings/tables.h"
@@ -109,7 +113,13 @@ int run_serve(cli::Args args) {
     const fhir::validation::Validator validator(registry);
     storage::SqliteStore store({(std::filesystem::path(config.data_dir) / "fhirgw.sqlite").string(),
                                 config.synchronous == "full", config.read_connections});
-    rest::FhirService service(store, registry, catalog, &validator, rest_config(config));
+    // Writes are audited inside their own transaction (AuditingStore); reads, searches and refusals are
+    // queued to the AuditLog, which commits them in groups and is flushed on shutdown.
+    audit::AuditingStore audited_store(store, catalog);
+    storage::Store& served_store = config.audit_enabled ? static_cast<storage::Store&>(audited_store) : store;
+    audit::AuditLog audit_log(store, catalog,
+                              {std::chrono::milliseconds(config.audit_flush_ms), config.audit_batch, config.audit_queue_max});
+    rest::FhirService service(served_store, registry, catalog, &validator, rest_config(config));
     Metrics metrics;
     metrics.add_sampler([&store, &service] {
       const auto st = store.stats();
@@ -122,21 +132,33 @@ int run_serve(cli::Args args) {
              "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
     });
     Application app(service, store, metrics, config.max_in_flight);
-    rest::InternalRecords internal(service, store, catalog, fhir::mappings::Tables::builtin());
+    rest::InternalRecords internal(service, served_store, catalog, fhir::mappings::Tables::builtin());
     app.internal_records = [&internal](const http::Request& req) { return internal.handle(req); };
     HttpServer server(app, config, metrics);
     const std::uint16_t port = server.bind();
     const std::string address = (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
                                                                                     : config.listen_host) +
                                 ":" + std::to_string(port);
+    const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
+    // Security needs the bound port (the default public URL, with port 0) and is fatal on any error.
+    const auth::SystemClock clock;
+    auth::SecurityConfig security_config = config.security;
+    security_config.auth_enabled = auth_on(config);
+    if (security_config.public_base_url.empty()) security_config.public_base_url = std::string(scheme) + "://" + address;
+    auto security = auth::build_security(security_config, config.listen_host, clock);
+    if (!security) throw std::runtime_error(security.error().reason);
+    server.prepare_tls((*security)->identities);
+    app.security = security->get();
+    if (config.audit_enabled) app.audit = &audit_log;
     {
       std::ofstream port_file(std::filesystem::path(config.data_dir) / "fhirgw.port", std::ios::trunc);
       port_file << port << "\n";
     }
-    const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
     std::cout << "listening on " << scheme << "://" << address << std::endl;
     log_info("listening", address);
+    log_info("auth", security_config.auth_enabled ? "on" : "off (loopback development)");
     server.run();
+    audit_log.stop();
     store.flush();
     log_info("stopped");
     return cli::kExitOk;

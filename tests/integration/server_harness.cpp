@@ -1,6 +1,9 @@
 #include "server_harness.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -8,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -102,7 +106,59 @@ std::string HttpResponse::header(const std::string& name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
-Client::Client(std::uint16_t port) {
+Client::Client(std::uint16_t port) { connect_tcp(port); }
+
+Client::Client(std::uint16_t port, const TlsOptions& tls) {
+  connect_tcp(port);
+  if (fd_ < 0) return;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ssl_ctx_.reset(ctx, [](void* p) { SSL_CTX_free(static_cast<SSL_CTX*>(p)); });
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  bool ok = SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) == 1;
+  if (ok && !tls.cert_file.empty()) {
+    ok = SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) == 1 &&
+         SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
+  }
+  SSL* ssl = SSL_new(ctx);
+  ssl_.reset(ssl, [](void* p) { SSL_free(static_cast<SSL*>(p)); });
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
+  SSL_set_fd(ssl, fd_);
+  if (tls.session) SSL_set_session(ssl, static_cast<SSL_SESSION*>(tls.session.get()));
+  // With TLS 1.3 the server checks the client certificate after the client's handshake finished: a refusal
+  // arrives as an alert on the first read. Reading once (with a short timeout) surfaces it here.
+  if (ok && SSL_connect(ssl) == 1) {
+    timeval brief{0, 300'000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
+    char probe;
+    const int n = SSL_peek(ssl, &probe, 1);
+    const int err = n > 0 ? SSL_ERROR_NONE : SSL_get_error(ssl, n);
+    timeval tv{60, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (err == SSL_ERROR_NONE || (err == SSL_ERROR_SYSCALL && (errno == EAGAIN || errno == EWOULDBLOCK)) ||
+        err == SSL_ERROR_WANT_READ) {
+      ERR_clear_error();
+      return;
+    }
+  }
+  const unsigned long e = ERR_get_error();
+  char text[256] = "handshake failed";
+  if (e != 0) ERR_error_string_n(e, text, sizeof text);
+  tls_error_ = text;
+  close(fd_);
+  fd_ = -1;
+}
+
+std::shared_ptr<void> Client::session() const {
+  if (!ssl_) return {};
+  SSL_SESSION* s = SSL_get1_session(static_cast<SSL*>(ssl_.get()));
+  if (!s) return {};
+  return std::shared_ptr<void>(s, [](void* p) { SSL_SESSION_free(static_cast<SSL_SESSION*>(p)); });
+}
+
+bool Client::resumed() const { return ssl_ && SSL_session_reused(static_cast<SSL*>(ssl_.get())) == 1; }
+
+void Client::connect_tcp(std::uint16_t port) {
   fd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -120,27 +176,32 @@ Client::Client(std::uint16_t port) {
 }
 
 Client::~Client() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ >= 0) {
+    if (ssl_) SSL_shutdown(static_cast<SSL*>(ssl_.get()));  // close_notify: the session stays resumable
+    close(fd_);
+  }
 }
 
-namespace {
-
-bool send_all(int fd, const std::string& data) {
+bool Client::send_all(const std::string& data) {
   std::size_t sent = 0;
   while (sent < data.size()) {
-    const ssize_t n = send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    const long n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_.get()), data.data() + sent, static_cast<int>(data.size() - sent))
+                        : send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return false;
     sent += static_cast<std::size_t>(n);
   }
   return true;
 }
 
-}  // namespace
+long Client::recv_some(char* buf, std::size_t size) {
+  if (ssl_) return SSL_read(static_cast<SSL*>(ssl_.get()), buf, static_cast<int>(size));
+  return recv(fd_, buf, size, 0);
+}
 
 std::optional<HttpResponse> Client::read_response() {
   auto fill = [&]() {
     char buf[65536];
-    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    const long n = recv_some(buf, sizeof buf);
     if (n <= 0) return false;
     buffer_.append(buf, static_cast<std::size_t>(n));
     return true;
@@ -187,14 +248,14 @@ HttpResponse Client::request(const std::string& method, const std::string& targe
   }
   if (!body.empty() && !has_ct) req += "Content-Type: application/fhir+json\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-  if (fd_ < 0 || !send_all(fd_, req)) return {};
+  if (fd_ < 0 || !send_all(req)) return {};
   auto r = read_response();
   return r ? *r : HttpResponse{};
 }
 
 std::vector<HttpResponse> Client::raw(const std::string& bytes, std::size_t count) {
   std::vector<HttpResponse> out;
-  if (fd_ < 0 || !send_all(fd_, bytes)) return out;
+  if (fd_ < 0 || !send_all(bytes)) return out;
   for (std::size_t i = 0; i < count; ++i) {
     auto r = read_response();
     if (!r) break;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,20 +47,42 @@ struct HttpResponse {
   std::string header(const std::string& name) const;
 };
 
+// TLS for Client: the CA bundle that must have signed the server certificate, and an optional client
+// certificate (mutual TLS). `session` (from Client::session()) resumes an earlier TLS session.
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::shared_ptr<void> session;
+};
+
 class Client {
  public:
   explicit Client(std::uint16_t port);
+  // HTTPS: connects and runs the TLS handshake (server certificate checked for 127.0.0.1). When the handshake
+  // fails, connected() is false and tls_error() says why.
+  Client(std::uint16_t port, const TlsOptions& tls);
   ~Client();
   HttpResponse request(const std::string& method, const std::string& target, const std::string& body = {},
                        const std::map<std::string, std::string>& headers = {});
   // Sends raw bytes and reads `count` responses (pipelining tests).
   std::vector<HttpResponse> raw(const std::string& bytes, std::size_t count);
   bool connected() const { return fd_ >= 0; }
+  const std::string& tls_error() const { return tls_error_; }
+  // The TLS session of this connection (for TlsOptions::session) and whether it was a resumed one.
+  std::shared_ptr<void> session() const;
+  bool resumed() const;
 
  private:
   std::optional<HttpResponse> read_response();
+  bool send_all(const std::string& data);
+  long recv_some(char* buf, std::size_t size);
+  void connect_tcp(std::uint16_t port);
   int fd_ = -1;
   std::string buffer_;
+  std::shared_ptr<void> ssl_ctx_;  // SSL_CTX
+  std::shared_ptr<void> ssl_;      // SSL
+  std::string tls_error_;
 };
 
 // Value of a top-level string member ("id") in a JSON text, via the project's JSON parser.

@@ -33,7 +33,8 @@ TEST(Tls, ServesHttpsOnlyWithTls12OrNewer) {
                             .c_str()),
             0);
   const std::string config = dir.path() + "/config.json";
-  std::ofstream(config) << R"({"tls":{"cert_file":")" << cert << R"(","key_file":")" << key << R"("}})";
+  std::ofstream(config) << R"({"auth":{"enabled":false},"tls":{"cert_file":")" << cert << R"(","key_file":")" << key
+                           << R"("}})";
   ServerProcess server(dir.path() + "/data", {"--config", config});
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
 

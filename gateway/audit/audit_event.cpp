@@ -1,0 +1,156 @@
+#include "audit/audit_event.h"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <stdexcept>
+
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+#include "rest/resource_body.h"
+#include "search/fhir_date.h"
+#include "search/indexer.h"
+
+namespace fhirgw::audit {
+namespace {
+
+using fhir::json::write_string;
+
+// base64Binary is standard Base64 with padding (OpenSSL, no line breaks).
+std::string base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+// audit-event-action from the interaction: C, R, U, D or E (execute: transactions, operations, login).
+const char* action_of(const AuditRecord& r) {
+  if (r.type == EventType::authentication) return "E";
+  const std::string& i = r.interaction;
+  if (i == "create") return "C";
+  if (i == "update" || i == "patch") return "U";
+  if (i == "delete") return "D";
+  if (i == "transaction" || i == "batch" || i == "operation") return "E";
+  return "R";
+}
+
+void coding(std::string& out, std::string_view system, std::string_view code, std::string_view display) {
+  out += "{\"system\":";
+  write_string(system, out);
+  out += ",\"code\":";
+  write_string(code, out);
+  if (!display.empty()) {
+    out += ",\"display\":";
+    write_string(display, out);
+  }
+  out += '}';
+}
+
+constexpr std::string_view kRestfulInteraction = "http://hl7.org/fhir/restful-interaction";
+constexpr std::string_view kDicom = "http://dicom.nema.org/resources/ontology/DCM";
+
+}  // namespace
+
+Outcome outcome_for_status(int status) {
+  if (status >= 500) return Outcome::serious_failure;
+  if (status >= 400) return Outcome::minor_failure;
+  return Outcome::success;
+}
+
+std::string audit_event_json(const AuditRecord& r, const std::string& id, std::int64_t recorded_ms) {
+  const std::string when = search::format_instant(recorded_ms);
+  std::string out = "{\"resourceType\":\"AuditEvent\",\"id\":";
+  write_string(id, out);
+  out += ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":";
+  write_string(when, out);
+  out += "},\"type\":";
+  if (r.type == EventType::authentication) {
+    coding(out, kDicom, "110114", "User Authentication");
+    out += ",\"subtype\":[";
+    coding(out, kDicom, "110122", "Login");
+  } else {
+    coding(out, "http://terminology.hl7.org/CodeSystem/audit-event-type", "rest", "RESTful Operation");
+    out += ",\"subtype\":[";
+    coding(out, kRestfulInteraction, r.interaction, r.interaction);
+  }
+  out += "],\"action\":\"";
+  out += action_of(r);
+  out += "\",\"recorded\":";
+  write_string(when, out);
+  out += ",\"outcome\":\"" + std::to_string(static_cast<int>(r.outcome)) + "\"";
+  if (!r.outcome_text.empty()) {
+    out += ",\"outcomeDesc\":";
+    write_string(r.outcome_text, out);
+  }
+  out += ",\"agent\":[{";
+  if (!r.client_id.empty()) {
+    out += "\"who\":{\"identifier\":{\"system\":\"urn:fhirgw:client\",\"value\":";
+    write_string(r.client_id, out);
+    out += "},\"display\":";
+    write_string(r.client_id, out);
+    out += "},";
+  } else {
+    out += "\"name\":\"unidentified client\",";
+  }
+  out += "\"requestor\":true";
+  if (!r.network_address.empty()) {
+    out += ",\"network\":{\"address\":";
+    write_string(r.network_address, out);
+    out += ",\"type\":\"2\"}";
+  }
+  out += "}],\"source\":{\"observer\":{\"display\":\"fhirgw\"},\"type\":[";
+  coding(out, "http://terminology.hl7.org/CodeSystem/security-source-type", "3", "Web Server");
+  out += "]}";
+  bool first = true;
+  auto open_entity = [&] {
+    out += first ? ",\"entity\":[{" : ",{";
+    first = false;
+    out += "\"type\":";
+    coding(out, "http://terminology.hl7.org/CodeSystem/audit-entity-type", "2", "System Object");
+  };
+  for (const Entity& e : r.entities) {
+    open_entity();
+    if (!e.reference.empty()) {
+      out += ",\"what\":{\"reference\":";
+      write_string(e.reference, out);
+      out += '}';
+    }
+    if (!e.query.empty()) out += ",\"query\":\"" + base64(e.query) + "\"";
+    if (!e.interaction.empty()) {
+      out += ",\"detail\":[{\"type\":\"interaction\",\"valueString\":";
+      write_string(e.interaction, out);
+      out += "}]";
+    }
+    out += '}';
+  }
+  if (!r.request_id.empty()) {
+    open_entity();
+    out += ",\"name\":\"X-Request-Id\",\"detail\":[{\"type\":\"X-Request-Id\",\"valueString\":";
+    write_string(r.request_id, out);
+    out += "}]}";
+  }
+  if (!first) out += ']';
+  out += '}';
+  return out;
+}
+
+storage::NewVersion audit_event_version(const AuditRecord& record, const search::ParamCatalog& catalog) {
+  const std::int64_t now =
+      record.recorded_ms != 0
+          ? record.recorded_ms
+          : std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+  storage::NewVersion v;
+  v.type = "AuditEvent";
+  v.id = rest::new_id();
+  v.last_updated_ms = now;
+  v.body = audit_event_json(record, v.id, now);
+  auto parsed = fhir::json::parse(v.body);
+  if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
+  v.index = search::build_index(catalog, "AuditEvent", parsed.document->root());
+  return v;
+}
+
+}  // namespace fhirgw::audit

@@ -1,0 +1,63 @@
+// The background audit writer: queued AuditRecords become AuditEvent resources, committed in groups (one
+// store transaction per `max_batch` records or every `flush_interval`, whichever comes first). stop() — called
+// on graceful shutdown — commits everything queued. A kill -9 can lose the records of the last flush
+// interval that were not yet committed (reads and searches only: writes are audited inside their own
+// transaction by AuditingStore).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "audit/recorder.h"
+#include "search/param_catalog.h"
+#include "storage/store.h"
+
+namespace fhirgw::audit {
+
+struct AuditLogOptions {
+  std::chrono::milliseconds flush_interval{50};
+  std::size_t max_batch = 500;
+  std::size_t max_queue = 100'000;
+};
+
+class AuditLog : public Recorder {
+ public:
+  // `store` is the undecorated store (not an AuditingStore): audit writes are not audited themselves.
+  AuditLog(storage::Store& store, const search::ParamCatalog& catalog, AuditLogOptions options);
+  ~AuditLog() override;  // stop()
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  bool record(AuditRecord record) override;
+  // Commits everything queued so far and waits for it (tests; shutdown uses stop()).
+  void flush();
+  // Commits what is queued, then ends the writer thread. Idempotent.
+  void stop();
+
+  std::uint64_t written() const { return written_; }
+  std::uint64_t failed() const { return failed_; }
+
+ private:
+  void run();
+  void write(std::deque<AuditRecord>& batch);
+
+  storage::Store& store_;
+  const search::ParamCatalog& catalog_;
+  AuditLogOptions options_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<AuditRecord> queue_;
+  bool stopping_ = false;
+  bool writing_ = false;
+  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> failed_{0};
+  std::thread thread_;
+};
+
+}  // namespace fhirgw::audit

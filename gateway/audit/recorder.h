@@ -1,0 +1,18 @@
+// The one interface for writing audit records, e.g. for the outbox to audit forwarding:
+//   recorder.record(audit::AuditRecord{...});
+// record() never blocks on storage. It returns false when the record could not be queued (the queue is
+// full because the store is not keeping up, or the recorder is stopped); the caller logs that (no record
+// content in the log).
+#pragma once
+
+#include "audit/audit_record.h"
+
+namespace fhirgw::audit {
+
+class Recorder {
+ public:
+  virtual ~Recorder() = default;
+  virtual bool record(AuditRecord record) = 0;
+};
+
+}  // namespace fhirgw::audit

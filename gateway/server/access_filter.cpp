@@ -1,0 +1,138 @@
+#include "server/access_filter.h"
+
+#include "http/error_response.h"
+
+namespace fhirgw::server {
+namespace {
+
+using auth::Interaction;
+using http::error_response;
+using http::Response;
+
+bool is_write(Interaction i) {
+  return i == Interaction::create || i == Interaction::update || i == Interaction::patch || i == Interaction::delete_;
+}
+
+// AuditEvent access needs a scope naming AuditEvent itself: wildcard scopes do not open the audit trail.
+bool allows_audit_events(const auth::Principal& p, Interaction i) {
+  if (!p.authenticated) return true;  // loopback development principal
+  auth::Permissions named;
+  for (const auto& rule : p.permissions.rules) {
+    if (rule.resource_type == "AuditEvent") named.rules.push_back(rule);
+  }
+  return auth::allows(named, "AuditEvent", i);
+}
+
+Response with_challenge(Response r, const std::string& www_authenticate) {
+  r.headers.set("www-authenticate", www_authenticate);
+  return r;
+}
+
+audit::AuditRecord base_record(const http::Request& req) {
+  audit::AuditRecord r;
+  r.network_address = req.remote_address;
+  r.request_id = req.request_id;
+  r.outcome = audit::Outcome::minor_failure;
+  return r;
+}
+
+FilterResult forbidden(const auth::Security* security, const http::Request& req, const RequestAccess& access,
+                       const std::string& client_id, const std::string& reason,
+                       const std::string& www_authenticate = {}) {
+  FilterResult out;
+  Response r = error_response(403, reason, "forbidden");
+  if (!www_authenticate.empty()) {
+    r.headers.set("www-authenticate", www_authenticate);
+  } else if (security) {
+    r.headers.set("www-authenticate", "Bearer realm=\"" + security->settings.realm + "\", error=\"insufficient_scope\"");
+  }
+  out.refused = std::move(r);
+  audit::AuditRecord a = base_record(req);
+  a.interaction = access.interaction.empty() ? "operation" : access.interaction;
+  a.client_id = client_id;
+  a.outcome_text = reason;
+  a.entities = access.entities;
+  out.audit = std::move(a);
+  return out;
+}
+
+}  // namespace
+
+FilterResult check_access(const auth::Security* security, const http::Request& req, const RequestAccess& access) {
+  FilterResult out;
+  if (!security) {
+    out.client_id = "anonymous-dev";
+    return out;
+  }
+  auth::PeerCertificate peer{req.peer_client_id, req.peer_thumbprint};
+  auto principal = security->authenticate(req.headers.get("authorization"), peer);
+  if (!principal) {
+    const auth::AuthError& e = principal.error();
+    out.refused = with_challenge(error_response(401, "authentication required: " + e.reason, "login"), e.www_authenticate);
+    audit::AuditRecord a = base_record(req);
+    a.type = audit::EventType::authentication;
+    a.client_id = req.peer_client_id;
+    a.outcome_text = e.reason;
+    out.audit = std::move(a);
+    return out;
+  }
+  const auth::Principal& p = *principal;
+  if (access.area == Area::admin && !security->is_admin(p.client_id)) {
+    return forbidden(security, req, access, p.client_id,
+                     "client '" + p.client_id + "' is not an admin client (auth.clients[].admin)");
+  }
+  for (const Need& need : access.needs) {
+    const bool audit_trail = need.type == "AuditEvent" || (need.type.empty() && need.interaction == Interaction::history_type);
+    if (audit_trail && is_write(need.interaction)) {
+      return forbidden(security, req, access, p.client_id, "AuditEvents are written by the gateway only");
+    }
+    if (audit_trail && !allows_audit_events(p, need.interaction == Interaction::history_type ? Interaction::search
+                                                                                             : need.interaction)) {
+      return forbidden(security, req, access, p.client_id,
+                       "client '" + p.client_id + "' lacks a scope naming AuditEvent (e.g. system/AuditEvent.rs)");
+    }
+    if (auto refused = security->authorize(p, need.type, need.interaction)) {
+      return forbidden(security, req, access, p.client_id, refused->reason, refused->www_authenticate);
+    }
+  }
+  out.client_id = p.client_id;
+  return out;
+}
+
+std::optional<Response> auth_route(const auth::Security* security, const http::Request& req,
+                                   std::optional<audit::AuditRecord>& audit) {
+  const std::string& p = req.path;
+  const bool token = p == "/auth/token";
+  if (!token && p != "/.well-known/smart-configuration" && p != "/auth/jwks.json") return std::nullopt;
+  if (!security || !security->token_endpoint) return error_response(404, "authentication is switched off", "not-found");
+  if (req.method != (token ? "POST" : "GET") && !(req.method == "HEAD" && !token)) {
+    Response r = error_response(405, "method " + req.method + " is not allowed here");
+    r.headers.set("allow", token ? "POST" : "GET");
+    return r;
+  }
+  Response r;
+  if (!token) {
+    r.headers.set("content-type", "application/json");
+    r.headers.set("cache-control", "max-age=300");
+    r.body = p == "/auth/jwks.json" ? security->token_jwks : security->smart_configuration;
+    return r;
+  }
+  const auto content_type = req.headers.get("content-type");
+  const auth::TokenReply reply = security->token_endpoint->handle(
+      {content_type ? *content_type : std::string_view(), req.body, req.peer_client_id, req.peer_thumbprint});
+  r.status = reply.status;
+  r.body = reply.body;
+  r.headers.set("content-type", "application/json");
+  for (const auto& [name, value] : reply.headers) r.headers.set(name, value);
+  audit::AuditRecord a;
+  a.type = audit::EventType::authentication;
+  a.client_id = reply.client_id.empty() ? req.peer_client_id : reply.client_id;
+  a.network_address = req.remote_address;
+  a.request_id = req.request_id;
+  a.outcome = reply.granted ? audit::Outcome::success : audit::outcome_for_status(reply.status);
+  a.outcome_text = reply.granted ? "access token issued, scope: " + reply.scope : reply.reason;
+  audit = std::move(a);
+  return r;
+}
+
+}  // namespace fhirgw::server

@@ -1,0 +1,176 @@
+#include "server/request_access.h"
+
+#include <array>
+#include <optional>
+
+#include "fhir/json/parser.h"
+
+namespace fhirgw::server {
+namespace {
+
+using auth::Interaction;
+using fhir::json::Node;
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    const auto slash = path.find('/');
+    const auto part = path.substr(0, slash);
+    if (!part.empty()) out.push_back(part);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+// Parameters whose values are ids, references, identifiers or paging/format controls: kept in the audit.
+constexpr std::array<std::string_view, 18> kKeptParams = {
+    "_id",     "patient",      "subject",   "identifier", "encounter", "_count",   "_offset",   "_getpages", "_sort",
+    "_include", "_revinclude", "_elements", "_summary",   "_format",   "_total",   "_since",    "_before",   "_at"};
+
+bool kept(std::string_view name) {
+  const auto colon = name.find(':');  // modifiers: patient:Patient, _include:iterate
+  const auto base = name.substr(0, colon);
+  for (const auto k : kKeptParams) {
+    if (k == base) return true;
+  }
+  return false;
+}
+
+struct FhirCall {
+  std::string type;
+  std::string id;
+  Interaction interaction = Interaction::read;
+  std::string code;  // restful-interaction code
+  bool write = false;
+};
+
+// One FHIR interaction from a method and the path segments after the base (also used for Bundle entries).
+std::optional<FhirCall> fhir_call(std::string_view method, const std::vector<std::string_view>& seg) {
+  FhirCall c;
+  auto set = [&](Interaction i, const char* code, bool write = false) {
+    c.interaction = i;
+    c.code = code;
+    c.write = write;
+    return c;
+  };
+  if (seg.empty()) {
+    if (method == "GET") return set(Interaction::search, "search-system");  // _getpages or system search
+    return std::nullopt;                                                      // POST: the Bundle's entries
+  }
+  if (seg[0] == "_history") return set(Interaction::history_type, "history-system");
+  if (seg[0].starts_with("$")) return set(Interaction::operation, "operation");
+  c.type = std::string(seg[0]);
+  if (seg.size() == 1) {
+    if (method == "GET" || method == "HEAD") return set(Interaction::search, "search-type");
+    if (method == "POST") return set(Interaction::create, "create", true);
+    if (method == "PUT") return set(Interaction::update, "update", true);       // conditional update
+    if (method == "DELETE") return set(Interaction::delete_, "delete", true);   // conditional delete
+    if (method == "PATCH") return set(Interaction::patch, "patch", true);
+    return set(Interaction::read, "read");  // unknown method: the handler answers 405
+  }
+  if (seg[1] == "_search") return set(Interaction::search, "search-type");
+  if (seg[1] == "_history") return set(Interaction::history_type, "history-type");
+  if (seg[1].starts_with("$")) return set(Interaction::operation, "operation");
+  c.id = std::string(seg[1]);
+  if (seg.size() == 2) {
+    if (method == "PUT") return set(Interaction::update, "update", true);
+    if (method == "DELETE") return set(Interaction::delete_, "delete", true);
+    if (method == "PATCH") return set(Interaction::patch, "patch", true);
+    return set(Interaction::read, "read");
+  }
+  if (seg[2] == "_history") {
+    if (seg.size() >= 4) return set(Interaction::vread, "vread");
+    return set(Interaction::history, "history-instance");
+  }
+  if (seg[2].starts_with("$")) return set(Interaction::operation, "operation");
+  return set(Interaction::read, "read");
+}
+
+void add_need(RequestAccess& a, const FhirCall& c, bool conditional) {
+  a.needs.push_back({c.type, c.interaction});
+  // A conditional write searches first; the search must be allowed too.
+  if (conditional && c.write) a.needs.push_back({c.type, Interaction::search});
+}
+
+// Every entry of a transaction or batch Bundle. An unreadable body adds nothing: the handler answers 400.
+void bundle_needs(const http::Request& req, RequestAccess& a) {
+  auto parsed = fhir::json::parse(req.body);
+  if (!parsed || !parsed.document->root().is_object()) return;
+  const Node& root = parsed.document->root();
+  const Node* type = root.find("type");
+  if (type && type->is_string()) a.interaction = type->text() == "batch" ? "batch" : "transaction";
+  const Node* entries = root.find("entry");
+  if (!entries || !entries->is_array()) return;
+  for (const Node& e : entries->items()) {
+    const Node* request = e.find("request");
+    const Node* method = request ? request->find("method") : nullptr;
+    const Node* url = request ? request->find("url") : nullptr;
+    if (!method || !url || !method->is_string() || !url->is_string()) continue;  // the handler refuses it
+    std::string_view u = url->text();
+    const auto q = u.find('?');
+    const bool has_query = q != std::string_view::npos;
+    const auto call = fhir_call(method->text(), segments(u.substr(0, q)));
+    if (!call || (call->type.empty() && call->code == "search-system" && method->text() != "GET")) continue;
+    add_need(a, *call, has_query);
+  }
+}
+
+}  // namespace
+
+std::string masked_query(const std::string& type, const http::QueryParams& params) {
+  std::string out = type + "?";
+  bool first = true;
+  for (const auto& [name, value] : params) {
+    if (!first) out += '&';
+    first = false;
+    out += name + "=" + (kept(name) ? value : std::string("*"));
+  }
+  return out;
+}
+
+RequestAccess request_access(const http::Request& req) {
+  RequestAccess a;
+  const std::string& p = req.path;
+  if (p == "/internal/records" || p.starts_with("/internal/")) {
+    a.area = Area::internal;
+    if (req.method == "POST") {
+      a.needs = {{"*", Interaction::create}, {"*", Interaction::update}};
+      a.interaction = "transaction";
+      a.entities.push_back({{}, "POST /internal/records", {}});
+    } else {
+      a.needs = {{"*", Interaction::read}, {"*", Interaction::search}};
+      a.interaction = "search-system";
+      a.entities.push_back({{}, masked_query("/internal/records", req.query), {}});
+    }
+    return a;
+  }
+  if (p == "/admin" || p.starts_with("/admin/")) {
+    a.area = Area::admin;
+    return a;
+  }
+  if (p != "/fhir" && !p.starts_with("/fhir/")) return a;
+  const auto seg = segments(std::string_view(p).substr(5));
+  if (seg.size() == 1 && seg[0] == "metadata") return a;  // capabilities: open
+  a.area = Area::fhir;
+  if (seg.empty() && req.method == "POST") {
+    bundle_needs(req, a);
+    if (a.interaction.empty()) a.interaction = "transaction";
+    return a;
+  }
+  const auto call = fhir_call(req.method, seg);
+  if (!call) return a;
+  add_need(a, *call, !req.query.empty() && call->id.empty());
+  a.interaction = call->code;
+  a.single_write = call->write;
+  if (!call->id.empty()) {
+    std::string ref = call->type + "/" + call->id;
+    if (call->interaction == Interaction::vread) ref += "/_history/" + std::string(seg[3]);
+    a.entities.push_back({ref, {}, {}});
+  } else if (!call->write || !req.query.empty()) {
+    a.entities.push_back({{}, masked_query(call->type, req.query), {}});
+  }
+  return a;
+}
+
+}  // namespace fhirgw::server

@@ -1,0 +1,286 @@
+// The access filter and the audit trail through Application (no sockets): /auth/token, 401/403 with
+// WWW-Authenticate and OperationOutcome, scope checks per interaction and per Bundle entry, AuditEvent
+// access rules, and the AuditEvents each case leaves in the store (writes inside their own transaction,
+// the rest through the background AuditLog). Keys are generated at run time (tests/support/pki).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "../support/pki/test_jose.h"
+#include "audit/audit_event.h"
+#include "audit/audit_log.h"
+#include "audit/auditing_store.h"
+#include "auth/security.h"
+#include "fhir/json/parser.h"
+#include "fhir/model/metadata.h"
+#include "fhir/validation/validator.h"
+#include "rest/fhir_service.h"
+#include "search/param_catalog.h"
+#include "server/application.h"
+#include "server/metrics.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw {
+namespace {
+
+using http::Request;
+using http::Response;
+
+constexpr const char* kPatient = R"({"resourceType":"Patient","id":"p1","gender":"female"})";
+constexpr const char* kObservation =
+    R"({"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}})";
+
+class AuthAuditTest : public ::testing::Test {
+ protected:
+  AuthAuditTest()
+      : dir_(std::filesystem::temp_directory_path() / ("fhirgw-auth-" + std::to_string(std::random_device{}()))),
+        store_({(dir_ / "db.sqlite").string(), false, 2}),
+        catalog_(fhir::model::Registry::r4()),
+        audited_(store_, catalog_),
+        log_(store_, catalog_, {std::chrono::milliseconds(5), 500, 1000}),
+        service_(audited_, fhir::model::Registry::r4(), catalog_, nullptr, rest_config()),
+        app_(service_, audited_, metrics_) {
+    auth::SecurityConfig c;
+    c.public_base_url = "https://gw.test";
+    c.token_signing_key_file = keys_.write("token.key", testpki::key_pem(signing_.key.get()));
+    const std::string jwks = keys_.write("clients.jwks", testpki::jwks_of({&client_key_}));
+    c.clients.push_back({"reader", jwks, "system/*.rs", {}, false});
+    c.clients.push_back({"writer", jwks, "system/Patient.cruds system/Observation.cruds", {}, false});
+    c.clients.push_back({"auditor", jwks, "system/AuditEvent.rs", {}, true});
+    auto sec = auth::build_security(c, "127.0.0.1", clock_);
+    EXPECT_TRUE(sec) << sec.error().reason;
+    security_ = std::move(sec).value();
+    app_.security = security_.get();
+    app_.audit = &log_;
+  }
+  ~AuthAuditTest() override {
+    log_.stop();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static rest::RestConfig rest_config() {
+    rest::RestConfig r;
+    r.base_url = "https://gw.test/fhir";
+    return r;
+  }
+
+  Response call(const std::string& method, const std::string& target, const std::string& token,
+                const std::string& body = {}, const std::string& content_type = "application/fhir+json") {
+    Request r;
+    r.method = method;
+    r.target = target;
+    r.body = body;
+    r.remote_address = "127.0.0.9";
+    if (!body.empty()) r.headers.set("content-type", content_type);
+    if (!token.empty()) r.headers.set("authorization", "Bearer " + token);
+    return app_.handle(r);
+  }
+
+  std::string token_for(const std::string& client, const std::string& scope) {
+    auto assertion = auth::make_client_assertion(client, "https://gw.test/auth/token", client_key_.alg,
+                                                 client_key_.key.get(), client_key_.kid, clock_.now());
+    EXPECT_TRUE(assertion);
+    const Response r = call("POST", "/auth/token", {}, auth::token_request_body(*assertion, scope),
+                            "application/x-www-form-urlencoded");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto parsed = fhir::json::parse(r.body);
+    if (!parsed) return {};
+    return std::string(parsed.document->root().find("access_token")->text());
+  }
+
+  // Every stored AuditEvent (after the background writer has committed what is queued).
+  std::vector<std::string> audit_events() {
+    log_.flush();
+    storage::SearchQuery q;
+    q.type = "AuditEvent";
+    q.limit = 1000;
+    q.count_total = false;
+    std::vector<std::string> out;
+    for (const auto& v : store_.read_many(store_.search(q).matches)) out.push_back(v.body);
+    return out;
+  }
+
+  static bool has(const std::vector<std::string>& events, const std::string& text) {
+    for (const auto& e : events) {
+      if (e.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  std::size_t count(const std::string& type) {
+    storage::SearchQuery q;
+    q.type = type;
+    q.limit = 1000;
+    return store_.search(q).matches.size();
+  }
+
+  std::filesystem::path dir_;
+  testpki::TempDir keys_;
+  testpki::SigningKeyPair signing_ = testpki::es384_key("gw-1");
+  testpki::SigningKeyPair client_key_ = testpki::es384_key("c-1");
+  auth::ManualClock clock_{1'800'000'000};
+  storage::SqliteStore store_;
+  search::ParamCatalog catalog_;
+  audit::AuditingStore audited_;
+  audit::AuditLog log_;
+  rest::FhirService service_;
+  server::Metrics metrics_;
+  server::Application app_;
+  std::unique_ptr<auth::Security> security_;
+};
+
+TEST_F(AuthAuditTest, MissingOrBadTokenIs401WithChallengeAndAudited) {
+  Response r = call("GET", "/fhir/Patient/p1", {});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.headers.get("www-authenticate").value_or(""), "Bearer realm=\"fhirgw\"");
+  EXPECT_NE(r.body.find("\"code\":\"login\""), std::string::npos) << r.body;
+  r = call("GET", "/fhir/Patient/p1", "not.a.token");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.headers.get("www-authenticate").value_or("").find("invalid_token"), std::string::npos);
+  const auto events = audit_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(has(events, "\"code\":\"110114\""));
+  EXPECT_TRUE(has(events, "\"outcome\":\"4\""));
+  EXPECT_TRUE(has(events, "127.0.0.9"));
+  // Open endpoints need no token.
+  EXPECT_EQ(call("GET", "/fhir/metadata", {}).status, 200);
+  EXPECT_EQ(call("GET", "/.well-known/smart-configuration", {}).status, 200);
+  EXPECT_EQ(call("GET", "/auth/jwks.json", {}).status, 200);
+}
+
+TEST_F(AuthAuditTest, TokenIssueIsAudited) {
+  const std::string token = token_for("reader", "system/Patient.rs");
+  EXPECT_FALSE(token.empty());
+  const auto events = audit_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_NE(events[0].find("\"code\":\"110122\""), std::string::npos);
+  EXPECT_NE(events[0].find("\"value\":\"reader\""), std::string::npos);
+  EXPECT_NE(events[0].find("\"outcome\":\"0\""), std::string::npos);
+}
+
+TEST_F(AuthAuditTest, ReadOnlyScopeCannotWriteAndNothingIsStored) {
+  const std::string token = token_for("reader", "system/*.rs");
+  const Response r = call("POST", "/fhir/Patient", token, kPatient);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.headers.get("www-authenticate").value_or("").find("insufficient_scope"), std::string::npos);
+  EXPECT_NE(r.body.find("\"code\":\"forbidden\""), std::string::npos);
+  EXPECT_EQ(count("Patient"), 0u);
+  const auto events = audit_events();
+  EXPECT_TRUE(has(events, "\"code\":\"create\""));
+  EXPECT_TRUE(has(events, "\"outcome\":\"4\""));
+  // Reading is fine.
+  EXPECT_EQ(call("GET", "/fhir/Patient?gender=female", token).status, 200);
+}
+
+TEST_F(AuthAuditTest, WriteIsAuditedInItsTransactionAndReadsThroughTheLog) {
+  const std::string token = token_for("writer", "system/Patient.cruds system/Observation.cruds");
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p1", token, kPatient).status, 201);
+  // Before the background writer runs, the write's AuditEvent is already committed with it.
+  storage::SearchQuery q;
+  q.type = "AuditEvent";
+  q.limit = 100;
+  bool found = false;
+  for (const auto& v : store_.read_many(store_.search(q).matches)) {
+    found |= v.body.find("\"reference\":\"Patient/p1/_history/1\"") != std::string::npos &&
+             v.body.find("\"code\":\"update\"") == std::string::npos && v.body.find("\"action\":\"C\"") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+  ASSERT_EQ(call("GET", "/fhir/Patient/p1", token).status, 200);
+  ASSERT_EQ(call("GET", "/fhir/Observation?subject=Patient/p1&code=secret-code", token).status, 200);
+  const auto events = audit_events();
+  EXPECT_TRUE(has(events, "\"code\":\"read\""));
+  EXPECT_TRUE(has(events, "\"code\":\"search-type\""));
+  // The query keeps the reference and masks the code value (base64 of "Observation?subject=Patient/p1&code=*").
+  EXPECT_TRUE(has(events, "T2JzZXJ2YXRpb24/c3ViamVjdD1QYXRpZW50L3AxJmNvZGU9Kg=="));
+  for (const auto& e : events) EXPECT_EQ(e.find("secret-code"), std::string::npos);
+}
+
+TEST_F(AuthAuditTest, TransactionEntriesAreCheckedOneByOne) {
+  const std::string token = token_for("writer", "system/Observation.cruds");
+  const std::string bundle =
+      std::string(R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)") + kObservation +
+      R"(,"request":{"method":"POST","url":"Observation"}},{"resource":)" + kPatient +
+      R"(,"request":{"method":"PUT","url":"Patient/p1"}}]})";
+  EXPECT_EQ(call("POST", "/fhir", token, bundle).status, 403);
+  EXPECT_EQ(count("Observation"), 0u);
+  EXPECT_EQ(count("Patient"), 0u);
+  const std::string both = token_for("writer", "system/Patient.cruds system/Observation.cruds");
+  const Response ok = call("POST", "/fhir", both, bundle);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(count("Observation"), 1u);
+  // One AuditEvent of subtype transaction names both versions.
+  const auto events = audit_events();
+  bool found = false;
+  for (const auto& e : events) {
+    found |= e.find("\"code\":\"transaction\"") != std::string::npos &&
+             e.find("Patient/p1/_history/1") != std::string::npos && e.find("Observation/") != std::string::npos;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(AuthAuditTest, AuditEventsNeedANamedScopeAndAreNeverWrittenByClients) {
+  const std::string wildcard = token_for("reader", "system/*.rs");
+  EXPECT_EQ(call("GET", "/fhir/AuditEvent", wildcard).status, 403);
+  EXPECT_EQ(call("GET", "/fhir/_history", wildcard).status, 403);
+  const std::string auditor = token_for("auditor", "system/AuditEvent.rs");
+  log_.flush();
+  const Response r = call("GET", "/fhir/AuditEvent?subtype=http://hl7.org/fhir/restful-interaction|search-type", auditor);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"resourceType\":\"AuditEvent\""), std::string::npos);  // the refused search above
+  const Response write = call("POST", "/fhir/AuditEvent", auditor, R"({"resourceType":"AuditEvent"})");
+  EXPECT_EQ(write.status, 403);
+}
+
+TEST_F(AuthAuditTest, AdminRoutesNeedAnAdminClient) {
+  const std::string reader = token_for("reader", "system/*.rs");
+  EXPECT_EQ(call("GET", "/admin/outbox", reader).status, 403);
+  EXPECT_EQ(call("GET", "/admin/outbox", {}).status, 401);
+  const std::string auditor = token_for("auditor", "system/AuditEvent.rs");
+  EXPECT_EQ(call("GET", "/admin/no-such-route", auditor).status, 404);  // let through to routing
+}
+
+TEST_F(AuthAuditTest, RolledBackWritesLeaveNoAuditEvent) {
+  {
+    auto txn = audited_.begin_write();
+    storage::NewVersion v;
+    v.type = "Patient";
+    v.id = "gone";
+    v.body = R"({"resourceType":"Patient","id":"gone"})";
+    txn->put(v, storage::Method::Create, 1);
+  }  // no commit
+  EXPECT_EQ(count("AuditEvent"), 0u);
+  EXPECT_EQ(count("Patient"), 0u);
+}
+
+TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
+  const fhir::validation::Validator validator;
+  std::vector<audit::AuditRecord> records(4);
+  records[0].interaction = "read";
+  records[0].client_id = "hospital-a";
+  records[0].network_address = "127.0.0.1";
+  records[0].request_id = "req-1";
+  records[0].entities = {{"Patient/p1", {}, {}}};
+  records[1].interaction = "search-type";
+  records[1].outcome = audit::Outcome::minor_failure;
+  records[1].outcome_text = "HTTP 400";
+  records[1].entities = {{{}, "Observation?subject=Patient/p1&code=*", {}}};
+  records[2].type = audit::EventType::authentication;
+  records[2].outcome = audit::Outcome::minor_failure;
+  records[2].outcome_text = "token expired";
+  records[3].interaction = "transaction";
+  records[3].client_id = "fhirgw";
+  records[3].entities = {{"Patient/p1/_history/2", {}, "update"}, {"Observation/o1/_history/1", {}, "create"}};
+  for (const auto& r : records) {
+    const std::string json = audit::audit_event_json(r, "a1", 1'800'000'000'123);
+    const auto outcome = validator.validate_text(json);
+    for (const auto& issue : outcome.issues()) {
+      EXPECT_NE(issue.severity, fhir::validation::Severity::Error) << issue.expression << ": " << issue.diagnostics
+                                                                   << "\n" << json;
+      EXPECT_NE(issue.severity, fhir::validation::Severity::Fatal) << issue.diagnostics;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fhirgw

@@ -1,0 +1,87 @@
+// request_access(): which (type, interaction) pairs a request needs and how it is audited.
+#include <gtest/gtest.h>
+
+#include "server/request_access.h"
+
+namespace fhirgw::server {
+namespace {
+
+using auth::Interaction;
+
+RequestAccess of(const std::string& method, const std::string& target, const std::string& body = {}) {
+  http::Request r;
+  r.method = method;
+  r.target = target;
+  r.body = body;
+  EXPECT_TRUE(http::parse_target(target, r.path, r.query));
+  return request_access(r);
+}
+
+bool needs(const RequestAccess& a, const std::string& type, Interaction i) {
+  for (const auto& n : a.needs) {
+    if (n.type == type && n.interaction == i) return true;
+  }
+  return false;
+}
+
+TEST(RequestAccess, RestInteractions) {
+  EXPECT_EQ(of("GET", "/healthz").area, Area::open);
+  EXPECT_EQ(of("GET", "/fhir/metadata").area, Area::open);
+  auto a = of("GET", "/fhir/Patient/1");
+  EXPECT_EQ(a.area, Area::fhir);
+  EXPECT_TRUE(needs(a, "Patient", Interaction::read));
+  EXPECT_EQ(a.interaction, "read");
+  ASSERT_EQ(a.entities.size(), 1u);
+  EXPECT_EQ(a.entities[0].reference, "Patient/1");
+  a = of("GET", "/fhir/Patient/1/_history/3");
+  EXPECT_TRUE(needs(a, "Patient", Interaction::vread));
+  EXPECT_EQ(a.entities[0].reference, "Patient/1/_history/3");
+  EXPECT_TRUE(needs(of("GET", "/fhir/Patient/1/_history"), "Patient", Interaction::history));
+  EXPECT_TRUE(needs(of("GET", "/fhir/Patient/_history"), "Patient", Interaction::history_type));
+  EXPECT_TRUE(needs(of("GET", "/fhir/_history"), "", Interaction::history_type));
+  EXPECT_TRUE(needs(of("POST", "/fhir/Observation/_search"), "Observation", Interaction::search));
+  a = of("POST", "/fhir/Observation");
+  EXPECT_TRUE(needs(a, "Observation", Interaction::create));
+  EXPECT_TRUE(a.single_write);
+  a = of("PUT", "/fhir/Observation?identifier=x|1");
+  EXPECT_TRUE(needs(a, "Observation", Interaction::update));
+  EXPECT_TRUE(needs(a, "Observation", Interaction::search));  // conditional: the match is a search
+  EXPECT_TRUE(needs(of("DELETE", "/fhir/Observation/9"), "Observation", Interaction::delete_));
+  EXPECT_TRUE(needs(of("PATCH", "/fhir/Observation/9"), "Observation", Interaction::patch));
+  EXPECT_TRUE(needs(of("POST", "/fhir/Observation/$validate"), "Observation", Interaction::operation));
+}
+
+TEST(RequestAccess, BundleEntriesEachCount) {
+  const auto a = of("POST", "/fhir", R"({"resourceType":"Bundle","type":"batch","entry":[
+      {"request":{"method":"GET","url":"Patient/1"}},
+      {"request":{"method":"POST","url":"Observation"}},
+      {"request":{"method":"PUT","url":"Condition?identifier=a|b"}},
+      {"request":{"method":"DELETE","url":"Encounter/4"}}]})");
+  EXPECT_EQ(a.interaction, "batch");
+  EXPECT_TRUE(needs(a, "Patient", Interaction::read));
+  EXPECT_TRUE(needs(a, "Observation", Interaction::create));
+  EXPECT_TRUE(needs(a, "Condition", Interaction::update));
+  EXPECT_TRUE(needs(a, "Condition", Interaction::search));
+  EXPECT_TRUE(needs(a, "Encounter", Interaction::delete_));
+  EXPECT_FALSE(a.single_write);
+}
+
+TEST(RequestAccess, InternalRecordsAndAdmin) {
+  auto a = of("POST", "/internal/records");
+  EXPECT_EQ(a.area, Area::internal);
+  EXPECT_TRUE(needs(a, "*", Interaction::create));
+  EXPECT_TRUE(needs(a, "*", Interaction::update));
+  a = of("GET", "/internal/records?patient=MRN-1&type=lab_result");
+  EXPECT_TRUE(needs(a, "*", Interaction::read));
+  EXPECT_TRUE(needs(a, "*", Interaction::search));
+  EXPECT_EQ(of("GET", "/admin/dead-letters").area, Area::admin);
+}
+
+TEST(RequestAccess, MaskedQueryKeepsOnlyIdsAndReferences) {
+  const http::QueryParams p = {{"patient", "Patient/7"}, {"name", "Smith"}, {"birthdate", "1970-01-01"},
+                               {"_count", "10"}, {"identifier", "urn:mrn|123"}};
+  EXPECT_EQ(masked_query("Patient", p), "Patient?patient=Patient/7&name=*&birthdate=*&_count=10&identifier=urn:mrn|123");
+}
+
+}  // namespace
+}  // namespace fhirgw::server

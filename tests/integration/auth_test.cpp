@@ -1,0 +1,230 @@
+// Issue 5 §4, the auth matrix against the real binary over mutual TLS on loopback. The PKI (CA, server,
+// client, wrong-CA, expired and self-signed client certificates) and every key are generated here.
+// Handshake refusals must happen at TLS; every request that got past TLS and was refused must answer the
+// right status and leave an AuditEvent; nothing may be stored by a refused request.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "../support/pki/test_jose.h"
+#include "auth/access_token.h"
+#include "auth/client_assertion.h"
+#include "auth/token_endpoint.h"
+#include "fhir/json/parser.h"
+#include "server_harness.h"
+
+namespace fhirgw::testing {
+namespace {
+
+namespace pki = testpki;
+
+constexpr const char* kObservation =
+    R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1834-1"}]},"subject":{"reference":"Patient/p1"}})";
+constexpr const char* kPatient = R"({"resourceType":"Patient","id":"p1","gender":"female"})";
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class AuthMatrix : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new pki::TempDir();
+    data_ = new TempDir();
+    a_ = new pki::Hospital(pki::make_hospital(*dir_, "a"));
+    const auto evil = pki::make_hospital(*dir_, "evil");
+    wrong_ca_ = pki::write_cert(*dir_, "wrong-ca", evil.client);
+    expired_ = pki::write_cert(
+        *dir_, "expired",
+        pki::make_cert({"a-expired", pki::Usage::client, {"URI:urn:fhirgw:client:a"}, -2 * 86400, -86400},
+                       pki::generate_ec(), &a_->ca));
+    self_signed_ = pki::write_cert(
+        *dir_, "self",
+        pki::make_cert({"a-self", pki::Usage::client, {"URI:urn:fhirgw:client:a"}}, pki::generate_ec(), nullptr));
+    reader_ = pki::write_cert(
+        *dir_, "reader",
+        pki::make_cert({"reader", pki::Usage::client, {"URI:urn:fhirgw:client:reader"}}, pki::generate_ec(), &a_->ca));
+    client_key_ = new pki::SigningKeyPair(pki::rs384_key("a-1"));
+    signing_ = new pki::SigningKeyPair(pki::es384_key("fhirgw-1"));
+    const std::string jwks = dir_->write("clients.jwks", pki::jwks_of({client_key_}));
+    const std::string config = dir_->write("config.json", R"({
+      "tls": {"cert_file": ")" + a_->server_files.cert + R"(", "key_file": ")" + a_->server_files.key + R"(",
+              "client_ca_file": ")" + a_->ca_file + R"("},
+      "auth": {"token_signing_key_file": ")" + dir_->write("token.key", pki::key_pem(signing_->key.get())) + R"(",
+        "clients": [
+          {"id": "hospital-a", "jwks_file": ")" + jwks + R"(", "scopes": "system/*.cruds system/AuditEvent.rs",
+           "certificate": ["uri:urn:fhirgw:client:a"]},
+          {"id": "reader", "jwks_file": ")" + jwks + R"(", "scopes": "system/*.rs",
+           "certificate": ["uri:urn:fhirgw:client:reader"]}]},
+      "audit": {"flush_ms": 10}
+    })");
+    server_ = new ServerProcess(data_->path() + "/data", {"--config", config});
+    base_ = "https://127.0.0.1:" + std::to_string(server_->port());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete data_;
+    delete a_;
+    delete client_key_;
+    delete signing_;
+    delete dir_;
+  }
+
+  static TlsOptions as(const pki::CertFiles& files) { return {a_->ca_file, files.cert, files.key, {}}; }
+  static TlsOptions as_a() { return as(a_->client_files); }
+
+  // A token from POST /auth/token over mTLS as `client` with `cert`.
+  static std::string token(const std::string& client, const pki::CertFiles& cert, const std::string& scope) {
+    Client c(server_->port(), as(cert));
+    auto assertion = auth::make_client_assertion(client, base_ + "/auth/token", client_key_->alg,
+                                                 client_key_->key.get(), client_key_->kid, now_s());
+    const auto r = c.request("POST", "/auth/token", auth::token_request_body(*assertion, scope),
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json_member(r.body, "access_token");
+  }
+
+  // A token the server would issue, but with other key, audience or time.
+  static std::string forged(const pki::SigningKeyPair& key, const std::string& audience, std::int64_t issued_at) {
+    auto tokens = auth::AccessTokens::create({key.alg, key.key, key.kid}, {base_ + "/auth", audience, 300, 60});
+    EXPECT_TRUE(tokens);
+    auto issued = tokens->issue("hospital-a", *auth::parse_scopes("system/*.cruds"), {}, issued_at);
+    EXPECT_TRUE(issued);
+    return issued->token;
+  }
+
+  static std::map<std::string, std::string> bearer(const std::string& t) { return {{"Authorization", "Bearer " + t}}; }
+
+  // Total of a search, as hospital-a (who may read AuditEvents).
+  static int total(const std::string& query) {
+    Client c(server_->port(), as_a());
+    const auto r = c.request("GET", "/fhir/" + query + (query.find('?') == std::string::npos ? "?" : "&") +
+                                        "_total=accurate&_count=0",
+                             {}, bearer(token("hospital-a", a_->client_files, "system/*.rs system/AuditEvent.rs")));
+    EXPECT_EQ(r.status, 200) << r.body;
+    const std::string t = json_member(r.body, "total");
+    return t.empty() ? -1 : std::stoi(t);
+  }
+
+  // AuditEvents matching `query` once the background writer caught up (it commits every 10 ms here).
+  static int audits(const std::string& query, int at_least) {
+    int n = 0;
+    for (int i = 0; i < 50 && (n = total("AuditEvent?" + query)) < at_least; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return n;
+  }
+
+  static inline pki::TempDir* dir_ = nullptr;
+  static inline TempDir* data_ = nullptr;
+  static inline pki::Hospital* a_ = nullptr;
+  static inline pki::CertFiles wrong_ca_, expired_, self_signed_, reader_;
+  static inline pki::SigningKeyPair* client_key_ = nullptr;
+  static inline pki::SigningKeyPair* signing_ = nullptr;
+  static inline ServerProcess* server_ = nullptr;
+  static inline std::string base_;
+};
+
+TEST_F(AuthMatrix, BadClientCertificatesAreRefusedAtTheHandshake) {
+  for (const auto& [name, opts] : std::vector<std::pair<std::string, TlsOptions>>{
+           {"no certificate", {a_->ca_file, {}, {}, {}}},
+           {"wrong CA", as(wrong_ca_)},
+           {"expired", as(expired_)},
+           {"self-signed", as(self_signed_)}}) {
+    Client c(server_->port(), opts);
+    EXPECT_FALSE(c.connected()) << name;
+    EXPECT_FALSE(c.tls_error().empty()) << name;
+  }
+  Client good(server_->port(), as_a());
+  ASSERT_TRUE(good.connected()) << good.tls_error();
+  const auto metrics = good.request("GET", "/metrics");
+  EXPECT_NE(metrics.body.find("fhirgw_tls_handshake_failures_total"), std::string::npos);
+  EXPECT_EQ(metrics.body.find("fhirgw_tls_handshake_failures_total 0\n"), std::string::npos);
+}
+
+TEST_F(AuthMatrix, BadTokensAre401AndAudited) {
+  const int before = audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=4", 0);
+  const auto other_key = pki::es384_key("fhirgw-1");  // same kid, unknown key
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"no token", ""},
+      {"expired", forged(*signing_, base_, now_s() - 3600)},
+      {"unknown key", forged(other_key, base_, now_s())},
+      {"other audience", forged(*signing_, "https://other.example", now_s())},
+      {"alg none", pki::forge_jwt(R"({"alg":"none","typ":"at+jwt"})",
+                                  R"({"iss":")" + base_ + R"(/auth","sub":"hospital-a","client_id":"hospital-a","aud":")" +
+                                      base_ + R"(","scope":"system/*.cruds","exp":)" + std::to_string(now_s() + 300) +
+                                      R"(,"iat":)" + std::to_string(now_s()) + R"(,"jti":"x"})",
+                                  "")}};
+  Client c(server_->port(), as_a());
+  ASSERT_TRUE(c.connected()) << c.tls_error();
+  for (const auto& [name, t] : cases) {
+    const auto r = c.request("POST", "/fhir/Observation", kObservation, t.empty() ? std::map<std::string, std::string>{} : bearer(t));
+    EXPECT_EQ(r.status, 401) << name << ": " << r.body;
+    EXPECT_TRUE(r.header("www-authenticate").starts_with("Bearer realm=")) << name;
+    EXPECT_NE(r.body.find("OperationOutcome"), std::string::npos) << name;
+  }
+  EXPECT_GE(audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=4", before + 5), before + 5);
+  EXPECT_EQ(total("Observation"), 0);
+}
+
+TEST_F(AuthMatrix, ReplayedAssertionIsRefusedAndAudited) {
+  const int before = audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=4", 0);
+  auto assertion = auth::make_client_assertion("hospital-a", base_ + "/auth/token", client_key_->alg,
+                                               client_key_->key.get(), client_key_->kid, now_s());
+  const std::string body = auth::token_request_body(*assertion, "system/*.rs");
+  Client c(server_->port(), as_a());
+  const std::map<std::string, std::string> form = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  EXPECT_EQ(c.request("POST", "/auth/token", body, form).status, 200);
+  const auto replay = c.request("POST", "/auth/token", body, form);
+  EXPECT_EQ(replay.status, 401) << replay.body;
+  EXPECT_NE(replay.body.find("invalid_client"), std::string::npos) << replay.body;
+  EXPECT_GE(audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=4", before + 1), before + 1);
+}
+
+TEST_F(AuthMatrix, ReadOnlyScopeCannotWrite) {
+  const int before = audits("subtype=create&outcome=4", 0);
+  const std::string t = token("reader", reader_, "system/*.rs");
+  Client c(server_->port(), as(reader_));
+  const auto r = c.request("POST", "/fhir/Observation", kObservation, bearer(t));
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.header("www-authenticate").find("insufficient_scope"), std::string::npos);
+  EXPECT_EQ(c.request("GET", "/fhir/Observation", {}, bearer(t)).status, 200);
+  // The token is bound to the reader's certificate: hospital-a's connection cannot use it.
+  Client other(server_->port(), as_a());
+  EXPECT_EQ(other.request("GET", "/fhir/Observation", {}, bearer(t)).status, 401);
+  EXPECT_GE(audits("subtype=create&outcome=4", before + 1), before + 1);
+  EXPECT_EQ(total("Observation"), 0);
+}
+
+TEST_F(AuthMatrix, HappyPathWithMutualTlsAndToken) {
+  const int issued_before = audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=0", 0);
+  const std::string t = token("hospital-a", a_->client_files, "system/Patient.cruds system/Observation.cruds");
+  Client c(server_->port(), as_a());
+  ASSERT_EQ(c.request("PUT", "/fhir/Patient/p1", kPatient, bearer(t)).status, 201);
+  const auto created = c.request("POST", "/fhir/Observation", kObservation, bearer(t));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(c.request("GET", "/fhir/Patient/p1", {}, bearer(t)).status, 200);
+  EXPECT_EQ(c.request("GET", "/fhir/Observation?subject=Patient/p1", {}, bearer(t)).status, 200);
+  // Writes are audited in their own transaction; reads and the token issue through the audit log.
+  EXPECT_GE(audits("entity=Patient/p1/_history/1", 1), 1);
+  EXPECT_GE(audits("subtype=read&entity=Patient/p1", 1), 1);
+  EXPECT_GE(audits("subtype=search-type", 1), 1);
+  EXPECT_GE(audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=0", issued_before + 1),
+            issued_before + 1);
+  // The principal is the client: AuditEvent.agent.who is hospital-a.
+  EXPECT_GE(audits("agent=hospital-a&subtype=create", 1), 1);
+  // A second connection resumes the TLS session of the first (the server closes with close_notify).
+  auto session = c.session();
+  ASSERT_TRUE(session);
+  TlsOptions again = as_a();
+  again.session = session;
+  Client resumed(server_->port(), again);
+  ASSERT_TRUE(resumed.connected());
+  EXPECT_EQ(resumed.request("GET", "/fhir/Patient/p1", {}, bearer(t)).status, 200);
+  EXPECT_TRUE(resumed.resumed());
+}
+
+}  // namespace
+}  // namespace fhirgw::testing
