@@ -90,7 +90,9 @@ std::string audit_event_json(const AuditRecord& r, const std::string& id, std::i
     write_string(r.client_id, out);
     out += "},\"display\":";
     write_string(r.client_id, out);
-    out += "},";
+    out += "},\"name\":";  // searchable as agent-name
+    write_string(r.client_id, out);
+    out += ",";
   } else {
     out += "\"name\":\"unidentified client\",";
   }

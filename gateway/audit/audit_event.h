@@ -5,7 +5,8 @@
 //   subtype  http://hl7.org/fhir/restful-interaction|<interaction>, or DCM|110122 "Login"
 //   action   C/R/U/D/E (http://hl7.org/fhir/audit-event-action) from the interaction
 //   outcome  0/4/8 (http://hl7.org/fhir/audit-event-outcome)
-//   agent    who = the client id (identifier system urn:fhirgw:client), network type 2 (IP address)
+//   agent    who = the client id (identifier system urn:fhirgw:client), name = the client id (search:
+//            agent-name), network type 2 (IP address)
 //   source   observer = this gateway, type http://terminology.hl7.org/CodeSystem/security-source-type|3
 //   entity   what = the reference, type audit-entity-type|2 "System Object", query = base64 of the query
 #pragma once

@@ -214,7 +214,7 @@ TEST_F(AuthMatrix, HappyPathWithMutualTlsAndToken) {
   EXPECT_GE(audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=0", issued_before + 1),
             issued_before + 1);
   // The principal is the client: AuditEvent.agent.who is hospital-a.
-  EXPECT_GE(audits("agent=hospital-a&subtype=create", 1), 1);
+  EXPECT_GE(audits("agent-name=hospital-a&subtype=create", 1), 1);
   // A second connection resumes the TLS session of the first (the server closes with close_notify).
   auto session = c.session();
   ASSERT_TRUE(session);
