@@ -49,6 +49,20 @@ const char* json_kind_name(const Node& n) {
   return "?";
 }
 
+// A field's name for messages ("dose.value", "lesions[1].longest_mm"), built only when a message needs it.
+struct FieldName {
+  const std::string& prefix;  // "" or the enclosing field ("dose", "lesions[1]")
+  std::string_view name;
+  std::ptrdiff_t index = -1;  // item of the array `name`, or -1
+  std::string str() const {
+    std::string s = prefix;
+    if (!s.empty() && !name.empty()) s.push_back('.');
+    s.append(name);
+    if (index >= 0) s.append("[").append(std::to_string(index)).append("]");
+    return s;
+  }
+};
+
 struct Checker {
   std::uint32_t line;
   const Tables& tables;
@@ -67,83 +81,83 @@ struct Checker {
     error("structure", field, std::string("expected ") + expected + ", found " + json_kind_name(v));
   }
 
-  void check_range(const FieldRule& rule, const std::string& field, std::string_view text) {
+  void check_range(const FieldRule& rule, const FieldName& field, std::string_view text) {
     if (!rule.min && !rule.max) return;
     const std::string t(text);
     char* end = nullptr;
     const double v = std::strtod(t.c_str(), &end);
     if ((rule.min && v < *rule.min) || (rule.max && v > *rule.max)) {
-      error("value", field, "value " + t + " is outside " + std::to_string(static_cast<long long>(*rule.min)) +
+      error("value", field.str(), "value " + t + " is outside " + std::to_string(static_cast<long long>(*rule.min)) +
                                 ".." + std::to_string(static_cast<long long>(*rule.max)));
     }
   }
 
-  void check_value(const FieldRule& rule, const std::string& field, const Node& v) {
+  void check_value(const FieldRule& rule, const FieldName& field, const Node& v) {
     const std::string& k = rule.kind;
     if (v.is_null()) {
-      if (rule.required) error("required", field, "required field is null");
+      if (rule.required) error("required", field.str(), "required field is null");
       return;
     }
     if (k == "object") {
-      if (!v.is_object()) wrong_type(field, v, "an object");
+      if (!v.is_object()) wrong_type(field.str(), v, "an object");
     } else if (k == "array") {
-      if (!v.is_array()) wrong_type(field, v, "an array");
+      if (!v.is_array()) wrong_type(field.str(), v, "an array");
     } else if (k == "boolean") {
-      if (!v.is_bool()) wrong_type(field, v, "true or false");
+      if (!v.is_bool()) wrong_type(field.str(), v, "true or false");
     } else if (k == "integer") {
-      if (!v.is_number()) return wrong_type(field, v, "an integer number");
+      if (!v.is_number()) return wrong_type(field.str(), v, "an integer number");
       if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
-        return error("value", field, "'" + std::string(v.text()) + "' is not an integer");
+        return error("value", field.str(), "'" + std::string(v.text()) + "' is not an integer");
       check_range(rule, field, v.text());
     } else if (k == "decimal") {
-      if (!v.is_number() && !v.is_string()) return wrong_type(field, v, "a decimal (number or string)");
+      if (!v.is_number() && !v.is_string()) return wrong_type(field.str(), v, "a decimal (number or string)");
       if (validation::check_decimal(v.text()) != nullptr)
-        return error("value", field, "'" + std::string(v.text()) + "' is not a decimal");
+        return error("value", field.str(), "'" + std::string(v.text()) + "' is not a decimal");
       check_range(rule, field, v.text());
     } else if (k == "false_or_date") {
       if (v.kind() == json::Kind::False) return;
-      if (!v.is_string()) return wrong_type(field, v, "false or a date");
+      if (!v.is_string()) return wrong_type(field.str(), v, "false or a date");
       if (const char* why = validation::check_date(v.text()))
-        error("value", field, "'" + std::string(v.text()) + "' is not a valid date: " + why);
+        error("value", field.str(), "'" + std::string(v.text()) + "' is not a valid date: " + why);
     } else if (k == "int_or_string") {
       if (v.is_number()) {
         if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
-          error("value", field, "'" + std::string(v.text()) + "' is not an integer");
+          error("value", field.str(), "'" + std::string(v.text()) + "' is not an integer");
       } else if (!v.is_string() || v.text().empty()) {
-        wrong_type(field, v, "an integer or a string");
+        wrong_type(field.str(), v, "an integer or a string");
       }
     } else {
       // Every other kind is a non-empty string.
-      if (!v.is_string()) return wrong_type(field, v, "a string");
+      if (!v.is_string()) return wrong_type(field.str(), v, "a string");
       const std::string_view s = v.text();
-      if (s.empty()) return error("value", field, "empty string");
+      if (s.empty()) return error("value", field.str(), "empty string");
       if (k == "id") {
         if (!id_chars(s, true))
-          error("value", field, "'" + std::string(s) + "' is not a valid id ([A-Za-z0-9.-_:]{1,64})");
+          error("value", field.str(), "'" + std::string(s) + "' is not a valid id ([A-Za-z0-9.-_:]{1,64})");
       } else if (k == "source") {
         if (!id_chars(s, false))
-          error("value", field, "'" + std::string(s) + "' is not a valid source ([A-Za-z0-9.-_]{1,64})");
+          error("value", field.str(), "'" + std::string(s) + "' is not a valid source ([A-Za-z0-9.-_]{1,64})");
       } else if (k == "date") {
         if (const char* why = validation::check_date(s))
-          error("value", field, "'" + std::string(s) + "' is not a valid date: " + why);
+          error("value", field.str(), "'" + std::string(s) + "' is not a valid date: " + why);
       } else if (k == "datetime") {
         if (const char* why = validation::check_date_time(s))
-          error("value", field, "'" + std::string(s) + "' is not a valid dateTime: " + why);
+          error("value", field.str(), "'" + std::string(s) + "' is not a valid dateTime: " + why);
       } else if (k == "uri") {
         if (const char* why = validation::check_uri(s))
-          error("value", field, "'" + std::string(s) + "' is not a valid URI: " + why);
+          error("value", field.str(), "'" + std::string(s) + "' is not a valid URI: " + why);
       } else if (k == "enum") {
         bool found = false;
         for (const auto& x : rule.values) found = found || x == s;
         if (!found) {
           std::string allowed;
           for (const auto& x : rule.values) allowed += (allowed.empty() ? "" : "|") + x;
-          error("code-invalid", field, "'" + std::string(s) + "' is not one of " + allowed);
+          error("code-invalid", field.str(), "'" + std::string(s) + "' is not one of " + allowed);
         }
       } else if (k.starts_with("local:")) {
         const CodeTable* t = tables.table(std::string_view(k).substr(6));
         if (t && !t->knows(s))
-          warning("code-invalid", field,
+          warning("code-invalid", field.str(),
                   "unknown local code '" + std::string(s) + "' (table " + t->kind +
                       "): mapped with the local coding alone");
       }
@@ -156,29 +170,28 @@ struct Checker {
     std::string_view seg = segs[i];
     const bool each = seg.ends_with("[]");
     if (each) seg.remove_suffix(2);
-    const std::string field = prefix.empty() ? std::string(seg) : prefix + "." + std::string(seg);
     const Node* child = node.find(seg);
     const bool last = i + 1 == segs.size();
     if (!each) {
       if (last) {
         if (!child) {
-          if (rule.required) error("required", field, "missing required field");
+          if (rule.required) error("required", FieldName{prefix, seg}.str(), "missing required field");
         } else {
-          check_value(rule, field, *child);
+          check_value(rule, FieldName{prefix, seg}, *child);
         }
         return;
       }
-      if (child && child->is_object()) walk(rule, *child, segs, i + 1, field);
+      if (child && child->is_object()) walk(rule, *child, segs, i + 1, FieldName{prefix, seg}.str());
       return;
     }
     if (!child || !child->is_array()) return;  // the container's own rule reports it
     for (std::size_t k = 0; k < child->items().size(); ++k) {
       const Node& item = child->items()[k];
-      const std::string item_field = field + "[" + std::to_string(k) + "]";
+      const FieldName item_field{prefix, seg, static_cast<std::ptrdiff_t>(k)};
       if (last) {
         check_value(rule, item_field, item);
       } else if (item.is_object()) {
-        walk(rule, item, segs, i + 1, item_field);
+        walk(rule, item, segs, i + 1, item_field.str());
       }
     }
   }
@@ -272,6 +285,7 @@ RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcom
     }
     return batch;
   }
+  if (batch.read_joined(text)) return batch;
   std::uint32_t line_no = 0, index = 0;
   std::size_t start = 0;
   batch.docs_.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
@@ -296,6 +310,54 @@ RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcom
     batch.records_.push_back(InputRecord{line_no, index++, &batch.docs_.back().root(), false});
   }
   return batch;
+}
+
+// NDJSON fast path: the lines joined into one JSON array ("[" line1 "," line2 ... "]", newlines kept) are
+// parsed in one pass, into one arena. It is used only when that array has one item per non-blank line and each
+// item starts at its line's first non-blank byte: then every line is exactly one JSON value (the only
+// separators are the commas added at line ends), so the records and their line numbers are the ones the
+// line-by-line parse gives. Otherwise (a syntax error anywhere, a line with two values or half of one, a byte
+// order mark, nesting at the depth limit) read() parses line by line, which reports each bad line.
+bool RecordBatch::read_joined(std::string_view text) {
+  std::string joined;
+  joined.reserve(text.size() + 2);
+  joined.push_back('[');
+  std::vector<std::uint32_t> starts, lines;
+  std::size_t last_comma = std::string::npos;
+  std::uint32_t line_no = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    ++line_no;
+    const std::string_view line = text.substr(start, end - start);
+    const std::size_t k = line.find_first_not_of(" \t\r");
+    if (k != std::string_view::npos) {
+      starts.push_back(static_cast<std::uint32_t>(joined.size() + k));
+      lines.push_back(line_no);
+    }
+    joined.append(line);
+    if (k != std::string_view::npos) {
+      last_comma = joined.size();
+      joined.push_back(',');
+    }
+    if (end < text.size()) joined.push_back('\n');
+    start = end + 1;
+  }
+  if (starts.empty() || joined.size() >= 0xFFFFFFF0u) return false;
+  joined[last_comma] = ' ';
+  joined.push_back(']');
+  auto parsed = json::parse(joined);
+  if (!parsed) return false;
+  const auto items = parsed.document->root().items();
+  if (items.size() != starts.size()) return false;
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (items[i].offset() != starts[i]) return false;
+  docs_.push_back(std::move(*parsed.document));
+  const auto stored = docs_.back().root().items();
+  records_.reserve(stored.size());
+  for (std::size_t i = 0; i < stored.size(); ++i)
+    records_.push_back(InputRecord{lines[i], static_cast<std::uint32_t>(i), &stored[i], false});
+  return true;
 }
 
 bool check_record(const Node& record, std::uint32_t line, const Tables& tables, validation::Outcome& outcome) {
@@ -323,9 +385,10 @@ bool check_record(const Node& record, std::uint32_t line, const Tables& tables, 
   for (const json::Member& m : record.members()) {
     bool known = false;
     for (const FieldRule* rule : rules) {
-      const std::string_view p = rule->path;
-      const auto head = p.substr(0, std::min(p.find('.'), p.find('[')));
-      known = known || head == m.key;
+      if (std::string_view(rule->head) == m.key) {
+        known = true;
+        break;
+      }
     }
     if (!known)
       c.warning("not-supported", std::string(m.key), "field is not part of the record contract; ignored");

@@ -220,6 +220,7 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
       return;
     }
     for (auto seg : split(r.path, '.')) r.segments.emplace_back(seg);
+    r.head = r.segments.front().substr(0, r.segments.front().find('['));
     t.rules_.push_back(std::move(r));
   });
   if (bad) {

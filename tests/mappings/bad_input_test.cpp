@@ -50,6 +50,7 @@ TEST_P(BadLine, IsRejectedWithLineFieldAndReasonWhileGoodLinesMap) {
 const Case kCases[] = {
     {"not_json", R"({"type":"lab_result",)", "", "not valid JSON"},
     {"not_an_object", R"(["lab_result"])", "", "must be a JSON object"},
+    {"two_values_on_one_line", R"({"type":"x_ray"},{"type":"x_ray"})", "", "not valid JSON"},
     {"unknown_type", R"({"type":"x_ray","id":"X1","source":"S"})", "type", "unknown record type"},
     {"missing_required", R"({"type":"lab_result","id":"L9","source":"GDPH-LIS","patient":"P1","value":1,"status":"final"})",
      "test", "missing required field"},
@@ -119,6 +120,35 @@ TEST(BadInput, JsonArrayInputReportsTheLineOfEachElement) {
   bool line3 = false;
   for (const auto& i : r.outcome.issues()) line3 = line3 || (i.severity == Severity::Error && i.location.line == 3);
   EXPECT_TRUE(line3) << issues_text(r.outcome);
+}
+
+// NDJSON is parsed as one joined array when every line holds exactly one value; a value spread over two lines
+// must still be two bad lines, even where the joined text would parse.
+TEST(BadInput, ValueSpreadOverTwoLinesRejectsBothLines) {
+  const std::string input = std::string(kGood) + "\n" + R"({"type":"lab_result","note":[1)" + "\n" +
+                            R"(2]},{"type":"lab_result"})" + "\n";
+  auto r = records_to_fhir(input, Tables::builtin());
+  EXPECT_EQ(r.records_read, 3u);
+  EXPECT_EQ(r.records_rejected, 2u) << issues_text(r.outcome);
+  EXPECT_EQ(r.records_mapped, 1u);
+  std::vector<std::uint32_t> lines;
+  for (const auto& i : r.outcome.issues()) {
+    if (i.severity != Severity::Error) continue;
+    lines.push_back(i.location.line);
+    EXPECT_NE(i.diagnostics.find("not valid JSON"), std::string::npos) << i.diagnostics;
+  }
+  EXPECT_EQ(lines, (std::vector<std::uint32_t>{2, 3})) << issues_text(r.outcome);
+}
+
+TEST(BadInput, RecordLinesAreReportedAcrossBlankLines) {
+  const std::string bad = R"({"type":"lab_result","id":"bad id","source":"S","patient":"P1","test":"AFP","value":1,"status":"final"})";
+  const std::string input = "\n\n" + std::string(kGood) + "\r\n\n   \n" + bad + "\n";
+  auto r = records_to_fhir(input, Tables::builtin());
+  EXPECT_EQ(r.records_read, 2u);
+  EXPECT_EQ(r.records_rejected, 1u);
+  bool line6 = false;
+  for (const auto& i : r.outcome.issues()) line6 = line6 || (i.severity == Severity::Error && i.location.line == 6);
+  EXPECT_TRUE(line6) << issues_text(r.outcome);
 }
 
 TEST(BadInput, UnknownFieldIsAWarningNotARejection) {

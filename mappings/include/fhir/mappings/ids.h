@@ -24,6 +24,7 @@ std::string record_resource_id(const Uuid& ns, std::string_view source, std::str
                                std::string_view part = {});
 std::string patient_resource_id(const Uuid& ns, std::string_view mrn);
 
-std::array<std::uint8_t, 20> sha1(std::string_view data);
+std::array<std::uint8_t, 20> sha1(std::string_view data);           // SHA extensions when the CPU has them
+std::array<std::uint8_t, 20> sha1_portable(std::string_view data);  // plain C++ (the reference in tests)
 
 }  // namespace fhir::mappings

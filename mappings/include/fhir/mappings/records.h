@@ -31,6 +31,7 @@ class RecordBatch {
   const std::vector<InputRecord>& records() const { return records_; }
 
  private:
+  bool read_joined(std::string_view text);
   std::vector<json::Document> docs_;
   std::vector<InputRecord> records_;
 };

@@ -48,6 +48,7 @@ struct FieldRule {
   std::vector<std::string> values;  // enum values
   std::optional<double> min, max;   // numeric range
   std::vector<std::string> segments;  // path split at '.', computed at load
+  std::string head;                   // the record member the rule is about ("lesions" for "lesions[].site")
 };
 
 class Tables {
