@@ -93,33 +93,33 @@ struct Checker {
   }
 
   void check_value(const FieldRule& rule, const FieldName& field, const Node& v) {
-    const std::string& k = rule.kind;
+    const FieldKind k = rule.kind_id;
     if (v.is_null()) {
       if (rule.required) error("required", field.str(), "required field is null");
       return;
     }
-    if (k == "object") {
+    if (k == FieldKind::Object) {
       if (!v.is_object()) wrong_type(field.str(), v, "an object");
-    } else if (k == "array") {
+    } else if (k == FieldKind::Array) {
       if (!v.is_array()) wrong_type(field.str(), v, "an array");
-    } else if (k == "boolean") {
+    } else if (k == FieldKind::Boolean) {
       if (!v.is_bool()) wrong_type(field.str(), v, "true or false");
-    } else if (k == "integer") {
+    } else if (k == FieldKind::Integer) {
       if (!v.is_number()) return wrong_type(field.str(), v, "an integer number");
       if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
         return error("value", field.str(), "'" + std::string(v.text()) + "' is not an integer");
       check_range(rule, field, v.text());
-    } else if (k == "decimal") {
+    } else if (k == FieldKind::Decimal) {
       if (!v.is_number() && !v.is_string()) return wrong_type(field.str(), v, "a decimal (number or string)");
       if (validation::check_decimal(v.text()) != nullptr)
         return error("value", field.str(), "'" + std::string(v.text()) + "' is not a decimal");
       check_range(rule, field, v.text());
-    } else if (k == "false_or_date") {
+    } else if (k == FieldKind::FalseOrDate) {
       if (v.kind() == json::Kind::False) return;
       if (!v.is_string()) return wrong_type(field.str(), v, "false or a date");
       if (const char* why = validation::check_date(v.text()))
         error("value", field.str(), "'" + std::string(v.text()) + "' is not a valid date: " + why);
-    } else if (k == "int_or_string") {
+    } else if (k == FieldKind::IntOrString) {
       if (v.is_number()) {
         if (validation::check_integer(v.text(), -2147483648LL, 2147483647LL) != nullptr)
           error("value", field.str(), "'" + std::string(v.text()) + "' is not an integer");
@@ -131,22 +131,22 @@ struct Checker {
       if (!v.is_string()) return wrong_type(field.str(), v, "a string");
       const std::string_view s = v.text();
       if (s.empty()) return error("value", field.str(), "empty string");
-      if (k == "id") {
+      if (k == FieldKind::Id) {
         if (!id_chars(s, true))
           error("value", field.str(), "'" + std::string(s) + "' is not a valid id ([A-Za-z0-9.-_:]{1,64})");
-      } else if (k == "source") {
+      } else if (k == FieldKind::Source) {
         if (!id_chars(s, false))
           error("value", field.str(), "'" + std::string(s) + "' is not a valid source ([A-Za-z0-9.-_]{1,64})");
-      } else if (k == "date") {
+      } else if (k == FieldKind::Date) {
         if (const char* why = validation::check_date(s))
           error("value", field.str(), "'" + std::string(s) + "' is not a valid date: " + why);
-      } else if (k == "datetime") {
+      } else if (k == FieldKind::DateTime) {
         if (const char* why = validation::check_date_time(s))
           error("value", field.str(), "'" + std::string(s) + "' is not a valid dateTime: " + why);
-      } else if (k == "uri") {
+      } else if (k == FieldKind::Uri) {
         if (const char* why = validation::check_uri(s))
           error("value", field.str(), "'" + std::string(s) + "' is not a valid URI: " + why);
-      } else if (k == "enum") {
+      } else if (k == FieldKind::Enum) {
         bool found = false;
         for (const auto& x : rule.values) found = found || x == s;
         if (!found) {
@@ -154,8 +154,8 @@ struct Checker {
           for (const auto& x : rule.values) allowed += (allowed.empty() ? "" : "|") + x;
           error("code-invalid", field.str(), "'" + std::string(s) + "' is not one of " + allowed);
         }
-      } else if (k.starts_with("local:")) {
-        const CodeTable* t = tables.table(std::string_view(k).substr(6));
+      } else if (k == FieldKind::Local) {
+        const CodeTable* t = rule.local_table;
         if (t && !t->knows(s))
           warning("code-invalid", field.str(),
                   "unknown local code '" + std::string(s) + "' (table " + t->kind +

@@ -47,6 +47,19 @@ void for_each_row(std::string_view text, Fn&& fn) {
   }
 }
 
+FieldKind field_kind(std::string_view k) {
+  static const std::pair<std::string_view, FieldKind> kKinds[] = {
+      {"id", FieldKind::Id},           {"source", FieldKind::Source},   {"date", FieldKind::Date},
+      {"datetime", FieldKind::DateTime}, {"uri", FieldKind::Uri},       {"enum", FieldKind::Enum},
+      {"decimal", FieldKind::Decimal}, {"integer", FieldKind::Integer}, {"boolean", FieldKind::Boolean},
+      {"object", FieldKind::Object},   {"array", FieldKind::Array},     {"false_or_date", FieldKind::FalseOrDate},
+      {"int_or_string", FieldKind::IntOrString}};
+  if (k.starts_with("local:")) return FieldKind::Local;
+  for (const auto& [name, kind] : kKinds)
+    if (name == k) return kind;
+  return FieldKind::String;
+}
+
 std::string col(const std::vector<std::string_view>& cols, std::size_t i) {
   return i < cols.size() ? std::string(cols[i]) : std::string();
 }
@@ -76,7 +89,7 @@ const CodeRow* CodeTable::first(std::string_view local) const {
 std::vector<const CodeRow*> CodeTable::forward(std::string_view local, std::string_view qualifier) const {
   std::vector<const CodeRow*> exact, any;
   for (const auto& r : rows) {
-    if (r.local_code != local || r.system.empty() || r.has_flag("reverse-only")) continue;
+    if (r.local_code != local || r.system.empty() || r.reverse_only) continue;
     if (!qualifier.empty() && r.qualifier == qualifier) exact.push_back(&r);
     if (r.qualifier.empty()) any.push_back(&r);
   }
@@ -170,6 +183,7 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
         if (!trim(f).empty()) row.flags.emplace_back(trim(f));
       }
       row.source = col(c, 6);
+      row.reverse_only = row.has_flag("reverse-only");
       if (!row.system.empty() && row.source.empty()) {
         bad = true;
         bad_msg = name + ":" + std::to_string(line) + ": a standard code needs its source";
@@ -221,6 +235,7 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
     }
     for (auto seg : split(r.path, '.')) r.segments.emplace_back(seg);
     r.head = r.segments.front().substr(0, r.segments.front().find('['));
+    r.kind_id = field_kind(r.kind);
     t.rules_.push_back(std::move(r));
   });
   if (bad) {
@@ -245,6 +260,7 @@ void Tables::index_rules() {
   for (const auto& [kind, table] : tables_) local_systems_[kind] = local_base_ + "/CodeSystem/" + kind;
   for (const char* k : kExtraKinds) local_systems_[k] = local_base_ + "/CodeSystem/" + k;
   for (const char* e : kExtensions) extension_urls_[e] = local_base_ + "/StructureDefinition/" + e;
+  for (auto& r : rules_) r.local_table = r.kind_id == FieldKind::Local ? table(std::string_view(r.kind).substr(6)) : nullptr;
   rules_by_type_.clear();
   for (const auto& r : rules_)
     if (r.record_type != "*") rules_by_type_[r.record_type];

@@ -1,6 +1,8 @@
 #include "fhir/json/writer.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 namespace fhir::json {
 
@@ -20,6 +22,14 @@ constexpr std::array<char, 256> make_escape_table() {
   return t;
 }
 constexpr auto kEscape = make_escape_table();
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+// Non-zero iff some byte of v is zero / below 0x20 (exact for the "is there one" question).
+constexpr std::uint64_t zero_byte(std::uint64_t v) { return (v - kOnes) & ~v & kHighBits; }
+constexpr bool needs_escape(std::uint64_t v) {
+  return (((v - kOnes * 0x20) & ~v & kHighBits) | zero_byte(v ^ (kOnes * '"')) | zero_byte(v ^ (kOnes * '\\'))) != 0;
+}
 
 void newline(std::string& out, int depth) {
   out.push_back('\n');
@@ -73,6 +83,14 @@ void write_string(std::string_view s, std::string& out) {
   out.push_back('"');
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
+    // Eight bytes at a time while none needs escaping (the common case: codes, ids, URLs, text).
+    while (i + 8 <= s.size()) {
+      std::uint64_t chunk;
+      std::memcpy(&chunk, s.data() + i, 8);
+      if (needs_escape(chunk)) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const char esc = kEscape[static_cast<unsigned char>(s[i])];
     if (esc == 0) continue;
     out.append(s.data() + run_start, i - run_start);

@@ -3,6 +3,7 @@
 // (Tables::from_files(), `fhirgw map --tables DIR`). Each code row names the source of its standard code.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@ struct CodeRow {
   std::string display;
   std::vector<std::string> flags;
   std::string source;  // where the standard code comes from
+  bool reverse_only = false;  // flag `reverse-only`, resolved at load
   bool has_flag(std::string_view f) const;
   std::string flag_value(std::string_view prefix) const;  // "derived-from=" -> "NEUT_ABS+LYMPH_ABS"
 };
@@ -39,6 +41,11 @@ class CodeTable {
   const CodeRow* reverse(std::string_view system, std::string_view code) const;
 };
 
+// The `kind` column of record_schema.tsv, resolved once at load (every other kind is a non-empty string).
+enum class FieldKind : std::uint8_t {
+  String, Id, Source, Date, DateTime, Uri, Enum, Local, Decimal, Integer, Boolean, Object, Array, FalseOrDate, IntOrString
+};
+
 // One field rule of the record contract (data/record_schema.tsv).
 struct FieldRule {
   std::string record_type;  // "*" = every type
@@ -49,6 +56,8 @@ struct FieldRule {
   std::optional<double> min, max;   // numeric range
   std::vector<std::string> segments;  // path split at '.', computed at load
   std::string head;                   // the record member the rule is about ("lesions" for "lesions[].site")
+  FieldKind kind_id = FieldKind::String;       // `kind`, resolved at load
+  const CodeTable* local_table = nullptr;      // the table of a `local:<table>` kind (set by index_rules)
 };
 
 class Tables {
