@@ -36,10 +36,9 @@ inline constexpr std::string_view kConditionRelated = "http://hl7.org/fhir/Struc
 inline constexpr std::string_view kEventPartOf = "http://hl7.org/fhir/StructureDefinition/event-partOf";
 inline constexpr std::string_view kDataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
 
-inline std::string record_system(const Tables& t, std::string_view source, std::string_view type) {
-  std::string s = t.local_base();
-  s.append("/record/").append(source).append("/").append(type);
-  return s;
+// Identifier system of the records of one (source, record type): <local-base>/record/<source>/<type>.
+inline void append_record_system(std::string& out, const Tables& t, std::string_view source, std::string_view type) {
+  out.append(t.local_base()).append("/record/").append(source).append("/").append(type);
 }
 inline std::string mrn_system(const Tables& t) { return t.local_base() + "/mrn"; }
 

@@ -99,10 +99,16 @@ class Mapper {
 
   // Adds `system` and `value` of the record identifier to `idn`.
   void add_record_identifier(Out& idn, const Node& rec, std::string_view part = {}) const {
-    b_.add_str(idn, "system", record_system(t_, str(rec, "source"), str(rec, "type")));
-    std::string value(str(rec, "id"));
-    if (!part.empty()) value.append("/").append(part);
-    b_.add_str(idn, "value", value);
+    add_record_system(idn, str(rec, "source"), str(rec, "type"));
+    if (part.empty()) return b_.add_str(idn, "value", str(rec, "id"));
+    scratch_.assign(str(rec, "id")).append("/").append(part);
+    b_.add_str(idn, "value", scratch_);
+  }
+  // `system`: the identifier system of (source, record type).
+  void add_record_system(Out& idn, std::string_view source, std::string_view type) const {
+    scratch_.clear();
+    append_record_system(scratch_, t_, source, type);
+    b_.add_str(idn, "system", scratch_);
   }
   Out record_identifier(const Node& rec, std::string_view part = {}) const {
     Out idn = b_.obj();
@@ -134,19 +140,19 @@ class Mapper {
   }
 
   // A reference to a resource with a deterministic id: urn:uuid inside the bundle, Type/id outside.
-  std::string ref_text(std::string_view type, const std::string& id) const {
-    if (in_bundle_.contains(id)) return "urn:uuid:" + id;
-    return std::string(type) + "/" + id;
+  Out ref(std::string_view type, const std::string& id) const {
+    if (in_bundle_.contains(id)) scratch_.assign("urn:uuid:").append(id);
+    else scratch_.assign(type).append("/").append(id);
+    return b_.reference(scratch_);
   }
-  Out ref(std::string_view type, const std::string& id, std::string_view id_system = {},
-           std::string_view id_value = {}) const {
-    Out r = b_.reference(ref_text(type, id));
-    if (!id_value.empty()) {
-      Out idn = b_.obj();
-      b_.add_str(idn, "system", id_system);
-      b_.add_str(idn, "value", id_value);
-      b_.add(r, "identifier", std::move(idn));
-    }
+  // The same with Reference.identifier (system, value).
+  Out ref(std::string_view type, const std::string& id, std::string_view id_system, std::string_view id_value) const {
+    Out r = ref(type, id);
+    if (id_value.empty()) return r;
+    Out idn = b_.obj();
+    b_.add_str(idn, "system", id_system);
+    b_.add_str(idn, "value", id_value);
+    b_.add(r, "identifier", std::move(idn));
     return r;
   }
   Out patient_ref(const Node& rec) {
@@ -170,8 +176,12 @@ class Mapper {
       for (const auto& s : it->second) same = same || s == source;
       if (!same && it->second.size() == 1) source = it->second.front();
     }
-    return ref(fhir_type, target_id_of(source, target_type, target_id), record_system(t_, source, target_type),
-               target_id);
+    Out r = ref(fhir_type, target_id_of(source, target_type, target_id));
+    Out idn = b_.obj();
+    add_record_system(idn, source, target_type);
+    b_.add_str(idn, "value", target_id);
+    b_.add(r, "identifier", std::move(idn));
+    return r;
   }
 
   // Appends the standard codings of a local code from the table, then the local coding, always, to `codings`.
@@ -505,7 +515,7 @@ class Mapper {
     if (auto order = str(rec, "order_id"); !order.empty()) {
       Out req = b_.obj();
       Out idn = b_.obj();
-      b_.add_str(idn, "system", record_system(t_, str(rec, "source"), "order"));
+      add_record_system(idn, str(rec, "source"), "order");
       b_.add_str(idn, "value", order);
       b_.add(req, "identifier", std::move(idn));
       b_.add(r, "request", std::move(req));
@@ -1018,6 +1028,7 @@ class Mapper {
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::string> target_cache_;
   std::unordered_map<std::string, std::string> patient_ids_;
   std::string mrn_system_ = mrn_system(t_);
+  mutable std::string scratch_;  // text of one string value being written (no allocation per value)
 };
 
 }  // namespace
