@@ -31,7 +31,7 @@ struct RestConfig {
   ValidationMode validation = ValidationMode::Lenient;
   std::size_t default_count = 20;
   std::size_t max_count = 1000;
-  std::size_t max_search_results = 10000;  // ids kept for paging one search
+  std::size_t max_search_results = 10000;  // ids kept for paging one search with _sort
   std::size_t max_includes = 1000;
   std::string base_url;  // public base, e.g. https://gw.example.org/fhir; empty: from the Host header
 };
@@ -74,8 +74,9 @@ class FhirService {
                                                   fhir::validation::Outcome& warnings);
   fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines);
   http::Response write_response(Ctx& ctx, const OpResult& result, const fhir::validation::Outcome& warnings);
-  http::Response render_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
-                             const std::string& page_id, const fhir::validation::Outcome& warnings);
+  http::Response render_frozen_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
+                                    const std::string& page_id, const fhir::validation::Outcome& warnings);
+  http::Response render_page(Ctx& ctx, const PageView& page, const fhir::validation::Outcome& warnings);
   std::string render_resource(const std::string& type, const std::string& body, const search::ParsedSearch* controls);
 
   storage::Store& store_;

@@ -1,4 +1,5 @@
-// Frozen search results for paging: the first page stores the matching ids, and the next/previous
+// Frozen search results for paging searches with _sort (the default order pages by keyset cursors
+// instead, see search_handler.cpp): the first page stores the matching ids, and the next/previous
 // links name that list (_getpages=ID&_offset=N), so pages stay stable while data changes (new or
 // changed resources do not shift later pages). Bounded in entries and age; an expired list answers 410.
 #pragma once
@@ -7,6 +8,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -19,9 +21,18 @@ namespace fhirgw::rest {
 struct CachedSearch {
   std::string type;
   std::vector<storage::ResourceRef> matches;
-  std::size_t total = 0;
+  std::optional<std::size_t> total;  // left out when not known without counting (no _total=accurate)
   search::ParsedSearch parsed;  // includes, elements, summary of the original request
   std::string self_query;       // the original query string, for the first page's self link
+};
+
+// One page of a search as rendered: its matches, links and total (if known).
+struct PageView {
+  std::string type;
+  const search::ParsedSearch& parsed;
+  std::vector<storage::ResourceRef> matches;
+  std::optional<std::size_t> total;
+  std::vector<std::pair<std::string, std::string>> links;  // relation, url
 };
 
 class PageCache {

@@ -1,6 +1,7 @@
 // Search (GET /fhir/Type?..., POST _search), paging through frozen result lists, _include /
 // _revinclude, _elements and _summary.
 #include <algorithm>
+#include <optional>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -94,9 +95,40 @@ std::string FhirService::render_resource(const std::string& type, const std::str
   return fhir::json::to_string(out);
 }
 
+namespace {
+
+// `_page=after:CURSOR` / `_page=before:CURSOR` (keyset links) into the query.
+std::optional<std::string> read_page_param(const http::QueryParams& params, storage::SearchQuery& q) {
+  for (const auto& [k, v] : params) {
+    if (k != "_page") continue;
+    if (v.starts_with("after:")) {
+      q.after = v.substr(6);
+    } else if (v.starts_with("before:")) {
+      q.before = v.substr(7);
+    } else {
+      return "_page must be after:CURSOR or before:CURSOR (from a next/previous link)";
+    }
+  }
+  return std::nullopt;
+}
+
+// `_total`: "" (default: only when known without counting), none, estimate (same as default), accurate.
+std::optional<std::string> read_total_param(const http::QueryParams& params, std::string& total) {
+  for (const auto& [k, v] : params) {
+    if (k != "_total") continue;
+    if (v != "none" && v != "estimate" && v != "accurate") return "_total must be none, estimate or accurate";
+    total = v;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Response FhirService::search(Ctx& ctx, const std::string& type, const http::QueryParams& params) {
   auto parsed = search::parse_search(catalog_, type, params);
   if (parsed.error) return error_response(400, *parsed.error);
+  std::string total_mode;
+  if (auto err = read_total_param(params, total_mode)) return error_response(400, *err);
   fhir::validation::Outcome warnings;
   for (const std::string& name : parsed.unknown) {
     if (ctx.prefs.strict_handling) {
@@ -109,18 +141,60 @@ Response FhirService::search(Ctx& ctx, const std::string& type, const http::Quer
   const std::size_t count = std::min(parsed.count_given ? parsed.count : config_.default_count, config_.max_count);
   storage::SearchQuery q = parsed.query;
   const bool count_only = parsed.summary == "count";
-  q.limit = count_only ? 0 : config_.max_search_results;
-  auto result = store_.search(q);
+  q.count_total = count_only || total_mode == "accurate";
+  std::string self_query = query_string(params);
 
+  if (count_only || q.sort.empty()) {
+    // Keyset paging: the page is the next `count` matches after (or before) a cursor, so no search
+    // keeps a list of matches, and pages do not shift while data changes.
+    if (auto err = read_page_param(params, q)) return error_response(400, *err);
+    q.limit = count_only ? 0 : count;
+    storage::SearchResult result;
+    try {
+      result = store_.search(q);
+    } catch (const storage::InvalidCursor&) {
+      return error_response(400, "_page does not hold a cursor from a next/previous link");
+    }
+    PageView view{type, parsed, std::move(result.matches), std::nullopt, {}};
+    const bool paged = !q.after.empty() || !q.before.empty();
+    if (q.count_total) {
+      view.total = result.total;
+    } else if (!paged && !result.more && total_mode != "none") {
+      view.total = view.matches.size();  // the first page holds every match
+    }
+    view.links.emplace_back("self", ctx.base + "/" + type + (self_query.empty() ? "" : "?" + self_query));
+    if (!count_only) {
+      http::QueryParams rest;
+      for (const auto& p : params) {
+        if (p.first != "_page") rest.push_back(p);
+      }
+      const std::string link_base = ctx.base + "/" + type + "?" + query_string(rest) + (rest.empty() ? "" : "&");
+      const bool backward = !q.before.empty();
+      const bool more_after = backward ? !view.matches.empty() : result.more;
+      const bool more_before = backward ? result.more : !q.after.empty() && !view.matches.empty();
+      if (more_after) view.links.emplace_back("next", link_base + "_page=after:" + result.last_cursor);
+      if (more_before) view.links.emplace_back("previous", link_base + "_page=before:" + result.first_cursor);
+    }
+    return render_page(ctx, view, warnings);
+  }
+
+  // _sort: the sorted matches (at most fhir.max_search_results) are kept, and the links page
+  // through that frozen list.
+  q.limit = config_.max_search_results;
+  auto result = store_.search(q);
   auto cached = std::make_shared<CachedSearch>();
   cached->type = type;
   cached->matches = std::move(result.matches);
-  cached->total = result.total;
-  cached->self_query = query_string(params);
+  if (q.count_total) {
+    cached->total = result.total;
+  } else if (!result.more && total_mode != "none") {
+    cached->total = cached->matches.size();
+  }
+  cached->self_query = std::move(self_query);
   cached->parsed = std::move(parsed);
   std::string page_id;
-  if (!count_only && cached->matches.size() > count) page_id = pages_.put(cached);
-  return render_page(ctx, *cached, 0, count_only ? 0 : count, page_id, warnings);
+  if (cached->matches.size() > count) page_id = pages_.put(cached);
+  return render_frozen_page(ctx, *cached, 0, count, page_id, warnings);
 }
 
 Response FhirService::page(Ctx& ctx, const std::string& page_id) {
@@ -136,31 +210,40 @@ Response FhirService::page(Ctx& ctx, const std::string& page_id) {
       return error_response(400, k + " must be a non-negative integer");
     }
   }
-  return render_page(ctx, *cached, offset, count, page_id, {});
+  return render_frozen_page(ctx, *cached, offset, count, page_id, {});
 }
 
-Response FhirService::render_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
-                                  const std::string& page_id, const fhir::validation::Outcome& warnings) {
-  BundleWriter b("searchset", ctx.now_ms);
-  b.total(s.total);
+Response FhirService::render_frozen_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
+                                         const std::string& page_id, const fhir::validation::Outcome& warnings) {
   auto page_link = [&](std::size_t off) {
     return ctx.base + "?_getpages=" + page_id + "&_offset=" + std::to_string(off) + "&_count=" + std::to_string(count);
   };
-  if (offset == 0 || page_id.empty()) {
-    b.link("self", ctx.base + "/" + s.type + (s.self_query.empty() ? "" : "?" + s.self_query));
-  } else {
-    b.link("self", page_link(offset));
-  }
   const std::size_t end = std::min(s.matches.size(), offset + count);
-  if (!page_id.empty() && end < s.matches.size()) b.link("next", page_link(end));
-  if (!page_id.empty() && offset > 0) b.link("previous", page_link(offset > count ? offset - count : 0));
+  PageView view{s.type, s.parsed, {}, s.total, {}};
+  if (offset < end) {
+    view.matches.assign(s.matches.begin() + static_cast<std::ptrdiff_t>(offset),
+                        s.matches.begin() + static_cast<std::ptrdiff_t>(end));
+  }
+  if (offset == 0 || page_id.empty()) {
+    view.links.emplace_back("self", ctx.base + "/" + s.type + (s.self_query.empty() ? "" : "?" + s.self_query));
+  } else {
+    view.links.emplace_back("self", page_link(offset));
+  }
+  if (!page_id.empty() && end < s.matches.size()) view.links.emplace_back("next", page_link(end));
+  if (!page_id.empty() && offset > 0) view.links.emplace_back("previous", page_link(offset > count ? offset - count : 0));
+  return render_page(ctx, view, warnings);
+}
 
-  std::vector<storage::ResourceRef> refs;
-  if (offset < end) refs.assign(s.matches.begin() + static_cast<std::ptrdiff_t>(offset), s.matches.begin() + static_cast<std::ptrdiff_t>(end));
+Response FhirService::render_page(Ctx& ctx, const PageView& page, const fhir::validation::Outcome& warnings) {
+  BundleWriter b("searchset", ctx.now_ms);
+  if (page.total) b.total(*page.total);
+  for (const auto& [relation, url] : page.links) b.link(relation, url);
+  const search::ParsedSearch& parsed = page.parsed;
+  const std::vector<storage::ResourceRef>& refs = page.matches;
   const auto found = store_.read_many(refs);
   const std::string match_mode = R"({"mode":"match"})";
   for (const auto& v : found) {
-    b.entry(ctx.base + "/" + v.type + "/" + v.id, render_resource(v.type, v.body, &s.parsed), match_mode);
+    b.entry(ctx.base + "/" + v.type + "/" + v.id, render_resource(v.type, v.body, &parsed), match_mode);
   }
 
   // _include / _revinclude for the resources on this page.
@@ -170,15 +253,15 @@ Response FhirService::render_page(Ctx& ctx, const CachedSearch& s, std::size_t o
     if (std::find(refs.begin(), refs.end(), r) != refs.end()) return;
     if (std::find(included.begin(), included.end(), r) == included.end()) included.push_back(r);
   };
-  for (const auto& spec : s.parsed.includes) {
-    if (spec.source_type != s.type) continue;
+  for (const auto& spec : parsed.includes) {
+    if (spec.source_type != page.type) continue;
     for (const auto& r : refs) {
       for (const auto& target : store_.references_of(r, spec.param == "*" ? std::string() : spec.param)) {
         if (spec.target_type.empty() || spec.target_type == target.type) add_included(target);
       }
     }
   }
-  for (const auto& spec : s.parsed.revincludes) {
+  for (const auto& spec : parsed.revincludes) {
     if (!catalog_.find(spec.source_type, spec.param)) continue;
     for (const auto& r : refs) {
       storage::SearchQuery q;

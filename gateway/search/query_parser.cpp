@@ -269,7 +269,8 @@ std::optional<std::string> parse_include(const std::string& value, IncludeSpec& 
 }  // namespace
 
 bool is_transport_param(std::string_view name) {
-  return name == "_format" || name == "_pretty" || name == "_getpages" || name == "_offset" || name == "_total";
+  return name == "_format" || name == "_pretty" || name == "_getpages" || name == "_offset" || name == "_total" ||
+         name == "_page";
 }
 
 ParsedSearch parse_search(const ParamCatalog& catalog, const std::string& type,

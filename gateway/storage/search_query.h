@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,11 @@ struct SearchQuery {
   std::vector<SearchClause> all_of;
   std::vector<SortKey> sort;
   std::size_t limit = 1000;  // most ids returned
-  bool count_total = true;
+  bool count_total = true;   // COUNT every match (total); false: total only says what was returned
+  // Keyset paging, for the default order only (empty `sort`): opaque cursors from a SearchResult.
+  // Pages found this way do not shift when resources are added, changed or deleted elsewhere.
+  std::string after;   // matches that come after this cursor
+  std::string before;  // matches that come before it (a previous page), still returned in order
 };
 
 struct ResourceRef {
@@ -76,9 +81,20 @@ struct ResourceRef {
   friend bool operator==(const ResourceRef&, const ResourceRef&) = default;
 };
 
+// A paging cursor that no search produced (a 400 for the client).
+class InvalidCursor : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 struct SearchResult {
   std::vector<ResourceRef> matches;  // in sort order, at most query.limit
   std::size_t total = 0;             // all matches (if count_total)
+  // Keyset paging (default order): cursors of the first and last match, and whether more matches
+  // lie beyond the page in the direction asked (after the last, or with `before`, before the first).
+  std::string first_cursor;
+  std::string last_cursor;
+  bool more = false;
 };
 
 }  // namespace fhirgw::storage

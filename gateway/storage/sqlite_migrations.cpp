@@ -73,6 +73,59 @@ CREATE TABLE conditional_keys(
   id TEXT NOT NULL,
   PRIMARY KEY(type, criteria));
 )sql",
+    // 1 -> 2: index tables clustered by resource (WITHOUT ROWID, primary key starting with rid): one
+    // b-tree less per index row, and the "does resource rid have a matching row" probes of a search
+    // are one clustered lookup. The search indexes end in rid, so the rows of one value come out in
+    // resource order and a search can page by rid (keyset) without sorting or collecting all matches.
+    // Exact duplicate rows of one resource carry nothing and are dropped (INSERT OR IGNORE).
+    R"sql(
+CREATE TABLE idx_token2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                        system TEXT NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL,
+                        PRIMARY KEY(rid, param, system, code, text)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_token2 SELECT rid, type, param, system, code, text FROM idx_token;
+DROP TABLE idx_token;
+ALTER TABLE idx_token2 RENAME TO idx_token;
+CREATE INDEX idx_token_code ON idx_token(type, param, code, system);
+
+CREATE TABLE idx_string2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                         value TEXT NOT NULL, exact TEXT NOT NULL,
+                         PRIMARY KEY(rid, param, value, exact)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_string2 SELECT rid, type, param, value, exact FROM idx_string;
+DROP TABLE idx_string;
+ALTER TABLE idx_string2 RENAME TO idx_string;
+CREATE INDEX idx_string_value ON idx_string(type, param, value);
+
+CREATE TABLE idx_date2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                       low INTEGER NOT NULL, high INTEGER NOT NULL,
+                       PRIMARY KEY(rid, param, low, high)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_date2 SELECT rid, type, param, low, high FROM idx_date;
+DROP TABLE idx_date;
+ALTER TABLE idx_date2 RENAME TO idx_date;
+CREATE INDEX idx_date_low ON idx_date(type, param, low);
+
+CREATE TABLE idx_reference2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                            target_type TEXT NOT NULL, target_id TEXT NOT NULL, url TEXT NOT NULL,
+                            PRIMARY KEY(rid, param, target_type, target_id, url)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_reference2 SELECT rid, type, param, target_type, target_id, url FROM idx_reference;
+DROP TABLE idx_reference;
+ALTER TABLE idx_reference2 RENAME TO idx_reference;
+CREATE INDEX idx_reference_target ON idx_reference(type, param, target_id, target_type);
+
+CREATE TABLE idx_quantity2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+                           value REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL,
+                           PRIMARY KEY(rid, param, value, system, code)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_quantity2 SELECT rid, type, param, value, system, code FROM idx_quantity;
+DROP TABLE idx_quantity;
+ALTER TABLE idx_quantity2 RENAME TO idx_quantity;
+CREATE INDEX idx_quantity_value ON idx_quantity(type, param, value);
+
+CREATE TABLE idx_number2(rid INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL, value REAL NOT NULL,
+                         PRIMARY KEY(rid, param, value)) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_number2 SELECT rid, type, param, value FROM idx_number;
+DROP TABLE idx_number;
+ALTER TABLE idx_number2 RENAME TO idx_number;
+CREATE INDEX idx_number_value ON idx_number(type, param, value);
+)sql",
 };
 
 }  // namespace

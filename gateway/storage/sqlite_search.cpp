@@ -1,5 +1,7 @@
 #include "storage/sqlite_search.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <string>
 #include <variant>
@@ -255,27 +257,20 @@ void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& va
   }
 }
 
-void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
-                      std::int64_t now_ms, int depth);
+void list_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
+                    std::int64_t now_ms, int depth);
 
-// subject:Patient.identifier=x: rids of references whose target matches the inner clause.
-void chain_subquery(SqlBuilder& b, const std::string& type, const SearchClause& c, std::int64_t now_ms, int depth) {
-  const std::string inner = "c" + std::to_string(depth);
-  b << "SELECT rid FROM idx_reference WHERE type = ";
-  b.bind(type) << " AND param = ";
-  b.bind(c.param) << " AND target_type = ";
-  b.bind(c.chain->target_type) << " AND target_id IN (SELECT " << inner << ".id FROM resources " << inner << " WHERE "
-                               << inner << ".type = ";
-  b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
-  clause_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
-  b << ")";
-}
-
-// rid IN (SELECT rid FROM idx_x WHERE type=? AND param=? AND (v1 OR v2 ...))
-void index_subquery(SqlBuilder& b, const std::string& type, const SearchClause& c, bool with_values,
-                    std::int64_t now_ms) {
-  b << "SELECT rid FROM " << index_table(c.kind) << " WHERE type = ";
-  b.bind(type) << " AND param = ";
+// The rows of clause `c` in its index table: "FROM idx_x <alias> WHERE <alias>.param = ? AND (v1 OR v2 ...)".
+// `type_bound`: also bind the resource type (for index range scans; a probe by rid does not need it).
+// `join` goes between the table and WHERE.
+void index_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
+                bool type_bound, bool with_values, std::int64_t now_ms, std::string_view join = {}) {
+  b << " FROM " << index_table(c.kind) << " " << alias << join << " WHERE ";
+  if (type_bound) {
+    b << alias << ".type = ";
+    b.bind(type) << " AND ";
+  }
+  b << alias << ".param = ";
   b.bind(c.param);
   if (with_values && !c.any_of.empty()) {
     b << " AND (";
@@ -287,8 +282,24 @@ void index_subquery(SqlBuilder& b, const std::string& type, const SearchClause& 
   }
 }
 
-void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
-                      std::int64_t now_ms, int depth) {
+// subject:Patient.identifier=x: reference rows whose target matches the inner clause.
+void chain_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
+                bool type_bound, std::int64_t now_ms, int depth, std::string_view join = {}) {
+  const std::string inner = "c" + std::to_string(depth);
+  SearchClause param_only;
+  param_only.param = c.param;
+  param_only.kind = c.kind;
+  index_rows(b, type, param_only, alias, type_bound, false, now_ms, join);
+  b << " AND " << alias << ".target_type = ";
+  b.bind(c.chain->target_type) << " AND " << alias << ".target_id IN (SELECT " << inner << ".id FROM resources "
+                               << inner << " WHERE " << inner << ".type = ";
+  b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
+  list_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
+  b << ")";
+}
+
+// Conditions on the resource itself (_id, _lastUpdated); false if `c` is an index clause.
+bool resource_condition(SqlBuilder& b, const SearchClause& c, const std::string& alias, std::int64_t now_ms) {
   if (c.kind == ParamKind::Id) {
     b << alias << ".id " << (c.modifier == "not" ? "NOT IN (" : "IN (");
     for (std::size_t i = 0; i < c.any_of.size(); ++i) {
@@ -296,7 +307,7 @@ void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause
       b.bind(c.any_of[i].code);
     }
     b << ")";
-    return;
+    return true;
   }
   if (c.kind == ParamKind::LastUpdated) {
     b << "(";
@@ -308,25 +319,89 @@ void clause_condition(SqlBuilder& b, const std::string& type, const SearchClause
       range_condition(b, col, col, v.prefix, v.low_ms, v.high_ms);
     }
     b << ")";
-    return;
+    return true;
   }
-  if (c.modifier == "missing") {
-    b << alias << ".rid " << (c.missing ? "NOT IN (" : "IN (");
-    index_subquery(b, type, c, false, now_ms);
-    b << ")";
-    return;
-  }
+  return false;
+}
+
+// Whether the index rows of `c` select the resources (true) or the resources without such rows
+// (:not, :missing=true).
+bool selects_rows(const SearchClause& c) { return c.modifier != "not" && !(c.modifier == "missing" && c.missing); }
+
+// "<alias>.rid IN (SELECT rid FROM idx_x WHERE type = ? ...)": the list of matching resources, used
+// where the clause selects the resources of a chain (an index range scan drives the lookup).
+void list_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
+                    std::int64_t now_ms, int depth) {
+  if (resource_condition(b, c, alias, now_ms)) return;
+  b << alias << ".rid " << (selects_rows(c) ? "IN (" : "NOT IN (") << "SELECT x" << std::to_string(depth) << ".rid";
   if (c.chain && c.chain->clause) {
-    b << alias << ".rid IN (";
-    chain_subquery(b, type, c, now_ms, depth);
-    b << ")";
-    return;
+    chain_rows(b, type, c, "x" + std::to_string(depth), true, now_ms, depth);
+  } else {
+    index_rows(b, type, c, "x" + std::to_string(depth), true, c.modifier != "missing", now_ms);
   }
-  // :not on tokens: resources with no matching row (including those without the element).
-  const bool negate = c.modifier == "not";
-  b << alias << ".rid " << (negate ? "NOT IN (" : "IN (");
-  index_subquery(b, type, c, true, now_ms);
   b << ")";
+}
+
+// "[NOT] EXISTS (SELECT 1 FROM idx_x p WHERE p.rid = <alias>.rid AND ...)": a probe of one resource's
+// rows (the clustered primary key starts with rid), so a large clause such as code=... on a million
+// Observations costs one lookup per candidate instead of collecting all its matches first.
+void probe_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
+                     std::int64_t now_ms) {
+  if (resource_condition(b, c, alias, now_ms)) return;
+  b << (selects_rows(c) ? "EXISTS (SELECT 1" : "NOT EXISTS (SELECT 1");
+  if (c.chain && c.chain->clause) {
+    chain_rows(b, type, c, "p", false, now_ms, 0);
+  } else {
+    index_rows(b, type, c, "p", false, c.modifier != "missing", now_ms);
+  }
+  b << " AND p.rid = " << alias << ".rid)";
+}
+
+// How many resources a clause is likely to select, as a rank (lower = fewer). Without statistics a
+// reference to one resource or a code beats a range; one value beats several (whose index rows do not
+// come out in resource order).
+int selectivity_rank(const SearchClause& c) {
+  int rank = 8;
+  if (c.chain) {
+    rank = 4;
+  } else if (c.modifier == "missing") {
+    rank = 9;
+  } else {
+    switch (c.kind) {
+      case ParamKind::Reference:
+        rank = 1;
+        break;
+      case ParamKind::Token:
+      case ParamKind::Uri:
+        rank = c.modifier == "text" ? 8 : 2;
+        for (const SearchValue& v : c.any_of) {
+          if (v.code.empty()) rank = std::max(rank, 7);  // system| only
+        }
+        break;
+      case ParamKind::String:
+        rank = c.modifier == "exact" ? 3 : c.modifier == "contains" ? 8 : 5;
+        break;
+      case ParamKind::Date:
+      case ParamKind::Quantity:
+      case ParamKind::Number:
+        rank = 6;
+        break;
+      case ParamKind::Id:
+      case ParamKind::LastUpdated:
+        break;
+    }
+  }
+  return rank * 2 + (c.any_of.size() > 1 ? 1 : 0);
+}
+
+// The clause whose index rows drive the query (nullptr: scan the resources of the type).
+const SearchClause* pick_driver(const std::vector<SearchClause>& clauses) {
+  const SearchClause* best = nullptr;
+  for (const SearchClause& c : clauses) {
+    if (c.kind == ParamKind::Id || c.kind == ParamKind::LastUpdated || !selects_rows(c)) continue;
+    if (!best || selectivity_rank(c) < selectivity_rank(*best)) best = &c;
+  }
+  return best;
 }
 
 void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key) {
@@ -373,65 +448,92 @@ void bind_all(Statement& stmt, const std::vector<Binding>& bindings) {
   }
 }
 
+std::optional<std::int64_t> parse_cursor(const std::string& cursor) {
+  if (cursor.empty()) return std::nullopt;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), v);
+  if (ec != std::errc() || end != cursor.data() + cursor.size()) throw InvalidCursor("not a search cursor");
+  return v;
+}
+
 }  // namespace
 
 SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t now_ms) {
-  // A clause that selects rows of an index table ("rid IN (SELECT rid FROM idx_... WHERE type = ...)")
-  // drives the query: put it first and leave out "r.type = ?", so SQLite looks resources up by rowid
-  // from that list instead of scanning every resource of the type.
-  auto drives = [](const SearchClause& c) {
-    if (c.kind == ParamKind::Id || c.kind == ParamKind::LastUpdated || c.modifier == "not") return false;
-    return !(c.modifier == "missing" && c.missing);
-  };
-  // Several such clauses are intersected first (INTERSECT of rid lists), so only rows matching all
-  // of them are looked up.
+  // One clause drives the query through its index (rows of one value come out in resource order, so
+  // with the default order the first page stops after `limit` matches); the other clauses are probes
+  // of the candidate resource. Nothing collects all matches unless a _sort asks for it.
+  const SearchClause* driver = pick_driver(query.all_of);
+  const std::string key = driver ? "d.rid" : "r.rid";
   SqlBuilder where;
-  where << " FROM resources r WHERE r.deleted = 0";
-  bool driven = false;
-  for (const SearchClause& c : query.all_of) {
-    if (!drives(c)) continue;
-    where << (driven ? " INTERSECT " : " AND r.rid IN (");
-    driven = true;
-    if (c.chain && c.chain->clause) {
-      chain_subquery(where, query.type, c, now_ms, 0);
+  if (driver) {
+    // A resource with several matching rows comes out once (SELECT DISTINCT, which SQLite does as it
+    // goes, without sorting first).
+    const std::string_view join = " JOIN resources r ON r.rid = d.rid";
+    if (driver->chain && driver->chain->clause) {
+      chain_rows(where, query.type, *driver, "d", true, now_ms, 0, join);
     } else {
-      index_subquery(where, query.type, c, c.modifier != "missing", now_ms);
+      index_rows(where, query.type, *driver, "d", true, driver->modifier != "missing", now_ms, join);
     }
-  }
-  if (driven) {
-    where << ")";
+    where << " AND r.deleted = 0";
   } else {
-    where << " AND r.type = ";
-    where.bind(query.type);
+    where << " FROM resources r WHERE r.type = ";
+    where.bind(query.type) << " AND r.deleted = 0";
   }
   for (const SearchClause& c : query.all_of) {
-    if (drives(c)) continue;
+    if (&c == driver) continue;
     where << " AND ";
-    clause_condition(where, query.type, c, "r", now_ms, 0);
+    probe_condition(where, query.type, c, "r", now_ms);
   }
 
   SearchResult result;
-  SqlBuilder select;
-  select << "SELECT r.id" << where.sql;
-  select.bindings = where.bindings;
-  select << " ORDER BY ";
-  for (const SortKey& key : query.sort) {
-    sort_expression(select, query.type, key);
-    select << (key.descending ? " DESC, " : " ASC, ");
-  }
-  select << "r.rid LIMIT ";
-  select.bind(static_cast<std::int64_t>(query.limit));
+  const bool keyset = query.sort.empty();
+  const auto after = keyset ? parse_cursor(query.after) : std::nullopt;
+  const auto before = keyset ? parse_cursor(query.before) : std::nullopt;
+  if (query.limit > 0) {
+    SqlBuilder select;
+    select << "SELECT DISTINCT " << key << ", r.id" << where.sql;
+    select.bindings = where.bindings;
+    if (after) {
+      select << " AND " << key << " > ";
+      select.bind(*after);
+    }
+    if (before) {
+      select << " AND " << key << " < ";
+      select.bind(*before);
+    }
+    select << " ORDER BY ";
+    for (const SortKey& k : query.sort) {
+      sort_expression(select, query.type, k);
+      select << (k.descending ? " DESC, " : " ASC, ");
+    }
+    select << key << (before ? " DESC" : " ASC") << " LIMIT ";
+    select.bind(static_cast<std::int64_t>(query.limit) + 1);  // one more tells whether there is more
 
-  auto stmt = db.prepare(select.sql);
-  bind_all(*stmt, select.bindings);
-  while (stmt->step()) {
-    result.matches.push_back(ResourceRef{query.type, stmt->column_text(0)});
+    auto stmt = db.prepare(select.sql);
+    bind_all(*stmt, select.bindings);
+    std::vector<std::int64_t> rids;
+    while (stmt->step()) {
+      if (result.matches.size() == query.limit) {
+        result.more = true;
+        break;
+      }
+      rids.push_back(stmt->column_int(0));
+      result.matches.push_back(ResourceRef{query.type, stmt->column_text(1)});
+    }
+    if (before) {
+      std::reverse(rids.begin(), rids.end());
+      std::reverse(result.matches.begin(), result.matches.end());
+    }
+    if (!rids.empty()) {
+      result.first_cursor = std::to_string(rids.front());
+      result.last_cursor = std::to_string(rids.back());
+    }
   }
   if (query.count_total) {
-    if (result.matches.size() < query.limit) {
+    if (!after && !before && !result.more && query.limit > 0) {
       result.total = result.matches.size();
     } else {
-      auto count = db.prepare("SELECT COUNT(*)" + where.sql);
+      auto count = db.prepare("SELECT COUNT(DISTINCT " + key + ")" + where.sql);
       bind_all(*count, where.bindings);
       if (count->step()) result.total = static_cast<std::size_t>(count->column_int(0));
     }

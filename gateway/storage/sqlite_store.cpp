@@ -184,32 +184,32 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void write_index(std::int64_t rid, const std::string& type, const IndexRows& rows) {
     for (const TokenRow& t : rows.tokens) {
-      StatementScope s(db_.cached("INSERT INTO idx_token VALUES(?, ?, ?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_token VALUES(?, ?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.system).bind(5, t.code).bind(6, t.text);
       s->step();
     }
     for (const StringRow& t : rows.strings) {
-      StatementScope s(db_.cached("INSERT INTO idx_string VALUES(?, ?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_string VALUES(?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.normalized).bind(5, t.exact);
       s->step();
     }
     for (const DateRow& t : rows.dates) {
-      StatementScope s(db_.cached("INSERT INTO idx_date VALUES(?, ?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_date VALUES(?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.low_ms).bind(5, t.high_ms);
       s->step();
     }
     for (const ReferenceRow& t : rows.references) {
-      StatementScope s(db_.cached("INSERT INTO idx_reference VALUES(?, ?, ?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_reference VALUES(?, ?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.target_type).bind(5, t.target_id).bind(6, t.url);
       s->step();
     }
     for (const QuantityRow& t : rows.quantities) {
-      StatementScope s(db_.cached("INSERT INTO idx_quantity VALUES(?, ?, ?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_quantity VALUES(?, ?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value).bind(5, t.system).bind(6, t.code);
       s->step();
     }
     for (const NumberRow& t : rows.numbers) {
-      StatementScope s(db_.cached("INSERT INTO idx_number VALUES(?, ?, ?, ?)"));
+      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_number VALUES(?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value);
       s->step();
     }

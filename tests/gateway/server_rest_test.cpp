@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "fhir/json/parser.h"
@@ -160,7 +161,7 @@ TEST_F(RestTest, SearchTokenReferenceDateQuantityAndPaging) {
   ASSERT_EQ(call("POST", "/fhir/Observation", observation("p1", "1234-5", "5", "2023-02-10")).status, 201);
 
   auto total = [&](const std::string& q) {
-    Response r = call("GET", "/fhir/Observation?" + q);
+    Response r = call("GET", "/fhir/Observation?" + q + "&_total=accurate");
     EXPECT_EQ(r.status, 200) << q << " " << r.body;
     return text(json(r).root(), "total");
   };
@@ -264,23 +265,72 @@ TEST_F(RestTest, StringModifiersMissingRevincludeElementsAndSort) {
   EXPECT_NE(summary.body.find("\"name\""), std::string::npos);
 }
 
+// Ids of the match entries of a searchset and its links by relation (paths after http://test).
+struct Page {
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> links;
+  std::string total;
+};
+
+Page read_page(const Response& r) {
+  Page p;
+  auto parsed = fhir::json::parse(r.body);
+  EXPECT_TRUE(parsed) << r.body;
+  if (!parsed) return p;
+  const auto& root = parsed.document->root();
+  if (const auto* t = root.find("total")) p.total = std::string(t->text());
+  if (const auto* links = root.find("link")) {
+    for (const auto& l : links->items()) {
+      p.links[std::string(l.find("relation")->text())] =
+          std::string(l.find("url")->text()).substr(std::string("http://test").size());
+    }
+  }
+  if (const auto* entries = root.find("entry")) {
+    for (const auto& e : entries->items()) p.ids.emplace_back(e.find("resource")->find("id")->text());
+  }
+  return p;
+}
+
 TEST_F(RestTest, PagesStayStableWhileDataChanges) {
+  std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(call("POST", "/fhir/Observation", observation("p", "1", std::to_string(i), "2024-01-01")).status, 201);
+    Response created = call("POST", "/fhir/Observation", observation("p", "1", std::to_string(i), "2024-01-01"));
+    ASSERT_EQ(created.status, 201);
+    ids.push_back(text(json(created).root(), "id"));
   }
-  Response first = call("GET", "/fhir/Observation?code=1&_count=2");
-  std::string next;
-  const fhir::json::Document first_page = json(first);  // the range below views into it: keep it alive
-  for (const auto& l : first_page.root().find("link")->items()) {
-    if (text(l, "relation") == "next") next = text(l, "url").substr(std::string("http://test").size());
-  }
-  ASSERT_FALSE(next.empty());
-  // New matches after the first page do not shift the later pages.
-  ASSERT_EQ(call("POST", "/fhir/Observation", observation("p", "1", "9", "2024-01-01")).status, 201);
-  Response second = call("GET", next);
-  const auto doc = json(second);
-  EXPECT_EQ(text(doc.root(), "total"), "5");
-  EXPECT_EQ(doc.root().find("entry")->size(), 2u);
+  const Page first = read_page(call("GET", "/fhir/Observation?code=1&_count=2"));
+  EXPECT_EQ(first.ids, (std::vector<std::string>{ids[0], ids[1]}));
+  EXPECT_EQ(first.total, "") << "more than one page: no total unless _total=accurate";
+  EXPECT_FALSE(first.links.contains("previous"));
+  ASSERT_TRUE(first.links.contains("next"));
+
+  // A new match and a deleted match on the first page do not shift the later pages.
+  Response added = call("POST", "/fhir/Observation", observation("p", "1", "9", "2024-01-01"));
+  ASSERT_EQ(added.status, 201);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/" + ids[0]).status, 200);
+  const Page second = read_page(call("GET", first.links.at("next")));
+  EXPECT_EQ(second.ids, (std::vector<std::string>{ids[2], ids[3]}));
+  const Page third = read_page(call("GET", second.links.at("next")));
+  EXPECT_EQ(third.ids, (std::vector<std::string>{ids[4], text(json(added).root(), "id")}));
+  EXPECT_FALSE(third.links.contains("next"));
+
+  // previous walks back: the page before the second one now starts after the deleted match.
+  const Page back = read_page(call("GET", second.links.at("previous")));
+  EXPECT_EQ(back.ids, (std::vector<std::string>{ids[1]}));
+  EXPECT_FALSE(back.links.contains("previous"));
+  EXPECT_EQ(read_page(call("GET", back.links.at("next"))).ids, second.ids);
+
+  EXPECT_EQ(read_page(call("GET", "/fhir/Observation?code=1&_count=2&_total=accurate")).total, "5");
+  EXPECT_EQ(read_page(call("GET", "/fhir/Observation?code=1&_count=2&_total=none")).total, "");
+  EXPECT_EQ(read_page(call("GET", "/fhir/Observation?code=1&_count=10")).total, "5") << "one page: total is known";
+  EXPECT_EQ(call("GET", "/fhir/Observation?code=1&_page=after:x1").status, 400);
+  EXPECT_EQ(call("GET", "/fhir/Observation?code=1&_page=sideways").status, 400);
+  EXPECT_EQ(call("GET", "/fhir/Observation?code=1&_total=maybe").status, 400);
+
+  // With _sort the matches are kept for the links (a frozen list); an unknown list answers 410.
+  const Page sorted = read_page(call("GET", "/fhir/Observation?code=1&_count=2&_sort=-_lastUpdated"));
+  ASSERT_TRUE(sorted.links.contains("next"));
+  EXPECT_EQ(read_page(call("GET", sorted.links.at("next"))).ids.size(), 2u);
   EXPECT_EQ(call("GET", "/fhir?_getpages=unknown&_offset=2").status, 410);
 }
 

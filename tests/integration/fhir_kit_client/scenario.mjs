@@ -28,8 +28,10 @@ const patientId = patients.entry[0].resource.id;
 const patient = await fhir.read({ resourceType: 'Patient', id: patientId });
 assert.equal(patient.id, patientId);
 
-// Observations of that patient, paged 5 at a time through the next links.
-let page = await fhir.search({ resourceType: 'Observation', searchParams: { patient: patientId, _count: 5 } });
+// Observations of that patient, paged 5 at a time through the next links (keyset cursors); the
+// server counts all matches only when asked (_total=accurate).
+let page = await fhir.search({ resourceType: 'Observation',
+                               searchParams: { patient: patientId, _count: 5, _total: 'accurate' } });
 const total = page.total;
 assert.ok(total > 5, `more than one page of observations (${total})`);
 const seen = new Set();
