@@ -4,6 +4,8 @@
 #include <chrono>
 #include <filesystem>
 
+#include <sqlite3.h>
+
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_search.h"
@@ -75,19 +77,36 @@ class SqliteStore::ReadLease {
   std::unique_ptr<Connection> conn_;
 };
 
+struct SqliteStore::Batch {
+  bool done = false;  // COMMIT ran (or the transaction was lost)
+  bool ok = false;    // ... and succeeded
+};
+
 class SqliteWriteTransaction final : public WriteTransaction {
  public:
-  SqliteWriteTransaction(std::unique_lock<std::mutex> lock, Connection& db) : lock_(std::move(lock)), db_(db) {
-    db_.exec("BEGIN IMMEDIATE");
+  SqliteWriteTransaction(SqliteStore& store, std::unique_lock<std::mutex> lock)
+      : store_(store), lock_(std::move(lock)), db_(*store.writer_) {
+    try {
+      if (!store_.batch_) {
+        db_.exec("BEGIN IMMEDIATE");
+        store_.batch_ = std::make_shared<SqliteStore::Batch>();
+      }
+      db_.exec("SAVEPOINT w");
+    } catch (...) {
+      store_.finish_batch();
+      throw;
+    }
   }
   ~SqliteWriteTransaction() override {
-    if (!done_) {
-      try {
-        db_.exec("ROLLBACK");
-      } catch (...) {
-        // The connection rolls back on its own when the transaction cannot continue.
-      }
+    if (done_) return;
+    try {
+      db_.exec("ROLLBACK TO w");
+      db_.exec("RELEASE w");
+    } catch (...) {
+      // SQLite may have rolled the whole batch back on its own (I/O error, disk full); finish_batch
+      // then tells the batch's waiting writers that their work is lost.
     }
+    leave();
   }
 
   std::optional<StoredVersion> read(const std::string& type, const std::string& id) override {
@@ -156,8 +175,14 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void commit() override {
-    db_.exec("COMMIT");
+    db_.exec("RELEASE w");
     done_ = true;
+    const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
+    if (leave()) return;
+    // Another writer continues the batch; the last one COMMITs it.
+    std::unique_lock wait(store_.batch_mutex_);
+    store_.batch_done_.wait(wait, [&] { return batch->done; });
+    if (!batch->ok) throw StorageError("commit failed");
   }
 
  private:
@@ -215,6 +240,18 @@ class SqliteWriteTransaction final : public WriteTransaction {
     }
   }
 
+  // Gives the connection up: the last writer of a batch (nobody waiting) COMMITs it. Returns true if
+  // this transaction's batch is finished (committed, or throws if that failed).
+  bool leave() {
+    const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
+    const bool last = store_.writers_waiting_.load() == 0 || sqlite3_get_autocommit(db_.handle());
+    if (last) store_.finish_batch();
+    lock_.unlock();
+    if (last && done_ && batch && !batch->ok) throw StorageError("commit failed");
+    return last;
+  }
+
+  SqliteStore& store_;
   std::unique_lock<std::mutex> lock_;
   Connection& db_;
   bool done_ = false;
@@ -343,9 +380,38 @@ std::vector<ResourceRef> SqliteStore::references_of(const ResourceRef& source, c
   return out;
 }
 
-std::unique_ptr<WriteTransaction> SqliteStore::begin_write() {
+std::unique_lock<std::mutex> SqliteStore::lock_writer() {
+  writers_waiting_.fetch_add(1);
   std::unique_lock lock(write_mutex_);
-  return std::make_unique<SqliteWriteTransaction>(std::move(lock), *writer_);
+  writers_waiting_.fetch_sub(1);
+  return lock;
+}
+
+void SqliteStore::finish_batch() {
+  if (!batch_) return;
+  bool ok = false;
+  if (!sqlite3_get_autocommit(writer_->handle())) {  // autocommit: SQLite already rolled it back
+    try {
+      writer_->exec("COMMIT");
+      ok = true;
+    } catch (const StorageError&) {
+      try {
+        writer_->exec("ROLLBACK");
+      } catch (const StorageError&) {
+      }
+    }
+  }
+  {
+    std::lock_guard g(batch_mutex_);
+    batch_->done = true;
+    batch_->ok = ok;
+  }
+  batch_done_.notify_all();
+  batch_.reset();
+}
+
+std::unique_ptr<WriteTransaction> SqliteStore::begin_write() {
+  return std::make_unique<SqliteWriteTransaction>(*this, lock_writer());
 }
 
 bool SqliteStore::ready() {
@@ -378,7 +444,8 @@ StoreStats SqliteStore::stats() {
 }
 
 void SqliteStore::flush() {
-  std::lock_guard lock(write_mutex_);
+  auto lock = lock_writer();
+  finish_batch();
   writer_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 

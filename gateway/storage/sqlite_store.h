@@ -7,8 +7,17 @@
 // Concurrency: one write connection behind a mutex (SQLite allows a single writer; BEGIN IMMEDIATE
 // also serializes against other processes) and a pool of read-only connections, which WAL lets run
 // beside the writer.
+//
+// Group commit: each WriteTransaction is a SAVEPOINT inside one SQLite transaction (a batch). When a
+// WriteTransaction commits while other writers wait for the connection, it releases its savepoint and
+// waits; the last writer of the batch COMMITs (one fsync) and wakes the others. Each WriteTransaction
+// stays all-or-nothing (a rollback undoes only its savepoint), and commit() returns only after the
+// fsync that made it durable; if that COMMIT fails, every WriteTransaction of the batch gets a
+// StorageError.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -50,8 +59,17 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> acquire_reader();
   void release_reader(std::unique_ptr<Connection> c);
 
+  struct Batch;  // one SQLite transaction shared by several WriteTransactions
+  std::unique_lock<std::mutex> lock_writer();
+  // With the writer locked: COMMITs the open batch (if any) and tells its waiting writers.
+  void finish_batch();
+
   SqliteOptions options_;
   std::mutex write_mutex_;
+  std::atomic<int> writers_waiting_{0};  // threads blocked in lock_writer()
+  std::shared_ptr<Batch> batch_;          // the open batch; guarded by write_mutex_
+  std::mutex batch_mutex_;                // guards Batch::done / ok
+  std::condition_variable batch_done_;
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;

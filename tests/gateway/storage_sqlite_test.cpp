@@ -185,6 +185,45 @@ TEST(SqliteStore, ConcurrentWritersAreSerialized) {
   EXPECT_EQ(current->version, 80);
 }
 
+// Group commit: writers that share one SQLite transaction stay all-or-nothing each. Every third
+// transaction of each thread is rolled back (its savepoint only); all committed ones are on disk
+// after a reopen, none of the rolled-back ones, and a rolled-back write never takes its batch
+// neighbours with it.
+TEST(SqliteStore, GroupCommitKeepsEachTransactionAllOrNothing) {
+  TempDir dir;
+  const std::string file = dir.file("db.sqlite");
+  {
+    SqliteStore store({file, true, 4});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&store, t] {
+        for (int i = 0; i < 30; ++i) {
+          auto txn = store.begin_write();
+          const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+          txn->put(obs(id, "c" + id, 1000 + i), Method::Create, 1);
+          txn->put(obs(id + "-twin", "c" + id, 1000 + i), Method::Create, 1);
+          if (i % 3 != 2) txn->commit();  // else: destroyed without commit -> rolled back
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  SqliteStore reopened({file, true, 4});
+  for (int t = 0; t < 8; ++t) {
+    for (int i = 0; i < 30; ++i) {
+      const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+      const bool committed = i % 3 != 2;
+      EXPECT_EQ(reopened.read("Observation", id).has_value(), committed) << id;
+      EXPECT_EQ(reopened.read("Observation", id + "-twin").has_value(), committed) << id;
+      SearchQuery q;
+      q.type = "Observation";
+      q.all_of.push_back(token("code", "http://loinc.org", "c" + id));
+      EXPECT_EQ(reopened.search(q).total, committed ? 2u : 0u) << id;
+    }
+  }
+  EXPECT_EQ(reopened.stats().resources, 8u * 20u * 2u);
+}
+
 TEST(SqliteStore, DataSurvivesReopen) {
   TempDir dir;
   {
