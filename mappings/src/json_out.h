@@ -97,6 +97,12 @@ class OutBuilder {
     o.text_.append(lexical);
     return o;
   }
+  // A value already written as JSON text.
+  Out raw(std::string_view json) const {
+    Out o(pool_, 0, 0);
+    o.text_.append(json);
+    return o;
+  }
   Out boolean(bool b) const {
     Out o(pool_, 0, 0);
     o.text_.append(b ? "true" : "false");

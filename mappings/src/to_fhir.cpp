@@ -35,9 +35,8 @@ struct RecordKey {
 class Mapper {
  public:
   // Entries are appended to `out` (the text of Bundle.entry between its brackets) as they are mapped.
-  Mapper(const Tables& t, bool with_request, std::string& out, validation::Outcome& outcome)
-      : t_(t), b_(pool_), ns_(gateway_namespace(t.local_base())), outcome_(outcome), out_(out),
-        with_request_(with_request) {}
+  Mapper(const Tables& t, bool with_request, std::string& out)
+      : t_(t), b_(pool_), ns_(gateway_namespace(t.local_base())), out_(out), with_request_(with_request) {}
 
   void index(const std::vector<const Node*>& records) {
     for (const Node* r : records) {
@@ -204,15 +203,18 @@ class Mapper {
   }
   static std::string_view display_of(const CodeRow* row) { return row ? std::string_view(row->display) : std::string_view{}; }
   // CodeableConcept: standard codings from the table, then the local coding; text = the row's display.
+  // A code always gives the same JSON, so each (kind, code, qualifier) is rendered once per batch.
   Out codeable(std::string_view kind, std::string_view local, std::string_view qualifier = {}) const {
-    Out codings = b_.arr();
-    const CodeRow* row = add_codings(codings, kind, local, qualifier);
-    return codeable_of(std::move(codings), display_of(row));
-  }
-  Out codeable_list(std::string_view kind, std::string_view local) const {
-    Out a = b_.arr();
-    a.push_back(codeable(kind, local));
-    return a;
+    memo_key_.assign(kind).append(1, '\0').append(local).append(1, '\0').append(qualifier);
+    auto it = codeable_memo_.find(memo_key_);
+    if (it == codeable_memo_.end()) {
+      Out codings = b_.arr();
+      const CodeRow* row = add_codings(codings, kind, local, qualifier);
+      std::string json;
+      codeable_of(std::move(codings), display_of(row)).append_to(json);
+      it = codeable_memo_.emplace(memo_key_, std::move(json)).first;
+    }
+    return b_.raw(it->second);
   }
   Out fixed_concept(std::string_view system, std::string_view code, std::string_view display = {}) const {
     Out cc = b_.obj();
@@ -1013,7 +1015,6 @@ class Mapper {
   OutPool pool_;
   OutBuilder b_;
   Uuid ns_;
-  validation::Outcome& outcome_;
   std::string& out_;
   bool with_request_;
   std::size_t resources_ = 0;
@@ -1029,6 +1030,8 @@ class Mapper {
   std::unordered_map<std::string, std::string> patient_ids_;
   std::string mrn_system_ = mrn_system(t_);
   mutable std::string scratch_;  // text of one string value being written (no allocation per value)
+  mutable std::string memo_key_;
+  mutable std::unordered_map<std::string, std::string> codeable_memo_;  // see codeable()
 };
 
 }  // namespace
@@ -1047,7 +1050,7 @@ std::size_t map_records(const std::vector<const Node*>& records, const Tables& t
   out.append(R"({"resourceType":"Bundle","type":")").append(bundle_type_code(options.bundle_type)).append("\"");
   const std::size_t no_entries = out.size();
   out.append(R"(,"entry":[)");
-  Mapper mapper(tables, options.bundle_type != BundleType::Collection, out, outcome);
+  Mapper mapper(tables, options.bundle_type != BundleType::Collection, out);
   mapper.index(records);
   for (const Node* r : records) mapper.plan(*r);
   for (const Node* r : records) mapper.map(*r);
