@@ -88,7 +88,7 @@ class Reader {
 class Reverse {
  public:
   Reverse(const std::vector<Input>& inputs, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result)
-      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(Node::allocator_type(result.arena.get())),
+      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(Node::allocator_type{}),
         record_prefix_(t.local_base() + "/record/") {
     for (const Input& in : inputs_) {
       const Node& r = *in.resource;

@@ -4,8 +4,6 @@
 // cannot be represented is reported as a warning naming the resource and the element.
 #pragma once
 
-#include <memory>
-#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,9 +19,6 @@ struct FromFhirOptions {
 };
 
 struct FromFhirResult {
-  // The records' nodes live in this arena (one allocation per block, not per member): keep the result alive
-  // while using them; a copy of a record (json::Node copy) is independent of it.
-  std::unique_ptr<std::pmr::monotonic_buffer_resource> arena = std::make_unique<std::pmr::monotonic_buffer_resource>();
   std::vector<json::Node> records;  // internal records, in input order
   validation::Outcome outcome;
   std::size_t resources_read = 0;
