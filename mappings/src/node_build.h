@@ -1,4 +1,5 @@
-// Small helpers to build json::Node trees with one allocator (internal to the mappings library).
+// Small helpers to build json::Node trees with one allocator (internal to the mappings library): the records
+// from FHIR. The FHIR output is written as text (json_out.h).
 #pragma once
 
 #include <string>
@@ -26,25 +27,6 @@ class NodeBuilder {
 
   static void add(Node& o, std::string_view key, Node v) { o.append_member(key, std::move(v)); }
   void add_str(Node& o, std::string_view key, std::string_view v) const { o.append_member(key, str(v)); }
-
-  Node coding(std::string_view system, std::string_view code, std::string_view display = {}) const {
-    Node c = obj();
-    add_str(c, "system", system);
-    add_str(c, "code", code);
-    if (!display.empty()) add_str(c, "display", display);
-    return c;
-  }
-  Node reference(std::string_view ref) const {
-    Node r = obj();
-    add_str(r, "reference", ref);
-    return r;
-  }
-  Node extension(std::string_view url, std::string_view value_key, Node value) const {
-    Node e = obj();
-    add_str(e, "url", url);
-    add(e, value_key, std::move(value));
-    return e;
-  }
 
  private:
   Node::allocator_type a_;
