@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "fhir/json/node.h"
 #include "fhir/json/parser.h"
@@ -74,6 +76,7 @@ TEST(JsonParser, RejectsWhatStrictJsonForbids) {
   EXPECT_NE(error_of("{\"a\":\"\xED\xA0\x80\"}"), "");   // UTF-8-encoded surrogate
   EXPECT_NE(error_of("{\"a\":\"\\ud800\"}"), "");        // lone high surrogate
   EXPECT_NE(error_of("{\"a\":\"\\udc00\"}"), "");        // lone low surrogate
+  EXPECT_NE(error_of("{\"\\ud800\":1}"), "");              // ... in a key
   EXPECT_NE(error_of("{\"a\":\"x\ty\"}"), "");           // raw control character
   EXPECT_NE(error_of("{\"a\":1}{"), "");                 // trailing content
   EXPECT_NE(error_of(""), "");                           // empty
@@ -146,6 +149,26 @@ TEST(JsonWriter, PrettyPrintsWithTwoSpaces) {
 TEST(JsonWriter, EscapesControlCharacters) {
   Node s = Node::string(std::string("a\x01\x1f\tb", 5));
   EXPECT_EQ(to_string(s), "\"a\\u0001\\u001f\\tb\"");
+}
+
+TEST(JsonParser, DocumentsReleasedOnAnotherThreadKeepTheirContent) {
+  // Arena blocks go back to a shared pool when a document dies and are reused by later documents:
+  // a document parsed here, freed on another thread while new ones are parsed, must not disturb them.
+  for (int round = 0; round < 20; ++round) {
+    std::vector<Document> docs;
+    for (int i = 0; i < 8; ++i) {
+      std::string text = "{\"n\":" + std::to_string(round * 100 + i) + ",\"pad\":\"" + std::string(5000 * (i + 1), 'x') + "\"}";
+      auto r = parse(text);
+      ASSERT_TRUE(r);
+      docs.push_back(std::move(*r.document));
+    }
+    std::thread release([old = std::move(docs)]() mutable { old.clear(); });
+    auto fresh = parse(R"({"kept":"yes","list":[1,2,3]})");
+    release.join();
+    ASSERT_TRUE(fresh);
+    EXPECT_EQ(fresh.document->root().find("kept")->text(), "yes");
+    EXPECT_EQ(fresh.document->root().find("list")->size(), 3u);
+  }
 }
 
 TEST(JsonNode, BuildsAndComparesIgnoringMemberOrder) {

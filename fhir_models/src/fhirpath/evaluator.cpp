@@ -114,9 +114,10 @@ Collection Evaluator::run(const AstNode& root) {
   return eval(root, env);
 }
 
-Collection Evaluator::input_of(const AstNode& n, const Env& env) {
-  if (n.input) return eval(*n.input, env);
-  return *env.focus;
+const Collection& Evaluator::input_of(const AstNode& n, const Env& env, Collection& held) {
+  if (!n.input) return *env.focus;
+  held = eval(*n.input, env);
+  return held;
 }
 
 bool Evaluator::type_matches(const Item& item, std::string_view name) const {
@@ -144,7 +145,8 @@ bool Evaluator::type_matches(const Item& item, std::string_view name) const {
 }
 
 Collection Evaluator::eval_member(const AstNode& n, const Env& env) {
-  Collection input = input_of(n, env);
+  Collection held;
+  const Collection& input = input_of(n, env, held);
   Collection out;
   const bool leading = !n.input;
   const bool type_like = !n.name.empty() && n.name[0] >= 'A' && n.name[0] <= 'Z';
@@ -205,7 +207,8 @@ Collection Evaluator::eval(const AstNode& n, const Env& env) {
       return single(Item::owned_decimal(neg));
     }
     case NodeKind::Indexer: {
-      Collection input = input_of(n, env);
+      Collection held;
+      const Collection& input = input_of(n, env, held);
       Collection idx = eval(*n.args[0], env);
       const Item* i = singleton(idx, n);
       if (i == nullptr) return {};

@@ -32,8 +32,9 @@ class Evaluator {
 
   Collection run(const AstNode& root);
   Collection eval(const AstNode& n, const Env& env);
-  // The input collection of a Member/Function node: its explicit input or the focus.
-  Collection input_of(const AstNode& n, const Env& env);
+  // The input collection of a Member/Function node: its explicit input (evaluated into `held`) or the
+  // focus (not copied).
+  const Collection& input_of(const AstNode& n, const Env& env, Collection& held);
 
   const Navigator& nav() const { return nav_; }
   const EvalContext& context() const { return ctx_; }

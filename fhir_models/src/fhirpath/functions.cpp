@@ -362,7 +362,8 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
 
   // iif evaluates its criterion against its input, and only one branch.
   if (id == F::Iif) {
-    Collection input = ev.input_of(n, env);
+    Collection held;
+    const Collection& input = ev.input_of(n, env, held);
     Env e = env;
     e.focus = &input;
     if (input.size() == 1) e.this_item = &input[0];
@@ -372,7 +373,8 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
     return {};
   }
 
-  Collection input = ev.input_of(n, env);
+  Collection held;
+  const Collection& input = ev.input_of(n, env, held);
   switch (id) {
     // --- existence ---
     case F::Empty: return boolean(input.empty());
@@ -523,7 +525,7 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       Collection other = arg(ev, n, 0, env);
       Collection out;
       ItemSet seen;
-      for (const Collection* c : {&input, &other}) {
+      for (const Collection* c : {&input, static_cast<const Collection*>(&other)}) {
         for (const Item& i : *c) {
           if (seen.insert(i)) out.push_back(i);
         }
@@ -532,8 +534,9 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
     }
     case F::Combine: {
       Collection other = arg(ev, n, 0, env);
-      input.insert(input.end(), other.begin(), other.end());
-      return input;
+      Collection out = input;
+      out.insert(out.end(), other.begin(), other.end());
+      return out;
     }
     // --- conversion ---
     case F::ToBoolean: case F::ConvertsToBoolean:

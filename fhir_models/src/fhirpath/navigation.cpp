@@ -8,7 +8,7 @@ namespace fhir::fhirpath::detail {
 struct Navigator::ChildDef {
   std::uint32_t index = 0;
   const model::ElementDef* elem = nullptr;
-  std::string_view choice_type;  // set when matched by a typed JSON key ("valueQuantity" -> "Quantity")
+  const model::TypeRef* choice_type = nullptr;  // set when matched by a typed JSON key ("valueQuantity" -> Quantity)
 };
 
 namespace {
@@ -36,6 +36,11 @@ std::string_view content_reference_path(std::string_view ref) {
 
 }  // namespace
 
+ElementType Navigator::type_for_ref(const model::TypeRef& ref) const {
+  if (ref.def != nullptr) return {ref.def, 0, ref.def->name};
+  return type_for_code(ref.code);
+}
+
 ElementType Navigator::type_for_code(std::string_view code) const {
   if (code.starts_with(kSystemPrefix)) {
     std::string_view sys = code.substr(kSystemPrefix.size());
@@ -56,8 +61,9 @@ ElementType Navigator::type_for_code(std::string_view code) const {
   return {nullptr, 0, code};
 }
 
-ElementType Navigator::element_type(const model::TypeDef& def, std::uint32_t index, std::string_view type_code) const {
+ElementType Navigator::element_type(const model::TypeDef& def, std::uint32_t index, const model::TypeRef* ref) const {
   const model::ElementDef& e = def.elements[index];
+  const std::string_view type_code = ref != nullptr ? std::string_view(ref->code) : std::string_view();
   if (!e.content_reference.empty()) {
     std::string_view path = content_reference_path(e.content_reference);
     for (std::uint32_t i = 0; i < def.elements.size(); ++i) {
@@ -74,7 +80,7 @@ ElementType Navigator::element_type(const model::TypeDef& def, std::uint32_t ind
     return {&def, index, type_code.empty() ? std::string_view("BackboneElement") : type_code};
   }
   if (type_code.empty()) return {};
-  return type_for_code(type_code);
+  return type_for_ref(*ref);
 }
 
 bool Navigator::find_child_def(const ElementType& parent, std::string_view name, bool by_json_key,
@@ -84,7 +90,7 @@ bool Navigator::find_child_def(const ElementType& parent, std::string_view name,
   for (std::uint32_t ci : def.elements[parent.element].children) {
     const model::ElementDef& e = def.elements[ci];
     if (!e.slice_name.empty()) continue;
-    if (e.name == name) {
+    if (json::same_text(e.name, name)) {
       out = {ci, &e, {}};
       return true;
     }
@@ -92,7 +98,7 @@ bool Navigator::find_child_def(const ElementType& parent, std::string_view name,
       std::string_view rest = name.substr(e.name.size());
       for (const auto& t : e.types) {
         if (is_capitalized(rest, t.code)) {
-          out = {ci, &e, t.code};
+          out = {ci, &e, &t};
           return true;
         }
       }
@@ -180,7 +186,7 @@ bool Navigator::child_of(const Item& parent, std::string_view name, Collection& 
   if (obj == nullptr) return true;
   const model::TypeDef& def = *parent.type().def;
   if (!cd.elem->is_choice) {
-    collect(obj, name, element_type(def, cd.index, cd.elem->types.empty() ? "" : cd.elem->types[0].code), out);
+    collect(obj, name, element_type(def, cd.index, cd.elem->types.empty() ? nullptr : &cd.elem->types[0]), out);
     return true;
   }
   for (const json::Member& m : obj->members()) {
@@ -192,7 +198,7 @@ bool Navigator::child_of(const Item& parent, std::string_view name, Collection& 
     std::string_view rest = base.substr(name.size());
     for (const auto& t : cd.elem->types) {
       if (is_capitalized(rest, t.code)) {
-        collect(obj, base, element_type(def, cd.index, t.code), out);
+        collect(obj, base, element_type(def, cd.index, &t), out);
         break;
       }
     }
@@ -221,10 +227,10 @@ void Navigator::children_of(const Item& parent, const json::Node* obj, Collectio
     ChildDef cd;
     ElementType type;
     if (find_child_def(parent.type(), key, true, cd)) {
-      std::string_view code = !cd.choice_type.empty() ? cd.choice_type
-                              : cd.elem->types.empty() ? std::string_view()
-                                                       : std::string_view(cd.elem->types[0].code);
-      type = element_type(*parent.type().def, cd.index, code);
+      const model::TypeRef* ref = cd.choice_type != nullptr ? cd.choice_type
+                                  : cd.elem->types.empty() ? nullptr
+                                                           : &cd.elem->types[0];
+      type = element_type(*parent.type().def, cd.index, ref);
     }
     collect(obj, key, type, out);
   }

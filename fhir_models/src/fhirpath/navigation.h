@@ -44,7 +44,9 @@ class Navigator {
   bool find_child_def(const ElementType& parent, std::string_view name, bool by_json_key, ChildDef& out) const;
   void collect(const json::Node* obj, std::string_view key, const ElementType& type, Collection& out) const;
   Item make_item(const json::Node* value, const json::Node* ext, const ElementType& type) const;
-  ElementType element_type(const model::TypeDef& def, std::uint32_t index, std::string_view type_code) const;
+  // The type of element `index` of `def` as `ref` (one of its types; nullptr for a backbone element) gives it.
+  ElementType element_type(const model::TypeDef& def, std::uint32_t index, const model::TypeRef* ref) const;
+  ElementType type_for_ref(const model::TypeRef& ref) const;
 
   const model::Registry* registry_;
 };

@@ -81,14 +81,14 @@ std::span<Member> Node::members() noexcept { return members_; }
 
 const Node* Node::find(std::string_view key) const noexcept {
   for (const Member& m : members_) {
-    if (m.key == key) return &m.value;
+    if (same_text(m.key, key)) return &m.value;
   }
   return nullptr;
 }
 
 Node* Node::find(std::string_view key) noexcept {
   for (Member& m : members_) {
-    if (m.key == key) return &m.value;
+    if (same_text(m.key, key)) return &m.value;
   }
   return nullptr;
 }

@@ -13,6 +13,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "block_pool.h"
+
 namespace fhir::json {
 
 // ---------------------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ SourceLocation LineIndex::locate(std::size_t offset) const noexcept {
 // Every allocation of a document's tree, the root node included, comes from its arena, and pmr
 // containers copy foreign nodes into their own arena. So destroying the tree node by node is pure
 // overhead: releasing the arena frees everything at once.
-Document::Document() : arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(4096)) {
+Document::Document() : arena_(std::make_unique<std::pmr::monotonic_buffer_resource>(4096, detail::block_pool())) {
   void* p = arena_->allocate(sizeof(Node), alignof(Node));
   root_ = new (p) Node(Node::allocator_type(arena_.get()));
 }
@@ -94,9 +96,11 @@ constexpr std::size_t kHashedKeyThreshold = 32;
 class TreeBuilder {
  public:
   // `adjust` is added to every offset (a skipped byte order mark).
+  // `check_surrogates`: the text has a \u escape. The UTF-8 check already rejected raw surrogate bytes,
+  // so without one no decoded string can hold a surrogate.
   TreeBuilder(std::pmr::memory_resource* arena, const rapidjson::StringStream& stream, std::uint32_t adjust,
-              std::size_t max_depth)
-      : alloc_(arena), stream_(stream), adjust_(adjust), max_depth_(max_depth) {}
+              std::size_t max_depth, bool check_surrogates)
+      : alloc_(arena), stream_(stream), adjust_(adjust), max_depth_(max_depth), check_surrogates_(check_surrogates) {}
 
   bool Null() { return scalar(Kind::Null, {}, offset_back(4)); }
   bool Bool(bool b) { return scalar(b ? Kind::True : Kind::False, {}, offset_back(b ? 4 : 5)); }
@@ -110,11 +114,11 @@ class TreeBuilder {
     return scalar(Kind::Number, std::string_view(s, len), position());
   }
   bool String(const char* s, rapidjson::SizeType len, bool) {
-    if (has_encoded_surrogate(s, len)) return fail("string contains a lone UTF-16 surrogate escape");
+    if (check_surrogates_ && has_encoded_surrogate(s, len)) return fail("string contains a lone UTF-16 surrogate escape");
     return scalar(Kind::String, std::string_view(s, len), position());
   }
   bool Key(const char* s, rapidjson::SizeType len, bool) {
-    if (has_encoded_surrogate(s, len)) return fail("object key contains a lone UTF-16 surrogate escape");
+    if (check_surrogates_ && has_encoded_surrogate(s, len)) return fail("object key contains a lone UTF-16 surrogate escape");
     Frame& f = frames_.back();
     const std::string_view key(s, len);
     const std::size_t count = keys_.size() - f.first_key;
@@ -201,6 +205,7 @@ class TreeBuilder {
   const rapidjson::StringStream& stream_;
   std::uint32_t adjust_;
   std::size_t max_depth_;
+  bool check_surrogates_;
   std::vector<Frame> frames_;
   std::vector<Node> values_;             // finished values waiting for their container
   std::vector<std::pmr::string> keys_;   // keys of the open objects
@@ -315,7 +320,8 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
 
   Document doc;
   rapidjson::StringStream stream(data + skip);
-  detail::TreeBuilder builder(ParserAccess::arena(doc), stream, skip, options.max_depth);
+  const bool has_unicode_escape = text.find("\\u") != std::string_view::npos;
+  detail::TreeBuilder builder(ParserAccess::arena(doc), stream, skip, options.max_depth, has_unicode_escape);
   rapidjson::Reader reader;
   rapidjson::ParseResult ok = reader.Parse<kStrictFlags>(stream, builder);
   if (!ok) {

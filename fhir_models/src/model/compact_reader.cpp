@@ -240,6 +240,7 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
       }
     }
     for (auto& t : types) add_type(std::move(t));
+    for (auto& t : types_) resolve_type_refs(*t);  // references to types added after their user
     for (auto& vs : value_sets) add_value_set(std::move(vs));
     for (auto& cs : code_systems) add_code_system(std::move(cs));
     for (auto& sp : params) add_search_param(std::move(sp));

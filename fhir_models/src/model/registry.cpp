@@ -26,9 +26,14 @@ const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index,
   const auto it = std::lower_bound(
       child_names.begin(), child_names.end(), std::pair{parent, json_name},
       [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
-        return c.parent != key.first ? c.parent < key.first : std::string_view(c.name) < key.second;
+        if (c.parent != key.first) return c.parent < key.first;
+        // The first byte settles most comparisons without a call to memcmp.
+        const std::string_view a = c.name, b = key.second;
+        if (!a.empty() && !b.empty() && a[0] != b[0])
+          return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+        return a < b;
       });
-  if (it == child_names.end() || it->parent != parent || it->name != json_name) return nullptr;
+  if (it == child_names.end() || it->parent != parent || !json::same_text(it->name, json_name)) return nullptr;
   return &*it;
 }
 
@@ -211,6 +216,12 @@ std::vector<const SearchParamDef*> Registry::search_params(std::string_view reso
   return out;
 }
 
+void Registry::resolve_type_refs(TypeDef& type) const {
+  for (ElementDef& e : type.elements)
+    for (TypeRef& r : e.types)
+      if (r.def == nullptr) r.def = find_type(r.code);
+}
+
 void Registry::add_type(std::unique_ptr<TypeDef> type) {
   if (!type) return;
   TypeDef* t = type.get();
@@ -225,6 +236,7 @@ void Registry::add_type(std::unique_ptr<TypeDef> type) {
                              t->name);
     }
   }
+  resolve_type_refs(*t);
 }
 
 void Registry::add_value_set(std::unique_ptr<ValueSetExpansion> vs) {

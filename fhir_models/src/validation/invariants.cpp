@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cstdint>
 
 #include "fhir/fhirpath/fhirpath.h"
 #include "walker.h"
@@ -146,7 +148,12 @@ bool shortcut_holds(const Shortcut& shortcut, const json::Node& focus) noexcept 
   return false;
 }
 
-InvariantRunner::InvariantRunner(const model::Registry& registry) : registry_(registry) {}
+namespace {
+std::atomic<std::uint64_t> next_runner_id{1};
+}  // namespace
+
+InvariantRunner::InvariantRunner(const model::Registry& registry)
+    : registry_(registry), id_(next_runner_id.fetch_add(1, std::memory_order_relaxed)) {}
 InvariantRunner::~InvariantRunner() = default;
 
 bool InvariantRunner::is_core_key(std::string_view key) const {
@@ -173,6 +180,22 @@ bool InvariantRunner::is_core_key(std::string_view key) const {
 }
 
 const InvariantRunner::Compiled& InvariantRunner::compiled(const model::Constraint& constraint) const {
+  // A per-thread direct-mapped cache in front of the shared map: no lock and no hashing of the map on the
+  // hot path. Entries are keyed by the runner's id, so a later runner at the same address never matches.
+  struct Entry {
+    std::uint64_t runner = 0;
+    const model::Constraint* constraint = nullptr;
+    const Compiled* compiled = nullptr;
+  };
+  thread_local std::array<Entry, 1024> recent;
+  Entry& e = recent[(reinterpret_cast<std::uintptr_t>(&constraint) >> 4) % recent.size()];
+  if (e.runner == id_ && e.constraint == &constraint) return *e.compiled;
+  const Compiled& c = compiled_locked(constraint);
+  e = Entry{id_, &constraint, &c};
+  return c;
+}
+
+const InvariantRunner::Compiled& InvariantRunner::compiled_locked(const model::Constraint& constraint) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto& slot = cache_[&constraint];
   if (!slot) {
@@ -226,7 +249,7 @@ void Walker::invariants(const json::Node* v, const json::Node* ext, const model:
   if (!options_.check_invariants || invariants_ == nullptr) return;
   for (const model::Constraint& c : constraints_of.constraints) {
     if (c.severity != model::ConstraintSeverity::Error) continue;
-    if (c.key == "ele-1" || is_native_constraint(c.key)) continue;
+    if (is_native_constraint(c.key)) continue;  // ele-1 among them
     if (seen_keys != nullptr) {
       bool dup = false;
       for (std::string_view k : *seen_keys) dup = dup || k == c.key;

@@ -66,8 +66,10 @@ class InvariantRunner {
     Shortcut shortcut;
   };
   const Compiled& compiled(const model::Constraint& constraint) const;
+  const Compiled& compiled_locked(const model::Constraint& constraint) const;
 
   const model::Registry& registry_;
+  const std::uint64_t id_;  // unique per runner, never reused: keys the per-thread lookup cache
   mutable std::once_flag core_keys_once_;
   mutable std::vector<std::string> core_keys_;  // sorted
   mutable std::mutex mutex_;

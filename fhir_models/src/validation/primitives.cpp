@@ -366,11 +366,19 @@ const char* check_xhtml(std::string_view s) noexcept {
   // Stack of open element names (views into s); bounded depth keeps this allocation-free.
   std::array<std::string_view, 128> open{};
   while (pos < s.size()) {
-    char c = s[pos];
-    if (c != '<') {
-      if (root_closed && !is_ws(c)) return "content after the closing </div>";
-      if (!is_ws(c)) has_content = true;
-      ++pos;
+    if (s[pos] != '<') {
+      // Text up to the next tag: only whether it holds anything but white space matters.
+      const std::size_t lt = s.find('<', pos);
+      const std::size_t end = lt == std::string_view::npos ? s.size() : lt;
+      if (root_closed || !has_content) {
+        for (std::size_t q = pos; q < end; ++q) {
+          if (is_ws(s[q])) continue;
+          if (root_closed) return "content after the closing </div>";
+          has_content = true;
+          break;
+        }
+      }
+      pos = end;
       continue;
     }
     if (root_closed) return "content after the closing </div>";

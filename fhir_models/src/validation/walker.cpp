@@ -29,9 +29,9 @@ std::string max_text(std::uint32_t max) { return max == model::kUnbounded ? "*" 
 
 // What the walker saw of one child element in one object.
 struct Seen {
-  const ElementDef* element = nullptr;
+  const ElementDef* element;
   std::string_view name;  // JSON name (without '_') that carried it
-  std::uint32_t count = 0;
+  std::uint32_t count;
 };
 
 // A small inline list: most objects have few members, so this never allocates on the happy path.
@@ -53,7 +53,7 @@ class SeenList {
 
  private:
   Seen& at(std::size_t i) { return i < inline_.size() ? inline_[i] : overflow_[i - inline_.size()]; }
-  std::array<Seen, 24> inline_{};
+  std::array<Seen, 24> inline_;  // entries [0, size_) are set; left uninitialized on purpose (hot path)
   std::vector<Seen> overflow_;
   std::size_t size_ = 0;
 };
@@ -336,12 +336,12 @@ void Walker::value(const Node& v, const Node* ext, const Slot& slot, const PathS
     }
     return;
   }
-  if (is_resource_code(registry_, code)) {
+  const TypeDef* type = slot.type->def != nullptr ? slot.type->def : registry_.find_type(code);
+  if (type != nullptr ? type->kind == model::TypeKind::Resource : is_resource_code(registry_, code)) {
     const bool contained = el.name == "contained" && el.parent == 0;
     resource(v, path, contained ? &rc : nullptr, rc.bundle, rc.outer_bundle);
     return;
   }
-  const TypeDef* type = registry_.find_type(code);
   if (type == nullptr) {
     report(Severity::Information, "not-supported", "no definition for type " + quoted(code) + "; value not checked",
            path, &v);

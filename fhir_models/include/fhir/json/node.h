@@ -17,6 +17,12 @@ namespace fhir::json {
 enum class Kind : std::uint8_t { Null, False, True, Number, String, Array, Object };
 
 struct Member;
+
+// Equality for short keys and names: length and first byte reject most candidates without calling memcmp.
+inline bool same_text(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && (a.empty() || (a[0] == b[0] && a.compare(b) == 0));
+}
+
 namespace detail {
 class TreeBuilder;
 }

@@ -33,10 +33,15 @@ enum class TypeKind : std::uint8_t { PrimitiveType, ComplexType, Resource, Logic
 enum class BindingStrength : std::uint8_t { Required, Extensible, Preferred, Example };
 enum class ConstraintSeverity : std::uint8_t { Error, Warning };
 
+struct TypeDef;
+
 struct TypeRef {
   std::string code;                          // "string", "Reference", "Quantity", "BackboneElement", ...
   std::vector<std::string> profiles;         // type profiles (canonical URLs)
   std::vector<std::string> target_profiles;  // for Reference/canonical: allowed target profiles
+  // The base type `code` names, resolved once by the Registry that holds the element (saves a hashed
+  // name lookup per value); nullptr when not resolved: use Registry::find_type(code).
+  const TypeDef* def = nullptr;
 };
 
 struct Binding {
@@ -206,6 +211,8 @@ class Registry {
   void add_search_param(std::unique_ptr<SearchParamDef> sp);
 
  private:
+  void resolve_type_refs(TypeDef& type) const;  // sets TypeRef::def from the base types known so far
+
   std::vector<std::unique_ptr<TypeDef>> types_;
   StringMap<const TypeDef*> by_name_;
   StringMap<const TypeDef*> by_url_;
