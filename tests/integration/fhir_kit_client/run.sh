@@ -22,7 +22,8 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
 port=""
 for _ in $(seq 100); do
-  port="$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$data/stdout")"
+  # The server may not have created its stdout file yet: under `set -e` a failing sed would end the script.
+  port="$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$data/stdout" 2>/dev/null || true)"
   [[ -n "$port" ]] && break
   sleep 0.1
 done
