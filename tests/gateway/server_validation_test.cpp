@@ -102,8 +102,8 @@ TEST_P(ValidationTest, CapabilityStatementIsValidR4) {
 INSTANTIATE_TEST_SUITE_P(Modes, ValidationTest,
                          ::testing::Values(rest::ValidationMode::Strict, rest::ValidationMode::Lenient,
                                            rest::ValidationMode::Off),
-                         [](const auto& info) {
-                           switch (info.param) {
+                         [](const auto& test_param) {
+                           switch (test_param.param) {
                              case rest::ValidationMode::Strict:
                                return std::string("Strict");
                              case rest::ValidationMode::Lenient:
