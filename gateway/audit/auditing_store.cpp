@@ -43,6 +43,7 @@ class AuditingTransaction : public storage::WriteTransaction {
   std::optional<std::string> conditional_key_owner(const std::string& type, const std::string& criteria) override {
     return inner_->conditional_key_owner(type, criteria);
   }
+  void enqueue_outbox(const storage::OutboxItem& item) override { inner_->enqueue_outbox(item); }
   void commit() override {
     if (!record_.entities.empty()) {
       if (record_.entities.size() == 1) {

@@ -33,6 +33,21 @@ class AuditingStore : public storage::Store {
     return inner_.references_of(source, param);
   }
   std::unique_ptr<storage::WriteTransaction> begin_write() override;
+  // The forwarding outbox passes through (its rows are written inside audited transactions).
+  std::vector<storage::OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms,
+                                                std::size_t limit) override {
+    return inner_.outbox_ready(peer, now_ms, limit);
+  }
+  void outbox_delivered(const std::vector<std::int64_t>& seqs) override { inner_.outbox_delivered(seqs); }
+  void outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) override {
+    inner_.outbox_failed(seq, next_attempt_ms, error);
+  }
+  void outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) override {
+    inner_.outbox_dead_letter(seq, now_ms, error);
+  }
+  std::vector<storage::OutboxPeerStats> outbox_stats() override { return inner_.outbox_stats(); }
+  std::vector<storage::DeadLetter> dead_letters(std::size_t limit) override { return inner_.dead_letters(limit); }
+  bool retry_dead_letter(std::int64_t id, std::int64_t now_ms) override { return inner_.retry_dead_letter(id, now_ms); }
   bool ready() override { return inner_.ready(); }
   storage::StoreStats stats() override { return inner_.stats(); }
   void flush() override { inner_.flush(); }

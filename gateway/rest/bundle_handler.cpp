@@ -85,6 +85,14 @@ void rewrite_references(Node& n, const std::map<std::string, std::string>& ids) 
   }
 }
 
+// Bundle.identifier.value when it is a URI (the transaction a Provenance names), else "".
+std::string bundle_identifier(const Node& bundle) {
+  const Node* identifier = bundle.find("identifier");
+  const Node* value = identifier && identifier->is_object() ? identifier->find("value") : nullptr;
+  if (!value || !value->is_string() || !value->text().starts_with("urn:")) return {};
+  return std::string(value->text());
+}
+
 std::string entry_error_prefix(std::size_t index) { return "Bundle.entry[" + std::to_string(index) + "]"; }
 
 OpResult entry_error(std::size_t index, int status, const std::string& text) {
@@ -244,7 +252,7 @@ Response FhirService::bundle(Ctx& ctx) {
 
   if (transaction) {
     auto txn = store_.begin_write();
-    WriteContext w{*txn, catalog_, ctx.now_ms};
+    WriteContext w = write_context(ctx, *txn);
     std::vector<PlannedEntry*> order;
     for (auto& p : plan) order.push_back(&p);
     std::stable_sort(order.begin(), order.end(),
@@ -295,14 +303,20 @@ Response FhirService::bundle(Ctx& ctx) {
       execute(*p, w);
       if (p->result.failed()) return http::outcome_response(p->result.status, p->result.outcome);
     }
+    std::vector<const OpResult*> results;
+    for (const auto& p : plan) results.push_back(&p.result);
+    record_if_inbound(ctx, w, results, bundle_identifier(bundle));
     txn->commit();
   } else {
     for (auto& p : plan) {
       if (p.result.failed()) continue;
       auto txn = store_.begin_write();
-      WriteContext w{*txn, catalog_, ctx.now_ms};
+      WriteContext w = write_context(ctx, *txn);
       execute(p, w);
-      if (!p.result.failed()) txn->commit();
+      if (!p.result.failed()) {
+        record_if_inbound(ctx, w, {&p.result}, bundle_identifier(bundle));
+        txn->commit();
+      }
     }
   }
 

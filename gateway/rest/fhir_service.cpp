@@ -67,7 +67,7 @@ FhirService::FhirService(storage::Store& store, const fhir::model::Registry& reg
       pages_(1000, std::chrono::minutes(30)) {}
 
 Response FhirService::handle(const Request& req) {
-  Ctx ctx{req, read_preferences(req), {}, clock()};
+  Ctx ctx{req, read_preferences(req), {}, clock(), std::nullopt};
   if (!config_.base_url.empty()) {
     ctx.base = config_.base_url;
   } else {
@@ -75,6 +75,7 @@ Response FhirService::handle(const Request& req) {
     ctx.base = "http://" + std::string(host ? *host : "localhost") + "/fhir";
   }
   if (auto reason = check_accept(req)) return error_response(406, *reason);
+  if (inbound_peer) ctx.inbound = inbound_peer(req);
   try {
     return dispatch(ctx);
   } catch (const storage::StorageError&) {
@@ -230,6 +231,24 @@ Response FhirService::write_response(Ctx& ctx, const OpResult& result, const fhi
   return r;
 }
 
+WriteContext FhirService::write_context(Ctx& ctx, storage::WriteTransaction& txn) {
+  return WriteContext{txn, catalog_, ctx.now_ms, changes, ctx.inbound ? ctx.inbound->name : std::string()};
+}
+
+void FhirService::record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
+                                    std::string transaction) {
+  if (!ctx.inbound) return;
+  std::vector<storage::StoredVersion> written;
+  for (const OpResult* r : results) {
+    if (r->written && r->stored) written.push_back(*r->stored);
+  }
+  InboundContext in;
+  in.peer = *ctx.inbound;
+  if (const auto s = ctx.req.headers.get("x-source-system")) in.source_system = std::string(*s);
+  in.transaction = transaction.empty() ? "urn:fhirgw:request:" + ctx.req.request_id : std::move(transaction);
+  record_inbound(w, in, written);
+}
+
 // ---- read / vread / history --------------------------------------------------------------------
 
 Response FhirService::read(Ctx& ctx, const std::string& type, const std::string& id) {
@@ -381,9 +400,12 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(body.doc->root(), &body.doc->lines(), warnings)) return *rejected;
   auto txn = store_.begin_write();
-  WriteContext wctx{*txn, catalog_, ctx.now_ms};
+  WriteContext wctx = write_context(ctx, *txn);
   OpResult result = create_resource(wctx, type, body.doc->root(), if_none_exist ? &*if_none_exist : nullptr);
-  if (!result.failed()) txn->commit();
+  if (!result.failed()) {
+    record_if_inbound(ctx, wctx, {&result});
+    txn->commit();
+  }
   return write_response(ctx, result, warnings);
 }
 
@@ -406,10 +428,13 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(resource, &body.doc->lines(), warnings)) return *rejected;
   auto txn = store_.begin_write();
-  WriteContext wctx{*txn, catalog_, ctx.now_ms};
+  WriteContext wctx = write_context(ctx, *txn);
   OpResult result = id.empty() ? conditional_update(wctx, type, criteria, resource, if_match.version)
                                : update_resource(wctx, type, id, resource, if_match.version);
-  if (!result.failed()) txn->commit();
+  if (!result.failed()) {
+    record_if_inbound(ctx, wctx, {&result});
+    txn->commit();
+  }
   return write_response(ctx, result, warnings);
 }
 
@@ -419,9 +444,12 @@ Response FhirService::remove(Ctx& ctx, const std::string& type, const std::strin
     if (auto err = conditional_criteria(catalog_, type, ctx.req.query, criteria)) return error_response(400, *err);
   }
   auto txn = store_.begin_write();
-  WriteContext wctx{*txn, catalog_, ctx.now_ms};
+  WriteContext wctx = write_context(ctx, *txn);
   OpResult result = id.empty() ? conditional_delete(wctx, type, criteria) : delete_resource(wctx, type, id);
-  if (!result.failed()) txn->commit();
+  if (!result.failed()) {
+    record_if_inbound(ctx, wctx, {&result});
+    txn->commit();
+  }
   return write_response(ctx, result, {});
 }
 

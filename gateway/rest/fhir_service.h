@@ -13,6 +13,7 @@
 #include "fhir/json/node.h"
 #include "fhir/model/metadata.h"
 #include "http/message.h"
+#include "rest/inbound_provenance.h"
 #include "rest/negotiation.h"
 #include "rest/page_cache.h"
 #include "rest/resource_ops.h"
@@ -47,6 +48,10 @@ class FhirService {
   std::uint64_t validation_failures() const { return validation_failures_.load(); }
   // Time source (tests may pin it).
   std::function<std::int64_t()> clock;
+  // Told about every stored version (the forwarding outbox); optional.
+  ChangeSink* changes = nullptr;
+  // Recognises exchange traffic: the peer a request comes from, or nullopt for ordinary clients.
+  std::function<std::optional<InboundPeer>(const http::Request&)> inbound_peer;
 
   struct Ctx;  // per-request context (fhir_service.cpp)
 
@@ -74,6 +79,10 @@ class FhirService {
                                                   fhir::validation::Outcome& warnings);
   fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines);
   http::Response write_response(Ctx& ctx, const OpResult& result, const fhir::validation::Outcome& warnings);
+  WriteContext write_context(Ctx& ctx, storage::WriteTransaction& txn);
+  // For exchange traffic: the Provenance of what the request wrote (inbound_provenance.h).
+  void record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
+                         std::string transaction = {});
   http::Response render_frozen_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
                                     const std::string& page_id, const fhir::validation::Outcome& warnings);
   http::Response render_page(Ctx& ctx, const PageView& page, const fhir::validation::Outcome& warnings);

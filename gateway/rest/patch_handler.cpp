@@ -91,9 +91,12 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
 
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(patched, nullptr, warnings)) return *rejected;
-  WriteContext wctx{*txn, catalog_, ctx.now_ms};
+  WriteContext wctx = write_context(ctx, *txn);
   OpResult result = update_resource(wctx, type, target_id, patched, current->version);
-  if (!result.failed()) txn->commit();
+  if (!result.failed()) {
+    record_if_inbound(ctx, wctx, {&result});
+    txn->commit();
+  }
   return write_response(ctx, result, warnings);
 }
 

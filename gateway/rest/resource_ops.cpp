@@ -38,6 +38,7 @@ StoredVersion write_version(WriteContext& ctx, const std::string& type, const st
   out.last_updated_ms = ctx.now_ms;
   out.method = method;
   out.body = std::move(v.body);
+  if (ctx.changes) ctx.changes->changed(ctx.txn, out, ctx.origin);
   return out;
 }
 
@@ -77,6 +78,7 @@ OpResult create_resource(WriteContext& ctx, const std::string& type, const Node&
   OpResult r;
   r.status = 201;
   r.created = true;
+  r.written = true;
   r.stored = write_version(ctx, type, id, resource, 1, Method::Create);
   return r;
 }
@@ -93,6 +95,7 @@ OpResult update_resource(WriteContext& ctx, const std::string& type, const std::
   OpResult r;
   r.created = !current || current->deleted;
   r.status = r.created ? 201 : 200;
+  r.written = true;
   r.stored = write_version(ctx, type, id, resource, version, r.created && !current ? Method::Create : Method::Update);
   return r;
 }
@@ -134,6 +137,8 @@ OpResult delete_resource(WriteContext& ctx, const std::string& type, const std::
   v.last_updated_ms = ctx.now_ms;
   v.deleted = true;
   v.method = Method::Delete;
+  if (ctx.changes) ctx.changes->changed(ctx.txn, v, ctx.origin);
+  r.written = true;
   r.stored = std::move(v);
   return r;
 }

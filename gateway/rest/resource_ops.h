@@ -9,6 +9,7 @@
 
 #include "fhir/json/node.h"
 #include "fhir/validation/outcome.h"
+#include "rest/change_sink.h"
 #include "search/param_catalog.h"
 #include "search/query_parser.h"
 #include "storage/store.h"
@@ -19,6 +20,8 @@ struct WriteContext {
   storage::WriteTransaction& txn;
   const search::ParamCatalog& catalog;
   std::int64_t now_ms;
+  ChangeSink* changes = nullptr;  // told about every version written
+  std::string origin;             // the peer the request came from ("" = local)
 };
 
 struct OpResult {
@@ -26,6 +29,7 @@ struct OpResult {
   std::optional<storage::StoredVersion> stored;  // the version the interaction produced or found
   fhir::validation::Outcome outcome;
   bool created = false;  // a new resource was made (201)
+  bool written = false;  // a new version was stored (false: found / unchanged / nothing to do)
 
   bool failed() const { return status >= 400; }
   static OpResult error(int status, std::string diagnostics, std::string code = {});

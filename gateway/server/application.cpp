@@ -99,6 +99,7 @@ Response Application::dispatch(http::Request& req) {
   }
   if (p == "/fhir" || p.starts_with("/fhir/")) return fhir_.handle(req);
   if (p == "/internal/records" && internal_records) return internal_records(req);
+  if (p.starts_with("/admin/") && admin) return admin(req);
   return error_response(404, "no such endpoint; the FHIR API is under /fhir");
 }
 

@@ -25,6 +25,8 @@ class Application {
 
   // Optional handler for /internal/records (mappings); 404 when unset.
   std::function<http::Response(const http::Request&)> internal_records;
+  // Optional handler for /admin/* (the forwarding outbox); 404 when unset.
+  std::function<http::Response(const http::Request&)> admin;
 
   // Optional security: the /auth routes and the token + scope filter on /fhir, /internal and /admin
   // (server/access_filter.cpp). Unset: every request is the development principal "anonymous-dev".

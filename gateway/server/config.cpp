@@ -208,6 +208,12 @@ const std::vector<KeyDef>& keys() {
          if (auto e = want_string(n, c.log_level); !e.empty()) return e;
          return one_of(c.log_level, {"trace", "debug", "info", "warn", "error", "off"});
        }},
+      {"forwarding", "{}", "peers, routes and inbound peers of the exchange (keys below)",
+       [](const Node& n, ServerConfig& c) {
+         c.forwarding = {};
+         auto err = outbox::parse_forwarding(n, c.forwarding);
+         return err ? "invalid: " + *err : std::string();
+       }},
       {"log.access_log", "true", "one JSON line per request (request id, route, status, bytes, time)",
        [](const Node& n, ServerConfig& c) { return want_bool(n, c.access_log); }},
   };
@@ -304,7 +310,7 @@ std::string config_reference() {
   for (const KeyDef& k : keys()) {
     out += "  " + std::string(k.path) + "\n      default " + k.fallback + "\n      " + k.help + "\n";
   }
-  return out;
+  return out + outbox::forwarding_reference();
 }
 
 }  // namespace fhirgw::server

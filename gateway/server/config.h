@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/security.h"
+#include "outbox/forwarding_config.h"
 
 namespace fhirgw::server {
 
@@ -47,6 +48,7 @@ struct ServerConfig {
   std::string log_level = "info";
   bool access_log = true;
   std::vector<std::string> packages;  // FHIR package folders whose profiles the validator loads
+  outbox::ForwardingConfig forwarding;
 };
 
 // Applies a JSON config text. Returns an error message (with the key) on the first problem.

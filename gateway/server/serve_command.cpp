@@ -11,6 +11,7 @@
 #include "auth/security.h"
 #include "cli/profile_packages.h"
 #include "cli/registry_loader.h"
+#include "outbox/forwarding.h"
 #include "fhir/mappings/tables.h"
 #include "fhir/model/metadata.h"
 #include "fhir/validation/validator.h"
@@ -30,7 +31,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: fhirgw serve [--config FILE] [--listen HOST:PORT] [--data DIR]\n"
     "       fhirgw serve --help-config   (every configuration key, its default and meaning)\n\n"
-    "Serves the FHIR R4 REST API under /fhir, plus /healthz, /readyz and /metrics.\n"
+    "Serves the FHIR R4 REST API under /fhir, plus /healthz, /readyz, /metrics, /internal/records and\n"
+    "/admin/outbox, /admin/dead-letters (forwarding to peers: see --help-config, key forwarding).\n"
     "--listen and --data override the config file. With --listen HOST:0 a free port is chosen; the\n"
     "bound address is printed on stdout ('listening on http[s]://HOST:PORT') and written to DIR/fhirgw.port.\n";
 
@@ -131,7 +133,13 @@ int run_serve(cli::Args args) {
              "# TYPE fhirgw_validation_failures_total counter\n"
              "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
     });
+    outbox::Forwarding forwarding(store, config.forwarding, catalog,
+                                  [](std::string_view event, std::string_view detail) { log_warn(event, detail); });
+    service.changes = forwarding.change_sink();
+    service.inbound_peer = [&forwarding](const http::Request& req) { return forwarding.inbound_peer(req); };
+    metrics.add_sampler([&forwarding] { return forwarding.metrics_text(); });
     Application app(service, store, metrics, config.max_in_flight);
+    app.admin = [&forwarding](const http::Request& req) { return forwarding.admin(req); };
     rest::InternalRecords internal(service, served_store, catalog, fhir::mappings::Tables::builtin());
     app.internal_records = [&internal](const http::Request& req) { return internal.handle(req); };
     HttpServer server(app, config, metrics);
@@ -157,7 +165,9 @@ int run_serve(cli::Args args) {
     std::cout << "listening on " << scheme << "://" << address << std::endl;
     log_info("listening", address);
     log_info("auth", security_config.auth_enabled ? "on" : "off (loopback development)");
+    forwarding.start();
     server.run();
+    forwarding.stop();
     audit_log.stop();
     store.flush();
     log_info("stopped");

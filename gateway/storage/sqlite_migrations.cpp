@@ -126,6 +126,34 @@ DROP TABLE idx_number;
 ALTER TABLE idx_number2 RENAME TO idx_number;
 CREATE INDEX idx_number_value ON idx_number(type, param, value);
 )sql",
+    // 2 -> 3: the forwarding outbox (one row per stored version and peer, written in the same
+    // transaction as the version) and the dead letters it gives up on.
+    R"sql(
+CREATE TABLE outbox(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  peer TEXT NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '');
+CREATE INDEX outbox_by_peer ON outbox(peer, seq);
+CREATE INDEX outbox_due ON outbox(peer, next_attempt);
+
+CREATE TABLE dead_letters(
+  dl INTEGER PRIMARY KEY AUTOINCREMENT,
+  peer TEXT NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  created INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  failed_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL);
+CREATE INDEX dead_letters_by_peer ON dead_letters(peer, dl);
+)sql",
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
+#include "storage/sqlite_outbox.h"
 #include "storage/sqlite_search.h"
 
 namespace fhirgw::storage {
@@ -173,6 +174,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
     if (!s->step()) return std::nullopt;
     return s->column_text(0);
   }
+
+  void enqueue_outbox(const OutboxItem& item) override { insert_outbox_row(db_, item); }
 
   void commit() override {
     db_.exec("RELEASE w");

@@ -47,6 +47,13 @@ class SqliteStore final : public Store {
   SearchResult search(const SearchQuery& query) override;
   std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) override;
   std::unique_ptr<WriteTransaction> begin_write() override;
+  std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) override;
+  void outbox_delivered(const std::vector<std::int64_t>& seqs) override;
+  void outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) override;
+  void outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) override;
+  std::vector<OutboxPeerStats> outbox_stats() override;
+  std::vector<DeadLetter> dead_letters(std::size_t limit) override;
+  bool retry_dead_letter(std::int64_t id, std::int64_t now_ms) override;
   bool ready() override;
   StoreStats stats() override;
   void flush() override;
@@ -56,6 +63,7 @@ class SqliteStore final : public Store {
  private:
   friend class ReadLease;
   friend class SqliteWriteTransaction;
+  friend class OutboxReader;
   std::unique_ptr<Connection> acquire_reader();
   void release_reader(std::unique_ptr<Connection> c);
 

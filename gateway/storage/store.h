@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "storage/index_rows.h"
+#include "storage/outbox_rows.h"
 #include "storage/search_query.h"
 
 namespace fhirgw::storage {
@@ -89,6 +90,10 @@ class WriteTransaction {
   virtual std::optional<std::string> conditional_key_owner(const std::string& type,
                                                            const std::string& criteria) = 0;
 
+  // Adds an outbox row (item.seq is assigned): committed or rolled back with the rest of this
+  // transaction, which is what makes forwarding exactly as durable as the change itself.
+  virtual void enqueue_outbox(const OutboxItem& item) = 0;
+
   // Makes everything durable (per the store's sync setting) and visible. Throws StorageError.
   virtual void commit() = 0;
 };
@@ -114,6 +119,23 @@ class Store {
   virtual std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) = 0;
 
   virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
+
+  // ---- forwarding outbox (see storage/outbox_rows.h) ----
+  // Up to `limit` rows of `peer` due at `now_ms`, in seq order, with their bodies. A row is left out
+  // while an earlier row of the same resource is waiting for a retry, so a later version never
+  // overtakes an earlier one.
+  virtual std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) = 0;
+  // Removes delivered rows.
+  virtual void outbox_delivered(const std::vector<std::int64_t>& seqs) = 0;
+  // Records a failed attempt: attempts + 1, next try at `next_attempt_ms`, the error text.
+  virtual void outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) = 0;
+  // Moves a row to the dead letters with its last error.
+  virtual void outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) = 0;
+  // Pending and dead-letter counts per peer (peers with neither are absent).
+  virtual std::vector<OutboxPeerStats> outbox_stats() = 0;
+  virtual std::vector<DeadLetter> dead_letters(std::size_t limit) = 0;
+  // Puts a dead letter back at the end of its peer's outbox (attempts reset). False if unknown.
+  virtual bool retry_dead_letter(std::int64_t id, std::int64_t now_ms) = 0;
 
   virtual bool ready() = 0;  // storage reachable
   virtual StoreStats stats() = 0;

@@ -1,0 +1,259 @@
+#include "outbox/delivery_worker.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "outbox/transaction_bundle.h"
+
+namespace fhirgw::outbox {
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+using Key = std::pair<std::string, std::string>;
+Key key_of(const storage::OutboxItem& i) { return {i.type, i.id}; }
+
+// A urn:uuid (version 4, random) naming one delivery Bundle.
+std::string new_bundle_identifier(std::mt19937_64& rng) {
+  const std::uint64_t a = rng();
+  const std::uint64_t b = rng();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "urn:uuid:%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xFFFF), static_cast<unsigned>(a & 0x0FFF),
+                static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3FFF)),
+                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
+  return buf;
+}
+
+// Retry-After as delta-seconds; 0 when absent or in the HTTP-date form (then the backoff applies).
+std::int64_t retry_after_ms(const std::string& value) {
+  std::int64_t seconds = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return 0;
+  return std::min<std::int64_t>(seconds, 3600) * 1000;
+}
+
+constexpr std::int64_t kIdlePollMs = 25;
+
+}  // namespace
+
+DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics,
+                               Log log)
+    : store_(store),
+      peer_(peer),
+      node_(std::move(node)),
+      metrics_(metrics),
+      log_(std::move(log)),
+      url_([&peer] {
+        PeerUrl u;
+        if (!parse_peer_url(peer.url, u)) throw std::runtime_error("forwarding peer " + peer.name + ": url is not http(s)");
+        return u;
+      }()),
+      client_(url_, ClientTls{peer.tls_ca_file, peer.tls_cert_file, peer.tls_key_file}, peer.timeout_ms),
+      rng_(std::random_device{}()) {
+  if (!peer.token_url.empty()) token_ = std::make_unique<PeerToken>(peer);
+}
+
+DeliveryWorker::~DeliveryWorker() { stop(); }
+
+void DeliveryWorker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void DeliveryWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void DeliveryWorker::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+void DeliveryWorker::run() {
+  while (!stop_) {
+    bool worked = false;
+    try {
+      worked = deliver_due();
+    } catch (const std::exception& e) {
+      // Storage trouble (busy, I/O): the rows stay; try again later.
+      log_("outbox_error", peer_.name + ": " + e.what());
+      sleep_for(backoff(++peer_failures_));
+      continue;
+    }
+    if (!worked) {
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, std::chrono::milliseconds(kIdlePollMs), [this] { return woken_ || stop_.load(); });
+      woken_ = false;
+    }
+  }
+}
+
+bool DeliveryWorker::deliver_due() {
+  const auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size);
+  if (rows.empty()) return false;
+  // Coalesce: the newest due version of each resource stands for the older ones.
+  std::map<Key, const storage::OutboxItem*> newest;
+  for (const auto& r : rows) newest[key_of(r)] = &r;
+  std::vector<const storage::OutboxItem*> to_send;
+  for (const auto& r : rows) {
+    if (newest[key_of(r)] != &r) continue;
+    if (!r.deleted && r.body.empty()) {
+      fail_one(r, "version " + std::to_string(r.version) + " is no longer in the store's history");
+      continue;
+    }
+    to_send.push_back(&r);
+  }
+  if (to_send.empty()) return true;
+
+  const Attempt a = send(to_send);
+  switch (a.sent) {
+    case Sent::Delivered:
+      peer_failures_ = 0;
+      acknowledge(to_send, rows);
+      return true;
+    case Sent::PeerBusy:
+      metrics_.failed(peer_.name);
+      ++peer_failures_;
+      sleep_for(a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
+      return true;
+    case Sent::Unreachable:
+      metrics_.failed(peer_.name);
+      if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + a.error);
+      give_up_if_old(rows, a.error);
+      sleep_for(backoff(peer_failures_));
+      return true;
+    case Sent::Refused:
+      break;
+  }
+  peer_failures_ = 0;
+  if (to_send.size() == 1) {
+    fail_one(*to_send.front(), a.error);
+    acknowledge({}, rows);  // older coalesced versions are superseded by the one that failed
+    return true;
+  }
+  // One entry spoils the transaction for all: send each on its own.
+  for (const storage::OutboxItem* item : to_send) {
+    if (stop_) return true;
+    const Attempt one = send({item});
+    if (one.sent == Sent::Delivered) {
+      acknowledge({item}, rows);
+    } else if (one.sent == Sent::Refused) {
+      fail_one(*item, one.error);
+    } else {
+      metrics_.failed(peer_.name);
+      sleep_for(one.retry_after_ms > 0 ? one.retry_after_ms : backoff(++peer_failures_));
+      return true;
+    }
+  }
+  return true;
+}
+
+DeliveryWorker::Attempt DeliveryWorker::send(const std::vector<const storage::OutboxItem*>& items) {
+  Attempt a;
+  std::vector<std::pair<std::string, std::string>> headers = {{"X-Fhirgw-Peer", node_}, {"X-Source-System", node_}};
+  if (token_) {
+    auto t = token_->get(now_ms() / 1000);
+    if (!t) {
+      a.sent = Sent::Unreachable;
+      a.error = t.error().reason;
+      return a;
+    }
+    headers.emplace_back("Authorization", "Bearer " + *t);
+  }
+  const auto ex = client_.post(url_.path.empty() ? "/" : url_.path, "application/fhir+json",
+                               transaction_bundle(items, new_bundle_identifier(rng_)), headers);
+  if (!ex.sent) {
+    a.sent = Sent::Unreachable;
+    a.error = ex.error;
+    return a;
+  }
+  a.status = ex.status;
+  const bool lone_delete = items.size() == 1 && items.front()->deleted;
+  if ((ex.status >= 200 && ex.status < 300) || (lone_delete && (ex.status == 404 || ex.status == 410))) {
+    a.sent = Sent::Delivered;
+  } else if (ex.status == 429 || ex.status == 503) {
+    a.sent = Sent::PeerBusy;
+    a.retry_after_ms = retry_after_ms(ex.retry_after);
+    a.error = error_reason(ex.status, ex.body);
+  } else if (ex.status == 401 && token_) {
+    token_->invalidate();  // expired or revoked: fetch a new one on the next try
+    a.sent = Sent::PeerBusy;
+    a.error = error_reason(ex.status, ex.body);
+  } else {
+    a.sent = Sent::Refused;
+    a.error = error_reason(ex.status, ex.body);
+  }
+  return a;
+}
+
+void DeliveryWorker::acknowledge(const std::vector<const storage::OutboxItem*>& sent,
+                                 const std::vector<storage::OutboxItem>& all) {
+  const std::int64_t now = now_ms();
+  std::set<Key> keys;
+  for (const auto* s : sent) {
+    keys.insert(key_of(*s));
+    metrics_.delivered(peer_.name, static_cast<double>(std::max<std::int64_t>(now - s->created_ms, 0)) / 1000.0);
+  }
+  // Rows of a sent resource (the sent one and the older versions it stood for); with `sent` empty, the
+  // older versions of resources whose newest row failed (all but the newest of each).
+  std::map<Key, std::int64_t> newest_seq;
+  for (const auto& r : all) newest_seq[key_of(r)] = std::max(newest_seq[key_of(r)], r.seq);
+  std::vector<std::int64_t> seqs;
+  for (const auto& r : all) {
+    const bool covered = sent.empty() ? r.seq < newest_seq[key_of(r)] : keys.contains(key_of(r));
+    if (covered) seqs.push_back(r.seq);
+  }
+  store_.outbox_delivered(seqs);
+}
+
+void DeliveryWorker::give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error) {
+  const std::int64_t now = now_ms();
+  for (const auto& r : items) {
+    if (now - r.created_ms <= peer_.max_age_ms) continue;
+    store_.outbox_dead_letter(r.seq, now, error + " (undelivered after max_age)");
+    metrics_.dead_lettered(peer_.name);
+  }
+}
+
+void DeliveryWorker::fail_one(const storage::OutboxItem& item, const std::string& error) {
+  metrics_.failed(peer_.name);
+  const std::int64_t now = now_ms();
+  const int attempts = item.attempts + 1;
+  if (attempts >= peer_.max_attempts || now - item.created_ms > peer_.max_age_ms) {
+    store_.outbox_dead_letter(item.seq, now, error);
+    metrics_.dead_lettered(peer_.name);
+    log_("outbox_dead_letter", peer_.name + ": " + item.type + " after " + std::to_string(attempts) + " attempts");
+  } else {
+    store_.outbox_failed(item.seq, now + backoff(attempts), error);
+  }
+}
+
+std::int64_t DeliveryWorker::backoff(int failures) {
+  const int doublings = std::clamp(failures - 1, 0, 30);
+  const double base = std::min<double>(static_cast<double>(peer_.backoff_ms) * static_cast<double>(1LL << doublings),
+                                       static_cast<double>(peer_.max_backoff_ms));
+  std::uniform_real_distribution<double> jitter(0.5, 1.5);
+  return std::max<std::int64_t>(1, static_cast<std::int64_t>(base * jitter(rng_)));
+}
+
+void DeliveryWorker::sleep_for(std::int64_t ms) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stop_.load(); });
+}
+
+}  // namespace fhirgw::outbox

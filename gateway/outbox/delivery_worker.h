@@ -1,0 +1,83 @@
+// The delivery thread of one peer: takes due outbox rows in order, sends them as one transaction
+// Bundle (transaction_bundle.h), removes them when the peer acknowledged.
+//
+// Failures:
+// - the peer cannot be reached / the connection breaks / 5xx without a usable answer for a whole batch:
+//   the whole peer waits (exponential backoff, +-50% jitter, capped); rows keep their attempt count, but a
+//   row older than max_age goes to the dead letters.
+// - 429 or 503: the peer waits for Retry-After (seconds or an HTTP date), else the backoff.
+// - any other refusal of a batch: each row is sent on its own, so one poison resource cannot hold back
+//   the others; a row that fails alone gets attempts + 1 and its own backoff, and after max_attempts (or
+//   max_age) goes to the dead letters with the peer's reason. Later versions of that resource wait
+//   behind it (Store::outbox_ready), so versions never overtake each other.
+// - a DELETE the peer answers 404/410 for counts as delivered (nothing there to delete).
+// Rows of one resource that are due together are coalesced: only the newest version is sent.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "outbox/delivery_metrics.h"
+#include "outbox/forwarding_config.h"
+#include "outbox/peer_client.h"
+#include "outbox/peer_token.h"
+#include "storage/store.h"
+
+namespace fhirgw::outbox {
+
+class DeliveryWorker {
+ public:
+  using Log = std::function<void(std::string_view event, std::string_view detail)>;
+
+  // Throws std::runtime_error for unusable TLS or key files.
+  DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics, Log log);
+  ~DeliveryWorker();  // stops and joins
+
+  void start();
+  void stop();
+  void wake();  // new rows may be there
+
+ private:
+  enum class Sent { Delivered, PeerBusy, Unreachable, Refused };
+  struct Attempt {
+    Sent sent = Sent::Refused;
+    std::string error;
+    std::int64_t retry_after_ms = 0;
+    int status = 0;
+  };
+
+  void run();
+  bool deliver_due();  // false: nothing was due
+  Attempt send(const std::vector<const storage::OutboxItem*>& items);
+  void acknowledge(const std::vector<const storage::OutboxItem*>& sent, const std::vector<storage::OutboxItem>& all);
+  void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
+  void fail_one(const storage::OutboxItem& item, const std::string& error);
+  void pause(std::int64_t ms);
+  std::int64_t backoff(int failures);
+  void sleep_for(std::int64_t ms);
+
+  storage::Store& store_;
+  const PeerConfig& peer_;
+  std::string node_;
+  DeliveryMetrics& metrics_;
+  Log log_;
+  PeerUrl url_;
+  PeerClient client_;
+  std::unique_ptr<PeerToken> token_;
+  std::mt19937_64 rng_;
+  int peer_failures_ = 0;  // consecutive failures of the whole peer
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool woken_ = false;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace fhirgw::outbox

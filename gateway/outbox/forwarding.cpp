@@ -1,0 +1,48 @@
+#include "outbox/forwarding.h"
+
+#include <algorithm>
+
+namespace fhirgw::outbox {
+
+Forwarding::Forwarding(storage::Store& store, const ForwardingConfig& config, const search::ParamCatalog& catalog,
+                       DeliveryWorker::Log log)
+    : store_(store), config_(config), router_(config, catalog), admin_(store, config, [this] { wake_all(); }) {
+  for (const PeerConfig& peer : config.peers) {
+    const bool routed = std::any_of(config.routes.begin(), config.routes.end(),
+                                    [&](const RouteConfig& r) { return r.peer == peer.name; });
+    if (routed) workers_.push_back(std::make_unique<DeliveryWorker>(store, peer, config.node, metrics_, log));
+  }
+  router_.on_enqueue = [this] { wake_all(); };
+}
+
+Forwarding::~Forwarding() { stop(); }
+
+void Forwarding::start() {
+  for (auto& w : workers_) w->start();
+}
+
+void Forwarding::stop() {
+  for (auto& w : workers_) w->stop();
+}
+
+void Forwarding::wake_all() {
+  for (auto& w : workers_) w->wake();
+}
+
+std::optional<rest::InboundPeer> Forwarding::inbound_peer(const http::Request& req) const {
+  const auto name = req.headers.get("x-fhirgw-peer");
+  if (!name) return std::nullopt;
+  if (std::find(config_.inbound.begin(), config_.inbound.end(), *name) == config_.inbound.end()) return std::nullopt;
+  return rest::InboundPeer{std::string(*name), std::string(*name)};
+}
+
+std::string Forwarding::metrics_text() {
+  std::string out =
+      "# HELP fhirgw_outbox_pending Resource versions waiting in the outbox.\n# TYPE fhirgw_outbox_pending gauge\n";
+  for (const auto& st : store_.outbox_stats()) {
+    out += "fhirgw_outbox_pending{peer=\"" + st.peer + "\"} " + std::to_string(st.pending) + "\n";
+  }
+  return out + metrics_.render();
+}
+
+}  // namespace fhirgw::outbox

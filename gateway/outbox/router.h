@@ -1,0 +1,43 @@
+// Decides, inside the write transaction, which peers a stored version goes to (forwarding.routes) and
+// writes one outbox row per peer in that same transaction. A route with a search expression is evaluated
+// with the store's search against the new version (its index rows are already written in the
+// transaction); deletes go to every peer with a route for the type. A change never goes back to the
+// peer it came from.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "http/message.h"
+#include "outbox/forwarding_config.h"
+#include "rest/change_sink.h"
+#include "search/param_catalog.h"
+
+namespace fhirgw::outbox {
+
+class Router final : public rest::ChangeSink {
+ public:
+  // Throws std::invalid_argument (naming the route) for a search expression the catalog cannot parse.
+  Router(const ForwardingConfig& config, const search::ParamCatalog& catalog);
+
+  void changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) override;
+
+  // Called after rows were added (wakes the delivery workers; they see the rows once committed).
+  std::function<void()> on_enqueue;
+
+ private:
+  struct CompiledRoute {
+    std::string peer;
+    std::vector<std::string> types;
+    std::string search_type;
+    http::QueryParams criteria;  // empty: by type only
+  };
+  bool matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const;
+
+  const search::ParamCatalog& catalog_;
+  std::vector<CompiledRoute> routes_;
+};
+
+}  // namespace fhirgw::outbox

@@ -1,0 +1,19 @@
+// What the write interactions tell the rest of the gateway about every version they store, inside the
+// same WriteTransaction (the forwarding outbox uses it to write its rows atomically with the change).
+#pragma once
+
+#include <string_view>
+
+#include "storage/store.h"
+
+namespace fhirgw::rest {
+
+class ChangeSink {
+ public:
+  virtual ~ChangeSink() = default;
+  // `v` was just written in `txn` (a delete: v.deleted, empty body). `origin`: the peer the change came
+  // from ("" for local writes), so it is never sent back there.
+  virtual void changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) = 0;
+};
+
+}  // namespace fhirgw::rest

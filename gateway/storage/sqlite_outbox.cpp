@@ -1,0 +1,214 @@
+#include "storage/sqlite_outbox.h"
+
+#include <map>
+#include <utility>
+
+#include "storage/sqlite_connection.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw::storage {
+
+void insert_outbox_row(Connection& db, const OutboxItem& item) {
+  StatementScope s(db.cached("INSERT INTO outbox(peer, type, id, version, created) VALUES(?, ?, ?, ?, ?)"));
+  s->bind(1, item.peer).bind(2, item.type).bind(3, item.id).bind(4, item.version).bind(5, item.created_ms);
+  s->step();
+}
+
+// A pooled read connection for the outbox queries (SqliteStore::ReadLease lives in sqlite_store.cpp).
+class OutboxReader {
+ public:
+  explicit OutboxReader(SqliteStore& store) : store_(store), conn_(store.acquire_reader()) {}
+  ~OutboxReader() { store_.release_reader(std::move(conn_)); }
+  OutboxReader(const OutboxReader&) = delete;
+  OutboxReader& operator=(const OutboxReader&) = delete;
+  Connection* operator->() { return conn_.get(); }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<Connection> conn_;
+};
+
+namespace {
+
+// Runs `body` inside BEGIN IMMEDIATE ... COMMIT on the writer (ROLLBACK on an exception). The caller holds
+// the writer (lock_writer) and has finished any open group-commit batch.
+template <typename F>
+void in_write(Connection& db, F&& body) {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    db.exec("COMMIT");
+  } catch (...) {
+    try {
+      db.exec("ROLLBACK");
+    } catch (...) {
+      // SQLite rolled back already.
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) {
+  OutboxReader db(*this);
+  // One read transaction for both queries, so they see the same outbox.
+  db->exec("BEGIN");
+  std::vector<OutboxItem> out;
+  try {
+    std::map<std::pair<std::string, std::string>, std::int64_t> waiting;  // resource -> first seq waiting
+    {
+      StatementScope s(db->cached(
+          "SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
+      s->bind(1, peer).bind(2, now_ms);
+      while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
+    }
+    StatementScope s(db->cached(
+        "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body "
+        "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
+        "WHERE o.peer = ?1 AND o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
+    s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+    while (s->step()) {
+      OutboxItem item;
+      item.seq = s->column_int(0);
+      item.peer = peer;
+      item.type = s->column_text(1);
+      item.id = s->column_text(2);
+      if (const auto it = waiting.find({item.type, item.id}); it != waiting.end() && it->second < item.seq) continue;
+      item.version = s->column_int(3);
+      item.created_ms = s->column_int(4);
+      item.attempts = static_cast<int>(s->column_int(5));
+      item.next_attempt_ms = s->column_int(6);
+      item.last_error = s->column_text(7);
+      item.deleted = s->column_view(8) == "DELETE";
+      if (!s->column_is_null(9)) item.body = s->column_text(9);
+      out.push_back(std::move(item));
+    }
+  } catch (...) {
+    db->exec("ROLLBACK");
+    throw;
+  }
+  db->exec("COMMIT");
+  return out;
+}
+
+void SqliteStore::outbox_delivered(const std::vector<std::int64_t>& seqs) {
+  if (seqs.empty()) return;
+  auto lock = lock_writer();
+  finish_batch();  // a group-commit batch still open is committed first
+  in_write(*writer_, [&] {
+    for (const std::int64_t seq : seqs) {
+      StatementScope s(writer_->cached("DELETE FROM outbox WHERE seq = ?"));
+      s->bind(1, seq);
+      s->step();
+    }
+  });
+}
+
+void SqliteStore::outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) {
+  auto lock = lock_writer();
+  finish_batch();  // a group-commit batch still open is committed first
+  in_write(*writer_, [&] {
+    StatementScope s(writer_->cached(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE seq = ?1"));
+    s->bind(1, seq).bind(2, next_attempt_ms).bind(3, error);
+    s->step();
+  });
+}
+
+void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) {
+  auto lock = lock_writer();
+  finish_batch();  // a group-commit batch still open is committed first
+  in_write(*writer_, [&] {
+    {
+      StatementScope s(writer_->cached(
+          "INSERT INTO dead_letters(peer, type, id, version, created, attempts, failed_at, last_error) "
+          "SELECT peer, type, id, version, created, attempts + 1, ?2, ?3 FROM outbox WHERE seq = ?1"));
+      s->bind(1, seq).bind(2, now_ms).bind(3, error);
+      s->step();
+    }
+    StatementScope d(writer_->cached("DELETE FROM outbox WHERE seq = ?"));
+    d->bind(1, seq);
+    d->step();
+  });
+}
+
+std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
+  OutboxReader db(*this);
+  std::map<std::string, OutboxPeerStats> by_peer;
+  auto stats_of = [&](const std::string& peer) -> OutboxPeerStats& {
+    auto& st = by_peer[peer];
+    st.peer = peer;
+    return st;
+  };
+  {
+    StatementScope s(db->cached(
+        "SELECT peer, COUNT(*), SUM(attempts > 0), MIN(created) FROM outbox GROUP BY peer"));
+    while (s->step()) {
+      auto& st = stats_of(s->column_text(0));
+      st.pending = static_cast<std::uint64_t>(s->column_int(1));
+      st.retrying = static_cast<std::uint64_t>(s->column_int(2));
+      st.oldest_ms = s->column_int(3);
+    }
+  }
+  {
+    StatementScope s(db->cached("SELECT peer, COUNT(*) FROM dead_letters GROUP BY peer"));
+    while (s->step()) stats_of(s->column_text(0)).dead_letters = static_cast<std::uint64_t>(s->column_int(1));
+  }
+  for (auto& [peer, st] : by_peer) {
+    // The newest error: a row still retrying, else the newest dead letter.
+    StatementScope s(db->cached(
+        "SELECT last_error FROM (SELECT last_error, next_attempt AS t FROM outbox WHERE peer = ?1 AND attempts > 0 "
+        "UNION ALL SELECT last_error, failed_at AS t FROM dead_letters WHERE peer = ?1) ORDER BY t DESC LIMIT 1"));
+    s->bind(1, peer);
+    if (s->step()) st.last_error = s->column_text(0);
+  }
+  std::vector<OutboxPeerStats> out;
+  for (auto& [peer, st] : by_peer) out.push_back(std::move(st));
+  return out;
+}
+
+std::vector<DeadLetter> SqliteStore::dead_letters(std::size_t limit) {
+  OutboxReader db(*this);
+  StatementScope s(db->cached(
+      "SELECT dl, peer, type, id, version, created, attempts, failed_at, last_error FROM dead_letters "
+      "ORDER BY dl LIMIT ?"));
+  s->bind(1, static_cast<std::int64_t>(limit));
+  std::vector<DeadLetter> out;
+  while (s->step()) {
+    DeadLetter d;
+    d.id = s->column_int(0);
+    d.peer = s->column_text(1);
+    d.type = s->column_text(2);
+    d.resource_id = s->column_text(3);
+    d.version = s->column_int(4);
+    d.created_ms = s->column_int(5);
+    d.attempts = static_cast<int>(s->column_int(6));
+    d.failed_ms = s->column_int(7);
+    d.last_error = s->column_text(8);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
+  auto lock = lock_writer();
+  finish_batch();  // a group-commit batch still open is committed first
+  bool found = false;
+  in_write(*writer_, [&] {
+    {
+      StatementScope s(writer_->cached(
+          "INSERT INTO outbox(peer, type, id, version, created) "
+          "SELECT peer, type, id, version, ?2 FROM dead_letters WHERE dl = ?1"));
+      s->bind(1, id).bind(2, now_ms);
+      s->step();
+      found = writer_->changes() == 1;
+    }
+    StatementScope d(writer_->cached("DELETE FROM dead_letters WHERE dl = ?"));
+    d->bind(1, id);
+    d->step();
+  });
+  return found;
+}
+
+}  // namespace fhirgw::storage

@@ -1,0 +1,245 @@
+// The forwarding outbox without sockets: configuration errors, the store's outbox rows (atomic with the
+// change, ordering, dead letters), routing by type and by search through the real FhirService, loop
+// prevention and the inbound Provenance (validated with the project's validator).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <random>
+
+#include "fhir/json/parser.h"
+#include "fhir/model/metadata.h"
+#include "fhir/validation/validator.h"
+#include "outbox/forwarding_config.h"
+#include "outbox/router.h"
+#include "outbox/transaction_bundle.h"
+#include "rest/fhir_service.h"
+#include "search/param_catalog.h"
+#include "storage/sqlite_store.h"
+
+namespace fhirgw {
+namespace {
+
+std::optional<std::string> parse(const std::string& json, outbox::ForwardingConfig& out) {
+  auto doc = fhir::json::parse(json);
+  EXPECT_TRUE(doc) << json;
+  return outbox::parse_forwarding(doc.document->root(), out);
+}
+
+const char* kGoodConfig = R"({
+  "node": "hospital-a", "inbound": ["hospital-b"],
+  "peers": [{"name": "hospital-b", "url": "http://127.0.0.1:9/fhir", "batch_size": 10},
+            {"name": "registry", "url": "https://registry.example.org/fhir", "tls": {"ca_file": "/ca.pem"}}],
+  "routes": [{"peer": "hospital-b", "types": ["Patient", "Observation"]},
+             {"peer": "registry", "search": "Observation?code=http://loinc.org|1834-1"}]})";
+
+TEST(ForwardingConfig, ReadsPeersRoutesAndInbound) {
+  outbox::ForwardingConfig c;
+  ASSERT_EQ(parse(kGoodConfig, c), std::nullopt);
+  EXPECT_EQ(c.node, "hospital-a");
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers[0].batch_size, 10u);
+  EXPECT_EQ(c.peers[1].tls_ca_file, "/ca.pem");
+  EXPECT_EQ(c.routes[1].search, "Observation?code=http://loinc.org|1834-1");
+  EXPECT_EQ(c.inbound, std::vector<std::string>{"hospital-b"});
+}
+
+TEST(ForwardingConfig, ProblemsNameTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","colour":1}]})", "forwarding.peers[0].colour"},
+      {R"({"node":"a","peers":[{"name":"b"}]})", "forwarding.peers[0].url is required"},
+      {R"({"node":"a","peers":[{"name":"b","url":"http://10.1.2.3/fhir"}]})", "must be https://"},
+      {R"({"node":"a","peers":[{"name":"b","url":"https://x/fhir"}]})", "tls.ca_file is required"},
+      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","batch_size":0}]})", "batch_size must be between"},
+      {R"({"node":"a","routes":[{"peer":"nobody","types":["Patient"]}]})", "'nobody' is not in forwarding.peers"},
+      {R"({"peers":[{"name":"b","url":"http://127.0.0.1:1/fhir"}],"routes":[{"peer":"b","types":["Patient"]}]})",
+       "forwarding.node is required"},
+      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","auth":{"token_url":"http://127.0.0.1:1/t"}}]})",
+       "auth.token_url needs"},
+      {R"({"node":"a","surprise":true})", "unknown config key 'forwarding.surprise'"},
+  };
+  for (const auto& [json, expected] : cases) {
+    outbox::ForwardingConfig c;
+    const auto err = parse(json, c);
+    ASSERT_TRUE(err.has_value()) << json;
+    EXPECT_NE(err->find(expected), std::string::npos) << *err;
+  }
+}
+
+TEST(ForwardingConfig, RouteSearchIsCheckedAgainstTheCatalog) {
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  outbox::ForwardingConfig c;
+  ASSERT_EQ(parse(R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir"}],
+                      "routes":[{"peer":"b","search":"Observation?flavour=sweet"}]})", c), std::nullopt);
+  try {
+    outbox::Router router(c, catalog);
+    FAIL() << "an unknown search parameter must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("flavour"), std::string::npos) << e.what();
+  }
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  OutboxTest()
+      : dir_(std::filesystem::temp_directory_path() / ("fhirgw-outbox-" + std::to_string(std::random_device{}()))),
+        store_({(dir_ / "db.sqlite").string(), false, 2}),
+        catalog_(fhir::model::Registry::r4()),
+        validator_(fhir::model::Registry::r4()),
+        service_(store_, fhir::model::Registry::r4(), catalog_, nullptr, {}) {
+    EXPECT_EQ(parse(kGoodConfig, config_), std::nullopt);
+    router_ = std::make_unique<outbox::Router>(config_, catalog_);
+    service_.changes = router_.get();
+    service_.inbound_peer = [](const http::Request& req) -> std::optional<rest::InboundPeer> {
+      if (auto p = req.headers.get("x-fhirgw-peer"); p && *p == "hospital-b") return rest::InboundPeer{"hospital-b", "client-b"};
+      return std::nullopt;
+    };
+  }
+  ~OutboxTest() override { std::filesystem::remove_all(dir_); }
+
+  http::Response call(const std::string& method, const std::string& target, const std::string& body,
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    EXPECT_TRUE(http::parse_target(target, r.path, r.query));
+    r.body = body;
+    r.request_id = "req-1";
+    r.headers.set("content-type", "application/fhir+json");
+    for (auto& [k, v] : headers) r.headers.set(k, v);
+    return service_.handle(r);
+  }
+
+  std::vector<storage::OutboxItem> ready(const std::string& peer) { return store_.outbox_ready(peer, 1LL << 60, 100); }
+
+  std::filesystem::path dir_;
+  storage::SqliteStore store_;
+  search::ParamCatalog catalog_;
+  fhir::validation::Validator validator_;
+  rest::FhirService service_;
+  outbox::ForwardingConfig config_;
+  std::unique_ptr<outbox::Router> router_;
+};
+
+std::string observation(const std::string& id, const std::string& code) {
+  return R"({"resourceType":"Observation","id":")" + id +
+         R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + code +
+         R"("}]},"valueQuantity":{"value":12.50,"unit":"ng/mL","system":"http://unitsofmeasure.org","code":"ng/mL"}})";
+}
+
+TEST_F(OutboxTest, RoutesByTypeAndBySearchInTheWriteTransaction) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "1742-6")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Condition/c1", R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}})").status, 201);
+
+  const auto to_b = ready("hospital-b");
+  ASSERT_EQ(to_b.size(), 2u);  // both Observations, not the Condition
+  EXPECT_EQ(to_b[0].id, "afp");
+  EXPECT_EQ(to_b[1].id, "alt");
+  EXPECT_NE(to_b[0].body.find("12.50"), std::string::npos);  // the stored text, decimals as written
+  const auto to_registry = ready("registry");
+  ASSERT_EQ(to_registry.size(), 1u);  // only the one matching code=1834-1
+  EXPECT_EQ(to_registry[0].id, "afp");
+
+  // An update that changes nothing writes no version and no row; a delete is forwarded.
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 200);
+  EXPECT_EQ(ready("hospital-b").size(), 2u);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/alt", "").status, 200);
+  const auto after = ready("hospital-b");
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_TRUE(after[2].deleted);
+  EXPECT_EQ(after[2].version, 2);
+}
+
+TEST_F(OutboxTest, AFailedWriteLeavesNoRow) {
+  // A transaction whose second entry fails (If-Match on a missing resource) stores nothing, so it
+  // forwards nothing.
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":)" + observation("x1", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/x1"}},
+    {"resource":)" + observation("x2", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/x2","ifMatch":"W/\"7\""}}]})";
+  EXPECT_EQ(call("POST", "/fhir", bundle).status, 412);
+  EXPECT_TRUE(ready("hospital-b").empty());
+  EXPECT_TRUE(ready("registry").empty());
+}
+
+TEST_F(OutboxTest, InboundChangesGetAProvenanceAndAreNotSentBack) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction",
+    "identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:6f1c2a8e-0d3b-4c55-9a7e-2b1d5e8f9a01"},"entry":[
+    {"resource":)" + observation("in1", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/in1"}}]})";
+  const auto r = call("POST", "/fhir", bundle, {{"x-fhirgw-peer", "hospital-b"}, {"x-source-system", "hospital-b-lis"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(ready("hospital-b").empty());  // never back to the sender
+  ASSERT_EQ(ready("registry").size(), 1u);    // other peers still get it
+
+  storage::SearchQuery q;
+  q.type = "Provenance";
+  q.limit = 10;
+  const auto found = store_.search(q).matches;
+  ASSERT_EQ(found.size(), 1u);
+  const auto prov = store_.read("Provenance", found[0].id);
+  ASSERT_TRUE(prov);
+  EXPECT_NE(prov->body.find("\"Observation/in1/_history/1\""), std::string::npos) << prov->body;
+  EXPECT_NE(prov->body.find("\"client-b\""), std::string::npos);
+  EXPECT_NE(prov->body.find("\"hospital-b-lis\""), std::string::npos);
+  EXPECT_NE(prov->body.find("urn:uuid:6f1c2a8e-0d3b-4c55-9a7e-2b1d5e8f9a01"), std::string::npos);
+  auto doc = fhir::json::parse(prov->body);
+  ASSERT_TRUE(doc);
+  const auto outcome = validator_.validate(doc.document->root(), nullptr);
+  EXPECT_FALSE(outcome.has_errors()) << prov->body;
+
+  // The same delivery again (at-least-once): nothing new is written, so no second Provenance.
+  ASSERT_EQ(call("POST", "/fhir", bundle, {{"x-fhirgw-peer", "hospital-b"}}).status, 200);
+  EXPECT_EQ(store_.search(q).matches.size(), 1u);
+  EXPECT_EQ(ready("registry").size(), 1u);
+}
+
+TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o1", observation("o1", "1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o2", observation("o2", "1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o1", observation("o1", "2")).status, 200);
+  auto rows = ready("hospital-b");
+  ASSERT_EQ(rows.size(), 3u);
+  // o1 v1 waits for a retry: o1 v2 must not overtake it; o2 is not held back.
+  store_.outbox_failed(rows[0].seq, 1LL << 61, "HTTP 500: boom");
+  rows = ready("hospital-b");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "o2");
+
+  store_.outbox_dead_letter(store_.outbox_ready("hospital-b", 1LL << 62, 10)[0].seq, 5, "HTTP 500: boom");
+  const auto stats = store_.outbox_stats();
+  const auto b = std::find_if(stats.begin(), stats.end(), [](const auto& s) { return s.peer == "hospital-b"; });
+  ASSERT_NE(b, stats.end());
+  EXPECT_EQ(b->pending, 2u);
+  EXPECT_EQ(b->dead_letters, 1u);
+  EXPECT_EQ(b->last_error, "HTTP 500: boom");
+  rows = ready("hospital-b");
+  ASSERT_EQ(rows.size(), 2u);  // with v1 dead, v2 of o1 may go
+  const auto dead = store_.dead_letters(10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].resource_id, "o1");
+  EXPECT_EQ(dead[0].attempts, 2);
+  EXPECT_TRUE(store_.retry_dead_letter(dead[0].id, 7));
+  EXPECT_FALSE(store_.retry_dead_letter(dead[0].id, 7));
+  EXPECT_TRUE(store_.dead_letters(10).empty());
+  EXPECT_EQ(ready("hospital-b").size(), 3u);
+}
+
+TEST(TransactionBundle, IdempotentPutsAndDeletes) {
+  storage::OutboxItem put;
+  put.type = "Patient";
+  put.id = "p1";
+  put.body = R"({"resourceType":"Patient","id":"p1"})";
+  storage::OutboxItem del;
+  del.type = "Observation";
+  del.id = "o1";
+  del.deleted = true;
+  const std::string b = outbox::transaction_bundle({&put, &del}, "urn:uuid:1");
+  auto doc = fhir::json::parse(b);
+  ASSERT_TRUE(doc) << b;
+  EXPECT_NE(b.find(R"("request":{"method":"PUT","url":"Patient/p1"})"), std::string::npos) << b;
+  EXPECT_NE(b.find(R"("request":{"method":"DELETE","url":"Observation/o1"})"), std::string::npos) << b;
+  EXPECT_EQ(outbox::error_reason(500, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"no"}]})"),
+            "HTTP 500: no");
+}
+
+}  // namespace
+}  // namespace fhirgw

@@ -1,0 +1,473 @@
+// Forwarding between two real `fhirgw serve` processes on loopback (A -> B), with the faults of issue 5
+// §4: B down while A receives, B killed with SIGKILL in the middle of a delivery, A killed with a full
+// outbox, one resource that B's side answers 500 for forever, and 429 + Retry-After.
+//
+// The 500 / 429 faults come from a small fault-injecting HTTP peer in this test process (FaultProxy): it
+// speaks HTTP/1.1 over a real socket, forwards everything else to the real B and answers 500 for any
+// delivery that contains the poisoned resource. B itself has no switch for "fail this resource", and a
+// proxy keeps the fault out of the product.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "fhir/json/parser.h"
+#include "server_harness.h"
+
+namespace fhirgw::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using fhir::json::Node;
+
+std::uint16_t reserve_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit = std::chrono::seconds(120)) {
+  const auto end = Clock::now() + limit;
+  while (Clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+HttpResponse get(std::uint16_t port, const std::string& target) { return Client(port).request("GET", target); }
+
+// A gateway: its data folder and config survive restarts.
+class Gateway {
+ public:
+  Gateway(std::string name, std::string forwarding_json) : name_(std::move(name)) {
+    config_ = dir_.path() + "/config.json";
+    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},"forwarding":)" << forwarding_json << "}";
+  }
+  void start(std::uint16_t port = 0) {
+    process_ = std::make_unique<ServerProcess>(
+        dir_.path() + "/data", std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:" + std::to_string(port)});
+    port_ = process_->port();
+  }
+  void kill_hard() { process_->kill_hard(); }
+  std::uint16_t port() const { return port_; }
+
+  // Pending outbox rows towards `peer` (from GET /admin/outbox).
+  long pending(const std::string& peer) const { return counter(peer, "pending"); }
+  long dead_letters(const std::string& peer) const { return counter(peer, "dead_letters"); }
+
+ private:
+  long counter(const std::string& peer, const char* field) const {
+    const auto r = get(port_, "/admin/outbox");
+    auto doc = fhir::json::parse(r.body);
+    if (r.status != 200 || !doc) return -1;
+    for (const Node& p : doc.document->root().find("peers")->items()) {
+      if (p.find("peer")->text() == peer) return std::stol(std::string(p.find(field)->text()));
+    }
+    return -1;
+  }
+
+  std::string name_;
+  TempDir dir_;
+  std::string config_;
+  std::unique_ptr<ServerProcess> process_;
+  std::uint16_t port_ = 0;
+};
+
+std::string a_config(std::uint16_t b_port, int batch_size = 50) {
+  return R"({"node":"hospital-a","inbound":["hospital-b"],
+    "peers":[{"name":"hospital-b","url":"http://127.0.0.1:)" + std::to_string(b_port) +
+         R"(/fhir","batch_size":)" + std::to_string(batch_size) +
+         R"(,"backoff_ms":50,"max_backoff_ms":400,"max_attempts":3,"timeout_ms":5000}],
+    "routes":[{"peer":"hospital-b","types":["*"]}]})";
+}
+
+// B forwards everything back to A (types "*"): only loop prevention keeps A's changes from returning.
+std::string b_config(std::uint16_t a_port) {
+  return R"({"node":"hospital-b","inbound":["hospital-a"],
+    "peers":[{"name":"hospital-a","url":"http://127.0.0.1:)" + std::to_string(a_port) +
+         R"(/fhir","backoff_ms":50,"max_backoff_ms":400}],
+    "routes":[{"peer":"hospital-a","types":["*"]}]})";
+}
+
+// What a gateway stores, from its system history (all pages).
+struct Inventory {
+  std::map<std::string, int> versions;      // "Type/id" -> number of versions (Provenance excluded)
+  std::map<std::string, int> provenanced;   // "Type/id" -> Provenance targets naming it
+  std::size_t provenances = 0;
+  bool provenance_complete = true;          // every Provenance has agent.who and recorded
+};
+
+Inventory inventory(std::uint16_t port) {
+  Inventory inv;
+  std::string target = "/fhir/_history?_count=1000";
+  while (!target.empty()) {
+    const auto r = get(port, target);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto doc = fhir::json::parse(r.body);
+    if (!doc) break;
+    const Node& bundle = doc.document->root();
+    target.clear();
+    if (const Node* links = bundle.find("link")) {
+      for (const Node& l : links->items()) {
+        if (l.find("relation")->text() != "next") continue;
+        const std::string url(l.find("url")->text());
+        target = url.substr(url.find("/fhir"));
+      }
+    }
+    const Node* entries = bundle.find("entry");
+    if (!entries) break;
+    for (const Node& e : entries->items()) {
+      const std::string full(e.find("fullUrl")->text());
+      const auto fhir = full.find("/fhir/");
+      const std::string key = full.substr(fhir + 6);
+      if (key.starts_with("Provenance/")) {
+        ++inv.provenances;
+        const Node* res = e.find("resource");
+        inv.provenance_complete &= res && res->find("recorded") && res->find("agent");
+        for (const Node& t : res->find("target")->items()) {
+          std::string ref(t.find("reference")->text());
+          ref = ref.substr(0, ref.find("/_history/"));
+          ++inv.provenanced[ref];
+        }
+      } else {
+        ++inv.versions[key];
+      }
+    }
+  }
+  return inv;
+}
+
+std::set<std::string> keys(const Inventory& inv) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : inv.versions) out.insert(k);
+  return out;
+}
+
+// B holds exactly A's resources, each once (one version) and each named by exactly one Provenance.
+void expect_exact_copy(const Inventory& a, const Inventory& b) {
+  EXPECT_EQ(a.provenances, 0u) << "nothing may come back to A";
+  EXPECT_EQ(keys(a), keys(b));
+  for (const auto& [k, n] : b.versions) {
+    EXPECT_EQ(n, 1) << k << " was written " << n << " times at B";
+    const auto it = b.provenanced.find(k);
+    EXPECT_TRUE(it != b.provenanced.end() && it->second == 1) << k << " needs exactly one Provenance at B";
+  }
+  EXPECT_TRUE(b.provenance_complete);
+  EXPECT_GT(b.provenances, 0u);
+}
+
+void post_records(std::uint16_t port, const std::string& ndjson) {
+  const auto r = Client(port).request("POST", "/internal/records", ndjson, {{"content-type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 2000);
+}
+
+// `patients` patients with `labs` lab results each: distinct resources in bulk.
+std::string synthetic_records(int patients, int labs) {
+  std::string out;
+  for (int p = 0; p < patients; ++p) {
+    const std::string mrn = "MRN-S" + std::to_string(p);
+    out += R"({"type":"patient","id":")" + mrn + R"(","source":"GDPH-EMR","sex":"female","deceased":false})" "\n";
+    for (int l = 0; l < labs; ++l) {
+      out += R"({"type":"lab_result","id":"LAB-)" + std::to_string(p) + "-" + std::to_string(l) +
+             R"(","source":"GDPH-LIS","patient":")" + mrn + R"(","test":"AFP","value":)" + std::to_string(10 + l) +
+             R"(.50,"unit":"ng/mL","specimen":"serum","collected_at":"2021-01-02T07:30:00+08:00","status":"final"})" "\n";
+    }
+  }
+  return out;
+}
+
+TEST(Forwarding, DemoCaseArrivesOnceWithProvenanceAndDoesNotLoop) {
+  const std::uint16_t b_port = reserve_port();
+  Gateway a("a", a_config(b_port));
+  a.start();
+  Gateway b("b", b_config(a.port()));
+  b.start(b_port);
+  post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; })) << a.pending("hospital-b");
+  const Inventory at_a = inventory(a.port());
+  const Inventory at_b = inventory(b.port());
+  EXPECT_GE(at_a.versions.size(), 150u);
+  expect_exact_copy(at_a, at_b);
+  // B's hospital systems read back what A's sent.
+  const auto from_a = get(a.port(), "/internal/records?patient=MRN-0001");
+  const auto from_b = get(b.port(), "/internal/records?patient=MRN-0001");
+  ASSERT_EQ(from_a.status, 200);
+  ASSERT_EQ(from_b.status, 200) << from_b.body;
+  EXPECT_EQ(from_a.body, from_b.body);
+  // No loop: B's route back to A carried nothing (all of it came from A, or is B's Provenance about it).
+  EXPECT_EQ(b.pending("hospital-a"), 0);
+  const auto metrics = get(b.port(), "/metrics").body;
+  EXPECT_EQ(metrics.find("fhirgw_outbox_delivered_total{peer=\"hospital-a\"}"), std::string::npos);
+  EXPECT_NE(get(a.port(), "/metrics").body.find("fhirgw_outbox_delivered_total{peer=\"hospital-b\"} " +
+                                                std::to_string(at_a.versions.size())),
+            std::string::npos);
+}
+
+TEST(Forwarding, PeerDownWhileReceivingThenUp) {
+  const std::uint16_t b_port = reserve_port();
+  Gateway a("a", a_config(b_port));
+  a.start();
+  post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
+  const Inventory at_a = inventory(a.port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few failed attempts
+  EXPECT_EQ(a.pending("hospital-b"), static_cast<long>(at_a.versions.size()));
+  EXPECT_EQ(a.dead_letters("hospital-b"), 0);  // an unreachable peer is not the resources' fault
+  Gateway b("b", b_config(a.port()));
+  b.start(b_port);
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
+  expect_exact_copy(at_a, inventory(b.port()));
+}
+
+TEST(Forwarding, SenderKilledWithAFullOutboxResumesAfterRestart) {
+  const std::uint16_t a_port = reserve_port();
+  const std::uint16_t b_port = reserve_port();
+  Gateway a("a", a_config(b_port));
+  a.start(a_port);
+  post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
+  const Inventory at_a = inventory(a.port());
+  ASSERT_GT(a.pending("hospital-b"), 100);
+  a.kill_hard();
+  Gateway b("b", b_config(a_port));
+  b.start(b_port);
+  a.start(a_port);
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
+  expect_exact_copy(at_a, inventory(b.port()));
+}
+
+TEST(Forwarding, ReceiverKilledMidDeliveryLosesAndDuplicatesNothing) {
+  const std::uint16_t b_port = reserve_port();
+  Gateway a("a", a_config(b_port, 10));
+  a.start();
+  Gateway b("b", b_config(a.port()));
+  b.start(b_port);
+  post_records(a.port(), synthetic_records(30, 40));  // 2,430 resources (a lab result is two), ~243 deliveries
+  const Inventory at_a = inventory(a.port());
+  const long total = static_cast<long>(at_a.versions.size());
+  EXPECT_EQ(total, 30 + 30 * 40 * 2);
+  // Kill B while deliveries are under way: some acknowledged, some not.
+  ASSERT_TRUE(wait_until([&] {
+    const long p = a.pending("hospital-b");
+    return p < total - 100;
+  }));
+  b.kill_hard();
+  const long left = a.pending("hospital-b");
+  EXPECT_GT(left, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  b.start(b_port);
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
+  expect_exact_copy(at_a, inventory(b.port()));
+}
+
+// ---- a fault-injecting peer ------------------------------------------------------------------------
+
+class FaultProxy {
+ public:
+  // Forwards to 127.0.0.1:target_port; answers 500 for bodies containing `poison` (while poisoned), and
+  // 429 with Retry-After: 1 to the first `busy` requests.
+  FaultProxy(std::uint16_t target_port, std::string poison, int busy)
+      : target_(target_port), poison_(std::move(poison)), busy_left_(busy) {
+    listener_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    listen(listener_, 16);
+    acceptor_ = std::thread([this] { accept_loop(); });
+  }
+  ~FaultProxy() {
+    stopping_ = true;
+    shutdown(listener_, SHUT_RDWR);
+    close(listener_);
+    acceptor_.join();
+    std::lock_guard lock(mutex_);
+    for (int fd : connections_) shutdown(fd, SHUT_RDWR);
+    for (auto& t : workers_) t.detach();  // they end on the shut-down sockets
+  }
+  std::uint16_t port() const { return port_; }
+  void heal() { poisoned_ = false; }
+
+  struct Seen {
+    Clock::time_point at;
+    int status;
+  };
+  std::vector<Seen> seen() {
+    std::lock_guard lock(mutex_);
+    return seen_;
+  }
+
+ private:
+  void accept_loop() {
+    while (!stopping_) {
+      const int fd = accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      std::lock_guard lock(mutex_);
+      connections_.push_back(fd);
+      workers_.emplace_back([this, fd] { serve(fd); });
+    }
+  }
+
+  void serve(int fd) {
+    std::string buffer;
+    Client upstream(target_);
+    char chunk[65536];
+    while (true) {
+      std::size_t header_end;
+      while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
+        const ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) return;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+      }
+      const std::string head = buffer.substr(0, header_end);
+      std::size_t length = 0;
+      std::map<std::string, std::string> headers;
+      std::istringstream lines(head);
+      std::string line, request_line;
+      std::getline(lines, request_line);
+      while (std::getline(lines, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::string name = line.substr(0, colon);
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(' '));
+        if (!value.empty() && value.back() == '\r') value.pop_back();
+        headers[name] = value;
+      }
+      if (headers.count("content-length")) length = std::stoul(headers["content-length"]);
+      while (buffer.size() < header_end + 4 + length) {
+        const ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n <= 0) return;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+      }
+      const std::string body = buffer.substr(header_end + 4, length);
+      buffer.erase(0, header_end + 4 + length);
+      const std::string target = request_line.substr(request_line.find(' ') + 1,
+                                                     request_line.rfind(' ') - request_line.find(' ') - 1);
+      int status = 0;
+      std::string reply;
+      std::string extra;
+      if (busy_left_.fetch_sub(1) > 0) {
+        status = 429;
+        extra = "Retry-After: 1\r\n";
+        reply = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"throttled","diagnostics":"busy"}]})";
+      } else if (poisoned_ && body.find(poison_) != std::string::npos) {
+        status = 500;
+        reply = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"injected failure"}]})";
+      } else {
+        std::map<std::string, std::string> fwd;
+        for (const char* h : {"content-type", "x-fhirgw-peer", "x-source-system", "authorization"}) {
+          if (headers.count(h)) fwd[h] = headers[h];
+        }
+        const auto r = upstream.request("POST", target, body, fwd);
+        status = r.status;
+        reply = r.body;
+      }
+      {
+        std::lock_guard lock(mutex_);
+        seen_.push_back({Clock::now(), status});
+      }
+      const std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/fhir+json\r\n" +
+                              extra + "Content-Length: " + std::to_string(reply.size()) + "\r\n\r\n" + reply;
+      if (write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) return;
+    }
+  }
+
+  std::uint16_t target_;
+  std::string poison_;
+  std::atomic<int> busy_left_;
+  std::atomic<bool> poisoned_{true};
+  std::atomic<bool> stopping_{false};
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> connections_;
+  std::vector<std::thread> workers_;
+  std::vector<Seen> seen_;
+};
+
+TEST(Forwarding, PoisonResourceGoesToDeadLettersOthersPassRetryAfterHonoured) {
+  TempDir b_dir;
+  ServerProcess b(b_dir.path());
+  // The resource to poison: the first Observation A stores for the demo case (ids are deterministic, so
+  // a dry run on a scratch gateway names it).
+  std::string poison;
+  {
+    TempDir scratch;
+    ServerProcess s(scratch.path());
+    const auto r = Client(s.port()).request("POST", "/internal/records", read_file(FHIRGW_DEMO_CASE),
+                                            {{"content-type", "application/x-ndjson"}});
+    const auto at = r.body.find("\"Observation/");
+    ASSERT_NE(at, std::string::npos);
+    const auto start = at + 13;
+    poison = r.body.substr(start, r.body.find('/', start) - start);
+  }
+  FaultProxy proxy(b.port(), "\"id\":\"" + poison + "\"", 1);
+  Gateway a("a", a_config(proxy.port(), 40));
+  a.start();
+  post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
+  const Inventory at_a = inventory(a.port());
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
+
+  // The poisoned one is a dead letter with B's reason; everything else arrived.
+  ASSERT_EQ(a.dead_letters("hospital-b"), 1);
+  const auto dl = get(a.port(), "/admin/dead-letters");
+  ASSERT_EQ(dl.status, 200);
+  EXPECT_NE(dl.body.find("\"resource\":\"Observation/" + poison + "\""), std::string::npos) << dl.body;
+  EXPECT_NE(dl.body.find("HTTP 500: injected failure"), std::string::npos) << dl.body;
+  EXPECT_NE(dl.body.find("\"attempts\":3"), std::string::npos) << dl.body;
+  Inventory at_b = inventory(b.port());
+  EXPECT_EQ(at_b.versions.size(), at_a.versions.size() - 1);
+  EXPECT_EQ(at_b.versions.count("Observation/" + poison), 0u);
+
+  // 429 with Retry-After: 1 -> the next request came no sooner than a second later.
+  const auto seen = proxy.seen();
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen[0].status, 429);
+  EXPECT_GE(seen[1].at - seen[0].at, std::chrono::milliseconds(950));
+
+  // Retrying the dead letter once the fault is gone delivers it.
+  proxy.heal();
+  auto doc = fhir::json::parse(dl.body);
+  const std::string id(doc.document->root().find("dead_letters")->items()[0].find("id")->text());
+  EXPECT_EQ(Client(a.port()).request("POST", "/admin/dead-letters/" + id + "/$retry").status, 200);
+  EXPECT_EQ(Client(a.port()).request("POST", "/admin/dead-letters/" + id + "/$retry").status, 404);
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
+  EXPECT_EQ(a.dead_letters("hospital-b"), 0);
+  at_b = inventory(b.port());
+  EXPECT_EQ(keys(at_b), keys(at_a));
+}
+
+}  // namespace
+}  // namespace fhirgw::testing
