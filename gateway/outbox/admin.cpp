@@ -59,6 +59,7 @@ std::string Admin::counts_json() {
     member(out, "dead_letters", static_cast<std::int64_t>(st.dead_letters));
     if (st.oldest_ms > 0) member(out, "oldest", search::format_instant(st.oldest_ms));
     if (!st.last_error.empty()) member(out, "last_error", st.last_error);
+    if (const std::string e = peer_error_ ? peer_error_(st.peer) : std::string(); !e.empty()) member(out, "peer_error", e);
     out += '}';
   };
   // Configured peers first (zeros included), then rows of peers no longer configured.

@@ -1,5 +1,6 @@
 // The outbox's admin endpoints:
-//   GET  /admin/outbox                      per peer: pending, retrying, dead letters, oldest, last error
+//   GET  /admin/outbox                      per peer: pending, retrying, dead letters, oldest, last error,
+//                                           peer_error (why the peer itself cannot be reached right now)
 //   GET  /admin/dead-letters[?_count=N]     the same counts plus the dead letters (oldest first, N <= 1000)
 //   POST /admin/dead-letters/{id}/$retry    puts one back at the end of its peer's outbox
 // JSON answers (application/json); errors are OperationOutcomes.
@@ -15,8 +16,10 @@ namespace fhirgw::outbox {
 
 class Admin {
  public:
-  Admin(storage::Store& store, const ForwardingConfig& config, std::function<void()> wake_workers)
-      : store_(store), config_(config), wake_(std::move(wake_workers)) {}
+  // `peer_error(name)`: the delivery thread's last connection-level error for that peer ("" = none).
+  Admin(storage::Store& store, const ForwardingConfig& config, std::function<void()> wake_workers,
+        std::function<std::string(const std::string&)> peer_error)
+      : store_(store), config_(config), wake_(std::move(wake_workers)), peer_error_(std::move(peer_error)) {}
 
   // `req.path` starts with /admin/.
   http::Response handle(const http::Request& req);
@@ -27,6 +30,7 @@ class Admin {
   storage::Store& store_;
   const ForwardingConfig& config_;
   std::function<void()> wake_;
+  std::function<std::string(const std::string&)> peer_error_;
 };
 
 }  // namespace fhirgw::outbox

@@ -124,14 +124,17 @@ bool DeliveryWorker::deliver_due() {
   switch (a.sent) {
     case Sent::Delivered:
       peer_failures_ = 0;
+      set_peer_error({});
       acknowledge(to_send, rows);
       return true;
     case Sent::PeerBusy:
+      set_peer_error(a.error);
       metrics_.failed(peer_.name);
       ++peer_failures_;
       sleep_for(a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
       return true;
     case Sent::Unreachable:
+      set_peer_error(a.error);
       metrics_.failed(peer_.name);
       if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + a.error);
       give_up_if_old(rows, a.error);
@@ -249,6 +252,16 @@ std::int64_t DeliveryWorker::backoff(int failures) {
                                        static_cast<double>(peer_.max_backoff_ms));
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
   return std::max<std::int64_t>(1, static_cast<std::int64_t>(base * jitter(rng_)));
+}
+
+std::string DeliveryWorker::peer_error() const {
+  std::lock_guard lock(mutex_);
+  return peer_error_;
+}
+
+void DeliveryWorker::set_peer_error(std::string error) {
+  std::lock_guard lock(mutex_);
+  peer_error_ = std::move(error);
 }
 
 void DeliveryWorker::sleep_for(std::int64_t ms) {

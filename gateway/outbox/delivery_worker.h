@@ -44,6 +44,10 @@ class DeliveryWorker {
   void stop();
   void wake();  // new rows may be there
 
+  const std::string& peer_name() const { return peer_.name; }
+  // Why the peer could not be reached or was busy the last time ("" once a delivery succeeded).
+  std::string peer_error() const;
+
  private:
   enum class Sent { Delivered, PeerBusy, Unreachable, Refused };
   struct Attempt {
@@ -73,7 +77,9 @@ class DeliveryWorker {
   std::unique_ptr<PeerToken> token_;
   std::mt19937_64 rng_;
   int peer_failures_ = 0;  // consecutive failures of the whole peer
-  std::mutex mutex_;
+  void set_peer_error(std::string error);
+  mutable std::mutex mutex_;
+  std::string peer_error_;
   std::condition_variable cv_;
   bool woken_ = false;
   std::atomic<bool> stop_{false};

@@ -6,7 +6,10 @@ namespace fhirgw::outbox {
 
 Forwarding::Forwarding(storage::Store& store, const ForwardingConfig& config, const search::ParamCatalog& catalog,
                        DeliveryWorker::Log log)
-    : store_(store), config_(config), router_(config, catalog), admin_(store, config, [this] { wake_all(); }) {
+    : store_(store),
+      config_(config),
+      router_(config, catalog),
+      admin_(store, config, [this] { wake_all(); }, [this](const std::string& peer) { return peer_error(peer); }) {
   for (const PeerConfig& peer : config.peers) {
     const bool routed = std::any_of(config.routes.begin(), config.routes.end(),
                                     [&](const RouteConfig& r) { return r.peer == peer.name; });
@@ -23,6 +26,13 @@ void Forwarding::start() {
 
 void Forwarding::stop() {
   for (auto& w : workers_) w->stop();
+}
+
+std::string Forwarding::peer_error(const std::string& peer) const {
+  for (const auto& w : workers_) {
+    if (w->peer_name() == peer) return w->peer_error();
+  }
+  return {};
 }
 
 void Forwarding::wake_all() {

@@ -44,6 +44,7 @@ class Forwarding {
 
  private:
   void wake_all();
+  std::string peer_error(const std::string& peer) const;
 
   storage::Store& store_;
   const ForwardingConfig& config_;

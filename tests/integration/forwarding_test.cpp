@@ -25,6 +25,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/pki/test_pki.h"
 #include "fhir/json/parser.h"
 #include "server_harness.h"
 
@@ -67,9 +68,14 @@ HttpResponse get(std::uint16_t port, const std::string& target) { return Client(
 // A gateway: its data folder and config survive restarts.
 class Gateway {
  public:
-  Gateway(std::string name, std::string forwarding_json) : name_(std::move(name)) {
+  // `more`: further top-level config members (e.g. "tls":{...}), without the braces.
+  Gateway(std::string name, const std::string& forwarding_json, const std::string& more = {}) : name_(std::move(name)) {
     config_ = dir_.path() + "/config.json";
-    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},"forwarding":)" << forwarding_json << "}";
+    configure(forwarding_json, more);
+  }
+  void configure(const std::string& forwarding_json, const std::string& more = {}) {
+    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},)" << (more.empty() ? "" : more + ",")
+                           << R"("forwarding":)" << forwarding_json << "}";
   }
   void start(std::uint16_t port = 0) {
     process_ = std::make_unique<ServerProcess>(
@@ -82,6 +88,7 @@ class Gateway {
   // Pending outbox rows towards `peer` (from GET /admin/outbox).
   long pending(const std::string& peer) const { return counter(peer, "pending"); }
   long dead_letters(const std::string& peer) const { return counter(peer, "dead_letters"); }
+  std::string admin_outbox() const { return get(port_, "/admin/outbox").body; }
 
  private:
   long counter(const std::string& peer, const char* field) const {
@@ -101,10 +108,12 @@ class Gateway {
   std::uint16_t port_ = 0;
 };
 
-std::string a_config(std::uint16_t b_port, int batch_size = 50) {
+// `tls`: the peer's "tls" member (then the URL is https).
+std::string a_config(std::uint16_t b_port, int batch_size = 50, const std::string& tls = {}) {
   return R"({"node":"hospital-a","inbound":["hospital-b"],
-    "peers":[{"name":"hospital-b","url":"http://127.0.0.1:)" + std::to_string(b_port) +
-         R"(/fhir","batch_size":)" + std::to_string(batch_size) +
+    "peers":[{"name":"hospital-b","url":")" + std::string(tls.empty() ? "http" : "https") + "://127.0.0.1:" +
+         std::to_string(b_port) + R"(/fhir","batch_size":)" + std::to_string(batch_size) +
+         (tls.empty() ? std::string() : R"(,"tls":)" + tls) +
          R"(,"backoff_ms":50,"max_backoff_ms":400,"max_attempts":3,"timeout_ms":5000}],
     "routes":[{"peer":"hospital-b","types":["*"]}]})";
 }
@@ -284,6 +293,49 @@ TEST(Forwarding, ReceiverKilledMidDeliveryLosesAndDuplicatesNothing) {
   b.start(b_port);
   ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
   expect_exact_copy(at_a, inventory(b.port()));
+}
+
+std::string json_text(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+TEST(Forwarding, OverTlsWithAClientCertificateAndOnlyToTheRightServer) {
+  testpki::TempDir pki;
+  const auto hospital_a = testpki::make_hospital(pki, "hospital-a");
+  const auto hospital_b = testpki::make_hospital(pki, "hospital-b");
+  const auto elsewhere = testpki::make_hospital(pki, "elsewhere");
+  auto peer_tls = [&](const std::string& ca) {
+    return R"({"ca_file":)" + json_text(ca) + R"(,"cert_file":)" + json_text(hospital_a.client_files.cert) +
+           R"(,"key_file":)" + json_text(hospital_a.client_files.key) + "}";
+  };
+  const std::string b_tls = R"("tls":{"cert_file":)" + json_text(hospital_b.server_files.cert) + R"(,"key_file":)" +
+                            json_text(hospital_b.server_files.key) + "}";
+  const std::uint16_t b_port = reserve_port();
+  Gateway b("b", R"({"node":"hospital-b","inbound":["hospital-a"]})", b_tls);
+  b.start(b_port);
+
+  // A sender that trusts another CA refuses B's certificate: nothing leaves, the reason is shown.
+  Gateway wrong("wrong", a_config(b_port, 50, peer_tls(elsewhere.ca_file)));
+  wrong.start();
+  post_records(wrong.port(), read_file(FHIRGW_DEMO_CASE));
+  ASSERT_TRUE(wait_until([&] { return wrong.admin_outbox().find("TLS handshake") != std::string::npos; }))
+      << wrong.admin_outbox();
+  EXPECT_GT(wrong.pending("hospital-b"), 100);
+
+  Gateway a("a", a_config(b_port, 50, peer_tls(hospital_b.ca_file)));
+  a.start();
+  post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
+  ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; })) << a.admin_outbox();
+  // B's data, read over plain HTTP after a restart without TLS (the test client speaks HTTP only).
+  b.kill_hard();
+  b.configure(R"({"node":"hospital-b","inbound":["hospital-a"]})");
+  b.start();
+  expect_exact_copy(inventory(a.port()), inventory(b.port()));
 }
 
 // ---- a fault-injecting peer ------------------------------------------------------------------------

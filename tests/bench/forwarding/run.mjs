@@ -1,0 +1,161 @@
+// Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
+//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=100 LABS=100 CHUNK=2000 BATCH=500 TLS=0
+// Phases, one run, same data:
+//   1. ingest at A while B is down (POST /internal/records, CHUNK records per request): the baseline rate
+//      forwarding has to keep up with; the outbox fills.
+//   2. drain: B comes up; time until A's outbox is empty -> forwarding resources/s.
+//   3. steady state on a fresh pair: ingest and forwarding at the same time; end-to-end latency
+//      (stored at A -> acknowledged by B) p50/p99 from fhirgw_outbox_delivery_seconds, and the time until
+//      everything is at B.
+// Prints a Markdown table. Not a test: the numbers depend on the machine and what else runs on it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const build = resolve(process.argv[2] ?? join(root, 'build'));
+const fhirgw = join(build, 'bin', 'fhirgw');
+const PATIENTS = Number(process.env.PATIENTS ?? 100);
+const LABS = Number(process.env.LABS ?? 100);
+const CHUNK = Number(process.env.CHUNK ?? 2000);
+const BATCH = Number(process.env.BATCH ?? 500);
+const work = mkdtempSync(join(tmpdir(), 'fhirgw-fwd-bench-'));
+const children = [];
+
+function freePort() {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
+  });
+}
+
+async function start(name, port, forwarding) {
+  const dir = join(work, name);
+  const config = join(work, `${name}.json`);
+  writeFileSync(config, JSON.stringify({ log: { access_log: false, level: 'warn' }, fhir: { validation: VALIDATION }, forwarding }));
+  const child = spawn(fhirgw, ['serve', '--config', config, '--data', dir, '--listen', `127.0.0.1:${port}`],
+                      { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  await new Promise((ok, fail) => {
+    child.stdout.on('data', (d) => { if (String(d).includes('listening on')) ok(); });
+    child.on('exit', (code) => fail(new Error(`${name} exited ${code}`)));
+  });
+  return child;
+}
+
+const aConfig = (bPort) => ({
+  node: 'hospital-a', peers: [{ name: 'hospital-b', url: `http://127.0.0.1:${bPort}/fhir`, batch_size: BATCH,
+                                backoff_ms: 20, max_backoff_ms: 200 }],
+  routes: [{ peer: 'hospital-b', types: ['*'] }] });
+const bConfig = { node: 'hospital-b', inbound: ['hospital-a'] };
+const VALIDATION = process.env.VALIDATION ?? 'lenient';  // fhir.validation of both gateways
+
+function records(from, to) {
+  let out = '';
+  for (let p = from; p < to; ++p) {
+    out += JSON.stringify({ type: 'patient', id: `MRN-B${p}`, source: 'GDPH-EMR', sex: 'female', deceased: false }) + '\n';
+    for (let l = 0; l < LABS; ++l) {
+      out += `{"type":"lab_result","id":"LAB-${p}-${l}","source":"GDPH-LIS","patient":"MRN-B${p}","test":"AFP",` +
+             `"value":${10 + l}.50,"unit":"ng/mL","specimen":"serum","collected_at":"2021-01-02T07:30:00+08:00","status":"final"}\n`;
+    }
+  }
+  return out;
+}
+
+// NDJSON chunks of about CHUNK records each (whole patients).
+function chunks() {
+  const perChunk = Math.max(1, Math.floor(CHUNK / (LABS + 1)));
+  const out = [];
+  for (let p = 0; p < PATIENTS; p += perChunk) out.push(records(p, Math.min(PATIENTS, p + perChunk)));
+  return out;
+}
+
+async function ingest(port, bodies) {
+  let stored = 0;
+  for (const body of bodies) {
+    const r = await fetch(`http://127.0.0.1:${port}/internal/records`, {
+      method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+    if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+    stored += (await r.json()).stored.length;
+  }
+  return stored;
+}
+
+async function pending(port) {
+  const r = await (await fetch(`http://127.0.0.1:${port}/admin/outbox`)).json();
+  return r.peers.find((p) => p.peer === 'hospital-b').pending;
+}
+
+async function drained(port) {
+  while ((await pending(port)) > 0) await new Promise((ok) => setTimeout(ok, 10));
+}
+
+async function histogram(port) {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const buckets = [];
+  for (const m of text.matchAll(/fhirgw_outbox_delivery_seconds_bucket\{peer="hospital-b",le="([^"]+)"\} (\d+)/g)) {
+    buckets.push([m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2])]);
+  }
+  return buckets;
+}
+
+// Quantile from cumulative buckets, linear inside the bucket.
+function quantile(buckets, q) {
+  const total = buckets[buckets.length - 1][1];
+  const want = q * total;
+  let lo = 0, below = 0;
+  for (const [le, count] of buckets) {
+    if (count >= want) {
+      if (le === Infinity) return `> ${lo}`;
+      return (lo + (le - lo) * (want - below) / Math.max(1, count - below)).toFixed(3);
+    }
+    lo = le; below = count;
+  }
+  return '?';
+}
+
+const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+try {
+  const bodies = chunks();
+  // Phases 1 + 2.
+  const bPort = await freePort();
+  const aPort = await freePort();
+  await start('a', aPort, aConfig(bPort));
+  let t0 = process.hrtime.bigint();
+  const n = await ingest(aPort, bodies);
+  const ingestS = seconds(t0);
+  const queued = await pending(aPort);
+  await start('b', bPort, bConfig);
+  t0 = process.hrtime.bigint();
+  await drained(aPort);
+  const drainS = seconds(t0);
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+
+  // Phase 3: a fresh pair, ingest and forwarding together.
+  const b2 = await freePort();
+  const a2 = await freePort();
+  await start('b2', b2, bConfig);
+  await start('a2', a2, aConfig(b2));
+  t0 = process.hrtime.bigint();
+  await ingest(a2, bodies);
+  const ingest2S = seconds(t0);
+  await drained(a2);
+  const totalS = seconds(t0);
+  const h = await histogram(a2);
+
+  console.log(`| phase | resources | seconds | resources/s |`);
+  console.log(`|---|---|---|---|`);
+  console.log(`| 1. ingest at A, B down (baseline) | ${n} | ${ingestS.toFixed(2)} | ${Math.round(n / ingestS)} |`);
+  console.log(`| 2. drain A -> B (forwarding alone) | ${queued} | ${drainS.toFixed(2)} | ${Math.round(queued / drainS)} |`);
+  console.log(`| 3. ingest at A with forwarding on | ${n} | ${ingest2S.toFixed(2)} | ${Math.round(n / ingest2S)} |`);
+  console.log(`| 3. ingest + forwarding until all at B | ${n} | ${totalS.toFixed(2)} | ${Math.round(n / totalS)} |`);
+  console.log(`\nphase 3 end-to-end latency (stored at A -> acknowledged by B): p50 ${quantile(h, 0.5)} s, p99 ${quantile(h, 0.99)} s`);
+  console.log(`batch_size ${BATCH}, ${CHUNK} records per ingest request, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+} finally {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+}
