@@ -73,6 +73,7 @@ void DeliveryWorker::stop() {
     stop_ = true;
   }
   cv_.notify_all();
+  client_.abort();  // a request in progress ends now; its rows stay in the outbox
   if (thread_.joinable()) thread_.join();
 }
 
@@ -193,8 +194,9 @@ DeliveryWorker::Attempt DeliveryWorker::send(const std::vector<const storage::Ou
     a.sent = Sent::PeerBusy;
     a.retry_after_ms = retry_after_ms(ex.retry_after);
     a.error = error_reason(ex.status, ex.body);
-  } else if (ex.status == 401 && token_) {
-    token_->invalidate();  // expired or revoked: fetch a new one on the next try
+  } else if (ex.status == 401) {
+    // Not the resources' fault: our credentials. With a token, fetch a new one on the next try.
+    if (token_) token_->invalidate();
     a.sent = Sent::PeerBusy;
     a.error = error_reason(ex.status, ex.body);
   } else {

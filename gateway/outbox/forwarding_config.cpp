@@ -1,8 +1,8 @@
 #include "outbox/forwarding_config.h"
 
-#include <charconv>
 #include <functional>
 
+#include "config/json_values.h"
 #include "fhir/json/node.h"
 
 namespace fhirgw::outbox {
@@ -27,31 +27,13 @@ struct Member {
   std::function<std::string(const Node&, T&)> apply;
 };
 
-std::string text(const Node& n, std::string& out) {
-  if (!n.is_string()) return "must be a string";
-  out = std::string(n.text());
-  return {};
-}
+std::string text(const Node& n, std::string& out) { return config::want_string(n, out); }
 
-std::string names(const Node& n, std::vector<std::string>& out) {
-  if (!n.is_array()) return "must be an array of strings";
-  out.clear();
-  for (const Node& item : n.items()) {
-    if (!item.is_string() || item.text().empty()) return "must be an array of non-empty strings";
-    out.emplace_back(item.text());
-  }
-  return {};
-}
+std::string names(const Node& n, std::vector<std::string>& out) { return config::want_strings(n, out, true); }
 
 template <typename I>
 std::string integer(const Node& n, I& out, long long lo, long long hi) {
-  long long v = 0;
-  const auto t = n.text();
-  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
-  if (!n.is_number() || ec != std::errc() || end != t.data() + t.size()) return "must be an integer";
-  if (v < lo || v > hi) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-  out = static_cast<I>(v);
-  return {};
+  return config::want_int(n, out, lo, hi);
 }
 
 const std::vector<Member<PeerConfig>>& peer_members() {

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <stdexcept>
@@ -37,6 +38,7 @@ bool parse_peer_url(const std::string& url, PeerUrl& out) {
 
 struct PeerClient::Impl {
   net::io_context ioc;
+  std::atomic<bool> aborted{false};
   std::optional<net::ssl::context> tls;
   std::chrono::milliseconds timeout;
   std::optional<beast::tcp_stream> plain;
@@ -46,7 +48,8 @@ struct PeerClient::Impl {
   // Runs the io_context until the started operation completed; returns its error.
   template <typename Start>
   beast::error_code run(Start&& start) {
-    beast::error_code result;
+    beast::error_code result = net::error::operation_aborted;  // unless the operation completes
+    if (aborted) return result;
     start([&result](beast::error_code ec, auto&&...) { result = ec; });
     ioc.restart();
     ioc.run();
@@ -123,6 +126,11 @@ PeerClient::PeerClient(PeerUrl url, const ClientTls& tls, std::int64_t timeout_m
 PeerClient::~PeerClient() { close(); }
 
 void PeerClient::close() { impl_->drop(); }
+
+void PeerClient::abort() {
+  impl_->aborted = true;
+  impl_->ioc.stop();
+}
 
 HttpExchange PeerClient::post(const std::string& target, const std::string& content_type, const std::string& body,
                               const std::vector<std::pair<std::string, std::string>>& headers) {

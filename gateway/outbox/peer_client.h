@@ -47,6 +47,9 @@ class PeerClient {
   HttpExchange post(const std::string& target, const std::string& content_type, const std::string& body,
                     const std::vector<std::pair<std::string, std::string>>& headers);
   void close();
+  // From another thread: ends a request in progress (it fails with "operation aborted") and every later
+  // one. Used on shutdown so a slow peer does not hold the process for timeout_ms.
+  void abort();
 
   const PeerUrl& url() const { return url_; }
 

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <functional>
 
+#include "config/json_values.h"
 #include "fhir/json/parser.h"
 
 namespace fhirgw::server {
@@ -18,38 +19,11 @@ struct KeyDef {
   std::function<std::string(const Node&, ServerConfig&)> apply;
 };
 
-std::string want_string(const Node& n, std::string& out) {
-  if (!n.is_string()) return "must be a string";
-  out = std::string(n.text());
-  return {};
-}
-
-std::string want_bool(const Node& n, bool& out) {
-  if (!n.is_bool()) return "must be true or false";
-  out = n.as_bool();
-  return {};
-}
-
-template <typename T>
-std::string want_int(const Node& n, T& out, long long lo, long long hi) {
-  long long v = 0;
-  const auto text = n.text();
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (!n.is_number() || ec != std::errc() || end != text.data() + text.size()) return "must be an integer";
-  if (v < lo || v > hi) return "must be between " + std::to_string(lo) + " and " + std::to_string(hi);
-  out = static_cast<T>(v);
-  return {};
-}
-
-std::string want_strings(const Node& n, std::vector<std::string>& out) {
-  if (!n.is_array()) return "must be an array of strings";
-  out.clear();
-  for (const Node& item : n.items()) {
-    if (!item.is_string()) return "must be an array of strings";
-    out.emplace_back(item.text());
-  }
-  return {};
-}
+using config::one_of;
+using config::want_bool;
+using config::want_int;
+using config::want_string;
+using config::want_strings;
 
 // auth.clients: an array of objects; unknown members and missing id/jwks_file/scopes are errors.
 std::string apply_clients(const Node& n, std::vector<auth::ClientConfig>& out) {
@@ -82,15 +56,6 @@ std::string apply_clients(const Node& n, std::vector<auth::ClientConfig>& out) {
     out.push_back(std::move(client));
   }
   return {};
-}
-
-std::string one_of(const std::string& v, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed) {
-    if (v == a) return {};
-  }
-  std::string msg = "must be one of";
-  for (const char* a : allowed) msg += std::string(" ") + a;
-  return msg;
 }
 
 const std::vector<KeyDef>& keys() {

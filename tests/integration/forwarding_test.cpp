@@ -2,13 +2,10 @@
 // §4: B down while A receives, B killed with SIGKILL in the middle of a delivery, A killed with a full
 // outbox, one resource that B's side answers 500 for forever, and 429 + Retry-After.
 //
-// The 500 / 429 faults come from a small fault-injecting HTTP peer in this test process (FaultProxy): it
-// speaks HTTP/1.1 over a real socket, forwards everything else to the real B and answers 500 for any
+// The 500 / 429 faults come from a small fault-injecting HTTP peer in this test process (FaultProxy, on
+// tests/support/http/test_http_server.h): it speaks HTTP/1.1 over a real socket, forwards everything else to the real B and answers 500 for any
 // delivery that contains the poisoned resource. B itself has no switch for "fail this resource", and a
 // proxy keeps the fault out of the product.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -25,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/http/test_http_server.h"
 #include "../support/pki/test_pki.h"
 #include "fhir/json/parser.h"
 #include "server_harness.h"
@@ -35,16 +33,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using fhir::json::Node;
 
+// A port that was free a moment ago, for a gateway that must come back on the same port after a restart.
 std::uint16_t reserve_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
+  std::uint16_t port = 0;
+  close(testhttp::listen_loopback(port));
+  return port;
 }
 
 std::string read_file(const std::string& path) {
@@ -128,7 +121,7 @@ std::string b_config(std::uint16_t a_port) {
 
 // What a gateway stores, from its system history (all pages).
 struct Inventory {
-  std::map<std::string, int> versions;      // "Type/id" -> number of versions (Provenance excluded)
+  std::map<std::string, int> versions;      // "Type/id" -> number of versions (Provenance, AuditEvent excluded)
   std::map<std::string, int> provenanced;   // "Type/id" -> Provenance targets naming it
   std::size_t provenances = 0;
   bool provenance_complete = true;          // every Provenance has agent.who and recorded
@@ -157,6 +150,7 @@ Inventory inventory(std::uint16_t port) {
       const std::string full(e.find("fullUrl")->text());
       const auto fhir = full.find("/fhir/");
       const std::string key = full.substr(fhir + 6);
+      if (key.starts_with("AuditEvent/")) continue;  // each gateway's own access log, never forwarded
       if (key.starts_with("Provenance/")) {
         ++inv.provenances;
         const Node* res = e.find("resource");
@@ -345,28 +339,8 @@ class FaultProxy {
   // Forwards to 127.0.0.1:target_port; answers 500 for bodies containing `poison` (while poisoned), and
   // 429 with Retry-After: 1 to the first `busy` requests.
   FaultProxy(std::uint16_t target_port, std::string poison, int busy)
-      : target_(target_port), poison_(std::move(poison)), busy_left_(busy) {
-    listener_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    listen(listener_, 16);
-    acceptor_ = std::thread([this] { accept_loop(); });
-  }
-  ~FaultProxy() {
-    stopping_ = true;
-    shutdown(listener_, SHUT_RDWR);
-    close(listener_);
-    acceptor_.join();
-    std::lock_guard lock(mutex_);
-    for (int fd : connections_) shutdown(fd, SHUT_RDWR);
-    for (auto& t : workers_) t.detach();  // they end on the shut-down sockets
-  }
-  std::uint16_t port() const { return port_; }
+      : target_(target_port), poison_(std::move(poison)), busy_left_(busy), server_([this](const auto& r) { return answer(r); }) {}
+  std::uint16_t port() const { return server_.port(); }
   void heal() { poisoned_ = false; }
 
   struct Seen {
@@ -379,94 +353,39 @@ class FaultProxy {
   }
 
  private:
-  void accept_loop() {
-    while (!stopping_) {
-      const int fd = accept(listener_, nullptr, nullptr);
-      if (fd < 0) return;
-      std::lock_guard lock(mutex_);
-      connections_.push_back(fd);
-      workers_.emplace_back([this, fd] { serve(fd); });
-    }
+  static testhttp::Response outcome(int status, const char* code, const char* text) {
+    return {status, {{"Content-Type", "application/fhir+json"}},
+            std::string(R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":")") + code +
+                R"(","diagnostics":")" + text + R"("}]})"};
   }
 
-  void serve(int fd) {
-    std::string buffer;
-    Client upstream(target_);
-    char chunk[65536];
-    while (true) {
-      std::size_t header_end;
-      while ((header_end = buffer.find("\r\n\r\n")) == std::string::npos) {
-        const ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n <= 0) return;
-        buffer.append(chunk, static_cast<std::size_t>(n));
+  testhttp::Response answer(const testhttp::Request& req) {
+    testhttp::Response res;
+    if (busy_left_.fetch_sub(1) > 0) {
+      res = outcome(429, "throttled", "busy");
+      res.headers.emplace_back("Retry-After", "1");
+    } else if (poisoned_ && req.body.find(poison_) != std::string::npos) {
+      res = outcome(500, "exception", "injected failure");
+    } else {
+      std::map<std::string, std::string> fwd;
+      for (const char* h : {"content-type", "x-fhirgw-peer", "x-source-system", "authorization"}) {
+        if (const auto it = req.headers.find(h); it != req.headers.end()) fwd[h] = it->second;
       }
-      const std::string head = buffer.substr(0, header_end);
-      std::size_t length = 0;
-      std::map<std::string, std::string> headers;
-      std::istringstream lines(head);
-      std::string line, request_line;
-      std::getline(lines, request_line);
-      while (std::getline(lines, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        std::string name = line.substr(0, colon);
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        std::string value = line.substr(colon + 1);
-        value.erase(0, value.find_first_not_of(' '));
-        if (!value.empty() && value.back() == '\r') value.pop_back();
-        headers[name] = value;
-      }
-      if (headers.count("content-length")) length = std::stoul(headers["content-length"]);
-      while (buffer.size() < header_end + 4 + length) {
-        const ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n <= 0) return;
-        buffer.append(chunk, static_cast<std::size_t>(n));
-      }
-      const std::string body = buffer.substr(header_end + 4, length);
-      buffer.erase(0, header_end + 4 + length);
-      const std::string target = request_line.substr(request_line.find(' ') + 1,
-                                                     request_line.rfind(' ') - request_line.find(' ') - 1);
-      int status = 0;
-      std::string reply;
-      std::string extra;
-      if (busy_left_.fetch_sub(1) > 0) {
-        status = 429;
-        extra = "Retry-After: 1\r\n";
-        reply = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"throttled","diagnostics":"busy"}]})";
-      } else if (poisoned_ && body.find(poison_) != std::string::npos) {
-        status = 500;
-        reply = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"injected failure"}]})";
-      } else {
-        std::map<std::string, std::string> fwd;
-        for (const char* h : {"content-type", "x-fhirgw-peer", "x-source-system", "authorization"}) {
-          if (headers.count(h)) fwd[h] = headers[h];
-        }
-        const auto r = upstream.request("POST", target, body, fwd);
-        status = r.status;
-        reply = r.body;
-      }
-      {
-        std::lock_guard lock(mutex_);
-        seen_.push_back({Clock::now(), status});
-      }
-      const std::string out = "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: application/fhir+json\r\n" +
-                              extra + "Content-Length: " + std::to_string(reply.size()) + "\r\n\r\n" + reply;
-      if (write(fd, out.data(), out.size()) != static_cast<ssize_t>(out.size())) return;
+      const auto r = Client(target_).request(req.method, req.target, req.body, fwd);
+      res = {r.status, {{"Content-Type", "application/fhir+json"}}, r.body};
     }
+    std::lock_guard lock(mutex_);
+    seen_.push_back({Clock::now(), res.status});
+    return res;
   }
 
   std::uint16_t target_;
   std::string poison_;
   std::atomic<int> busy_left_;
   std::atomic<bool> poisoned_{true};
-  std::atomic<bool> stopping_{false};
-  int listener_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread acceptor_;
   std::mutex mutex_;
-  std::vector<int> connections_;
-  std::vector<std::thread> workers_;
   std::vector<Seen> seen_;
+  testhttp::Server server_;  // last: stopped first, while the members its handler uses still exist
 };
 
 TEST(Forwarding, PoisonResourceGoesToDeadLettersOthersPassRetryAfterHonoured) {
