@@ -45,11 +45,12 @@ constexpr std::int64_t kIdlePollMs = 25;
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics,
-                               Log log)
+                               audit::Recorder* audit, Log log)
     : store_(store),
       peer_(peer),
       node_(std::move(node)),
       metrics_(metrics),
+      audit_(audit),
       log_(std::move(log)),
       url_([&peer] {
         PeerUrl u;
@@ -127,6 +128,7 @@ bool DeliveryWorker::deliver_due() {
       peer_failures_ = 0;
       set_peer_error({});
       acknowledge(to_send, rows);
+      audit_delivery(to_send, a.status, {});
       return true;
     case Sent::PeerBusy:
       set_peer_error(a.error);
@@ -156,6 +158,7 @@ bool DeliveryWorker::deliver_due() {
     const Attempt one = send({item});
     if (one.sent == Sent::Delivered) {
       acknowledge({item}, rows);
+      audit_delivery({item}, one.status, {});
     } else if (one.sent == Sent::Refused) {
       fail_one(*item, one.error);
     } else {
@@ -179,8 +182,9 @@ DeliveryWorker::Attempt DeliveryWorker::send(const std::vector<const storage::Ou
     }
     headers.emplace_back("Authorization", "Bearer " + *t);
   }
-  const auto ex = client_.post(url_.path.empty() ? "/" : url_.path, "application/fhir+json",
-                               transaction_bundle(items, new_bundle_identifier(rng_)), headers);
+  a.bundle_id = new_bundle_identifier(rng_);
+  const auto ex =
+      client_.post(url_.path.empty() ? "/" : url_.path, "application/fhir+json", transaction_bundle(items, a.bundle_id), headers);
   if (!ex.sent) {
     a.sent = Sent::Unreachable;
     a.error = ex.error;
@@ -242,10 +246,29 @@ void DeliveryWorker::fail_one(const storage::OutboxItem& item, const std::string
   if (attempts >= peer_.max_attempts || now - item.created_ms > peer_.max_age_ms) {
     store_.outbox_dead_letter(item.seq, now, error);
     metrics_.dead_lettered(peer_.name);
+    audit_delivery({&item}, 0, "forwarding to " + peer_.name + " gave up after " + std::to_string(attempts) + " attempts");
     log_("outbox_dead_letter", peer_.name + ": " + item.type + " after " + std::to_string(attempts) + " attempts");
   } else {
     store_.outbox_failed(item.seq, now + backoff(attempts), error);
   }
+}
+
+// One AuditEvent per delivery (a transaction towards the peer; agent = this gateway, address = the
+// peer) or per dead letter (serious failure). References only, never content or the peer's reason text.
+void DeliveryWorker::audit_delivery(const std::vector<const storage::OutboxItem*>& items, int status,
+                                    const std::string& failure) {
+  if (!audit_) return;
+  audit::AuditRecord r;
+  r.type = audit::EventType::rest;
+  r.interaction = "transaction";
+  r.outcome = failure.empty() ? audit::outcome_for_status(status) : audit::Outcome::serious_failure;
+  r.outcome_text = failure;
+  r.client_id = node_;
+  r.network_address = url_.host;
+  for (const auto* i : items) {
+    r.entities.push_back({i->type + "/" + i->id + "/_history/" + std::to_string(i->version), {}, i->deleted ? "delete" : "update"});
+  }
+  if (!audit_->record(std::move(r))) log_("outbox_audit_dropped", peer_.name);
 }
 
 std::int64_t DeliveryWorker::backoff(int failures) {

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "audit/recorder.h"
 #include "outbox/delivery_metrics.h"
 #include "outbox/forwarding_config.h"
 #include "outbox/peer_client.h"
@@ -37,8 +38,10 @@ class DeliveryWorker {
  public:
   using Log = std::function<void(std::string_view event, std::string_view detail)>;
 
-  // Throws std::runtime_error for unusable TLS or key files.
-  DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics, Log log);
+  // Throws std::runtime_error for unusable TLS or key files. `audit` (optional) gets one record per
+  // acknowledged delivery and per dead letter.
+  DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics,
+                 audit::Recorder* audit, Log log);
   ~DeliveryWorker();  // stops and joins
 
   void start();
@@ -56,6 +59,7 @@ class DeliveryWorker {
     std::string error;
     std::int64_t retry_after_ms = 0;
     int status = 0;
+    std::string bundle_id;
   };
 
   void run();
@@ -64,6 +68,7 @@ class DeliveryWorker {
   void acknowledge(const std::vector<const storage::OutboxItem*>& sent, const std::vector<storage::OutboxItem>& all);
   void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
   void fail_one(const storage::OutboxItem& item, const std::string& error);
+  void audit_delivery(const std::vector<const storage::OutboxItem*>& items, int status, const std::string& failure);
   void pause(std::int64_t ms);
   std::int64_t backoff(int failures);
   void sleep_for(std::int64_t ms);
@@ -72,6 +77,7 @@ class DeliveryWorker {
   const PeerConfig& peer_;
   std::string node_;
   DeliveryMetrics& metrics_;
+  audit::Recorder* audit_;
   Log log_;
   PeerUrl url_;
   PeerClient client_;

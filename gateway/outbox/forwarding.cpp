@@ -5,15 +5,16 @@
 namespace fhirgw::outbox {
 
 Forwarding::Forwarding(storage::Store& store, const ForwardingConfig& config, const search::ParamCatalog& catalog,
-                       DeliveryWorker::Log log)
+                       bool callers_authenticated, audit::Recorder* audit, DeliveryWorker::Log log)
     : store_(store),
       config_(config),
+      callers_authenticated_(callers_authenticated),
       router_(config, catalog),
       admin_(store, config, [this] { wake_all(); }, [this](const std::string& peer) { return peer_error(peer); }) {
   for (const PeerConfig& peer : config.peers) {
     const bool routed = std::any_of(config.routes.begin(), config.routes.end(),
                                     [&](const RouteConfig& r) { return r.peer == peer.name; });
-    if (routed) workers_.push_back(std::make_unique<DeliveryWorker>(store, peer, config.node, metrics_, log));
+    if (routed) workers_.push_back(std::make_unique<DeliveryWorker>(store, peer, config.node, metrics_, audit, log));
   }
   router_.on_enqueue = [this] { wake_all(); };
 }
@@ -40,10 +41,16 @@ void Forwarding::wake_all() {
 }
 
 std::optional<rest::InboundPeer> Forwarding::inbound_peer(const http::Request& req) const {
-  const auto name = req.headers.get("x-fhirgw-peer");
-  if (!name) return std::nullopt;
-  if (std::find(config_.inbound.begin(), config_.inbound.end(), *name) == config_.inbound.end()) return std::nullopt;
-  return rest::InboundPeer{std::string(*name), std::string(*name)};
+  std::string name;
+  if (callers_authenticated_) {
+    name = req.client_id;
+  } else if (const auto header = req.headers.get("x-fhirgw-peer")) {
+    name = std::string(*header);
+  }
+  if (name.empty() || std::find(config_.inbound.begin(), config_.inbound.end(), name) == config_.inbound.end()) {
+    return std::nullopt;
+  }
+  return rest::InboundPeer{name, name};
 }
 
 std::string Forwarding::metrics_text() {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/recorder.h"
 #include "http/message.h"
 #include "outbox/admin.h"
 #include "outbox/delivery_metrics.h"
@@ -24,8 +25,10 @@ namespace fhirgw::outbox {
 class Forwarding {
  public:
   // Throws (std::invalid_argument / std::runtime_error) for routes or peer files that do not work.
+  // `callers_authenticated`: the server authenticates every caller (auth on), so Request::client_id says
+  // who a peer is. `audit` (optional) records each delivery and each dead letter.
   Forwarding(storage::Store& store, const ForwardingConfig& config, const search::ParamCatalog& catalog,
-             DeliveryWorker::Log log);
+             bool callers_authenticated, audit::Recorder* audit, DeliveryWorker::Log log);
   ~Forwarding();
 
   void start();
@@ -34,8 +37,9 @@ class Forwarding {
   // The change sink for FhirService (nullptr when no route is configured).
   rest::ChangeSink* change_sink() { return config_.enabled() ? &router_ : nullptr; }
 
-  // A request from a peer named in forwarding.inbound: the X-Fhirgw-Peer header names it. Authentication,
-  // when configured, is the server's job before this is asked.
+  // A request from a peer named in forwarding.inbound. With authentication on, the peer is the
+  // authenticated client (Request::client_id; the X-Fhirgw-Peer header is not trusted then). With auth off
+  // (loopback development only), the X-Fhirgw-Peer header names it.
   std::optional<rest::InboundPeer> inbound_peer(const http::Request& req) const;
 
   http::Response admin(const http::Request& req) { return admin_.handle(req); }
@@ -48,6 +52,7 @@ class Forwarding {
 
   storage::Store& store_;
   const ForwardingConfig& config_;
+  bool callers_authenticated_;
   Router router_;
   DeliveryMetrics metrics_;
   std::vector<std::unique_ptr<DeliveryWorker>> workers_;

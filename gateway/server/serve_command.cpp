@@ -133,7 +133,8 @@ int run_serve(cli::Args args) {
              "# TYPE fhirgw_validation_failures_total counter\n"
              "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
     });
-    outbox::Forwarding forwarding(store, config.forwarding, catalog,
+    outbox::Forwarding forwarding(store, config.forwarding, catalog, auth_on(config),
+                                  config.audit_enabled ? &audit_log : nullptr,
                                   [](std::string_view event, std::string_view detail) { log_warn(event, detail); });
     service.changes = forwarding.change_sink();
     service.inbound_peer = [&forwarding](const http::Request& req) { return forwarding.inbound_peer(req); };

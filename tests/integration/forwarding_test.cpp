@@ -23,7 +23,7 @@
 #include <thread>
 
 #include "../support/http/test_http_server.h"
-#include "../support/pki/test_pki.h"
+#include "../support/pki/test_jose.h"
 #include "fhir/json/parser.h"
 #include "server_harness.h"
 
@@ -101,12 +101,11 @@ class Gateway {
   std::uint16_t port_ = 0;
 };
 
-// `tls`: the peer's "tls" member (then the URL is https).
-std::string a_config(std::uint16_t b_port, int batch_size = 50, const std::string& tls = {}) {
+// `secure`: the peer's "tls" and "auth" members (",\"tls\":{...},\"auth\":{...}"); then the URL is https.
+std::string a_config(std::uint16_t b_port, int batch_size = 50, const std::string& secure = {}) {
   return R"({"node":"hospital-a","inbound":["hospital-b"],
-    "peers":[{"name":"hospital-b","url":")" + std::string(tls.empty() ? "http" : "https") + "://127.0.0.1:" +
-         std::to_string(b_port) + R"(/fhir","batch_size":)" + std::to_string(batch_size) +
-         (tls.empty() ? std::string() : R"(,"tls":)" + tls) +
+    "peers":[{"name":"hospital-b","url":")" + std::string(secure.empty() ? "http" : "https") + "://127.0.0.1:" +
+         std::to_string(b_port) + R"(/fhir","batch_size":)" + std::to_string(batch_size) + secure +
          R"(,"backoff_ms":50,"max_backoff_ms":400,"max_attempts":3,"timeout_ms":5000}],
     "routes":[{"peer":"hospital-b","types":["*"]}]})";
 }
@@ -125,6 +124,7 @@ struct Inventory {
   std::map<std::string, int> provenanced;   // "Type/id" -> Provenance targets naming it
   std::size_t provenances = 0;
   bool provenance_complete = true;          // every Provenance has agent.who and recorded
+  std::set<std::string> provenance_who;     // agent.who.identifier.value of every Provenance
 };
 
 Inventory inventory(std::uint16_t port) {
@@ -155,6 +155,10 @@ Inventory inventory(std::uint16_t port) {
         ++inv.provenances;
         const Node* res = e.find("resource");
         inv.provenance_complete &= res && res->find("recorded") && res->find("agent");
+        if (res && res->find("agent")) {
+          const Node* who = res->find("agent")->items()[0].find("who");
+          inv.provenance_who.insert(std::string(who->find("identifier")->find("value")->text()));
+        }
         for (const Node& t : res->find("target")->items()) {
           std::string ref(t.find("reference")->text());
           ref = ref.substr(0, ref.find("/_history/"));
@@ -298,38 +302,54 @@ std::string json_text(const std::string& s) {
   return out + "\"";
 }
 
-TEST(Forwarding, OverTlsWithAClientCertificateAndOnlyToTheRightServer) {
+// A -> B over mutual TLS with a SMART backend-services token: B requires A's client certificate and a
+// token (auth on), A gets the token from B's /auth/token with a signed assertion. B's Provenance names
+// the authenticated client ("gw-a"), not what A's header claims ("hospital-a").
+TEST(Forwarding, OverMutualTlsWithATokenAndOnlyToTheRightServer) {
   testpki::TempDir pki;
   const auto hospital_a = testpki::make_hospital(pki, "hospital-a");
   const auto hospital_b = testpki::make_hospital(pki, "hospital-b");
   const auto elsewhere = testpki::make_hospital(pki, "elsewhere");
-  auto peer_tls = [&](const std::string& ca) {
-    return R"({"ca_file":)" + json_text(ca) + R"(,"cert_file":)" + json_text(hospital_a.client_files.cert) +
-           R"(,"key_file":)" + json_text(hospital_a.client_files.key) + "}";
-  };
-  const std::string b_tls = R"("tls":{"cert_file":)" + json_text(hospital_b.server_files.cert) + R"(,"key_file":)" +
-                            json_text(hospital_b.server_files.key) + "}";
+  const auto a_jwt = testpki::rs384_key("a-1");
+  const auto b_signing = testpki::es384_key("b-1");
   const std::uint16_t b_port = reserve_port();
-  Gateway b("b", R"({"node":"hospital-b","inbound":["hospital-a"]})", b_tls);
+  const std::string base = "https://127.0.0.1:" + std::to_string(b_port);
+  const std::string b_forwarding = R"({"node":"hospital-b","inbound":["gw-a"]})";
+  Gateway b("b", b_forwarding,
+            R"("tls":{"cert_file":)" + json_text(hospital_b.server_files.cert) + R"(,"key_file":)" +
+                json_text(hospital_b.server_files.key) + R"(,"client_ca_file":)" + json_text(hospital_a.ca_file) +
+                R"(},"auth":{"token_signing_key_file":)" +
+                json_text(pki.write("b-signing.key", testpki::key_pem(b_signing.key.get()))) +
+                R"(,"clients":[{"id":"gw-a","jwks_file":)" + json_text(pki.write("a.jwks", testpki::jwks_of({&a_jwt}))) +
+                R"(,"scopes":"system/*.write","certificate":["uri:urn:fhirgw:client:hospital-a"]}]})");
   b.start(b_port);
+  auto secure = [&](const std::string& ca) {
+    return R"(,"tls":{"ca_file":)" + json_text(ca) + R"(,"cert_file":)" + json_text(hospital_a.client_files.cert) +
+           R"(,"key_file":)" + json_text(hospital_a.client_files.key) + R"(},"auth":{"token_url":)" +
+           json_text(base + "/auth/token") + R"(,"client_id":"gw-a","key_file":)" +
+           json_text(pki.write("a-jwt.key", testpki::key_pem(a_jwt.key.get()))) +
+           R"(,"kid":"a-1","alg":"RS384","scope":"system/*.write"})";
+  };
 
   // A sender that trusts another CA refuses B's certificate: nothing leaves, the reason is shown.
-  Gateway wrong("wrong", a_config(b_port, 50, peer_tls(elsewhere.ca_file)));
+  Gateway wrong("wrong", a_config(b_port, 50, secure(elsewhere.ca_file)));
   wrong.start();
   post_records(wrong.port(), read_file(FHIRGW_DEMO_CASE));
-  ASSERT_TRUE(wait_until([&] { return wrong.admin_outbox().find("TLS handshake") != std::string::npos; }))
+  ASSERT_TRUE(wait_until([&] { return wrong.admin_outbox().find("certificate verify failed") != std::string::npos; }))
       << wrong.admin_outbox();
   EXPECT_GT(wrong.pending("hospital-b"), 100);
 
-  Gateway a("a", a_config(b_port, 50, peer_tls(hospital_b.ca_file)));
+  Gateway a("a", a_config(b_port, 50, secure(hospital_b.ca_file)));
   a.start();
   post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
   ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; })) << a.admin_outbox();
-  // B's data, read over plain HTTP after a restart without TLS (the test client speaks HTTP only).
+  // B's data, read over plain HTTP after a restart without TLS (auth off on loopback).
   b.kill_hard();
-  b.configure(R"({"node":"hospital-b","inbound":["hospital-a"]})");
+  b.configure(b_forwarding);
   b.start();
-  expect_exact_copy(inventory(a.port()), inventory(b.port()));
+  const Inventory at_b = inventory(b.port());
+  expect_exact_copy(inventory(a.port()), at_b);
+  EXPECT_EQ(at_b.provenance_who, std::set<std::string>{"gw-a"});
 }
 
 // ---- a fault-injecting peer ------------------------------------------------------------------------
