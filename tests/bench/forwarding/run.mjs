@@ -1,15 +1,18 @@
 // Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
-//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=100 LABS=100 CHUNK=2000 BATCH=500 TLS=0
+//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=100 LABS=100 CHUNK=2000 BATCH=500 VALIDATION=lenient
 // Phases, one run, same data:
 //   1. ingest at A while B is down (POST /internal/records, CHUNK records per request): the baseline rate
 //      forwarding has to keep up with; the outbox fills.
-//   2. drain: B comes up; time until A's outbox is empty -> forwarding resources/s.
+//   2. drain: B comes up; time until A's outbox is empty -> forwarding resources/s, plain HTTP.
+//   2m. the same drain over mutual TLS + a SMART backend-services token (test PKI made with the openssl CLI;
+//      B requires the client certificate and the token), from a second A that ingested the same data.
 //   3. steady state on a fresh pair: ingest and forwarding at the same time; end-to-end latency
 //      (stored at A -> acknowledged by B) p50/p99 from fhirgw_outbox_delivery_seconds, and the time until
 //      everything is at B.
 // Prints a Markdown table. Not a test: the numbers depend on the machine and what else runs on it.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -32,10 +35,11 @@ function freePort() {
   });
 }
 
-async function start(name, port, forwarding) {
+async function start(name, port, forwarding, more = {}) {
   const dir = join(work, name);
   const config = join(work, `${name}.json`);
-  writeFileSync(config, JSON.stringify({ log: { access_log: false, level: 'warn' }, fhir: { validation: VALIDATION }, forwarding }));
+  writeFileSync(config, JSON.stringify({ log: { access_log: false, level: 'warn' }, fhir: { validation: VALIDATION },
+                                         forwarding, ...more }));
   const child = spawn(fhirgw, ['serve', '--config', config, '--data', dir, '--listen', `127.0.0.1:${port}`],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
@@ -46,11 +50,45 @@ async function start(name, port, forwarding) {
   return child;
 }
 
-const aConfig = (bPort) => ({
-  node: 'hospital-a', peers: [{ name: 'hospital-b', url: `http://127.0.0.1:${bPort}/fhir`, batch_size: BATCH,
-                                backoff_ms: 20, max_backoff_ms: 200 }],
+// `secure`: the peer's tls + auth members (then https).
+const aConfig = (bPort, secure) => ({
+  node: 'hospital-a', peers: [{ name: 'hospital-b', url: `${secure ? 'https' : 'http'}://127.0.0.1:${bPort}/fhir`,
+                                batch_size: BATCH, backoff_ms: 20, max_backoff_ms: 200, ...(secure ?? {}) }],
   routes: [{ peer: 'hospital-b', types: ['*'] }] });
+
+// A test PKI with the openssl CLI: B's CA + server certificate (IP 127.0.0.1), A's CA + client certificate
+// (URI urn:fhirgw:client:gw-a), A's RS384 assertion key (+ JWKS) and B's ES384 token signing key.
+function makePki() {
+  const f = (n) => join(work, n);
+  const ossl = (...args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  for (const who of ['a', 'b']) {
+    ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+         '-subj', `/CN=${who} bench CA`, '-keyout', f(`${who}-ca.key`), '-out', f(`${who}-ca.pem`));
+  }
+  const leaf = (name, ca, san, usage) => {
+    writeFileSync(f(`${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\n`);
+    ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`,
+         '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`));
+    ossl('x509', '-req', '-in', f(`${name}.csr`), '-CA', f(`${ca}-ca.pem`), '-CAkey', f(`${ca}-ca.key`),
+         '-CAcreateserial', '-days', '1', '-extfile', f(`${name}.ext`), '-out', f(`${name}.pem`));
+  };
+  leaf('b-server', 'b', 'IP:127.0.0.1,DNS:localhost', 'serverAuth');
+  leaf('a-client', 'a', 'URI:urn:fhirgw:client:gw-a', 'clientAuth');
+  ossl('genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', f('a-jwt.key'));
+  ossl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', f('b-signing.key'));
+  const jwk = createPublicKey(readFileSync(f('a-jwt.key'))).export({ format: 'jwk' });
+  writeFileSync(f('a.jwks'), JSON.stringify({ keys: [{ ...jwk, kid: 'a-1', alg: 'RS384', use: 'sig' }] }));
+  return {
+    b: { tls: { cert_file: f('b-server.pem'), key_file: f('b-server.key'), client_ca_file: f('a-ca.pem') },
+         auth: { token_signing_key_file: f('b-signing.key'),
+                 clients: [{ id: 'gw-a', jwks_file: f('a.jwks'), scopes: 'system/*.write',
+                             certificate: ['uri:urn:fhirgw:client:gw-a'] }] } },
+    peer: (bPort) => ({ tls: { ca_file: f('b-ca.pem'), cert_file: f('a-client.pem'), key_file: f('a-client.key') },
+                        auth: { token_url: `https://127.0.0.1:${bPort}/auth/token`, client_id: 'gw-a',
+                                key_file: f('a-jwt.key'), kid: 'a-1', alg: 'RS384', scope: 'system/*.write' } }) };
+}
 const bConfig = { node: 'hospital-b', inbound: ['hospital-a'] };
+const bSecureConfig = { node: 'hospital-b', inbound: ['gw-a'] };
 const VALIDATION = process.env.VALIDATION ?? 'lenient';  // fhir.validation of both gateways
 
 function records(from, to) {
@@ -135,6 +173,19 @@ try {
   const drainS = seconds(t0);
   for (const c of children.splice(0)) c.kill('SIGKILL');
 
+  // Phase 2m: the same drain over mutual TLS + token.
+  const pki = makePki();
+  const bmPort = await freePort();
+  const amPort = await freePort();
+  await start('am', amPort, aConfig(bmPort, pki.peer(bmPort)));
+  await ingest(amPort, bodies);
+  const queuedM = await pending(amPort);
+  await start('bm', bmPort, bSecureConfig, pki.b);
+  t0 = process.hrtime.bigint();
+  await drained(amPort);
+  const drainMS = seconds(t0);
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+
   // Phase 3: a fresh pair, ingest and forwarding together.
   const b2 = await freePort();
   const a2 = await freePort();
@@ -150,7 +201,8 @@ try {
   console.log(`| phase | resources | seconds | resources/s |`);
   console.log(`|---|---|---|---|`);
   console.log(`| 1. ingest at A, B down (baseline) | ${n} | ${ingestS.toFixed(2)} | ${Math.round(n / ingestS)} |`);
-  console.log(`| 2. drain A -> B (forwarding alone) | ${queued} | ${drainS.toFixed(2)} | ${Math.round(queued / drainS)} |`);
+  console.log(`| 2. drain A -> B (forwarding alone), plain HTTP | ${queued} | ${drainS.toFixed(2)} | ${Math.round(queued / drainS)} |`);
+  console.log(`| 2m. drain A -> B, mutual TLS + token | ${queuedM} | ${drainMS.toFixed(2)} | ${Math.round(queuedM / drainMS)} |`);
   console.log(`| 3. ingest at A with forwarding on | ${n} | ${ingest2S.toFixed(2)} | ${Math.round(n / ingest2S)} |`);
   console.log(`| 3. ingest + forwarding until all at B | ${n} | ${totalS.toFixed(2)} | ${Math.round(n / totalS)} |`);
   console.log(`\nphase 3 end-to-end latency (stored at A -> acknowledged by B): p50 ${quantile(h, 0.5)} s, p99 ${quantile(h, 0.99)} s`);
