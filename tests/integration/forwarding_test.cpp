@@ -67,7 +67,10 @@ class Gateway {
     configure(forwarding_json, more);
   }
   void configure(const std::string& forwarding_json, const std::string& more = {}) {
-    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},)" << (more.empty() ? "" : more + ",")
+    // Audit off: its group-committed AuditEvents land in the history with times before a history page's
+    // bound, which shifts the offset paging the inventory reads (forwarding's auditing is tested apart).
+    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},"audit":{"enabled":false},)"
+                           << (more.empty() ? "" : more + ",")
                            << R"("forwarding":)" << forwarding_json << "}";
   }
   void start(std::uint16_t port = 0) {
@@ -179,11 +182,12 @@ std::set<std::string> keys(const Inventory& inv) {
 }
 
 // B holds exactly A's resources, each once (one version) and each named by exactly one Provenance.
-void expect_exact_copy(const Inventory& a, const Inventory& b) {
+void expect_exact_copy(const Inventory& a, const Inventory& b, std::uint16_t b_port = 0) {
   EXPECT_EQ(a.provenances, 0u) << "nothing may come back to A";
   EXPECT_EQ(keys(a), keys(b));
   for (const auto& [k, n] : b.versions) {
-    EXPECT_EQ(n, 1) << k << " was written " << n << " times at B";
+    EXPECT_EQ(n, 1) << k << " was written " << n << " times at B: "
+                    << (b_port ? get(b_port, "/fhir/" + k + "/_history").body : std::string());
     const auto it = b.provenanced.find(k);
     EXPECT_TRUE(it != b.provenanced.end() && it->second == 1) << k << " needs exactly one Provenance at B";
   }
@@ -250,7 +254,7 @@ TEST(Forwarding, PeerDownWhileReceivingThenUp) {
   Gateway b("b", b_config(a.port()));
   b.start(b_port);
   ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
-  expect_exact_copy(at_a, inventory(b.port()));
+  expect_exact_copy(at_a, inventory(b.port()), b.port());
 }
 
 TEST(Forwarding, SenderKilledWithAFullOutboxResumesAfterRestart) {
@@ -266,7 +270,7 @@ TEST(Forwarding, SenderKilledWithAFullOutboxResumesAfterRestart) {
   b.start(b_port);
   a.start(a_port);
   ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
-  expect_exact_copy(at_a, inventory(b.port()));
+  expect_exact_copy(at_a, inventory(b.port()), b.port());
 }
 
 TEST(Forwarding, ReceiverKilledMidDeliveryLosesAndDuplicatesNothing) {
@@ -290,7 +294,7 @@ TEST(Forwarding, ReceiverKilledMidDeliveryLosesAndDuplicatesNothing) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   b.start(b_port);
   ASSERT_TRUE(wait_until([&] { return a.pending("hospital-b") == 0; }));
-  expect_exact_copy(at_a, inventory(b.port()));
+  expect_exact_copy(at_a, inventory(b.port()), b.port());
 }
 
 std::string json_text(const std::string& s) {
