@@ -77,7 +77,15 @@ std::string audit_event_json(const AuditRecord& r, const std::string& id, std::i
   }
   out += "],\"action\":\"";
   out += action_of(r);
-  out += "\",\"recorded\":";
+  out += "\"";
+  if (r.period_start_ms != 0) {
+    out += ",\"period\":{\"start\":";
+    write_string(search::format_instant(r.period_start_ms), out);
+    out += ",\"end\":";
+    write_string(when, out);
+    out += '}';
+  }
+  out += ",\"recorded\":";
   write_string(when, out);
   out += ",\"outcome\":\"" + std::to_string(static_cast<int>(r.outcome)) + "\"";
   if (!r.outcome_text.empty()) {
@@ -120,11 +128,20 @@ std::string audit_event_json(const AuditRecord& r, const std::string& id, std::i
       out += '}';
     }
     if (!e.query.empty()) out += ",\"query\":\"" + base64(e.query) + "\"";
-    if (!e.interaction.empty()) {
-      out += ",\"detail\":[{\"type\":\"interaction\",\"valueString\":";
-      write_string(e.interaction, out);
-      out += "}]";
-    }
+    bool any_detail = false;
+    auto detail = [&](std::string_view type, std::string_view value) {
+      out += any_detail ? "," : ",\"detail\":[";
+      any_detail = true;
+      out += "{\"type\":";
+      write_string(type, out);
+      out += ",\"valueString\":";
+      write_string(value, out);
+      out += '}';
+    };
+    if (!e.interaction.empty()) detail("interaction", e.interaction);
+    if (!e.request_id.empty()) detail("X-Request-Id", e.request_id);
+    if (e.at_ms != 0) detail("time", search::format_instant(e.at_ms));
+    if (any_detail) out += ']';
     out += '}';
   }
   if (!r.request_id.empty()) {

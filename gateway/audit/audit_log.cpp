@@ -1,9 +1,47 @@
 #include "audit/audit_log.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "audit/audit_event.h"
 #include "server/logging.h"
 
 namespace fhirgw::audit {
+namespace {
+
+constexpr std::size_t kMaxEntitiesPerEvent = 100;
+
+// Reads and searches of one client with the same interaction and outcome, queued in the same flush, become
+// one AuditEvent: one entity per request (what, X-Request-Id, time), period = first to last. Storing an
+// AuditEvent costs far more than building one, so this keeps a read flood from being bounded by the audit
+// writer. Records without entities (failed authentications) stay one event each.
+bool can_merge(const AuditRecord& group, const AuditRecord& r) {
+  return !group.entities.empty() && !r.entities.empty() && group.type == r.type &&
+         group.interaction == r.interaction && group.outcome == r.outcome && group.outcome_text == r.outcome_text &&
+         group.client_id == r.client_id && group.network_address == r.network_address &&
+         group.entities.size() + r.entities.size() <= kMaxEntitiesPerEvent;
+}
+
+void stamp_entities(AuditRecord& r) {
+  for (Entity& e : r.entities) {
+    e.request_id = r.request_id;
+    e.at_ms = r.recorded_ms;
+  }
+  r.request_id.clear();
+}
+
+void merge(AuditRecord& group, AuditRecord&& r) {
+  if (group.period_start_ms == 0) {
+    group.period_start_ms = group.recorded_ms;
+    stamp_entities(group);
+  }
+  stamp_entities(r);
+  group.period_start_ms = std::min(group.period_start_ms, r.recorded_ms);
+  group.recorded_ms = std::max(group.recorded_ms, r.recorded_ms);
+  for (Entity& e : r.entities) group.entities.push_back(std::move(e));
+}
+
+}  // namespace
 
 AuditLog::AuditLog(storage::Store& store, const search::ParamCatalog& catalog, AuditLogOptions options)
     : store_(store), catalog_(catalog), options_(options), thread_([this] { run(); }) {}
@@ -23,8 +61,19 @@ bool AuditLog::record(AuditRecord record) {
   return true;
 }
 
+bool AuditLog::has_room() const {
+  std::lock_guard lock(mutex_);
+  return !stopping_ && queue_.size() < options_.max_queue;
+}
+
+std::size_t AuditLog::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
+}
+
 void AuditLog::flush() {
   std::unique_lock lock(mutex_);
+  flush_requested_ = true;
   wake_.notify_one();
   idle_.wait(lock, [this] { return (queue_.empty() && !writing_) || !thread_.joinable(); });
 }
@@ -44,7 +93,8 @@ void AuditLog::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, options_.flush_interval,
-                   [this] { return stopping_ || queue_.size() >= options_.max_batch; });
+                   [this] { return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch; });
+    flush_requested_ = false;
     while (!queue_.empty()) {
       std::deque<AuditRecord> batch;
       const std::size_t n = std::min(queue_.size(), options_.max_batch);
@@ -64,9 +114,17 @@ void AuditLog::run() {
 }
 
 void AuditLog::write(std::deque<AuditRecord>& batch) {
+  std::vector<AuditRecord> events;
+  for (AuditRecord& r : batch) {
+    if (!events.empty() && can_merge(events.back(), r)) {
+      merge(events.back(), std::move(r));
+    } else {
+      events.push_back(std::move(r));
+    }
+  }
   try {
     auto txn = store_.begin_write();
-    for (const AuditRecord& r : batch) {
+    for (const AuditRecord& r : events) {
       const storage::NewVersion v = audit_event_version(r, catalog_);
       txn->put(v, storage::Method::Create, 1);
     }

@@ -1,8 +1,8 @@
 // The background audit writer: queued AuditRecords become AuditEvent resources, committed in groups (one
 // store transaction per `max_batch` records or every `flush_interval`, whichever comes first). stop() — called
-// on graceful shutdown — commits everything queued. A kill -9 can lose the records of the last flush
-// interval that were not yet committed (reads and searches only: writes are audited inside their own
-// transaction by AuditingStore).
+// on graceful shutdown — commits everything queued. A kill -9 loses what is still queued: normally the last
+// flush interval, under overload up to max_queue records (reads, searches, refusals, token events only:
+// writes are audited inside their own transaction by AuditingStore). A full queue makes has_room() false.
 #pragma once
 
 #include <atomic>
@@ -22,7 +22,7 @@ namespace fhirgw::audit {
 struct AuditLogOptions {
   std::chrono::milliseconds flush_interval{50};
   std::size_t max_batch = 500;
-  std::size_t max_queue = 100'000;
+  std::size_t max_queue = 10'000;
 };
 
 class AuditLog : public Recorder {
@@ -34,6 +34,8 @@ class AuditLog : public Recorder {
   AuditLog& operator=(const AuditLog&) = delete;
 
   bool record(AuditRecord record) override;
+  bool has_room() const override;
+  std::size_t queued() const;
   // Commits everything queued so far and waits for it (tests; shutdown uses stop()).
   void flush();
   // Commits what is queued, then ends the writer thread. Idempotent.
@@ -49,11 +51,12 @@ class AuditLog : public Recorder {
   storage::Store& store_;
   const search::ParamCatalog& catalog_;
   AuditLogOptions options_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
   std::deque<AuditRecord> queue_;
   bool stopping_ = false;
+  bool flush_requested_ = false;
   bool writing_ = false;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> failed_{0};

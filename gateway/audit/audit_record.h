@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fhirgw::audit {
@@ -23,6 +24,20 @@ struct Entity {
   std::string reference;    // "Patient/123" or "Patient/123/_history/2"; empty for a query
   std::string query;        // for searches: "Observation?patient=Patient/1&code=*" (values masked, see README)
   std::string interaction;  // for an entry of a multi-write transaction: create | update | delete
+  std::string request_id;   // set when several requests share one AuditEvent (see AuditLog)
+  std::int64_t at_ms = 0;   // likewise: when this access happened
+
+  static Entity of_reference(std::string reference, std::string interaction = {}) {
+    Entity e;
+    e.reference = std::move(reference);
+    e.interaction = std::move(interaction);
+    return e;
+  }
+  static Entity of_query(std::string query) {
+    Entity e;
+    e.query = std::move(query);
+    return e;
+  }
 };
 
 struct AuditRecord {
@@ -36,6 +51,7 @@ struct AuditRecord {
   std::string network_address;  // remote IP address
   std::string request_id;       // X-Request-Id of the HTTP request, for correlation with the access log
   std::int64_t recorded_ms = 0;  // 0: now
+  std::int64_t period_start_ms = 0;  // set for an AuditEvent that stands for several requests (period)
   std::vector<Entity> entities;
 };
 

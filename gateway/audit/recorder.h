@@ -13,6 +13,9 @@ class Recorder {
  public:
   virtual ~Recorder() = default;
   virtual bool record(AuditRecord record) = 0;
+  // False while records would be refused (queue full): the server then answers 503 + Retry-After before
+  // serving patient data, instead of serving it unaudited.
+  virtual bool has_room() const { return true; }
 };
 
 }  // namespace fhirgw::audit

@@ -53,6 +53,12 @@ Response Application::route(http::Request& req) {
     if (filter.audit) record(std::move(*filter.audit));
     return std::move(*filter.refused);
   }
+  if (audit && !access.interaction.empty() && !audit->has_room()) {
+    // The audit writer is behind: refuse rather than serve patient data unaudited.
+    Response busy = error_response(503, "the audit trail is busy; retry later");
+    busy.headers.set("retry-after", "1");
+    return busy;
+  }
   req.client_id = std::move(filter.client_id);
   audit::RequestContext context{req.client_id, req.remote_address, req.request_id};
   Response r;

@@ -125,7 +125,7 @@ const std::vector<KeyDef>& keys() {
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_flush_ms, 1, 10'000); }},
       {"audit.batch", "500", "read/search AuditEvents per group commit",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_batch, 1, 100'000); }},
-      {"audit.queue_max", "100000",
+      {"audit.queue_max", "10000",
        "read/search AuditEvents waiting for the writer; when full, requests get 503 rather than go unaudited",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_queue_max, 100, 10'000'000); }},
       {"threads", "4", "I/O and handler threads", [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},

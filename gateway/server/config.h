@@ -29,7 +29,7 @@ struct ServerConfig {
   bool audit_enabled = true;
   int audit_flush_ms = 50;
   std::size_t audit_batch = 500;
-  std::size_t audit_queue_max = 100'000;
+  std::size_t audit_queue_max = 10'000;
   int threads = 4;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;

@@ -137,11 +137,11 @@ RequestAccess request_access(const http::Request& req) {
     if (req.method == "POST") {
       a.needs = {{"*", Interaction::create}, {"*", Interaction::update}};
       a.interaction = "transaction";
-      a.entities.push_back({{}, "POST /internal/records", {}});
+      a.entities.push_back(audit::Entity::of_query("POST /internal/records"));
     } else {
       a.needs = {{"*", Interaction::read}, {"*", Interaction::search}};
       a.interaction = "search-system";
-      a.entities.push_back({{}, masked_query("/internal/records", req.query), {}});
+      a.entities.push_back(audit::Entity::of_query(masked_query("/internal/records", req.query)));
     }
     return a;
   }
@@ -166,9 +166,9 @@ RequestAccess request_access(const http::Request& req) {
   if (!call->id.empty()) {
     std::string ref = call->type + "/" + call->id;
     if (call->interaction == Interaction::vread) ref += "/_history/" + std::string(seg[3]);
-    a.entities.push_back({ref, {}, {}});
+    a.entities.push_back(audit::Entity::of_reference(ref));
   } else if (!call->write || !req.query.empty()) {
-    a.entities.push_back({{}, masked_query(call->type, req.query), {}});
+    a.entities.push_back(audit::Entity::of_query(masked_query(call->type, req.query)));
   }
   return a;
 }

@@ -139,6 +139,17 @@ int run_serve(cli::Args args) {
     service.changes = forwarding.change_sink();
     service.inbound_peer = [&forwarding](const http::Request& req) { return forwarding.inbound_peer(req); };
     metrics.add_sampler([&forwarding] { return forwarding.metrics_text(); });
+    metrics.add_sampler([&audit_log] {
+      return "# HELP fhirgw_audit_queue_depth AuditEvents waiting for the background writer.\n"
+             "# TYPE fhirgw_audit_queue_depth gauge\nfhirgw_audit_queue_depth " +
+             std::to_string(audit_log.queued()) +
+             "\n# HELP fhirgw_audit_events_written_total AuditEvents committed by the background writer.\n"
+             "# TYPE fhirgw_audit_events_written_total counter\nfhirgw_audit_events_written_total " +
+             std::to_string(audit_log.written()) +
+             "\n# HELP fhirgw_audit_write_failures_total AuditEvents lost because the store failed.\n"
+             "# TYPE fhirgw_audit_write_failures_total counter\nfhirgw_audit_write_failures_total " +
+             std::to_string(audit_log.failed()) + "\n";
+    });
     Application app(service, store, metrics, config.max_in_flight);
     app.admin = [&forwarding](const http::Request& req) { return forwarding.admin(req); };
     rest::InternalRecords internal(service, served_store, catalog, fhir::mappings::Tables::builtin());

@@ -240,6 +240,44 @@ TEST_F(AuthAuditTest, AdminRoutesNeedAnAdminClient) {
   EXPECT_EQ(call("GET", "/admin/no-such-route", auditor).status, 404);  // let through to routing
 }
 
+TEST_F(AuthAuditTest, FullAuditQueueRefusesWith503InsteadOfServingUnaudited) {
+  // A writer that never flushes on its own and a queue of 100.
+  const std::string token = token_for("reader", "system/*.rs");
+  audit::AuditLog slow(store_, catalog_, {std::chrono::hours(1), 1000, 100});
+  app_.audit = &slow;
+  int ok = 0;
+  Response r;
+  for (int i = 0; i < 200 && (r = call("GET", "/fhir/Patient?gender=female", token)).status == 200; ++i) ++ok;
+  EXPECT_EQ(ok, 100);  // 100 searches filled the queue
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers.get("retry-after").value_or(""), "1");
+  slow.flush();
+  EXPECT_EQ(call("GET", "/fhir/Patient?gender=female", token).status, 200);
+  slow.stop();
+  app_.audit = &log_;
+}
+
+TEST_F(AuthAuditTest, QueuedReadsOfOneClientShareAnAuditEventWithOneEntityEach) {
+  const std::string token = token_for("reader", "system/*.rs");
+  audit::AuditLog grouped(store_, catalog_, {std::chrono::hours(1), 1000, 1000});
+  app_.audit = &grouped;
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call("GET", "/fhir/Patient/p" + std::to_string(i), token).status, 404);
+  EXPECT_EQ(call("GET", "/fhir/Patient?gender=female", token).status, 200);
+  grouped.flush();
+  app_.audit = &log_;
+  storage::SearchQuery q;
+  q.type = "AuditEvent";
+  q.limit = 100;
+  std::vector<std::string> reads;
+  for (const auto& v : store_.read_many(store_.search(q).matches)) {
+    if (v.body.find("\"code\":\"read\"") != std::string::npos) reads.push_back(v.body);
+  }
+  ASSERT_EQ(reads.size(), 1u);  // five 404 reads of one client: one event (the search is another)
+  for (int i = 0; i < 5; ++i) EXPECT_NE(reads[0].find("Patient/p" + std::to_string(i)), std::string::npos);
+  EXPECT_NE(reads[0].find("\"period\""), std::string::npos);
+  EXPECT_NE(reads[0].find("X-Request-Id"), std::string::npos);
+}
+
 TEST_F(AuthAuditTest, RolledBackWritesLeaveNoAuditEvent) {
   {
     auto txn = audited_.begin_write();
@@ -260,17 +298,24 @@ TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
   records[0].client_id = "hospital-a";
   records[0].network_address = "127.0.0.1";
   records[0].request_id = "req-1";
-  records[0].entities = {{"Patient/p1", {}, {}}};
+  records[0].entities = {audit::Entity::of_reference("Patient/p1")};
   records[1].interaction = "search-type";
   records[1].outcome = audit::Outcome::minor_failure;
   records[1].outcome_text = "HTTP 400";
-  records[1].entities = {{{}, "Observation?subject=Patient/p1&code=*", {}}};
+  records[1].entities = {audit::Entity::of_query("Observation?subject=Patient/p1&code=*")};
   records[2].type = audit::EventType::authentication;
   records[2].outcome = audit::Outcome::minor_failure;
   records[2].outcome_text = "token expired";
   records[3].interaction = "transaction";
   records[3].client_id = "fhirgw";
-  records[3].entities = {{"Patient/p1/_history/2", {}, "update"}, {"Observation/o1/_history/1", {}, "create"}};
+  records[3].entities = {audit::Entity::of_reference("Patient/p1/_history/2", "update"),
+                         audit::Entity::of_reference("Observation/o1/_history/1", "create")};
+  audit::AuditRecord grouped;  // several reads in one event, as AuditLog groups them
+  grouped.interaction = "read";
+  grouped.client_id = "hospital-a";
+  grouped.period_start_ms = 1'800'000'000'000;
+  grouped.entities = {{"Patient/p1", {}, {}, "req-1", 1'800'000'000'000}, {"Patient/p2", {}, {}, "req-2", 1'800'000'000'100}};
+  records.push_back(grouped);
   for (const auto& r : records) {
     const std::string json = audit::audit_event_json(r, "a1", 1'800'000'000'123);
     const auto outcome = validator.validate_text(json);

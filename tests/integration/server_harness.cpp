@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <random>
 #include <stdexcept>
 
@@ -108,26 +109,48 @@ std::string HttpResponse::header(const std::string& name) const {
 
 Client::Client(std::uint16_t port) { connect_tcp(port); }
 
-Client::Client(std::uint16_t port, const TlsOptions& tls) {
-  connect_tcp(port);
-  if (fd_ < 0) return;
+namespace {
+
+// One client SSL_CTX per (CA, certificate, key), shared by every Client (contexts are costly to load).
+std::shared_ptr<void> client_context(const TlsOptions& tls, bool& ok) {
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<std::shared_ptr<void>, bool>> contexts;
+  const std::string key = tls.ca_file + "|" + tls.cert_file + "|" + tls.key_file;
+  std::lock_guard lock(mutex);
+  if (auto it = contexts.find(key); it != contexts.end()) {
+    ok = it->second.second;
+    return it->second.first;
+  }
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  ssl_ctx_.reset(ctx, [](void* p) { SSL_CTX_free(static_cast<SSL_CTX*>(p)); });
+  std::shared_ptr<void> owned(ctx, [](void* p) { SSL_CTX_free(static_cast<SSL_CTX*>(p)); });
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  bool ok = SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) == 1;
+  ok = SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) == 1;
   if (ok && !tls.cert_file.empty()) {
     ok = SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) == 1 &&
          SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) == 1;
   }
-  SSL* ssl = SSL_new(ctx);
+  contexts.emplace(key, std::make_pair(owned, ok));
+  return owned;
+}
+
+}  // namespace
+
+Client::Client(std::uint16_t port, const TlsOptions& tls) {
+  connect_tcp(port);
+  if (fd_ < 0) return;
+  bool ok = false;
+  ssl_ctx_ = client_context(tls, ok);
+  SSL* ssl = SSL_new(static_cast<SSL_CTX*>(ssl_ctx_.get()));
   ssl_.reset(ssl, [](void* p) { SSL_free(static_cast<SSL*>(p)); });
   X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), "127.0.0.1");
   SSL_set_fd(ssl, fd_);
   if (tls.session) SSL_set_session(ssl, static_cast<SSL_SESSION*>(tls.session.get()));
   // With TLS 1.3 the server checks the client certificate after the client's handshake finished: a refusal
   // arrives as an alert on the first read. Reading once (with a short timeout) surfaces it here.
-  if (ok && SSL_connect(ssl) == 1) {
+  const bool handshake_done = ok && SSL_connect(ssl) == 1;
+  if (handshake_done && !tls.probe_refusal) return;
+  if (handshake_done) {
     timeval brief{0, 300'000};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &brief, sizeof brief);
     char probe;

@@ -54,6 +54,9 @@ struct TlsOptions {
   std::string cert_file;
   std::string key_file;
   std::shared_ptr<void> session;
+  // Wait briefly after the handshake for a refusal alert (TLS 1.3 reports a refused client certificate only
+  // then). Off for load generators that measure handshakes.
+  bool probe_refusal = true;
 };
 
 class Client {
