@@ -40,6 +40,7 @@ struct PlannedEntry {
   std::optional<Node> resource;
   std::string assigned_id;  // POST: pre-assigned or matched id
   bool matched_existing = false;
+  std::optional<storage::NewVersion> prepared;  // POST: stored form built before the write transaction
   OpResult result;
   fhir::validation::Outcome warnings;
 };
@@ -226,6 +227,8 @@ Response FhirService::bundle(Ctx& ctx) {
         if (p.matched_existing) {
           p.result = OpResult{};
           p.result.stored = w.txn.read(p.type, p.assigned_id);
+        } else if (p.prepared) {
+          p.result = create_prepared(w, std::move(*p.prepared));
         } else {
           p.result = create_resource(w, p.type, *p.resource, p.if_none_exist ? &*p.if_none_exist : nullptr, p.assigned_id);
         }
@@ -250,20 +253,10 @@ Response FhirService::bundle(Ctx& ctx) {
     }
   };
 
-  if (transaction) {
-    auto txn = store_.begin_write();
-    WriteContext w = write_context(ctx, *txn);
-    std::vector<PlannedEntry*> order;
-    for (auto& p : plan) order.push_back(&p);
-    std::stable_sort(order.begin(), order.end(),
-                     [](const PlannedEntry* a, const PlannedEntry* b) { return a->method < b->method; });
-    // Deletes first.
-    for (PlannedEntry* p : order) {
-      if (p->method != EntryMethod::Delete) continue;
-      execute(*p, w);
-      if (p->result.failed()) return http::outcome_response(p->result.status, p->result.outcome);
-    }
-    // Ids for creates (conditional ones may match an existing resource) and for PUTs by fullUrl.
+  // Ids for creates (conditional ones may match an existing resource) and for PUTs by fullUrl, then
+  // references to them rewritten. `txn` answers the conditional searches; without conditional
+  // entries nothing here reads the store. Returns a 412 response if an ifNoneExist matches several.
+  auto assign_ids = [&](const std::vector<PlannedEntry*>& order, storage::WriteTransaction* txn) -> std::optional<Response> {
     std::map<std::string, std::string> ids;
     for (PlannedEntry* p : order) {
       if (p->method == EntryMethod::Post) {
@@ -297,6 +290,39 @@ Response FhirService::bundle(Ctx& ctx) {
     }
     for (auto& p : plan) {
       if (p.resource) rewrite_references(*p.resource, ids);
+    }
+    return std::nullopt;
+  };
+
+  if (transaction) {
+    std::vector<PlannedEntry*> order;
+    for (auto& p : plan) order.push_back(&p);
+    std::stable_sort(order.begin(), order.end(),
+                     [](const PlannedEntry* a, const PlannedEntry* b) { return a->method < b->method; });
+    const bool conditional = std::any_of(plan.begin(), plan.end(), [](const PlannedEntry& p) {
+      return p.if_none_exist.has_value() || p.criteria.has_value();
+    });
+    if (!conditional) {
+      // Nothing depends on what is stored: ids, references and the stored form of every create
+      // (JSON text, index rows) are built before the write transaction, which then holds the
+      // writer only for the SQLite writes.
+      assign_ids(order, nullptr);
+      for (PlannedEntry* p : order) {
+        if (p->method == EntryMethod::Post) {
+          p->prepared = prepare_version(catalog_, p->type, p->assigned_id, *p->resource, 1, ctx.now_ms);
+        }
+      }
+    }
+    auto txn = store_.begin_write();
+    WriteContext w = write_context(ctx, *txn);
+    // Deletes first.
+    for (PlannedEntry* p : order) {
+      if (p->method != EntryMethod::Delete) continue;
+      execute(*p, w);
+      if (p->result.failed()) return http::outcome_response(p->result.status, p->result.outcome);
+    }
+    if (conditional) {
+      if (auto failed = assign_ids(order, txn.get())) return *failed;
     }
     for (PlannedEntry* p : order) {
       if (p->method == EntryMethod::Delete) continue;

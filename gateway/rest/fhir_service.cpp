@@ -399,9 +399,13 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
   }
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(body.doc->root(), &body.doc->lines(), warnings)) return *rejected;
+  // An unconditional create is built (JSON text, index rows) before the write transaction.
+  std::optional<storage::NewVersion> prepared;
+  if (!if_none_exist) prepared = prepare_version(catalog_, type, new_id(), body.doc->root(), 1, ctx.now_ms);
   auto txn = store_.begin_write();
   WriteContext wctx = write_context(ctx, *txn);
-  OpResult result = create_resource(wctx, type, body.doc->root(), if_none_exist ? &*if_none_exist : nullptr);
+  OpResult result = prepared ? create_prepared(wctx, std::move(*prepared))
+                             : create_resource(wctx, type, body.doc->root(), &*if_none_exist);
   if (!result.failed()) {
     record_if_inbound(ctx, wctx, {&result});
     txn->commit();

@@ -20,24 +20,23 @@ OpResult OpResult::error(int status, std::string diagnostics, std::string code) 
 
 namespace {
 
+StoredVersion stored_form(storage::NewVersion&& v, Method method, std::int64_t version) {
+  StoredVersion out;
+  out.type = std::move(v.type);
+  out.id = std::move(v.id);
+  out.version = version;
+  out.last_updated_ms = v.last_updated_ms;
+  out.method = method;
+  out.body = std::move(v.body);
+  return out;
+}
+
 // Writes version `version` of (type, id) and returns what was stored.
 StoredVersion write_version(WriteContext& ctx, const std::string& type, const std::string& id,
                             const Node& resource, std::int64_t version, Method method) {
-  const Node stamped = stamp(resource, id, version, ctx.now_ms);
-  storage::NewVersion v;
-  v.type = type;
-  v.id = id;
-  v.last_updated_ms = ctx.now_ms;
-  v.body = fhir::json::to_string(stamped);
-  v.index = search::build_index(ctx.catalog, type, stamped);
+  storage::NewVersion v = prepare_version(ctx.catalog, type, id, resource, version, ctx.now_ms);
   ctx.txn.put(v, method, version);
-  StoredVersion out;
-  out.type = type;
-  out.id = id;
-  out.version = version;
-  out.last_updated_ms = ctx.now_ms;
-  out.method = method;
-  out.body = std::move(v.body);
+  StoredVersion out = stored_form(std::move(v), method, version);
   if (ctx.changes) ctx.changes->changed(ctx.txn, out, ctx.origin);
   return out;
 }
@@ -54,6 +53,29 @@ std::string match_count_text(std::size_t n, const std::string& criteria) {
 }
 
 }  // namespace
+
+storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type,
+                                    const std::string& id, const Node& resource, std::int64_t version,
+                                    std::int64_t now_ms) {
+  const Node stamped = stamp(resource, id, version, now_ms);
+  storage::NewVersion v;
+  v.type = type;
+  v.id = id;
+  v.last_updated_ms = now_ms;
+  v.body = fhir::json::to_string(stamped);
+  v.index = search::build_index(catalog, type, stamped);
+  return v;
+}
+
+OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v) {
+  ctx.txn.put(v, Method::Create, 1);
+  OpResult r;
+  r.status = 201;
+  r.created = true;
+  r.stored = stored_form(std::move(v), Method::Create, 1);
+  if (ctx.changes) ctx.changes->changed(ctx.txn, *r.stored, ctx.origin);
+  return r;
+}
 
 OpResult create_resource(WriteContext& ctx, const std::string& type, const Node& resource,
                          const search::ParsedSearch* if_none_exist, const std::string& assigned_id) {

@@ -35,6 +35,15 @@ struct OpResult {
   static OpResult error(int status, std::string diagnostics, std::string code = {});
 };
 
+// The stored form of version `version` of (type, id): stamped JSON text and index rows. Needs no
+// store, so callers build it before taking the write transaction (which then covers only the writes).
+storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type,
+                                    const std::string& id, const fhir::json::Node& resource, std::int64_t version,
+                                    std::int64_t now_ms);
+
+// POST of a resource prepared as version 1 under a new server id (no conditions): writes it.
+OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v);
+
 // POST: a server id (or `assigned_id`, used by transactions that pre-assign ids for urn:uuid
 // references). `if_none_exist` makes it conditional: one match returns it (200), several -> 412.
 OpResult create_resource(WriteContext& ctx, const std::string& type, const fhir::json::Node& resource,

@@ -60,7 +60,10 @@ void apply_pragmas(Connection& db, bool synchronous_full) {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = OFF");
-  db.exec("PRAGMA temp_store = MEMORY");
+  // Temporary files (statement sub-journals, large sorts) on disk: an in-memory sub-journal never
+  // spills, and inside a group-commit savepoint it grows with the batch while every statement
+  // truncates it from its start (quadratic); a file is truncated at once. Not synced: no durability cost.
+  db.exec("PRAGMA temp_store = FILE");
   db.exec("PRAGMA cache_size = -65536");  // 64 MiB per connection
 }
 
@@ -91,8 +94,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
       if (!store_.batch_) {
         db_.exec("BEGIN IMMEDIATE");
         store_.batch_ = std::make_shared<SqliteStore::Batch>();
+      } else {
+        // Joining a batch that holds other writers' work: only a savepoint can undo ours alone. (The
+        // first writer of a batch needs none, which spares it SQLite's statement sub-journal.)
+        db_.exec("SAVEPOINT w");
+        savepoint_ = true;
       }
-      db_.exec("SAVEPOINT w");
     } catch (...) {
       store_.finish_batch();
       throw;
@@ -101,8 +108,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
   ~SqliteWriteTransaction() override {
     if (done_) return;
     try {
-      db_.exec("ROLLBACK TO w");
-      db_.exec("RELEASE w");
+      if (savepoint_) {
+        db_.exec("ROLLBACK TO w");
+        db_.exec("RELEASE w");
+      } else {
+        db_.exec("ROLLBACK");  // the batch holds only this transaction's work
+      }
     } catch (...) {
       // SQLite may have rolled the whole batch back on its own (I/O error, disk full); finish_batch
       // then tells the batch's waiting writers that their work is lost.
@@ -178,7 +189,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   void enqueue_outbox(const OutboxItem& item) override { insert_outbox_row(db_, item); }
 
   void commit() override {
-    db_.exec("RELEASE w");
+    if (savepoint_) db_.exec("RELEASE w");
     done_ = true;
     const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
     if (leave()) return;
@@ -257,6 +268,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   SqliteStore& store_;
   std::unique_lock<std::mutex> lock_;
   Connection& db_;
+  bool savepoint_ = false;  // joined an open batch: our work is SAVEPOINT w
   bool done_ = false;
 };
 

@@ -8,7 +8,8 @@
 // also serializes against other processes) and a pool of read-only connections, which WAL lets run
 // beside the writer.
 //
-// Group commit: each WriteTransaction is a SAVEPOINT inside one SQLite transaction (a batch). When a
+// Group commit: WriteTransactions share one SQLite transaction (a batch); each one that joins a batch
+// holding others' work is a SAVEPOINT in it. When a
 // WriteTransaction commits while other writers wait for the connection, it releases its savepoint and
 // waits; the last writer of the batch COMMITs (one fsync) and wakes the others. Each WriteTransaction
 // stays all-or-nothing (a rollback undoes only its savepoint), and commit() returns only after the

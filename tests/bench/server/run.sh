@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks of `fhirgw serve` with wrk (Debian package) on loopback, and in the same run the fixed-body
-# Beast server (the ceiling of this stack). Prints a Markdown table (req/s, p50, p99).
-#   tests/bench/server/run.sh [BUILD_DIR]     (default: build)   DURATION=10s CONNECTIONS=32
+# Beast server (the ceiling of this stack). Prints a Markdown table (req/s, p50, p99, non-2xx) and the
+# load average before and after.
+#   tests/bench/server/run.sh [BUILD_DIR]     (default: build)
+#   DURATION=10s CONNECTIONS=32 OBSERVATIONS=1000000 PATIENTS=1000 THREADS=4
+# The search runs on OBSERVATIONS stored Observations (PATIENTS patients x 10 LOINC codes), seeded
+# through the server's own transaction endpoint (tests/bench/server/seed.py; validation off and
+# synchronous=normal while seeding only) and kept in BUILD_DIR/bench/seed-N-P for the next run
+# (delete it to reseed). Every workload then runs against the durable default configuration
+# (synchronous=full, lenient validation) on that database.
 # Not a test: numbers depend on the machine and on what else runs on it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -60,14 +67,37 @@ row() {  # row NAME URL [wrk args...]
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
 }
 
-# fhirgw with data: one patient, 2,000 observations in 20 transactions of 100 (two codes).
+observations="${OBSERVATIONS:-1000000}"
+patients="${PATIENTS:-1000}"
+threads="${THREADS:-4}"
+seed_dir="$build/bench/seed-$observations-$patients"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# 1. Seed (or reuse) the database: a server with validation off and synchronous=normal, fed
+#    transaction Bundles of 5,000 entries, then stopped with SIGTERM (graceful: WAL checkpointed).
+if [[ ! -f "$seed_dir/fhirgw.sqlite" ]]; then
+  rm -rf "$seed_dir.tmp"
+  cat > "$work/seed.json" <<JSON
+{"threads": 2, "log": {"access_log": false}, "storage": {"synchronous": "normal"}, "fhir": {"validation": "off"}}
+JSON
+  start "${SEED_FHIRGW:-$fhirgw}" serve --config "$work/seed.json" --listen 127.0.0.1:0 --data "$seed_dir.tmp"
+  seed_pid="${pids[-1]}"
+  seed_report="$(python3 "$root/tests/bench/server/seed.py" "http://127.0.0.1:$port" "$observations" "$patients" 2>&1)"
+  kill -TERM "$seed_pid"
+  wait "$seed_pid" || true
+  mv "$seed_dir.tmp" "$seed_dir"
+  echo "Seeding: $seed_report (validation off, synchronous=normal)"
+fi
+cp -r "$seed_dir" "$work/data"
+rm -f "$work/data/fhirgw.port"
+
+# 2. The server under test: durable defaults (synchronous=full, lenient validation).
 cat > "$work/config.json" <<JSON
-{"threads": 2, "log": {"access_log": false}}
+{"threads": $threads, "log": {"access_log": false}}
 JSON
 start "$fhirgw" serve --config "$work/config.json" --listen 127.0.0.1:0 --data "$work/data"
 gw="http://127.0.0.1:$port"
-curl -sf -X PUT -H 'Content-Type: application/fhir+json' "$gw/fhir/Patient/bench-p1" \
-  -d '{"resourceType":"Patient","id":"bench-p1","identifier":[{"system":"urn:mrn","value":"B1"}],"name":[{"family":"Bench"}]}' >/dev/null
+stored="$(curl -sf "$gw/fhir/Observation?_summary=count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 
 tx_bundle() {  # tx_bundle N CODE -> transaction Bundle with N Observations
   python3 - "$1" "$2" <<'PY'
@@ -82,18 +112,29 @@ print(json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entr
 PY
 }
 tx_bundle 100 2857-1 > "$work/tx-a.json"
-tx_bundle 100 1742-6 > "$work/tx-b.json"
-for i in $(seq 10); do
-  curl -sf -X POST -H 'Content-Type: application/fhir+json' -H 'Prefer: return=minimal' --data-binary @"$work/tx-a.json" "$gw/fhir" >/dev/null
-  curl -sf -X POST -H 'Content-Type: application/fhir+json' -H 'Prefer: return=minimal' --data-binary @"$work/tx-b.json" "$gw/fhir" >/dev/null
-done
 echo '{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2857-1"}]},"subject":{"reference":"Patient/bench-p1"},"valueQuantity":{"value":5.2,"unit":"ng/mL"}}' > "$work/obs.json"
 
+# Search: a random patient and one of the ten codes per request (each pair has OBSERVATIONS /
+# PATIENTS / 10 matches; _count=10).
+cat > "$work/search.lua" <<LUA
+local codes = {"2857-1", "1742-6", "1920-8", "2160-0", "718-7", "6690-2", "777-3", "2345-7", "2951-2", "2823-3"}
+math.randomseed(42)
+request = function()
+  local path = string.format("/fhir/Observation?patient=bench-p%d&code=http://loinc.org%%7C%s&_count=10",
+                             math.random(0, $patients - 1), codes[math.random(1, #codes)])
+  return wrk.format("GET", path)
+end
+LUA
+
+echo "Load average before: $load_before; $stored Observations stored; fhirgw threads: $threads"
+echo
 echo "| workload ($conns connections, $duration) | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 row "fhirgw read by id (GET /fhir/Patient/id)" "$gw/fhir/Patient/bench-p1"
-row "fhirgw search Observation?patient=..&code=.. (_count=10)" "$gw/fhir/Observation?patient=bench-p1&code=http://loinc.org%7C1742-6&_count=10"
+row "fhirgw search Observation?patient=..&code=.. (random patient and code, _count=10)" "$gw" -s "$work/search.lua"
 row "fhirgw create Observation (POST)" "$gw/fhir/Observation" -s "$(post_script "$work/obs.json")"
 row "fhirgw transaction of 100 Observations (POST /fhir)" "$gw/fhir" -s "$(post_script "$work/tx-a.json")"
 start "$ceiling" 0 2
 row "fixed-body Beast server (ceiling)" "http://127.0.0.1:$port/fhir/Patient/bench-p1"
+echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
