@@ -59,12 +59,13 @@ Outcome outcome_for_status(int status) {
   return Outcome::success;
 }
 
-std::string audit_event_json(const AuditRecord& r, const std::string& id, std::int64_t recorded_ms) {
+std::string audit_event_json(const AuditRecord& r, const std::string& id, std::int64_t recorded_ms,
+                             std::int64_t stored_ms) {
   const std::string when = search::format_instant(recorded_ms);
   std::string out = "{\"resourceType\":\"AuditEvent\",\"id\":";
   write_string(id, out);
   out += ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":";
-  write_string(when, out);
+  write_string(search::format_instant(stored_ms), out);
   out += "},\"type\":";
   if (r.type == EventType::authentication) {
     coding(out, kDicom, "110114", "User Authentication");
@@ -157,15 +158,14 @@ std::string audit_event_json(const AuditRecord& r, const std::string& id, std::i
 
 storage::NewVersion audit_event_version(const AuditRecord& record, const search::ParamCatalog& catalog) {
   const std::int64_t now =
-      record.recorded_ms != 0
-          ? record.recorded_ms
-          : std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   storage::NewVersion v;
   v.type = "AuditEvent";
   v.id = rest::new_id();
+  // lastUpdated is when the event is stored, `recorded` when it happened: a group-committed event must not
+  // carry a time before writes that were stored ahead of it, or history pages bounded by time would shift.
   v.last_updated_ms = now;
-  v.body = audit_event_json(record, v.id, now);
+  v.body = audit_event_json(record, v.id, record.recorded_ms != 0 ? record.recorded_ms : now, now);
   auto parsed = fhir::json::parse(v.body);
   if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
   v.index = search::build_index(catalog, "AuditEvent", parsed.document->root());

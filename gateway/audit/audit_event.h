@@ -20,10 +20,12 @@
 
 namespace fhirgw::audit {
 
-// The AuditEvent JSON (with id, meta.versionId 1 and meta.lastUpdated = recorded).
-std::string audit_event_json(const AuditRecord& record, const std::string& id, std::int64_t recorded_ms);
+// The AuditEvent JSON (with id, meta.versionId 1, `recorded` = when the event happened and meta.lastUpdated
+// = when it is stored).
+std::string audit_event_json(const AuditRecord& record, const std::string& id, std::int64_t recorded_ms,
+                             std::int64_t stored_ms);
 
-// The stored version 1 of a new AuditEvent with a fresh id, index rows included.
+// The stored version 1 of a new AuditEvent with a fresh id, index rows included, stamped as stored now.
 storage::NewVersion audit_event_version(const AuditRecord& record, const search::ParamCatalog& catalog);
 
 }  // namespace fhirgw::audit

@@ -266,7 +266,8 @@ void DeliveryWorker::audit_delivery(const std::vector<const storage::OutboxItem*
   r.client_id = node_;
   r.network_address = url_.host;
   for (const auto* i : items) {
-    r.entities.push_back({i->type + "/" + i->id + "/_history/" + std::to_string(i->version), {}, i->deleted ? "delete" : "update"});
+    r.entities.push_back(audit::Entity::of_reference(i->type + "/" + i->id + "/_history/" + std::to_string(i->version),
+                                                     i->deleted ? "delete" : "update"));
   }
   if (!audit_->record(std::move(r))) log_("outbox_audit_dropped", peer_.name);
 }

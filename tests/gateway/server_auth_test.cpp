@@ -317,7 +317,7 @@ TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
   grouped.entities = {{"Patient/p1", {}, {}, "req-1", 1'800'000'000'000}, {"Patient/p2", {}, {}, "req-2", 1'800'000'000'100}};
   records.push_back(grouped);
   for (const auto& r : records) {
-    const std::string json = audit::audit_event_json(r, "a1", 1'800'000'000'123);
+    const std::string json = audit::audit_event_json(r, "a1", 1'800'000'000'123, 1'800'000'000'456);
     const auto outcome = validator.validate_text(json);
     for (const auto& issue : outcome.issues()) {
       EXPECT_NE(issue.severity, fhir::validation::Severity::Error) << issue.expression << ": " << issue.diagnostics
@@ -325,6 +325,32 @@ TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
       EXPECT_NE(issue.severity, fhir::validation::Severity::Fatal) << issue.diagnostics;
     }
   }
+}
+
+}  // namespace
+}  // namespace fhirgw
+
+namespace fhirgw {
+namespace {
+
+// A group-committed event is stamped when it is stored, so it never lands behind versions stored before it
+// in time-bounded history pages; `recorded` keeps when it happened.
+TEST(AuditEvent, LastUpdatedIsWhenStoredAndRecordedIsWhenItHappened) {
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  audit::AuditRecord r;
+  r.interaction = "read";
+  r.client_id = "hospital-a";
+  r.recorded_ms = 1'000;  // long ago
+  r.entities = {audit::Entity::of_reference("Patient/p1", "read")};
+  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const storage::NewVersion v = audit::audit_event_version(r, catalog);
+  EXPECT_GE(v.last_updated_ms, before);
+  auto doc = fhir::json::parse(v.body);
+  ASSERT_TRUE(doc);
+  EXPECT_EQ(doc.document->root().find("recorded")->text(), "1970-01-01T00:00:01.000Z");
+  EXPECT_NE(doc.document->root().find("meta")->find("lastUpdated")->text(), "1970-01-01T00:00:01.000Z");
 }
 
 }  // namespace
