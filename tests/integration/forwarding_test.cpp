@@ -67,9 +67,9 @@ class Gateway {
     configure(forwarding_json, more);
   }
   void configure(const std::string& forwarding_json, const std::string& more = {}) {
-    // Audit off: its group-committed AuditEvents land in the history with times before a history page's
-    // bound, which shifts the offset paging the inventory reads (forwarding's auditing is tested apart).
-    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},"audit":{"enabled":false},)"
+    // Audit on, as in production: group-committed AuditEvents are stamped when stored, so they do not shift
+    // the time-bounded history pages the inventory reads (the inventory leaves AuditEvents out).
+    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},)"
                            << (more.empty() ? "" : more + ",")
                            << R"("forwarding":)" << forwarding_json << "}";
   }
