@@ -9,6 +9,7 @@ packages=(
   rapidjson-dev libspdlog-dev libssl-dev libsqlite3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates wrk clang
+  curl python3   # the server benchmark's seeding (tests/bench/server)
 )
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only install Debian's if absent.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
