@@ -11,7 +11,8 @@
 
 namespace fhirgw::rest {
 
-// A new server-assigned id: a random UUID (version 4), which is a valid FHIR id (<= 64 chars).
+// A new server-assigned id: a time-ordered UUID (version 7, strictly increasing within the process,
+// 62 random bits), which is a valid FHIR id (<= 64 chars).
 std::string new_id();
 
 // True if `id` matches the FHIR id syntax [A-Za-z0-9\-\.]{1,64}.

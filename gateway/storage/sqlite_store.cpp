@@ -134,17 +134,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void put(const NewVersion& v, Method method, std::int64_t version) override {
-    std::int64_t rid = 0;
-    {
-      StatementScope s(db_.cached(
-          "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, ?, ?, 0, ?) "
-          "ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, last_updated = excluded.last_updated, "
-          "deleted = 0, body = excluded.body RETURNING rid"));
-      s->bind(1, v.type).bind(2, v.id).bind(3, version).bind(4, v.last_updated_ms).bind_blob(5, v.body);
-      if (s->step()) rid = s->column_int(0);
-      while (s->step()) {
-      }
-    }
+    const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
     append_history(v.type, v.id, version, v.last_updated_ms, method, v.body);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
     write_index(rid, v.type, v.index);
@@ -211,6 +201,30 @@ class SqliteWriteTransaction final : public WriteTransaction {
       s->bind_blob(6, body);
     }
     s->step();
+  }
+
+  // A first version has no row yet. A plain one-row INSERT needs no statement journal, unlike an upsert
+  // or RETURNING (SQLite then copies every page the statement touches to a temporary file first).
+  std::int64_t insert_current(const NewVersion& v) {
+    StatementScope s(db_.cached(
+        "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, 1, ?, 0, ?)"));
+    s->bind(1, v.type).bind(2, v.id).bind(3, v.last_updated_ms).bind_blob(4, v.body);
+    s->step();
+    return sqlite3_last_insert_rowid(db_.handle());
+  }
+
+  // Later versions (also re-creating a deleted resource) replace the current row.
+  std::int64_t replace_current(const NewVersion& v, std::int64_t version) {
+    StatementScope s(db_.cached(
+        "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, ?, ?, 0, ?) "
+        "ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, last_updated = excluded.last_updated, "
+        "deleted = 0, body = excluded.body RETURNING rid"));
+    s->bind(1, v.type).bind(2, v.id).bind(3, version).bind(4, v.last_updated_ms).bind_blob(5, v.body);
+    std::int64_t rid = 0;
+    if (s->step()) rid = s->column_int(0);
+    while (s->step()) {
+    }
+    return rid;
   }
 
   void clear_index(std::int64_t rid) {
@@ -282,6 +296,8 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
   writer_ = std::make_unique<Connection>(options_.path, false);
   apply_pragmas(*writer_, options_.synchronous_full);
   migrate(*writer_);
+  checkpointer_ =
+      std::make_unique<WalCheckpointer>(*writer_, options_.path, options_.synchronous_full, options_.checkpoint);
 }
 
 SqliteStore::~SqliteStore() = default;

@@ -15,6 +15,8 @@
 // stays all-or-nothing (a rollback undoes only its savepoint), and commit() returns only after the
 // fsync that made it durable; if that COMMIT fails, every WriteTransaction of the batch gets a
 // StorageError.
+//
+// Checkpoints run beside the writer, not inside its COMMIT (wal_checkpointer.h).
 #pragma once
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "storage/store.h"
+#include "storage/wal_checkpointer.h"
 
 namespace fhirgw::storage {
 
@@ -34,6 +37,7 @@ struct SqliteOptions {
   std::string path;              // database file; created if missing
   bool synchronous_full = true;  // false: NORMAL
   std::size_t read_connections = 4;
+  CheckpointOptions checkpoint{};
 };
 
 class SqliteStore final : public Store {
@@ -80,6 +84,7 @@ class SqliteStore final : public Store {
   std::mutex batch_mutex_;                // guards Batch::done / ok
   std::condition_variable batch_done_;
   std::unique_ptr<Connection> writer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // declared after writer_: stops before it closes
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<Connection>> readers_;
 };

@@ -2,6 +2,7 @@
 // across reopen. No sockets.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -232,6 +233,52 @@ TEST(SqliteStore, DataSurvivesReopen) {
   }
   SqliteStore reopened({dir.file("db.sqlite"), true, 2});
   EXPECT_TRUE(reopened.read("Observation", "kept"));
+}
+
+std::uintmax_t file_size(const std::string& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
+// The writer never checkpoints inside its COMMIT below the hard limit: with both limits out of reach
+// every page stays in the WAL and the database file keeps its size.
+TEST(SqliteStore, CheckpointsFollowTheConfiguredLimits) {
+  TempDir dir;
+  const std::string file = dir.file("db.sqlite");
+  SqliteStore store({file, true, 2, {1 << 30, 1 << 30}});
+  const auto before = file_size(file);
+  for (int i = 0; i < 300; ++i) write(store, obs("n" + std::to_string(i), "1", 1000 + i));
+  EXPECT_EQ(file_size(file), before);
+  EXPECT_GT(file_size(file + "-wal"), 1000u * 4096u);  // more than SQLite's default autocheckpoint
+}
+
+// Past the soft limit the background thread copies the WAL into the database file.
+TEST(SqliteStore, WalIsCheckpointedInTheBackground) {
+  TempDir dir;
+  const std::string file = dir.file("db.sqlite");
+  SqliteStore store({file, true, 2, {16, 1 << 30}});
+  const auto before = file_size(file);
+  for (int i = 0; i < 300; ++i) write(store, obs("b" + std::to_string(i), "1", 1000 + i));
+  for (int wait = 0; wait < 100 && file_size(file) <= before + 64 * 1024; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_GT(file_size(file), before + 64 * 1024);
+  for (int i = 0; i < 300; ++i) EXPECT_TRUE(store.read("Observation", "b" + std::to_string(i))) << i;
+}
+
+// Past the hard limit the writer checkpoints after its commit, so the WAL is reused from its start
+// and its file stays bounded however long the writes go on.
+TEST(SqliteStore, HardLimitBoundsTheWal) {
+  TempDir dir;
+  const std::string file = dir.file("db.sqlite");
+  {
+    SqliteStore store({file, true, 2, {1 << 30, 64}});
+    for (int i = 0; i < 600; ++i) write(store, obs("h" + std::to_string(i), "1", 1000 + i));
+    EXPECT_LT(file_size(file + "-wal"), 200u * 4096u);  // 600 commits of several pages each, unbounded
+  }
+  SqliteStore reopened({file, true, 2});
+  for (int i = 0; i < 600; ++i) EXPECT_TRUE(reopened.read("Observation", "h" + std::to_string(i))) << i;
 }
 
 }  // namespace
