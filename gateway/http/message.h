@@ -2,7 +2,9 @@
 // (server/http_server.cpp) converts at the socket edge, so every handler is testable without sockets.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,9 @@ struct Request {
   // Who is calling, set by the auth filter on /fhir, /internal and /admin: the client id of the access
   // token, or "anonymous-dev" when auth is off (loopback only). The "who" of Provenance and AuditEvent.
   std::string client_id;
+  // Entries of a batch Bundle the auth filter refused (Bundle.entry index -> reason): the handler answers
+  // each with 403 and handles the others.
+  std::map<std::size_t, std::string> refused_entries;
 };
 
 struct Response {

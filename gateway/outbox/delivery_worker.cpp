@@ -1,11 +1,11 @@
 #include "outbox/delivery_worker.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
 
+#include "outbox/retry_after.h"
 #include "outbox/transaction_bundle.h"
 
 namespace fhirgw::outbox {
@@ -30,14 +30,6 @@ std::string new_bundle_identifier(std::mt19937_64& rng) {
                 static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3FFF)),
                 static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
   return buf;
-}
-
-// Retry-After as delta-seconds; 0 when absent or in the HTTP-date form (then the backoff applies).
-std::int64_t retry_after_ms(const std::string& value) {
-  std::int64_t seconds = 0;
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-  if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return 0;
-  return std::min<std::int64_t>(seconds, 3600) * 1000;
 }
 
 constexpr std::int64_t kIdlePollMs = 25;
@@ -196,7 +188,7 @@ DeliveryWorker::Attempt DeliveryWorker::send(const std::vector<const storage::Ou
     a.sent = Sent::Delivered;
   } else if (ex.status == 429 || ex.status == 503) {
     a.sent = Sent::PeerBusy;
-    a.retry_after_ms = retry_after_ms(ex.retry_after);
+    a.retry_after_ms = retry_after_wait_ms(ex.retry_after, now_ms()).value_or(0);
     a.error = error_reason(ex.status, ex.body);
   } else if (ex.status == 401) {
     // Not the resources' fault: our credentials. With a token, fetch a new one on the next try.

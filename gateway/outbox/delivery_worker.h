@@ -5,7 +5,7 @@
 // - the peer cannot be reached / the connection breaks / 5xx without a usable answer for a whole batch:
 //   the whole peer waits (exponential backoff, +-50% jitter, capped); rows keep their attempt count, but a
 //   row older than max_age goes to the dead letters.
-// - 429 or 503: the peer waits for Retry-After (delta-seconds; otherwise the backoff).
+// - 429 or 503: the peer waits for Retry-After (delta-seconds or HTTP-date; otherwise the backoff).
 // - 401: our credentials, not the resources: the peer waits the backoff and a new token is fetched.
 // - any other refusal of a batch: each row is sent on its own, so one poison resource cannot hold back
 //   the others; a row that fails alone gets attempts + 1 and its own backoff, and after max_attempts (or

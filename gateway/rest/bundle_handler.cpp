@@ -55,6 +55,8 @@ const char* status_text(int status) {
       return "204 No Content";
     case 400:
       return "400 Bad Request";
+    case 403:
+      return "403 Forbidden";
     case 404:
       return "404 Not Found";
     case 409:
@@ -96,8 +98,8 @@ std::string bundle_identifier(const Node& bundle) {
 
 std::string entry_error_prefix(std::size_t index) { return "Bundle.entry[" + std::to_string(index) + "]"; }
 
-OpResult entry_error(std::size_t index, int status, const std::string& text) {
-  OpResult r = OpResult::error(status, text);
+OpResult entry_error(std::size_t index, int status, const std::string& text, const std::string& code = {}) {
+  OpResult r = OpResult::error(status, text, code);
   r.outcome.issues().back().expression = entry_error_prefix(index);
   return r;
 }
@@ -126,6 +128,12 @@ Response FhirService::bundle(Ctx& ctx) {
     auto fail = [&](int status, const std::string& text) {
       p.result = entry_error(i, status, text);
     };
+    // A batch entry the client's scopes do not cover (the auth filter decided; it audited the refusal).
+    if (const auto refused = ctx.req.refused_entries.find(i); refused != ctx.req.refused_entries.end()) {
+      p.result = entry_error(i, 403, refused->second, "forbidden");
+      plan.push_back(std::move(p));
+      continue;
+    }
     const Node* request = e.is_object() ? e.find("request") : nullptr;
     const Node* method = request && request->is_object() ? request->find("method") : nullptr;
     const Node* url = request && request->is_object() ? request->find("url") : nullptr;

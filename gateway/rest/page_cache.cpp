@@ -5,7 +5,9 @@
 namespace fhirgw::rest {
 
 std::string PageCache::put(std::shared_ptr<const CachedSearch> search) {
-  std::string id = new_id();
+  // The id starts with the search's type: the access filter asks for that type's search scope before the
+  // page is looked up (a forged prefix names no page: the whole id is the key).
+  std::string id = search->type + "." + new_id();
   std::lock_guard lock(mutex_);
   while (slots_.size() >= max_entries_ && !order_.empty()) {
     slots_.erase(order_.front());

@@ -1,6 +1,6 @@
 // Frozen search results for paging searches with _sort (the default order pages by keyset cursors
 // instead, see search_handler.cpp): the first page stores the matching ids, and the next/previous
-// links name that list (_getpages=ID&_offset=N), so pages stay stable while data changes (new or
+// links name that list (_getpages=Type.ID&_offset=N), so pages stay stable while data changes (new or
 // changed resources do not shift later pages). Bounded in entries and age; an expired list answers 410.
 #pragma once
 

@@ -36,24 +36,48 @@ audit::AuditRecord base_record(const http::Request& req) {
   return r;
 }
 
+audit::AuditRecord refusal_record(const http::Request& req, const std::string& interaction,
+                                  std::vector<audit::Entity> entities, const std::string& client_id,
+                                  const std::string& reason) {
+  audit::AuditRecord a = base_record(req);
+  a.interaction = interaction.empty() ? "operation" : interaction;
+  a.client_id = client_id;
+  a.outcome_text = reason;
+  a.entities = std::move(entities);
+  return a;
+}
+
+struct Refusal {
+  std::string reason;
+  std::string www_authenticate;  // "" = the plain insufficient_scope challenge
+};
+
 FilterResult forbidden(const auth::Security* security, const http::Request& req, const RequestAccess& access,
-                       const std::string& client_id, const std::string& reason,
-                       const std::string& www_authenticate = {}) {
+                       const std::string& client_id, const Refusal& why) {
   FilterResult out;
-  Response r = error_response(403, reason, "forbidden");
-  if (!www_authenticate.empty()) {
-    r.headers.set("www-authenticate", www_authenticate);
+  Response r = error_response(403, why.reason, "forbidden");
+  if (!why.www_authenticate.empty()) {
+    r.headers.set("www-authenticate", why.www_authenticate);
   } else if (security) {
     r.headers.set("www-authenticate", "Bearer realm=\"" + security->settings.realm + "\", error=\"insufficient_scope\"");
   }
   out.refused = std::move(r);
-  audit::AuditRecord a = base_record(req);
-  a.interaction = access.interaction.empty() ? "operation" : access.interaction;
-  a.client_id = client_id;
-  a.outcome_text = reason;
-  a.entities = access.entities;
-  out.audit = std::move(a);
+  out.audits.push_back(refusal_record(req, access.interaction, access.entities, client_id, why.reason));
   return out;
+}
+
+// Whether the principal's scopes cover one need.
+std::optional<Refusal> check_need(const auth::Security& security, const auth::Principal& p, const Need& need) {
+  const bool audit_trail = need.type == "AuditEvent" || (need.type.empty() && need.interaction == Interaction::history_type);
+  if (audit_trail && is_write(need.interaction)) return Refusal{"AuditEvents are written by the gateway only", {}};
+  if (audit_trail &&
+      !allows_audit_events(p, need.interaction == Interaction::history_type ? Interaction::search : need.interaction)) {
+    return Refusal{"client '" + p.client_id + "' lacks a scope naming AuditEvent (e.g. system/AuditEvent.rs)", {}};
+  }
+  if (auto refused = security.authorize(p, need.type, need.interaction)) {
+    return Refusal{refused->reason, refused->www_authenticate};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -73,27 +97,26 @@ FilterResult check_access(const auth::Security* security, const http::Request& r
     a.type = audit::EventType::authentication;
     a.client_id = req.peer_client_id;
     a.outcome_text = e.reason;
-    out.audit = std::move(a);
+    out.audits.push_back(std::move(a));
     return out;
   }
   const auth::Principal& p = *principal;
   if (access.area == Area::admin && !security->is_admin(p.client_id)) {
     return forbidden(security, req, access, p.client_id,
-                     "client '" + p.client_id + "' is not an admin client (auth.clients[].admin)");
+                     {"client '" + p.client_id + "' is not an admin client (auth.clients[].admin)", {}});
   }
+  // A batch's entries are independent: a refused entry is answered 403 on its own by the handler.
+  const bool batch = access.interaction == "batch";
   for (const Need& need : access.needs) {
-    const bool audit_trail = need.type == "AuditEvent" || (need.type.empty() && need.interaction == Interaction::history_type);
-    if (audit_trail && is_write(need.interaction)) {
-      return forbidden(security, req, access, p.client_id, "AuditEvents are written by the gateway only");
-    }
-    if (audit_trail && !allows_audit_events(p, need.interaction == Interaction::history_type ? Interaction::search
-                                                                                             : need.interaction)) {
-      return forbidden(security, req, access, p.client_id,
-                       "client '" + p.client_id + "' lacks a scope naming AuditEvent (e.g. system/AuditEvent.rs)");
-    }
-    if (auto refused = security->authorize(p, need.type, need.interaction)) {
-      return forbidden(security, req, access, p.client_id, refused->reason, refused->www_authenticate);
-    }
+    const auto entry = static_cast<std::size_t>(need.entry);
+    if (need.entry >= 0 && out.refused_entries.contains(entry)) continue;
+    auto refusal = check_need(*security, p, need);
+    if (!refusal) continue;
+    if (!batch || need.entry < 0) return forbidden(security, req, access, p.client_id, *refusal);
+    const std::string reason = "Bundle.entry[" + std::to_string(entry) + "]: " + refusal->reason;
+    const EntryAccess& e = access.entries.at(entry);
+    out.audits.push_back(refusal_record(req, e.interaction, e.entities, p.client_id, reason));
+    out.refused_entries.emplace(entry, refusal->reason);
   }
   out.client_id = p.client_id;
   return out;

@@ -6,10 +6,14 @@
 //   /admin by a non-admin client   -> 403
 //   AuditEvent: read/search need a scope that names AuditEvent (system/*.rs is not enough); writes are
 //   refused for everyone (the gateway writes the audit trail). Instance/type-less history needs that too.
+//   batch Bundle: an entry the scopes do not cover is refused alone (403 OperationOutcome in its
+//   response entry, one AuditEvent each); the other entries are handled. A transaction is refused whole.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit/audit_record.h"
 #include "auth/security.h"
@@ -19,9 +23,11 @@
 namespace fhirgw::server {
 
 struct FilterResult {
-  std::optional<http::Response> refused;    // set: answer this instead of handling the request
-  std::optional<audit::AuditRecord> audit;  // set with `refused`: the failed authentication/authorization
-  std::string client_id;                    // the authenticated client when not refused
+  std::optional<http::Response> refused;  // set: answer this instead of handling the request
+  // The failed authentication/authorization (with `refused`), or one record per refused batch entry.
+  std::vector<audit::AuditRecord> audits;
+  std::string client_id;                  // the authenticated client when not refused
+  std::map<std::size_t, std::string> refused_entries;  // batch: Bundle.entry index -> why (for the handler)
 };
 
 // `security` null: no auth at all (handler tests); the client is "anonymous-dev".

@@ -49,10 +49,8 @@ Response Application::route(http::Request& req) {
   const RequestAccess access = request_access(req);
   if (access.area == Area::open) return dispatch(req);
   FilterResult filter = check_access(security, req, access);
-  if (filter.refused) {
-    if (filter.audit) record(std::move(*filter.audit));
-    return std::move(*filter.refused);
-  }
+  for (auto& a : filter.audits) record(std::move(a));
+  if (filter.refused) return std::move(*filter.refused);
   if (audit && !access.interaction.empty() && !audit->has_room()) {
     // The audit writer is behind: refuse rather than serve patient data unaudited.
     Response busy = error_response(503, "the audit trail is busy; retry later");
@@ -60,6 +58,7 @@ Response Application::route(http::Request& req) {
     return busy;
   }
   req.client_id = std::move(filter.client_id);
+  req.refused_entries = std::move(filter.refused_entries);
   audit::RequestContext context{req.client_id, req.remote_address, req.request_id};
   Response r;
   {

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "fhir/json/parser.h"
+#include "fhir/mappings/to_fhir.h"
 
 namespace fhirgw::server {
 namespace {
@@ -87,10 +88,39 @@ std::optional<FhirCall> fhir_call(std::string_view method, const std::vector<std
   return set(Interaction::read, "read");
 }
 
-void add_need(RequestAccess& a, const FhirCall& c, bool conditional) {
-  a.needs.push_back({c.type, c.interaction});
+void add_need(RequestAccess& a, const FhirCall& c, bool conditional, int entry = -1) {
+  a.needs.push_back({c.type, c.interaction, entry});
   // A conditional write searches first; the search must be allowed too.
-  if (conditional && c.write) a.needs.push_back({c.type, Interaction::search});
+  if (conditional && c.write) a.needs.push_back({c.type, Interaction::search, entry});
+}
+
+// What the audit record of an interaction names: the instance (or version), else the masked search.
+std::vector<audit::Entity> entities_of(const FhirCall& c, const std::vector<std::string_view>& seg,
+                                       const http::QueryParams& query) {
+  if (!c.id.empty()) {
+    std::string ref = c.type + "/" + c.id;
+    if (c.interaction == Interaction::vread) ref += "/_history/" + std::string(seg[3]);
+    return {audit::Entity::of_reference(ref)};
+  }
+  if (!c.write || !query.empty()) return {audit::Entity::of_query(masked_query(c.type, query))};
+  return {};
+}
+
+// The same needs on every type the /internal/records mapping writes (and reads back).
+void mapped_type_needs(RequestAccess& a, std::initializer_list<Interaction> interactions) {
+  for (const std::string_view type : fhir::mappings::kMappedResourceTypes) {
+    for (const Interaction i : interactions) a.needs.push_back({std::string(type), i});
+  }
+}
+
+// The type a page id names (PageCache ids are "Type.random"); "" when it names none (then "*" is needed).
+std::string page_type(const http::QueryParams& query) {
+  for (const auto& [name, value] : query) {
+    if (name != "_getpages") continue;
+    const auto dot = value.find('.');
+    return dot == std::string::npos ? std::string() : value.substr(0, dot);
+  }
+  return {};
 }
 
 // Every entry of a transaction or batch Bundle. An unreadable body adds nothing: the handler answers 400.
@@ -103,16 +133,23 @@ void bundle_needs(const http::Request& req, RequestAccess& a) {
   const Node* entries = root.find("entry");
   if (!entries || !entries->is_array()) return;
   for (const Node& e : entries->items()) {
-    const Node* request = e.find("request");
-    const Node* method = request ? request->find("method") : nullptr;
-    const Node* url = request ? request->find("url") : nullptr;
+    const int index = static_cast<int>(a.entries.size());
+    a.entries.emplace_back();
+    const Node* request = e.is_object() ? e.find("request") : nullptr;
+    const Node* method = request && request->is_object() ? request->find("method") : nullptr;
+    const Node* url = request && request->is_object() ? request->find("url") : nullptr;
     if (!method || !url || !method->is_string() || !url->is_string()) continue;  // the handler refuses it
     std::string_view u = url->text();
     const auto q = u.find('?');
     const bool has_query = q != std::string_view::npos;
-    const auto call = fhir_call(method->text(), segments(u.substr(0, q)));
+    const auto seg = segments(u.substr(0, q));
+    const auto call = fhir_call(method->text(), seg);
     if (!call || (call->type.empty() && call->code == "search-system" && method->text() != "GET")) continue;
-    add_need(a, *call, has_query);
+    add_need(a, *call, has_query, index);
+    http::QueryParams query;
+    std::string ignored;
+    if (has_query) http::parse_target("/?" + std::string(u.substr(q + 1)), ignored, query);
+    a.entries.back() = {call->code, entities_of(*call, seg, query)};
   }
 }
 
@@ -135,11 +172,11 @@ RequestAccess request_access(const http::Request& req) {
   if (p == "/internal/records" || p.starts_with("/internal/")) {
     a.area = Area::internal;
     if (req.method == "POST") {
-      a.needs = {{"*", Interaction::create}, {"*", Interaction::update}};
+      mapped_type_needs(a, {Interaction::create, Interaction::update});
       a.interaction = "transaction";
       a.entities.push_back(audit::Entity::of_query("POST /internal/records"));
     } else {
-      a.needs = {{"*", Interaction::read}, {"*", Interaction::search}};
+      mapped_type_needs(a, {Interaction::read, Interaction::search});
       a.interaction = "search-system";
       a.entities.push_back(audit::Entity::of_query(masked_query("/internal/records", req.query)));
     }
@@ -158,18 +195,13 @@ RequestAccess request_access(const http::Request& req) {
     if (a.interaction.empty()) a.interaction = "transaction";
     return a;
   }
-  const auto call = fhir_call(req.method, seg);
+  auto call = fhir_call(req.method, seg);
   if (!call) return a;
+  if (seg.empty()) call->type = page_type(req.query);  // a page of a type's search: that type's search right
   add_need(a, *call, !req.query.empty() && call->id.empty());
   a.interaction = call->code;
   a.single_write = call->write;
-  if (!call->id.empty()) {
-    std::string ref = call->type + "/" + call->id;
-    if (call->interaction == Interaction::vread) ref += "/_history/" + std::string(seg[3]);
-    a.entities.push_back(audit::Entity::of_reference(ref));
-  } else if (!call->write || !req.query.empty()) {
-    a.entities.push_back(audit::Entity::of_query(masked_query(call->type, req.query)));
-  }
+  a.entities = entities_of(*call, seg, req.query);
   return a;
 }
 

@@ -5,9 +5,10 @@
 //   /healthz /readyz /metrics /auth/* /.well-known/*  open (no token)
 //   GET /fhir/metadata                                open (capabilities; not audited)
 //   /fhir/...                                         per interaction (see auth/scopes.h for the rights)
-//   POST /internal/records                            create + update on every type ("*"): the mapping writes
-//                                                     many types (Patient, Condition, Observation, ...)
-//   GET /internal/records                             read + search on every type ("*")
+//   GET /fhir?_getpages=Type.id                       search on Type (page ids name their search's type)
+//   POST /internal/records                            create + update on each type the mapping writes
+//                                                     (fhir::mappings::kMappedResourceTypes)
+//   GET /internal/records                             read + search on each of those types
 //   /admin/...                                        an admin client (auth.clients[].admin)
 #pragma once
 
@@ -25,6 +26,13 @@ enum class Area { open, fhir, internal, admin };
 struct Need {
   std::string type;  // "" for a system-level interaction (needs a "*" scope)
   auth::Interaction interaction;
+  int entry = -1;    // the Bundle.entry index it comes from; -1: the request itself
+};
+
+// One entry of a transaction/batch Bundle, for auditing a refusal of that entry alone.
+struct EntryAccess {
+  std::string interaction;              // restful-interaction code
+  std::vector<audit::Entity> entities;  // what it names
 };
 
 struct RequestAccess {
@@ -33,6 +41,7 @@ struct RequestAccess {
   std::string interaction;           // restful-interaction code for the audit record; "" = not audited
   std::vector<audit::Entity> entities;  // what the audit record names
   bool single_write = false;         // create/update/patch/delete of one resource (audited in its transaction)
+  std::vector<EntryAccess> entries;  // a Bundle's entries, by index (entries without a usable request too)
 };
 
 // `req.path` and `req.query` must be parsed already.

@@ -66,15 +66,48 @@ TEST(RequestAccess, BundleEntriesEachCount) {
   EXPECT_FALSE(a.single_write);
 }
 
-TEST(RequestAccess, InternalRecordsAndAdmin) {
+TEST(RequestAccess, InternalRecordsNeedTheMappedTypesAndAdmin) {
   auto a = of("POST", "/internal/records");
   EXPECT_EQ(a.area, Area::internal);
-  EXPECT_TRUE(needs(a, "*", Interaction::create));
-  EXPECT_TRUE(needs(a, "*", Interaction::update));
+  for (const char* type : {"Patient", "Condition", "Observation", "Specimen", "AdverseEvent"}) {
+    EXPECT_TRUE(needs(a, type, Interaction::create)) << type;
+    EXPECT_TRUE(needs(a, type, Interaction::update)) << type;
+  }
+  EXPECT_FALSE(needs(a, "*", Interaction::create));
+  EXPECT_FALSE(needs(a, "Encounter", Interaction::create));
   a = of("GET", "/internal/records?patient=MRN-1&type=lab_result");
-  EXPECT_TRUE(needs(a, "*", Interaction::read));
-  EXPECT_TRUE(needs(a, "*", Interaction::search));
+  EXPECT_TRUE(needs(a, "Observation", Interaction::read));
+  EXPECT_TRUE(needs(a, "Observation", Interaction::search));
+  EXPECT_TRUE(needs(a, "Patient", Interaction::read));
+  EXPECT_FALSE(needs(a, "*", Interaction::read));
   EXPECT_EQ(of("GET", "/admin/dead-letters").area, Area::admin);
+}
+
+TEST(RequestAccess, PagesNeedTheSearchOfTheirType) {
+  auto a = of("GET", "/fhir?_getpages=Observation.5f0c-11&_offset=10&_count=10");
+  ASSERT_EQ(a.needs.size(), 1u);
+  EXPECT_TRUE(needs(a, "Observation", Interaction::search));
+  EXPECT_EQ(a.interaction, "search-system");
+  a = of("GET", "/fhir?_getpages=no-type-here");
+  EXPECT_TRUE(needs(a, "", Interaction::search));  // names no type: a "*" scope
+  EXPECT_TRUE(needs(of("GET", "/fhir?_type=Patient"), "", Interaction::search));
+}
+
+TEST(RequestAccess, BundleNeedsKnowTheirEntry) {
+  const auto a = of("POST", "/fhir", R"({"resourceType":"Bundle","type":"batch","entry":[
+      {"request":{"method":"GET","url":"Patient/1"}},
+      {"request":{"url":"Patient/2"}},
+      {"request":{"method":"PUT","url":"Condition?identifier=a|b"}}]})");
+  ASSERT_EQ(a.entries.size(), 3u);
+  ASSERT_EQ(a.needs.size(), 3u);
+  EXPECT_EQ(a.needs[0].entry, 0);
+  EXPECT_EQ(a.needs[1].entry, 2);
+  EXPECT_EQ(a.needs[2].entry, 2);
+  EXPECT_EQ(a.entries[0].interaction, "read");
+  ASSERT_EQ(a.entries[0].entities.size(), 1u);
+  EXPECT_EQ(a.entries[0].entities[0].reference, "Patient/1");
+  EXPECT_EQ(a.entries[2].interaction, "update");
+  EXPECT_EQ(of("GET", "/fhir/Patient/1").needs[0].entry, -1);
 }
 
 TEST(RequestAccess, MaskedQueryKeepsOnlyIdsAndReferences) {

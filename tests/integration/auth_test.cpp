@@ -226,5 +226,102 @@ TEST_F(AuthMatrix, HappyPathWithMutualTlsAndToken) {
   EXPECT_TRUE(resumed.resumed());
 }
 
+// A batch whose entries the scopes only partly cover: only those entries are refused (403 in their
+// response entry, audited); a transaction with the same entries is refused whole.
+TEST_F(AuthMatrix, BatchRefusesOnlyTheEntriesTheScopesDoNotCover) {
+  const int refused_before = audits("subtype=create&outcome=4", 0);
+  const std::string t = token("hospital-a", a_->client_files, "system/Patient.cruds");
+  auto bundle = [](const std::string& type, const std::string& patient) {
+    return R"({"resourceType":"Bundle","type":")" + type + R"(","entry":[
+      {"request":{"method":"PUT","url":"Patient/)" + patient + R"("},
+       "resource":{"resourceType":"Patient","id":")" + patient + R"(","gender":"male"}},
+      {"request":{"method":"POST","url":"Observation"},
+       "resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1834-1"}]},
+                   "subject":{"reference":"Patient/)" + patient + R"("}}}]})";
+  };
+  auto headers = bearer(t);
+  headers["Content-Type"] = "application/fhir+json";
+  Client c(server_->port(), as_a());
+  const auto batch = c.request("POST", "/fhir", bundle("batch", "batch-p"), headers);
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto doc = fhir::json::parse(batch.body);
+  ASSERT_TRUE(doc);
+  const auto& entries = doc.document->root().find("entry")->items();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].find("response")->find("status")->text(), "201 Created");
+  const auto* refused = entries[1].find("response");
+  EXPECT_EQ(refused->find("status")->text(), "403 Forbidden");
+  const auto& issue = refused->find("outcome")->find("issue")->items()[0];
+  EXPECT_EQ(issue.find("code")->text(), "forbidden");
+  EXPECT_EQ(issue.find("expression")->items()[0].text(), "Bundle.entry[1]");
+  EXPECT_NE(issue.find("diagnostics")->text().find("Observation"), std::string_view::npos) << batch.body;
+  EXPECT_EQ(total("Patient?_id=batch-p"), 1);
+  EXPECT_EQ(total("Observation?subject=Patient/batch-p"), 0);
+  EXPECT_GE(audits("subtype=create&outcome=4", refused_before + 1), refused_before + 1);
+
+  const auto transaction = c.request("POST", "/fhir", bundle("transaction", "tx-p"), headers);
+  EXPECT_EQ(transaction.status, 403) << transaction.body;
+  EXPECT_EQ(total("Patient?_id=tx-p"), 0);
+}
+
+// A page of a search needs the search right of the searched type, not a "*" scope.
+TEST_F(AuthMatrix, PagesNeedTheSearchScopeOfTheirType) {
+  Client c(server_->port(), as_a());
+  const std::string writer = token("hospital-a", a_->client_files, "system/Observation.c");
+  for (int i = 0; i < 3; ++i) {
+    const std::string obs = R"({"resourceType":"Observation","status":"final","code":{"text":"paged"},"subject":{"reference":"Patient/paged-p"}})";
+    ASSERT_EQ(c.request("POST", "/fhir/Observation", obs, bearer(writer)).status, 201);
+  }
+  const std::string reader = token("hospital-a", a_->client_files, "system/Observation.rs");
+  const auto first = c.request("GET", "/fhir/Observation?subject=Patient/paged-p&_sort=-_lastUpdated&_count=1", {},
+                               bearer(reader));
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto at = first.body.find("/fhir?_getpages=");
+  ASSERT_NE(at, std::string::npos) << first.body;
+  const std::string next = first.body.substr(at, first.body.find('"', at) - at);
+  const auto page = c.request("GET", next, {}, bearer(reader));
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("\"resourceType\":\"Observation\""), std::string::npos);
+  const auto other = c.request("GET", next, {}, bearer(token("hospital-a", a_->client_files, "system/Patient.rs")));
+  EXPECT_EQ(other.status, 403) << other.body;
+}
+
+// /internal/records needs the rights on the types the mapping writes (POST) or reads back (GET).
+TEST_F(AuthMatrix, InternalRecordsNeedTheScopesOfTheMappedTypes) {
+  const std::string types[] = {"Patient", "Condition", "Observation", "MedicationAdministration", "Specimen",
+                               "BodyStructure", "Procedure", "DiagnosticReport", "AdverseEvent"};
+  auto scopes = [&](const std::string& rights, const std::string& except) {
+    std::string out;
+    for (const auto& t : types) {
+      if (t != except) out += (out.empty() ? "system/" : " system/") + t + "." + rights;
+    }
+    return out;
+  };
+  const std::string records =
+      R"({"type":"patient","id":"MRN-AUTH-1","source":"GDPH-EMR","sex":"female"})" "\n"
+      R"({"type":"diagnosis","id":"DX-AUTH-1","source":"GDPH-EMR","patient":"MRN-AUTH-1","code":"HCC","icd10":"C22.0","diagnosed_on":"2020-10-09","clinical_status":"active","primary":true})" "\n";
+  auto post = [&](const std::string& scope) {
+    auto headers = bearer(token("hospital-a", a_->client_files, scope));
+    headers["Content-Type"] = "application/x-ndjson";
+    return Client(server_->port(), as_a()).request("POST", "/internal/records", records, headers);
+  };
+  auto get = [&](const std::string& scope) {
+    return Client(server_->port(), as_a())
+        .request("GET", "/internal/records?patient=MRN-AUTH-1", {}, bearer(token("hospital-a", a_->client_files, scope)));
+  };
+  const auto short_write = post(scopes("cu", "Specimen"));
+  EXPECT_EQ(short_write.status, 403) << short_write.body;
+  EXPECT_NE(short_write.body.find("Specimen"), std::string::npos) << short_write.body;
+  EXPECT_EQ(total("Patient?identifier=MRN-AUTH-1"), 0);
+  const auto stored = post(scopes("cu", ""));
+  EXPECT_EQ(stored.status / 100, 2) << stored.body;
+
+  EXPECT_EQ(get(scopes("rs", "Observation")).status, 403);
+  const auto read = get(scopes("rs", ""));
+  EXPECT_EQ(read.status, 200) << read.body;
+  EXPECT_NE(read.body.find("\"id\":\"DX-AUTH-1\""), std::string::npos) << read.body;
+  EXPECT_NE(read.body.find("\"id\":\"MRN-AUTH-1\""), std::string::npos) << read.body;
+}
+
 }  // namespace
 }  // namespace fhirgw::testing

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -361,9 +362,9 @@ TEST(Forwarding, OverMutualTlsWithATokenAndOnlyToTheRightServer) {
 class FaultProxy {
  public:
   // Forwards to 127.0.0.1:target_port; answers 500 for bodies containing `poison` (while poisoned), and
-  // 429 with Retry-After: 1 to the first `busy` requests.
-  FaultProxy(std::uint16_t target_port, std::string poison, int busy)
-      : target_(target_port), poison_(std::move(poison)), busy_left_(busy), server_([this](const auto& r) { return answer(r); }) {}
+  // 429 to the first requests, one per `busy` entry, with the Retry-After value that entry gives then.
+  FaultProxy(std::uint16_t target_port, std::string poison, std::vector<std::function<std::string()>> busy)
+      : target_(target_port), poison_(std::move(poison)), busy_(std::move(busy)), server_([this](const auto& r) { return answer(r); }) {}
   std::uint16_t port() const { return server_.port(); }
   void heal() { poisoned_ = false; }
 
@@ -385,9 +386,9 @@ class FaultProxy {
 
   testhttp::Response answer(const testhttp::Request& req) {
     testhttp::Response res;
-    if (busy_left_.fetch_sub(1) > 0) {
+    if (const std::size_t n = busy_answered_.fetch_add(1); n < busy_.size()) {
       res = outcome(429, "throttled", "busy");
-      res.headers.emplace_back("Retry-After", "1");
+      res.headers.emplace_back("Retry-After", busy_[n]());
     } else if (poisoned_ && req.body.find(poison_) != std::string::npos) {
       res = outcome(500, "exception", "injected failure");
     } else {
@@ -405,7 +406,8 @@ class FaultProxy {
 
   std::uint16_t target_;
   std::string poison_;
-  std::atomic<int> busy_left_;
+  std::vector<std::function<std::string()>> busy_;
+  std::atomic<std::size_t> busy_answered_{0};
   std::atomic<bool> poisoned_{true};
   std::mutex mutex_;
   std::vector<Seen> seen_;
@@ -428,7 +430,16 @@ TEST(Forwarding, PoisonResourceGoesToDeadLettersOthersPassRetryAfterHonoured) {
     const auto start = at + 13;
     poison = r.body.substr(start, r.body.find('/', start) - start);
   }
-  FaultProxy proxy(b.port(), "\"id\":\"" + poison + "\"", 1);
+  // Two 429s: Retry-After as delta-seconds, then as an HTTP-date 2 s ahead (RFC 9110 IMF-fixdate).
+  const auto http_date_in_2s = [] {
+    const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now()) + 2;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    return std::string(buf);
+  };
+  FaultProxy proxy(b.port(), "\"id\":\"" + poison + "\"", {[] { return std::string("1"); }, http_date_in_2s});
   Gateway a("a", a_config(proxy.port(), 40));
   a.start();
   post_records(a.port(), read_file(FHIRGW_DEMO_CASE));
@@ -446,11 +457,15 @@ TEST(Forwarding, PoisonResourceGoesToDeadLettersOthersPassRetryAfterHonoured) {
   EXPECT_EQ(at_b.versions.size(), at_a.versions.size() - 1);
   EXPECT_EQ(at_b.versions.count("Observation/" + poison), 0u);
 
-  // 429 with Retry-After: 1 -> the next request came no sooner than a second later.
+  // 429 with Retry-After: 1 -> the next request came no sooner than a second later; 429 with a date 2 s
+  // ahead (whole seconds, so 1-2 s) -> the next one no sooner than a second later either (the backoff
+  // alone would retry within 400 ms).
   const auto seen = proxy.seen();
-  ASSERT_GE(seen.size(), 2u);
+  ASSERT_GE(seen.size(), 3u);
   EXPECT_EQ(seen[0].status, 429);
+  EXPECT_EQ(seen[1].status, 429);
   EXPECT_GE(seen[1].at - seen[0].at, std::chrono::milliseconds(950));
+  EXPECT_GE(seen[2].at - seen[1].at, std::chrono::milliseconds(950));
 
   // Retrying the dead letter once the fault is gone delivers it.
   proxy.heal();

@@ -1,6 +1,7 @@
 // Internal oncology records -> FHIR R4 / mCODE STU4 Bundle. Pure: no I/O, no clock, no logging.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -50,5 +51,12 @@ std::size_t map_records(const std::vector<const json::Node*>& records, const Tab
                         const ToFhirOptions& options, validation::Outcome& outcome, std::string& out);
 
 const char* bundle_type_code(BundleType t);
+
+// Every resource type a mapped Bundle can hold an entry of (Medication is only ever contained). The
+// gateway's access filter asks a client of /internal/records for scopes on exactly these types;
+// tests/mappings/resource_types_test.cpp checks the list against what the mapping writes.
+inline constexpr std::array<std::string_view, 9> kMappedResourceTypes = {
+    "Patient",   "Condition", "Observation", "MedicationAdministration", "Specimen",
+    "BodyStructure", "Procedure", "DiagnosticReport", "AdverseEvent"};
 
 }  // namespace fhir::mappings
