@@ -36,16 +36,16 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ASCII only, without the locale lookup of std::isalnum (this runs over every byte of every token).
+constexpr bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+
 // b64token (RFC 6750 §2.1): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool is_b64token(std::string_view t) {
   if (t.empty()) return false;
   std::size_t i = 0;
   for (; i < t.size() && t[i] != '='; ++i) {
     const char c = t[i];
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_' && c != '~' &&
-        c != '+' && c != '/') {
-      return false;
-    }
+    if (!ascii_alnum(c) && c != '-' && c != '.' && c != '_' && c != '~' && c != '+' && c != '/') return false;
   }
   if (i == 0) return false;
   for (; i < t.size(); ++i) {

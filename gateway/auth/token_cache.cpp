@@ -5,7 +5,7 @@ namespace fhirgw::auth {
 std::optional<AccessTokenClaims> VerifiedTokenCache::find(std::string_view token, std::int64_t now,
                                                           std::int64_t clock_skew) {
   std::lock_guard lock(mutex_);
-  const auto it = entries_.find(std::string(token));
+  const auto it = entries_.find(token);
   if (it == entries_.end()) return std::nullopt;
   if (it->second.expires_at + clock_skew <= now) {
     entries_.erase(it);

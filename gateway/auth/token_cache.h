@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,7 +38,12 @@ class VerifiedTokenCache {
  private:
   const std::size_t max_entries_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, AccessTokenClaims> entries_;
+  // Transparent hash: a lookup hashes the token's string_view without copying it into a std::string.
+  struct TokenHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, AccessTokenClaims, TokenHash, std::equal_to<>> entries_;
 };
 
 }  // namespace fhirgw::auth

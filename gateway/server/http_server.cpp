@@ -285,6 +285,10 @@ void HttpServer::Impl::accept() {
       if (stopping || ec == net::error::operation_aborted) return;
       log_warn("accept_failed", ec.message());
     } else {
+      // Each response (and each TLS handshake flight) is written whole: Nagle's algorithm would only hold
+      // a small write back until the client's delayed ACK (up to 40 ms; it stalled TLS handshakes).
+      beast::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       const bool over_cap = static_cast<std::size_t>(metrics.connections.load()) >= config.max_connections;
       if (tls) {
         auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, over_cap, *tls);
