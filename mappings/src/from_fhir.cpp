@@ -8,13 +8,13 @@
 #include <set>
 #include <unordered_map>
 
-#include "fhir/json/parser.h"
 #include "fhir_names.h"
 #include "node_build.h"
 
 namespace fhir::mappings {
 
-using json::Node;
+using Node = json::CompactNode;  // the parsed input
+using OutNode = json::Node;       // the records built
 using validation::Severity;
 
 namespace {
@@ -44,8 +44,8 @@ class Reader {
     if (!exts || !exts->is_array()) return nullptr;
     for (const Node& e : exts->items()) {
       if (member_text(e, "url") != url) continue;
-      for (const json::Member& m : e.members())
-        if (m.key.starts_with("value")) return &m.value;
+      for (const Node& m : e.members())
+        if (m.key().starts_with("value")) return &m;
     }
     return nullptr;
   }
@@ -55,9 +55,9 @@ class Reader {
   void report(const std::string& label, validation::Outcome& outcome) const {
     static const std::set<std::string, std::less<>> kIgnored = {"resourceType", "id", "meta", "text", "extension",
                                                                 "contained", "language", "implicitRules"};
-    for (const json::Member& m : r_.members()) {
-      if (kIgnored.contains(std::string_view(m.key)) || used(m.key)) continue;
-      warn(outcome, label, std::string(m.key), "element is not represented in the internal record format; dropped");
+    for (const Node& m : r_.members()) {
+      if (kIgnored.contains(m.key()) || used(m.key())) continue;
+      warn(outcome, label, std::string(m.key()), "element is not represented in the internal record format; dropped");
     }
     if (const Node* exts = r_.find("extension"); exts && exts->is_array()) {
       for (const Node& e : exts->items()) {
@@ -88,7 +88,7 @@ class Reader {
 class Reverse {
  public:
   Reverse(const std::vector<Input>& inputs, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result)
-      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(Node::allocator_type{}),
+      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(OutNode::allocator_type{}),
         record_prefix_(t.local_base() + "/record/") {
     for (const Input& in : inputs_) {
       const Node& r = *in.resource;
@@ -130,7 +130,7 @@ class Reverse {
       }
       Reader rd(r);
       rd.use("identifier");
-      Node rec = b_.obj();
+      OutNode rec = b_.obj();
       b_.add_str(rec, "type", type);
       b_.add_str(rec, "id", rid.id);
       b_.add_str(rec, "source", rid.source);
@@ -281,7 +281,7 @@ class Reverse {
   // The record's required local code from the CodeableConcept `element`, stored as `field`; "" after a
   // warning when there is none (the caller then skips the resource).
   // `element` is a string literal: the reader keeps a view of it.
-  std::string required_code(Reader& rd, Node& rec, std::string_view element, std::string_view kind,
+  std::string required_code(Reader& rd, OutNode& rec, std::string_view element, std::string_view kind,
                             std::string_view field, std::string_view what) {
     const std::string element_name(element);
     std::string local = code_or_text(rd.get(element), kind, element_name);
@@ -343,7 +343,7 @@ class Reverse {
     }
     return ref_id(ref);
   }
-  bool set_patient(Reader& rd, Node& rec, std::string_view key) {
+  bool set_patient(Reader& rd, OutNode& rec, std::string_view key) {
     const std::string mrn = patient_mrn(rd.get(key));
     if (mrn.empty()) {
       Reader::warn(result_.outcome, label_, std::string(key), "no patient reference; resource skipped");
@@ -352,8 +352,8 @@ class Reverse {
     b_.add_str(rec, "patient", mrn);
     return true;
   }
-  Node number(const Node* n) const { return b_.num(n->text()); }
-  void put_str(Node& rec, std::string_view key, std::string_view v) const {
+  OutNode number(const Node* n) const { return b_.num(n->text()); }
+  void put_str(OutNode& rec, std::string_view key, std::string_view v) const {
     if (!v.empty()) b_.add_str(rec, key, v);
   }
   // Quantity unit as sent (Quantity.unit), else the local unit for its UCUM code, else the code.
@@ -369,7 +369,7 @@ class Reverse {
   }
 
   // ---- the nine record types -------------------------------------------------------------------------------
-  bool patient(Reader& rd, Node& rec) {
+  bool patient(Reader& rd, OutNode& rec) {
     const std::string mrn_sys = mrn_system(t_);
     if (!gateway_) {
       std::string mrn;
@@ -380,10 +380,10 @@ class Reverse {
     }
     if (const Node* names = rd.get("name"); names && names->size() > 0) {
       const Node& n = names->items()[0];
-      Node name = b_.obj();
+      OutNode name = b_.obj();
       if (auto f = member_text(n, "family"); !f.empty()) b_.add_str(name, "family", f);
       if (const Node* given = n.find("given")) {
-        Node g = b_.arr();
+        OutNode g = b_.arr();
         for (const Node& x : given->items()) g.push_back(b_.str(x.text()));
         b_.add(name, "given", std::move(g));
       }
@@ -403,14 +403,14 @@ class Reverse {
       else Reader::warn(result_.outcome, label_, "deceasedBoolean", "deceased without a date is not represented");
     }
     if (auto dd = rd.str("deceasedDateTime"); !dd.empty()) b_.add_str(rec, "deceased", date_part(dd));
-    Node ids = b_.arr();
+    OutNode ids = b_.arr();
     for_each_identifier(rd.node(), [&](std::string_view sys, std::string_view val) {
       if (sys == mrn_sys || sys.starts_with(record_prefix_)) return;
       if (sys.empty() || val.empty()) {
         Reader::warn(result_.outcome, label_, "identifier", "identifier without system or value is not represented");
         return;
       }
-      Node x = b_.obj();
+      OutNode x = b_.obj();
       b_.add_str(x, "system", sys);
       b_.add_str(x, "value", val);
       ids.push_back(std::move(x));
@@ -422,7 +422,7 @@ class Reverse {
     return true;
   }
 
-  bool diagnosis(Reader& rd, Node& rec) {
+  bool diagnosis(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     const Node* code = rd.get("code");
     if (required_code(rd, rec, "code", "diagnosis", "code", "Condition without code").empty()) return false;
@@ -486,7 +486,7 @@ class Reverse {
           if (value.empty()) value = std::string(member_text(*v, "text"));
         }
         if (!system.empty() && !value.empty()) {
-          Node stage = b_.obj();
+          OutNode stage = b_.obj();
           b_.add_str(stage, "system", system);
           b_.add_str(stage, "value", value);
           b_.add(rec, "stage", std::move(stage));
@@ -505,7 +505,7 @@ class Reverse {
     return true;
   }
 
-  bool drug_administration(Reader& rd, Node& rec) {
+  bool drug_administration(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     std::string drug;
     if (const Node* m = rd.get("medicationCodeableConcept")) drug = code_or_text(m, "drug", "medicationCodeableConcept");
@@ -531,7 +531,7 @@ class Reverse {
     b_.add_str(rec, "drug", drug);
     if (const Node* dosage = rd.get("dosage")) {
       if (const Node* dose = dosage->find("dose"); dose && dose->find("value")) {
-        Node d = b_.obj();
+        OutNode d = b_.obj();
         b_.add(d, "value", number(dose->find("value")));
         put_str(d, "unit", unit_of(*dose));
         b_.add(rec, "dose", std::move(d));
@@ -580,7 +580,7 @@ class Reverse {
     return true;
   }
 
-  bool lab_result(Reader& rd, Node& rec) {
+  bool lab_result(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     if (required_code(rd, rec, "code", "lab_test", "test", "Observation without code").empty()) return false;
     std::string unit;
@@ -595,7 +595,7 @@ class Reverse {
     put_str(rec, "unit", unit);
     if (const Node* rrs = rd.get("referenceRange"); rrs && rrs->size() > 0) {
       const Node& rr = rrs->items()[0];
-      Node range = b_.obj();
+      OutNode range = b_.obj();
       if (const Node* lo = rr.find("low"); lo && lo->find("value")) b_.add(range, "low", number(lo->find("value")));
       if (const Node* hi = rr.find("high"); hi && hi->find("value")) b_.add(range, "high", number(hi->find("value")));
       put_str(range, "text", member_text(rr, "text"));
@@ -642,7 +642,7 @@ class Reverse {
     return true;
   }
 
-  bool tumor_assessment(Reader& rd, Node& rec) {
+  bool tumor_assessment(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     rd.use("code");
     rd.use("category");
@@ -657,14 +657,14 @@ class Reverse {
     b_.add_str(rec, "response", response);
     rd.ext_value(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type");
     if (const Node* derived = rd.get("derivedFrom")) {
-      Node lesions = b_.arr();
+      OutNode lesions = b_.arr();
       for (const Node& ref : derived->items()) {
         const Node* size = resolve(&ref);
         if (!size || !has_code(size->find("code"), "loinc", "21889-1")) continue;
         consumed_.insert(size);
         if (const Node* focus = size->find("focus"); focus && focus->size() > 0)
           if (const Node* tumor = resolve(&focus->items()[0])) consumed_.insert(tumor);
-        Node lesion = b_.obj();
+        OutNode lesion = b_.obj();
         if (const Node* bs = size->find("bodySite")) put_str(lesion, "site", member_text(*bs, "text"));
         if (const Node* comps = size->find("component")) {
           for (const Node& c : comps->items()) {
@@ -699,7 +699,7 @@ class Reverse {
     return true;
   }
 
-  bool clinical_score(Reader& rd, Node& rec) {
+  bool clinical_score(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     const Node* code = rd.get("code");
     std::string scale = has_code(code, "loinc", "89247-1") ? "ECOG" : local_code(code, "score");
@@ -736,7 +736,7 @@ class Reverse {
     return true;
   }
 
-  bool surgery(Reader& rd, Node& rec) {
+  bool surgery(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     if (required_code(rd, rec, "code", "procedure", "procedure", "Procedure without code").empty()) return false;
     if (const Node* p = rd.get("performedPeriod")) {
@@ -745,7 +745,7 @@ class Reverse {
     }
     put_str(rec, "start", rd.str("performedDateTime"));
     if (const Node* sites = rd.get("bodySite")) {
-      Node segs = b_.arr();
+      OutNode segs = b_.arr();
       for (const Node& s : sites->items()) {
         const std::string seg = local_code(&s, "liver_segment");
         if (!seg.empty()) segs.push_back(b_.str(seg));
@@ -757,7 +757,7 @@ class Reverse {
       put_str(rec, "intent", local_code(intent, "intent"));
     put_str(rec, "margin", local_code(rd.get("outcome"), "margin"));
     if (const Node* comps = rd.get("complication")) {
-      Node list = b_.arr();
+      OutNode list = b_.arr();
       for (const Node& c : comps->items()) {
         const std::string code = code_or_text(&c, "complication", "complication");
         if (!code.empty()) list.push_back(b_.str(code));
@@ -781,7 +781,7 @@ class Reverse {
     return true;
   }
 
-  bool pathology(Reader& rd, Node& rec) {
+  bool pathology(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     rd.use("code");
     rd.use("category");
@@ -835,7 +835,7 @@ class Reverse {
     return true;
   }
 
-  bool adverse_event(Reader& rd, Node& rec) {
+  bool adverse_event(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     if (required_code(rd, rec, "event", "adverse_event", "event", "AdverseEvent without event code").empty()) return false;
     if (const Node* g = rd.ext_value(t_.extension_url(ext::kCtcaeGrade))) b_.add(rec, "ctcae_grade", number(g));
@@ -847,7 +847,7 @@ class Reverse {
       if (code == "Serious" || code == "Non-serious") b_.add(rec, "serious", b_.boolean(code == "Serious"));
     }
     if (const Node* suspects = rd.get("suspectEntity")) {
-      Node drugs = b_.arr();
+      OutNode drugs = b_.arr();
       for (const Node& se : suspects->items()) {
         std::string drug;
         if (const Node* exts = se.find("extension"))
@@ -924,8 +924,8 @@ void resources_to_records(const std::vector<const Node*>& resources, const Table
 
 FromFhirResult fhir_to_records(std::string_view text_in, const Tables& tables, const FromFhirOptions& options) {
   FromFhirResult result;
-  std::vector<json::Document> docs;
-  auto whole = json::parse(text_in);
+  std::vector<json::CompactDocument> docs;
+  auto whole = json::parse_compact(text_in);
   if (whole && whole.document->root().is_object()) {
     docs.push_back(std::move(*whole.document));
   } else {
@@ -939,7 +939,7 @@ FromFhirResult fhir_to_records(std::string_view text_in, const Tables& tables, c
       const std::string_view line = text_in.substr(start, end - start);
       start = end + 1;
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      auto parsed = json::parse(line);
+      auto parsed = json::parse_compact(line);
       if (!parsed || !parsed.document->root().is_object()) {
         validation::Issue issue;
         issue.severity = Severity::Error;

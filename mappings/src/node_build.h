@@ -1,10 +1,11 @@
 // Small helpers to build json::Node trees with one allocator (internal to the mappings library): the records
-// from FHIR. The FHIR output is written as text (json_out.h).
+// from FHIR. The FHIR output is written as text (json_out.h). Inputs are read as json::CompactNode trees.
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "fhir/json/compact.h"
 #include "fhir/json/node.h"
 
 namespace fhir::mappings {
@@ -32,11 +33,14 @@ class NodeBuilder {
   Node::allocator_type a_;
 };
 
-inline const json::Node* member(const json::Node& o, std::string_view key) {
+// Lookups in a json::Node or a json::CompactNode (the parsed input of both directions).
+template <typename N>
+const N* member(const N& o, std::string_view key) {
   return o.is_object() ? o.find(key) : nullptr;
 }
-inline std::string_view member_text(const json::Node& o, std::string_view key) {
-  const json::Node* n = member(o, key);
+template <typename N>
+std::string_view member_text(const N& o, std::string_view key) {
+  const N* n = member(o, key);
   return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{};
 }
 

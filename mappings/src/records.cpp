@@ -11,7 +11,7 @@
 
 namespace fhir::mappings {
 
-using json::Node;
+using Node = json::CompactNode;
 using validation::Severity;
 
 namespace {
@@ -271,14 +271,14 @@ RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcom
   std::size_t p = 0;
   while (p < text.size() && (text[p] == ' ' || text[p] == '\t' || text[p] == '\r' || text[p] == '\n')) ++p;
   if (p < text.size() && text[p] == '[') {
-    auto parsed = json::parse(text);
+    auto parsed = json::parse_compact(text);
     if (!parsed) {
       add_record_issue(outcome, Severity::Error, "structure", parsed.error->location.line, "",
                        "not valid JSON: " + parsed.error->message);
       return batch;
     }
     batch.docs_.push_back(std::move(*parsed.document));
-    const json::Document& doc = batch.docs_.back();
+    const json::CompactDocument& doc = batch.docs_.back();
     std::uint32_t index = 0;
     for (const Node& item : doc.root().items()) {
       batch.records_.push_back(InputRecord{doc.locate(item.offset()).line, index++, &item, false});
@@ -298,7 +298,7 @@ RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcom
     std::size_t k = 0;
     while (k < line.size() && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r')) ++k;
     if (k == line.size()) continue;  // blank lines are ignored
-    auto parsed = json::parse(line);
+    auto parsed = json::parse_compact(line);
     if (!parsed) {
       add_record_issue(outcome, Severity::Error, "structure", line_no, "",
                        "not valid JSON (column " + std::to_string(parsed.error->location.column) +
@@ -346,7 +346,7 @@ bool RecordBatch::read_joined(std::string_view text) {
   if (starts.empty() || joined.size() >= 0xFFFFFFF0u) return false;
   joined[last_comma] = ' ';
   joined.push_back(']');
-  auto parsed = json::parse(joined);
+  auto parsed = json::parse_compact(joined);
   if (!parsed) return false;
   const auto items = parsed.document->root().items();
   if (items.size() != starts.size()) return false;
@@ -382,16 +382,16 @@ bool check_record(const Node& record, std::uint32_t line, const Tables& tables, 
     if (rule->path == "type") continue;
     c.walk(*rule, record, rule->segments, 0, "");
   }
-  for (const json::Member& m : record.members()) {
+  for (const Node& m : record.members()) {
     bool known = false;
     for (const FieldRule* rule : rules) {
-      if (std::string_view(rule->head) == m.key) {
+      if (std::string_view(rule->head) == m.key()) {
         known = true;
         break;
       }
     }
     if (!known)
-      c.warning("not-supported", std::string(m.key), "field is not part of the record contract; ignored");
+      c.warning("not-supported", std::string(m.key()), "field is not part of the record contract; ignored");
   }
   if (c.ok) check_cross_fields(record, t, c);
   return c.ok;

@@ -17,7 +17,7 @@
 
 namespace fhir::mappings {
 
-using json::Node;
+using Node = json::CompactNode;  // the input records
 using validation::Severity;
 
 namespace {
@@ -1125,7 +1125,7 @@ ToFhirResult records_to_fhir_json(std::string_view text, const Tables& tables, c
 }
 
 ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const ToFhirOptions& options,
-                             const Node::allocator_type& alloc) {
+                             const json::Node::allocator_type& alloc) {
   // The bundle lives in the caller's allocator: assigning a tree from another memory resource would deep-copy it.
   ToFhirResult result(alloc);
   std::string out;
@@ -1140,7 +1140,7 @@ ToFhirResult records_to_fhir(std::string_view text, const Tables& tables, const 
     result.outcome.add(std::move(issue));
     return result;
   }
-  result.bundle = Node(parsed.document->root(), alloc);
+  result.bundle = json::Node(parsed.document->root(), alloc);
   return result;
 }
 

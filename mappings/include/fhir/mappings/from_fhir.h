@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fhir/json/compact.h"
 #include "fhir/json/node.h"
 #include "fhir/mappings/tables.h"
 #include "fhir/validation/outcome.h"
@@ -28,7 +29,7 @@ struct FromFhirResult {
 FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options = {});
 
 // Maps the resources of one parsed document (a Bundle or a single resource).
-void resources_to_records(const std::vector<const json::Node*>& resources, const Tables& tables,
+void resources_to_records(const std::vector<const json::CompactNode*>& resources, const Tables& tables,
                           const FromFhirOptions& options, FromFhirResult& result);
 
 }  // namespace fhir::mappings

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fhir/json/parser.h"
+#include "fhir/json/compact.h"
 #include "fhir/mappings/tables.h"
 #include "fhir/validation/outcome.h"
 
@@ -17,7 +17,7 @@ namespace fhir::mappings {
 struct InputRecord {
   std::uint32_t line = 0;     // 1-based line of the record's first byte in the input
   std::uint32_t index = 0;    // 0-based position among the records (array index or non-blank line number)
-  const json::Node* node = nullptr;  // the record object (inside `doc` or `array_doc`)
+  const json::CompactNode* node = nullptr;  // the record object (inside one of the batch's documents)
   bool rejected = false;
 };
 
@@ -32,13 +32,13 @@ class RecordBatch {
 
  private:
   bool read_joined(std::string_view text);
-  std::vector<json::Document> docs_;
+  std::vector<json::CompactDocument> docs_;
   std::vector<InputRecord> records_;
 };
 
 // Checks one record against the contract; adds error issues (record rejected) and warnings (unknown local
 // codes, unknown fields). Returns true when the record can be mapped.
-bool check_record(const json::Node& record, std::uint32_t line, const Tables& tables, validation::Outcome& outcome);
+bool check_record(const json::CompactNode& record, std::uint32_t line, const Tables& tables, validation::Outcome& outcome);
 
 // Issue helpers: every issue about an input record carries the line in its location and diagnostics.
 void add_record_issue(validation::Outcome& outcome, validation::Severity severity, std::string_view code,

@@ -47,7 +47,7 @@ ToFhirResult records_to_fhir_json(std::string_view text, const Tables& tables, c
 
 // Maps already checked records (all must have passed check_record), appending the Bundle's JSON text to `out`.
 // Returns the number of resources (entries).
-std::size_t map_records(const std::vector<const json::Node*>& records, const Tables& tables,
+std::size_t map_records(const std::vector<const json::CompactNode*>& records, const Tables& tables,
                         const ToFhirOptions& options, validation::Outcome& outcome, std::string& out);
 
 const char* bundle_type_code(BundleType t);

@@ -1,0 +1,99 @@
+// A read-only JSON tree for code that only reads what it parsed (the mappings read records and Bundles this
+// way): the same strict parser as json::parse (same accepted texts, same error messages and locations), but
+// each value is a 32-byte CompactNode, the children of a container are one contiguous array built once, and
+// strings, keys and number texts stay in the document's copy of the source text (decoded in place). Lookups
+// and iteration follow json::Node's names (find, items, members, text, offset), so code reading either tree
+// looks the same; an object's members are its children, each carrying its key().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <memory_resource>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "fhir/json/node.h"
+#include "fhir/json/parser.h"
+
+namespace fhir::json {
+
+namespace detail {
+class CompactBuilder;
+}
+
+class CompactNode {
+ public:
+  Kind kind() const noexcept { return kind_; }
+  bool is_null() const noexcept { return kind_ == Kind::Null; }
+  bool is_bool() const noexcept { return kind_ == Kind::True || kind_ == Kind::False; }
+  bool is_number() const noexcept { return kind_ == Kind::Number; }
+  bool is_string() const noexcept { return kind_ == Kind::String; }
+  bool is_array() const noexcept { return kind_ == Kind::Array; }
+  bool is_object() const noexcept { return kind_ == Kind::Object; }
+  bool is_primitive() const noexcept { return kind_ != Kind::Array && kind_ != Kind::Object; }
+
+  // String: the decoded UTF-8 text. Number: the lexical text. True/False: "true"/"false". Null: "null".
+  std::string_view text() const noexcept;
+  bool as_bool() const noexcept { return kind_ == Kind::True; }
+  // The member name when this value is a member of an object, else "".
+  std::string_view key() const noexcept { return {key_, key_size_}; }
+  // Byte offset of the value in the source text.
+  std::uint32_t offset() const noexcept { return offset_; }
+
+  // Object members (each with its key()) or array items, in source order; empty for primitives.
+  std::span<const CompactNode> members() const noexcept { return children(Kind::Object); }
+  std::span<const CompactNode> items() const noexcept { return children(Kind::Array); }
+  // The member named `key` of an object (nullptr if absent or not an object).
+  const CompactNode* find(std::string_view key) const noexcept;
+  // Number of members (object) or items (array); 0 for primitives.
+  std::size_t size() const noexcept { return is_primitive() ? 0 : size_; }
+
+  // A json::Node copy of this value (allocated with `alloc`), for code that needs a mutable tree.
+  Node to_node(const Node::allocator_type& alloc = {}) const;
+
+ private:
+  friend class detail::CompactBuilder;
+  std::span<const CompactNode> children(Kind kind) const noexcept {
+    return kind_ == kind ? std::span<const CompactNode>(static_cast<const CompactNode*>(data_), size_)
+                         : std::span<const CompactNode>{};
+  }
+
+  const char* key_ = nullptr;
+  const void* data_ = nullptr;  // text bytes (string, number) or the first child (object, array)
+  std::uint32_t key_size_ = 0;
+  std::uint32_t size_ = 0;      // text length or number of children
+  std::uint32_t offset_ = 0;
+  Kind kind_ = Kind::Null;
+};
+
+// A parsed document: owns the source copy the values point into and the arena of their child arrays.
+class CompactDocument {
+ public:
+  CompactDocument();
+  CompactDocument(CompactDocument&&) noexcept;
+  CompactDocument& operator=(CompactDocument&&) noexcept;
+  ~CompactDocument();
+
+  const CompactNode& root() const noexcept { return root_; }
+  const LineIndex& lines() const noexcept { return lines_; }
+  SourceLocation locate(std::uint32_t offset) const noexcept { return lines_.locate(offset); }
+
+ private:
+  friend class detail::CompactBuilder;
+  std::unique_ptr<char[]> text_;
+  std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;
+  CompactNode root_;
+  LineIndex lines_;
+};
+
+struct CompactParseResult {
+  std::optional<CompactDocument> document;  // set on success
+  std::optional<ParseError> error;          // set on failure
+  explicit operator bool() const noexcept { return document.has_value(); }
+};
+
+// Strict parse exactly as json::parse (same options, same errors); `text` is copied into the document.
+CompactParseResult parse_compact(std::string_view text, const ParseOptions& options = {});
+
+}  // namespace fhir::json

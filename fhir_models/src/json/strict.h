@@ -1,0 +1,115 @@
+// What the two strict parsers share (json::parse builds json::Node trees, json::parse_compact builds
+// CompactNode trees): the checks before RapidJSON's reader runs (size, UTF-8, NUL bytes, byte order mark, line
+// starts), the checks a SAX handler adds (depth, duplicate keys, lone surrogate escapes) and the error reports.
+// Both parsers therefore accept and reject exactly the same texts, with the same messages and locations.
+#pragma once
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "fhir/json/parser.h"
+
+namespace fhir::json::detail {
+
+// UTF-8 is validated up front (prepare(), much faster than RapidJSON's per-character check), so
+// kParseValidateEncodingFlag is not needed. Iterative mode: no recursion, nesting can never overflow the stack.
+constexpr unsigned kStrictFlags = rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseIterativeFlag;
+
+struct Prepared {
+  std::vector<std::uint32_t> line_starts;  // for the document's LineIndex
+  std::uint32_t skip = 0;                  // bytes of a UTF-8 byte order mark (tolerated and skipped)
+  bool has_unicode_escape = false;         // only then can a decoded string hold a lone surrogate
+};
+
+// Size limits, UTF-8 well-formedness and NUL bytes; fills `out` when the text passes.
+std::optional<ParseError> prepare(std::string_view text, const ParseOptions& options, Prepared& out);
+
+ParseError make_error(std::string message, std::size_t offset, std::string_view text);
+
+// A decoded string holding a UTF-16 surrogate code point came from a lone \uD8xx-style escape.
+bool has_encoded_surrogate(const char* s, std::size_t n);
+
+// Duplicate keys of one open object: a linear scan over the first keys, a hash set for large objects.
+class KeyCheck {
+ public:
+  // `key_at(i)` is the i-th of the `count` keys the object already has.
+  template <typename KeyAt>
+  bool duplicate(std::string_view key, std::size_t count, KeyAt&& key_at) {
+    if (!set_ && count < kHashedKeyThreshold) {
+      for (std::size_t i = 0; i < count; ++i)
+        if (key_at(i) == key) return true;
+      return false;
+    }
+    if (!set_) {
+      set_ = std::make_unique<std::unordered_set<std::string>>();
+      for (std::size_t i = 0; i < count; ++i) set_->emplace(key_at(i));
+    }
+    return !set_->emplace(key).second;
+  }
+
+ private:
+  static constexpr std::size_t kHashedKeyThreshold = 32;
+  std::unique_ptr<std::unordered_set<std::string>> set_;  // only for large objects
+};
+
+// The checks and error state of a strict SAX handler reading `Stream` (a RapidJSON string stream).
+template <typename Stream>
+class StrictHandler {
+ public:
+  const std::string& error() const { return error_; }
+  std::size_t error_offset() const { return error_offset_; }
+
+ protected:
+  // `adjust` is added to every offset (a skipped byte order mark).
+  StrictHandler(Stream& stream, const Prepared& prepared, std::size_t max_depth)
+      : stream_(stream), adjust_(prepared.skip), max_depth_(max_depth), check_surrogates_(prepared.has_unicode_escape) {}
+
+  // RapidJSON calls the handler with the stream still at the start of a string, number, object or
+  // array (it parses those through a local copy of the stream), but after a true/false/null literal.
+  std::uint32_t position() const { return static_cast<std::uint32_t>(stream_.Tell()) + adjust_; }
+  std::uint32_t offset_back(std::size_t n) const { return position() - static_cast<std::uint32_t>(n); }
+
+  bool fail(std::string message) {
+    error_ = std::move(message);
+    error_offset_ = position();
+    return false;
+  }
+  // False (after failing) when a container opened at `depth` open containers is too deep.
+  bool depth_ok(std::size_t depth) {
+    return depth < max_depth_ || fail("nesting deeper than " + std::to_string(max_depth_) + " levels");
+  }
+  bool string_ok(const char* s, std::size_t n, bool key) {
+    if (!check_surrogates_ || !has_encoded_surrogate(s, n)) return true;
+    return fail(key ? "object key contains a lone UTF-16 surrogate escape" : "string contains a lone UTF-16 surrogate escape");
+  }
+  bool duplicate_key(std::string_view key) { return fail("duplicate key '" + std::string(key) + "'"); }
+
+ private:
+  Stream& stream_;
+  std::uint32_t adjust_;
+  std::size_t max_depth_;
+  bool check_surrogates_;
+  std::string error_;
+  std::size_t error_offset_ = 0;
+};
+
+// The error of a failed reader run: the handler's own message when it set one, else RapidJSON's.
+template <typename Handler>
+ParseError reader_error(const rapidjson::ParseResult& ok, const Handler& handler, const Prepared& prepared,
+                        std::string_view text) {
+  if (!handler.error().empty()) return make_error(handler.error(), handler.error_offset(), text);
+  std::string message = rapidjson::GetParseError_En(ok.Code());
+  if (!message.empty() && message.back() == '.') message.pop_back();
+  return make_error(message, ok.Offset() + prepared.skip, text);
+}
+
+}  // namespace fhir::json::detail

@@ -1,0 +1,106 @@
+// json::parse_compact must accept and reject exactly what json::parse does (same messages and locations) and
+// give the same tree: member order, decoded strings, number text, offsets.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "fhir/json/compact.h"
+#include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
+
+namespace fhir::json {
+namespace {
+
+// The same value, member order and offsets included.
+void expect_same_tree(const Node& n, const CompactNode& c, const std::string& where) {
+  ASSERT_EQ(n.kind(), c.kind()) << where;
+  EXPECT_EQ(n.offset(), c.offset()) << where;
+  EXPECT_EQ(n.text(), c.text()) << where;
+  EXPECT_EQ(n.size(), c.size()) << where;
+  if (n.is_object()) {
+    ASSERT_EQ(n.members().size(), c.members().size()) << where;
+    for (std::size_t i = 0; i < n.members().size(); ++i) {
+      EXPECT_EQ(n.members()[i].key, c.members()[i].key()) << where;
+      expect_same_tree(n.members()[i].value, c.members()[i], where + "." + std::string(n.members()[i].key));
+      EXPECT_EQ(c.find(n.members()[i].key), &c.members()[i]) << where;
+    }
+  } else if (n.is_array()) {
+    ASSERT_EQ(n.items().size(), c.items().size()) << where;
+    for (std::size_t i = 0; i < n.items().size(); ++i)
+      expect_same_tree(n.items()[i], c.items()[i], where + "[" + std::to_string(i) + "]");
+  }
+}
+
+void expect_same_result(const std::string& text, const ParseOptions& options = {}) {
+  SCOPED_TRACE(text.substr(0, 80));
+  auto tree = parse(std::string_view(text), options);
+  auto compact = parse_compact(text, options);
+  ASSERT_EQ(bool(tree), bool(compact));
+  if (!tree) {
+    EXPECT_EQ(tree.error->message, compact.error->message);
+    EXPECT_EQ(tree.error->offset, compact.error->offset);
+    EXPECT_EQ(tree.error->location.line, compact.error->location.line);
+    EXPECT_EQ(tree.error->location.column, compact.error->location.column);
+    return;
+  }
+  expect_same_tree(tree.document->root(), compact.document->root(), "$");
+  EXPECT_EQ(to_string(tree.document->root()), to_string(compact.document->root().to_node()));
+}
+
+TEST(JsonCompact, SameTreeAsTheNodeParser) {
+  expect_same_result(R"({"a":1.50,"b":1E-22,"c":-0.0,"d":12345678901234567890123,"e":[true,false,null,{}],"f":[]})");
+  expect_same_result(R"({"given":["a",null,"c"],"_given":[null,{"id":"x"},null],"z":true,"y":false})");
+  expect_same_result(R"({"s":"a\"b\\c\n\u00e9\ud83d\ude00\/","k\u00e9y":"\t","":""})");
+  expect_same_result("{\n  \"a\": \"x\\\"y\",\n  \"b\": [10, true]\n}\n");
+  expect_same_result("\xEF\xBB\xBF{\"a\":\"b\"}");
+  expect_same_result("[1,\"two\",[3,[4,{\"five\":5}]]]");
+  expect_same_result("\"just a string\"");
+  expect_same_result("  42  ");
+  std::string wide = "{";
+  for (int i = 0; i < 100; ++i) wide += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":" + std::to_string(i);
+  expect_same_result(wide + "}");
+}
+
+TEST(JsonCompact, RejectsWhatTheNodeParserRejectsWithTheSameError) {
+  const std::vector<std::string> bad = {
+      "{\"a\":1,}", "[1,2,]", "{\"a\":1 /* c */}", "{\"a\":NaN}", "{\"a\":01}", "{\"a\":1.}", "{a:1}",
+      "{\"a\":\"\xC3\x28\"}", "{\"a\":\"\xED\xA0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"\\udc00\":1}",
+      "{\"a\":\"x\ty\"}", "{\"a\":1}{", "", "   ", std::string("{\"a\":\"x\0y\"}", 11),
+      "{\n  \"status\": \"final\",\n  \"status\": \"draft\"\n}", "{\n  \"a\": 1,\n  \"b\": tru\n}",
+      "[{\"a\":1,\"b\":{\"a\":2,\"b\":3},\"a\":4}]", std::string(1000, '['), "\xEF\xBB\xBF{\"a\":}"};
+  for (const auto& text : bad) expect_same_result(text);
+  std::string wide = "{";
+  for (int i = 0; i < 100; ++i) wide += "\"k" + std::to_string(i) + "\":1,";
+  expect_same_result(wide + "\"k7\":2}");
+}
+
+TEST(JsonCompact, HonoursDepthAndByteLimits) {
+  ParseOptions depth;
+  depth.max_depth = 3;
+  expect_same_result("[[[1]]]", depth);
+  expect_same_result("[[[[1]]]]", depth);
+  ParseOptions bytes;
+  bytes.max_bytes = 10;
+  expect_same_result("{\"a\":\"0123456789\"}", bytes);
+  EXPECT_FALSE(parse_compact("{\"a\":\"0123456789\"}", bytes));
+}
+
+TEST(JsonCompact, LeavesTheSourceTextAloneAndOutlivesIt) {
+  std::string text = R"({"a":"x\ny","b":[1,2]})";
+  const std::string before = text;
+  auto r = parse_compact(text);
+  text.assign(text.size(), '#');  // the document keeps its own copy
+  ASSERT_TRUE(r);
+  EXPECT_EQ(before, R"({"a":"x\ny","b":[1,2]})");
+  CompactDocument moved = std::move(*r.document);
+  EXPECT_EQ(moved.root().find("a")->text(), "x\ny");
+  EXPECT_EQ(moved.root().find("b")->items()[1].text(), "2");
+  EXPECT_EQ(moved.root().find("missing"), nullptr);
+  EXPECT_EQ(moved.root().find("b")->find("a"), nullptr);  // not an object
+  EXPECT_TRUE(moved.root().find("a")->items().empty());
+  EXPECT_EQ(moved.locate(moved.root().find("b")->offset()).column, 17u);  // the "[" at byte 16
+}
+
+}  // namespace
+}  // namespace fhir::json
