@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <memory_resource>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "fhir_names.h"
 #include "node_build.h"
@@ -20,17 +22,49 @@ using validation::Severity;
 namespace {
 
 struct Input {
-  std::string full_url;
+  std::string_view full_url;  // in the parsed input, which outlives the mapping
   const Node* resource;
+};
+
+// Index keys joined from parts ("Patient/p1", "urn:uuid:...", "system|value") are stored in one arena for the
+// whole mapping: the indexes hold views of them, and a lookup by a reference's text needs no string at all.
+class KeyArena {
+ public:
+  std::string_view join(std::initializer_list<std::string_view> parts) {
+    std::size_t n = 0;
+    for (auto part : parts) n += part.size();
+    char* p = static_cast<char*>(arena_.allocate(n, 1));
+    std::size_t at = 0;
+    for (auto part : parts) {
+      part.copy(p + at, part.size());
+      at += part.size();
+    }
+    return {p, n};
+  }
+
+ private:
+  std::pmr::monotonic_buffer_resource arena_{16384};
 };
 
 std::string_view text(const Node* n) { return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{}; }
 std::string_view date_part(std::string_view dt) { return dt.size() > 10 ? dt.substr(0, 10) : dt; }
 
+// What a Reader remembers; reused from one resource to the next (no allocation per resource).
+struct ReaderMemory {
+  std::vector<std::string_view> used;
+  std::vector<std::string> used_ext;
+  std::size_t ext_count = 0;  // used_ext[0, ext_count) are this resource's
+};
+
 // Reads one resource and remembers which elements and extensions were used, to report the rest.
 class Reader {
  public:
-  explicit Reader(const Node& r) : r_(r) {}
+  // One Reader at a time per memory.
+  Reader(const Node& r, ReaderMemory& memory)
+      : r_(r), used_(memory.used), used_ext_(memory.used_ext), ext_count_(memory.ext_count) {
+    used_.clear();
+    ext_count_ = 0;
+  }
   // `key` must outlive the reader (the call sites pass string literals).
   const Node* get(std::string_view key) {
     used_.push_back(key);
@@ -39,7 +73,8 @@ class Reader {
   std::string_view str(std::string_view key) { return text(get(key)); }
   // The value node (value[x]) of the first extension with `url`.
   const Node* ext_value(std::string_view url) {
-    used_ext_.emplace_back(url);
+    if (ext_count_ == used_ext_.size()) used_ext_.emplace_back();
+    used_ext_[ext_count_++].assign(url);
     const Node* exts = r_.find("extension");
     if (!exts || !exts->is_array()) return nullptr;
     for (const Node& e : exts->items()) {
@@ -62,7 +97,8 @@ class Reader {
     if (const Node* exts = r_.find("extension"); exts && exts->is_array()) {
       for (const Node& e : exts->items()) {
         const auto url = member_text(e, "url");
-        if (std::find(used_ext_.begin(), used_ext_.end(), url) == used_ext_.end())
+        if (std::find(used_ext_.begin(), used_ext_.begin() + static_cast<std::ptrdiff_t>(ext_count_), url) ==
+            used_ext_.begin() + static_cast<std::ptrdiff_t>(ext_count_))
           warn(outcome, label, "extension('" + std::string(url) + "')", "extension is not represented; dropped");
       }
     }
@@ -81,8 +117,9 @@ class Reader {
   bool used(std::string_view key) const { return std::find(used_.begin(), used_.end(), key) != used_.end(); }
 
   const Node& r_;
-  std::vector<std::string_view> used_;
-  std::vector<std::string> used_ext_;
+  std::vector<std::string_view>& used_;
+  std::vector<std::string>& used_ext_;
+  std::size_t& ext_count_;
 };
 
 class Reverse {
@@ -96,11 +133,11 @@ class Reverse {
       const auto id = member_text(r, "id");
       if (!in.full_url.empty()) by_ref_[in.full_url] = &r;
       if (!id.empty()) {
-        by_ref_[std::string(type) + "/" + std::string(id)] = &r;
-        by_ref_["urn:uuid:" + std::string(id)] = &r;
+        by_ref_[keys_.join({type, "/", id})] = &r;
+        by_ref_[keys_.join({"urn:uuid:", id})] = &r;
       }
       for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
-        by_identifier_[std::string(sys) + "|" + std::string(val)] = &r;
+        by_identifier_[keys_.join({sys, "|", val})] = &r;
       });
     }
   }
@@ -120,7 +157,7 @@ class Reverse {
       }
       if (rid.id.empty()) {
         rid.id = std::string(member_text(r, "id"));
-        if (rid.id.empty() && !in.full_url.empty()) rid.id = in.full_url.substr(in.full_url.find_last_of("/:") + 1);
+        if (rid.id.empty() && !in.full_url.empty()) rid.id = std::string(in.full_url.substr(in.full_url.find_last_of("/:") + 1));
         rid.source = opt_.default_source;
       }
       if (rid.id.empty()) {
@@ -128,9 +165,9 @@ class Reverse {
         ++result_.resources_skipped;
         continue;
       }
-      Reader rd(r);
+      Reader rd(r, reader_memory_);
       rd.use("identifier");
-      OutNode rec = b_.obj();
+      OutNode rec = b_.obj(16);  // a record has up to ~16 fields: no regrowth
       b_.add_str(rec, "type", type);
       b_.add_str(rec, "id", rid.id);
       b_.add_str(rec, "source", rid.source);
@@ -297,18 +334,19 @@ class Reverse {
     const auto r = member_text(*ref, "reference");
     if (r.empty()) {
       if (const Node* idn = ref->find("identifier")) {
-        auto it = by_identifier_.find(std::string(member_text(*idn, "system")) + "|" + std::string(member_text(*idn, "value")));
+        key_.assign(member_text(*idn, "system")).append("|").append(member_text(*idn, "value"));
+        auto it = by_identifier_.find(key_);
         return it == by_identifier_.end() ? nullptr : it->second;
       }
       return nullptr;
     }
-    auto it = by_ref_.find(std::string(r));
+    auto it = by_ref_.find(r);
     if (it != by_ref_.end()) return it->second;
     // absolute URL ending in Type/id
     const auto last = r.rfind('/');
     if (last != std::string_view::npos && last > 0) {
       const auto prev = r.rfind('/', last - 1);
-      auto it2 = by_ref_.find(std::string(r.substr(prev == std::string_view::npos ? 0 : prev + 1)));
+      auto it2 = by_ref_.find(r.substr(prev == std::string_view::npos ? 0 : prev + 1));
       if (it2 != by_ref_.end()) return it2->second;
     }
     return nullptr;
@@ -895,9 +933,12 @@ class Reverse {
   FromFhirResult& result_;
   NodeBuilder b_;
   std::string record_prefix_;
-  std::unordered_map<std::string, const Node*> by_ref_;
-  std::unordered_map<std::string, const Node*> by_identifier_;
-  std::set<const Node*> consumed_;
+  ReaderMemory reader_memory_;
+  KeyArena keys_;
+  std::unordered_map<std::string_view, const Node*> by_ref_;
+  std::unordered_map<std::string_view, const Node*> by_identifier_;
+  mutable std::string key_;  // a lookup key being joined
+  std::unordered_set<const Node*> consumed_;
   bool gateway_ = false;
   std::string label_;
 };
@@ -910,7 +951,7 @@ void collect(const Node& n, std::string_view full_url, std::vector<Input>& out) 
         if (const Node* r = e.find("resource")) collect(*r, member_text(e, "fullUrl"), out);
     return;
   }
-  out.push_back(Input{std::string(full_url), &n});
+  out.push_back(Input{full_url, &n});
 }
 
 }  // namespace

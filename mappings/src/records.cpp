@@ -346,7 +346,7 @@ bool RecordBatch::read_joined(std::string_view text) {
   if (starts.empty() || joined.size() >= 0xFFFFFFF0u) return false;
   joined[last_comma] = ' ';
   joined.push_back(']');
-  auto parsed = json::parse_compact(joined);
+  auto parsed = json::parse_compact(std::move(joined));
   if (!parsed) return false;
   const auto items = parsed.document->root().items();
   if (items.size() != starts.size()) return false;

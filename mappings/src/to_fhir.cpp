@@ -24,6 +24,19 @@ namespace {
 
 std::string_view str(const Node& rec, std::string_view key) { return member_text(rec, key); }
 
+// An index key of up to three texts of the input records (views into the parsed batch, which outlives the
+// Mapper): no string is built to insert or to look up.
+struct TextKey {
+  std::string_view a, b, c = {};
+  bool operator==(const TextKey&) const = default;
+};
+struct TextKeyHash {
+  std::size_t operator()(const TextKey& k) const noexcept {
+    const std::hash<std::string_view> h;
+    return h(k.a) ^ (h(k.b) * 0x9E3779B97F4A7C15ull) ^ (h(k.c) * 0xC2B2AE3D27D4EB4Full);
+  }
+};
+
 struct RecordKey {
   static std::string of(const Node& rec) {
     const auto type = str(rec, "type");
@@ -43,18 +56,13 @@ class Mapper {
       const auto type = str(*r, "type");
       const auto id = str(*r, "id");
       const auto source = str(*r, "source");
-      if (type == "patient") {
-        patients_in_batch_.insert(std::string(id));
-        continue;
-      }
-      by_type_id_[std::string(type) + "|" + std::string(id)].emplace_back(source);
+      if (type == "patient") continue;
+      by_type_id_[TextKey{type, id}].emplace_back(source);
       const auto patient = str(*r, "patient");
       if (type == "drug_administration") {
-        admins_[std::string(patient) + "|" + std::string(str(*r, "drug"))].push_back(
-            {std::string(str(*r, "start")), rid(*r)});
+        admins_[TextKey{patient, str(*r, "drug")}].push_back({str(*r, "start"), &rid(*r)});
       } else if (type == "lab_result") {
-        labs_[std::string(patient) + "|" + std::string(str(*r, "test")) + "|" +
-              std::string(str(*r, "collected_at"))] = rid(*r);
+        labs_[TextKey{patient, str(*r, "test"), str(*r, "collected_at")}] = &rid(*r);
       }
     }
   }
@@ -169,7 +177,7 @@ class Mapper {
   Out record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
                   std::string_view target_id) {
     std::string_view source = str(rec, "source");
-    auto it = by_type_id_.find(std::string(target_type) + "|" + std::string(target_id));
+    auto it = by_type_id_.find(TextKey{target_type, target_id});
     if (it != by_type_id_.end()) {
       bool same = false;
       for (const auto& s : it->second) same = same || s == source;
@@ -597,9 +605,9 @@ class Mapper {
         while (start <= derived.size()) {
           auto plus = derived.find('+', start);
           if (plus == std::string::npos) plus = derived.size();
-          const std::string key = std::string(str(rec, "patient")) + "|" + derived.substr(start, plus - start) + "|" +
-                                  std::string(str(rec, "collected_at"));
-          if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", it->second));
+          const TextKey key{str(rec, "patient"), std::string_view(derived).substr(start, plus - start),
+                            str(rec, "collected_at")};
+          if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", *it->second));
           start = plus + 1;
         }
         add_if_any(r, "derivedFrom", std::move(from));
@@ -982,11 +990,11 @@ class Mapper {
         b_.add(se, "extension", std::move(se_ext));
         // The suspect administration in this batch: the latest one of that drug started on or before onset.
         const std::string* admin = nullptr;
-        if (auto it = admins_.find(std::string(str(rec, "patient")) + "|" + std::string(d.text())); it != admins_.end()) {
+        if (auto it = admins_.find(TextKey{str(rec, "patient"), d.text()}); it != admins_.end()) {
           for (const auto& [start, rid_] : it->second) {
-            if (onset.empty() || !certainly_before(onset, start)) admin = &rid_;
+            if (onset.empty() || !certainly_before(onset, start)) admin = rid_;
           }
-          if (!admin) admin = &it->second.front().second;
+          if (!admin) admin = it->second.front().second;
         }
         if (admin) {
           Out instance = ref("MedicationAdministration", *admin);
@@ -1019,10 +1027,11 @@ class Mapper {
   bool with_request_;
   std::size_t resources_ = 0;
   std::unordered_set<std::string> in_bundle_;
-  std::unordered_set<std::string> patients_in_batch_;
-  std::unordered_map<std::string, std::vector<std::string>> by_type_id_;
-  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> admins_;
-  std::unordered_map<std::string, std::string> labs_;
+  // Keys and values are views of the input records' texts and pointers into rid_cache_ (stable nodes).
+  std::unordered_map<TextKey, std::vector<std::string_view>, TextKeyHash> by_type_id_;  // (type, id) -> sources
+  std::unordered_map<TextKey, std::vector<std::pair<std::string_view, const std::string*>>, TextKeyHash>
+      admins_;  // (patient, drug) -> (start, resource id)
+  std::unordered_map<TextKey, const std::string*, TextKeyHash> labs_;  // (patient, test, collected_at) -> id
   std::set<std::string> unit_warnings_;
   std::unordered_map<const Node*, std::string> rid_cache_;
   std::unordered_map<const Node*, std::vector<std::pair<std::string, std::string>>> part_cache_;

@@ -68,11 +68,25 @@ TEST(JsonCompact, RejectsWhatTheNodeParserRejectsWithTheSameError) {
       "{\"a\":\"\xC3\x28\"}", "{\"a\":\"\xED\xA0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"\\udc00\":1}",
       "{\"a\":\"x\ty\"}", "{\"a\":1}{", "", "   ", std::string("{\"a\":\"x\0y\"}", 11),
       "{\n  \"status\": \"final\",\n  \"status\": \"draft\"\n}", "{\n  \"a\": 1,\n  \"b\": tru\n}",
-      "[{\"a\":1,\"b\":{\"a\":2,\"b\":3},\"a\":4}]", std::string(1000, '['), "\xEF\xBB\xBF{\"a\":}"};
+      "[{\"a\":1,\"b\":{\"a\":2,\"b\":3},\"a\":4}]", std::string(1000, '['), "\xEF\xBB\xBF{\"a\":}",
+      // escapes decoded in place before the error (a decoded \n must not count as a line break)
+      "{\"a\":\"x\\ny\\nz\",\"b\":tru}", "{\"k\\n\":\"\\n\",\n\"k\\n\":1}"};
   for (const auto& text : bad) expect_same_result(text);
   std::string wide = "{";
   for (int i = 0; i < 100; ++i) wide += "\"k" + std::to_string(i) + "\":1,";
   expect_same_result(wide + "\"k7\":2}");
+}
+
+TEST(JsonCompact, TakesOverAMovedText) {
+  std::string text = "{\"a\":\"x\\ny\",\n\"b\":[1,2]}";
+  auto r = parse_compact(std::move(text));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.document->root().find("a")->text(), "x\ny");
+  EXPECT_EQ(r.document->locate(r.document->root().find("b")->offset()).line, 2u);
+  std::string bad = "{\"a\":\"x\\ny\\nz\",\n\"b\":tru}";
+  auto e = parse_compact(std::move(bad));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error->location.line, 2u);
 }
 
 TEST(JsonCompact, HonoursDepthAndByteLimits) {

@@ -3,8 +3,7 @@
 // finished values on one stack and moves the children of a container into the arena when it closes.
 #include "fhir/json/compact.h"
 
-#include <algorithm>
-#include <cstring>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -14,24 +13,13 @@
 namespace fhir::json {
 
 std::string_view CompactNode::text() const noexcept {
-  switch (kind_) {
-    case Kind::Null:
-      return "null";
-    case Kind::True:
-      return "true";
-    case Kind::False:
-      return "false";
-    case Kind::Number:
-    case Kind::String:
-      return {static_cast<const char*>(data_), size_};
-    default:
-      return {};
-  }
+  // Literals point at their text too (see CompactBuilder::Null/Bool): one rule for every primitive.
+  return is_primitive() ? std::string_view(static_cast<const char*>(data_), size_) : std::string_view{};
 }
 
 const CompactNode* CompactNode::find(std::string_view key) const noexcept {
   for (const CompactNode& m : members())
-    if (same_text(m.key(), key)) return &m;
+    if (detail::equal_text(m.key(), key)) return &m;
   return nullptr;
 }
 
@@ -79,8 +67,10 @@ class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
                  std::size_t max_depth)
       : StrictHandler(stream, prepared, max_depth), arena_(doc.arena_.get()) {}
 
-  bool Null() { return scalar(Kind::Null, nullptr, 0, offset_back(4)); }
-  bool Bool(bool b) { return scalar(b ? Kind::True : Kind::False, nullptr, 0, offset_back(b ? 4 : 5)); }
+  bool Null() { return scalar(Kind::Null, "null", 4, offset_back(4)); }
+  bool Bool(bool b) {
+    return b ? scalar(Kind::True, "true", 4, offset_back(4)) : scalar(Kind::False, "false", 5, offset_back(5));
+  }
   // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
   bool Int(int) { return false; }
   bool Uint(unsigned) { return false; }
@@ -107,7 +97,7 @@ class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
   bool StartArray() { return open(Kind::Array); }
   bool EndArray(rapidjson::SizeType) { return close(); }
 
-  static CompactParseResult parse(std::string_view text, const ParseOptions& options);
+  static CompactParseResult parse(std::string&& text, const ParseOptions& options);
 
  private:
   struct Frame {
@@ -172,7 +162,7 @@ class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
   std::uint32_t key_size_ = 0;
 };
 
-CompactParseResult CompactBuilder::parse(std::string_view text, const ParseOptions& options) {
+CompactParseResult CompactBuilder::parse(std::string&& text, const ParseOptions& options) {
   CompactParseResult r;
   Prepared prepared;
   if (auto error = prepare(text, options, prepared)) {
@@ -180,17 +170,14 @@ CompactParseResult CompactBuilder::parse(std::string_view text, const ParseOptio
     return r;
   }
   CompactDocument doc;
-  doc.text_ = std::make_unique_for_overwrite<char[]>(text.size() + 1);
-  std::memcpy(doc.text_.get(), text.data(), text.size());
-  doc.text_[text.size()] = '\0';
-  rapidjson::InsituStringStream stream(doc.text_.get() + prepared.skip);
+  doc.text_ = std::make_unique<std::string>(std::move(text));
+  rapidjson::InsituStringStream stream(doc.text_->data() + prepared.skip);
   CompactBuilder builder(doc, stream, prepared, options.max_depth);
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok =
       reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, builder);
   if (!ok) {
-    // The in-situ parse changed the copy, never `text`: errors are located in the original.
-    r.error = reader_error(ok, builder, prepared, text);
+    r.error = reader_error(ok, builder, prepared);
     return r;
   }
   doc.root_ = builder.values_.front();
@@ -202,7 +189,11 @@ CompactParseResult CompactBuilder::parse(std::string_view text, const ParseOptio
 }  // namespace detail
 
 CompactParseResult parse_compact(std::string_view text, const ParseOptions& options) {
-  return detail::CompactBuilder::parse(text, options);
+  return detail::CompactBuilder::parse(std::string(text), options);
+}
+
+CompactParseResult parse_compact(std::string&& text, const ParseOptions& options) {
+  return detail::CompactBuilder::parse(std::move(text), options);
 }
 
 }  // namespace fhir::json

@@ -177,7 +177,7 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok = reader.Parse<detail::kStrictFlags>(stream, builder);
   if (!ok) {
-    r.error = detail::reader_error(ok, builder, prepared, text);
+    r.error = detail::reader_error(ok, builder, prepared);
     return r;
   }
   ParserAccess::root(doc) = builder.take_root();

@@ -74,7 +74,10 @@ TextScan scan_text(std::string_view text, std::vector<std::uint32_t>& line_start
 }  // namespace
 
 ParseError make_error(std::string message, std::size_t offset, std::string_view text) {
-  LineIndex lines(text);
+  return make_error(std::move(message), offset, LineIndex(text));
+}
+
+ParseError make_error(std::string message, std::size_t offset, const LineIndex& lines) {
   const SourceLocation location = lines.locate(offset);
   return ParseError{std::move(message), offset, location};
 }
@@ -83,9 +86,9 @@ std::optional<ParseError> prepare(std::string_view text, const ParseOptions& opt
   if (options.max_bytes != 0 && text.size() > options.max_bytes) {
     return make_error("document of " + std::to_string(text.size()) + " bytes exceeds the limit of " +
                           std::to_string(options.max_bytes) + " bytes",
-                      0, {});
+                      0, std::string_view{});
   }
-  if (text.size() >= 0xFFFFFFF0u) return make_error("document larger than 4 GiB", 0, {});
+  if (text.size() >= 0xFFFFFFF0u) return make_error("document larger than 4 GiB", 0, std::string_view{});
   const TextScan scan = scan_text(text, out.line_starts);
   if (scan.bad_utf8 != std::string_view::npos) return make_error("invalid UTF-8 byte sequence", scan.bad_utf8, text);
   if (scan.nul != std::string_view::npos) return make_error("NUL byte in JSON text", scan.nul, text);

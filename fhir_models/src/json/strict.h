@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,9 +35,31 @@ struct Prepared {
 std::optional<ParseError> prepare(std::string_view text, const ParseOptions& options, Prepared& out);
 
 ParseError make_error(std::string message, std::size_t offset, std::string_view text);
+ParseError make_error(std::string message, std::size_t offset, const LineIndex& lines);
 
 // A decoded string holding a UTF-16 surrogate code point came from a lone \uD8xx-style escape.
 bool has_encoded_surrogate(const char* s, std::size_t n);
+
+// Equality of two short texts (object keys) without a call to memcmp: eight bytes at a time.
+inline bool equal_text(std::string_view a, std::string_view b) noexcept {
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n < 8) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (p[i] != q[i]) return false;
+    return true;
+  }
+  auto load = [](const char* s) {
+    std::uint64_t v;
+    std::memcpy(&v, s, 8);
+    return v;
+  };
+  for (std::size_t i = 0; i + 8 < n; i += 8)
+    if (load(p + i) != load(q + i)) return false;
+  return load(p + n - 8) == load(q + n - 8);  // the last eight bytes (overlapping the loop's last block)
+}
 
 // Duplicate keys of one open object: a linear scan over the first keys, a hash set for large objects.
 class KeyCheck {
@@ -46,7 +69,7 @@ class KeyCheck {
   bool duplicate(std::string_view key, std::size_t count, KeyAt&& key_at) {
     if (!set_ && count < kHashedKeyThreshold) {
       for (std::size_t i = 0; i < count; ++i)
-        if (key_at(i) == key) return true;
+        if (equal_text(key_at(i), key)) return true;
       return false;
     }
     if (!set_) {
@@ -102,14 +125,15 @@ class StrictHandler {
   std::size_t error_offset_ = 0;
 };
 
-// The error of a failed reader run: the handler's own message when it set one, else RapidJSON's.
+// The error of a failed reader run: the handler's own message when it set one, else RapidJSON's. Located with
+// the line starts prepare() found (an in-place parse may have changed the text since).
 template <typename Handler>
-ParseError reader_error(const rapidjson::ParseResult& ok, const Handler& handler, const Prepared& prepared,
-                        std::string_view text) {
-  if (!handler.error().empty()) return make_error(handler.error(), handler.error_offset(), text);
+ParseError reader_error(const rapidjson::ParseResult& ok, const Handler& handler, const Prepared& prepared) {
+  const LineIndex lines(prepared.line_starts);
+  if (!handler.error().empty()) return make_error(handler.error(), handler.error_offset(), lines);
   std::string message = rapidjson::GetParseError_En(ok.Code());
   if (!message.empty() && message.back() == '.') message.pop_back();
-  return make_error(message, ok.Offset() + prepared.skip, text);
+  return make_error(message, ok.Offset() + prepared.skip, lines);
 }
 
 }  // namespace fhir::json::detail

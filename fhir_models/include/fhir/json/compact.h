@@ -11,6 +11,7 @@
 #include <memory_resource>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "fhir/json/node.h"
@@ -60,7 +61,7 @@ class CompactNode {
   }
 
   const char* key_ = nullptr;
-  const void* data_ = nullptr;  // text bytes (string, number) or the first child (object, array)
+  const void* data_ = nullptr;  // text bytes (primitives, literals too) or the first child (object, array)
   std::uint32_t key_size_ = 0;
   std::uint32_t size_ = 0;      // text length or number of children
   std::uint32_t offset_ = 0;
@@ -81,7 +82,7 @@ class CompactDocument {
 
  private:
   friend class detail::CompactBuilder;
-  std::unique_ptr<char[]> text_;
+  std::unique_ptr<std::string> text_;  // the source copy, decoded in place; never moves (views point into it)
   std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;
   CompactNode root_;
   LineIndex lines_;
@@ -95,5 +96,10 @@ struct CompactParseResult {
 
 // Strict parse exactly as json::parse (same options, same errors); `text` is copied into the document.
 CompactParseResult parse_compact(std::string_view text, const ParseOptions& options = {});
+// The same without the copy: the document takes `text` over (its content is changed by the in-place decoding).
+CompactParseResult parse_compact(std::string&& text, const ParseOptions& options = {});
+inline CompactParseResult parse_compact(const char* text, const ParseOptions& options = {}) {
+  return parse_compact(std::string_view(text), options);
+}
 
 }  // namespace fhir::json
