@@ -125,7 +125,8 @@ class Reader {
 class Reverse {
  public:
   Reverse(const std::vector<Input>& inputs, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result)
-      : inputs_(inputs), t_(t), opt_(opt), result_(result), b_(OutNode::allocator_type{}),
+      : inputs_(inputs), t_(t), opt_(opt), result_(result),
+        b_(OutNode::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource())),
         record_prefix_(t.local_base() + "/record/") {
     for (const Input& in : inputs_) {
       const Node& r = *in.resource;

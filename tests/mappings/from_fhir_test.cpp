@@ -22,6 +22,23 @@ std::string afp_observation(std::string_view loinc, std::string_view quantity) {
          std::string(quantity) + "}";
 }
 
+// The records live in the result's arena; a copy lives on its own (the default heap) after the result is gone.
+TEST(FromFhir, RecordsCopiedOutOfTheResultOutliveIt) {
+  json::Node copy;
+  std::size_t moved_size = 0;
+  {
+    FromFhirResult r = fhir_to_records(afp_observation("1834-1", R"({"value":12.50,"unit":"ng/mL"})"), Tables::builtin());
+    ASSERT_EQ(r.records.size(), 1u) << issues_text(r.outcome);
+    copy = r.records[0];
+    FromFhirResult moved = std::move(r);  // moving the result keeps its records valid
+    moved_size = moved.records[0].size();
+    EXPECT_EQ(moved.records[0].find("value")->text(), "12.50");
+  }
+  EXPECT_EQ(copy.size(), moved_size);
+  EXPECT_EQ(copy.find("value")->text(), "12.50");
+  EXPECT_EQ(copy.find("test")->text(), "AFP");
+}
+
 struct AfpCase {
   const char* loinc;
   const char* quantity;

@@ -4,10 +4,13 @@
 // cannot be represented is reported as a warning naming the resource and the element.
 #pragma once
 
+#include <memory>
+#include <memory_resource>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fhir/json/arena.h"
 #include "fhir/json/compact.h"
 #include "fhir/json/node.h"
 #include "fhir/mappings/tables.h"
@@ -20,7 +23,9 @@ struct FromFhirOptions {
 };
 
 struct FromFhirResult {
-  std::vector<json::Node> records;  // internal records, in input order
+  // The memory of the records (declared first, so it outlives them): keep the result while using the records.
+  std::unique_ptr<std::pmr::memory_resource> arena = json::make_arena();
+  std::vector<json::Node> records;  // internal records, in input order (allocated in `arena`)
   validation::Outcome outcome;
   std::size_t resources_read = 0;
   std::size_t resources_skipped = 0;
