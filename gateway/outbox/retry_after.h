@@ -1,5 +1,4 @@
-// Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date (§5.6.7: IMF-fixdate, and the obsolete
-// RFC 850 and asctime forms, which recipients must accept too).
+// Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date (any of the three forms, http/http_date.h).
 #pragma once
 
 #include <cstdint>
@@ -7,9 +6,6 @@
 #include <string_view>
 
 namespace fhirgw::outbox {
-
-// The HTTP-date as milliseconds since the Unix epoch, or nullopt when `text` is not one.
-std::optional<std::int64_t> parse_http_date_ms(std::string_view text);
 
 // How long to wait, in ms, for a Retry-After value received at `now_ms` (Unix epoch ms): delta-seconds,
 // or the time left until the date (0 for a date already past). Capped at `cap_ms`. nullopt when the value

@@ -6,6 +6,7 @@
 #include "fhir/json/writer.h"
 #include "fhir/validation/validator.h"
 #include "http/error_response.h"
+#include "http/http_date.h"
 #include "rest/resource_body.h"
 #include "rest/service_context.h"
 #include "search/fhir_date.h"
@@ -42,7 +43,7 @@ Response method_not_allowed(const std::string& method, const std::string& allow)
 bool not_modified(const Request& req, const storage::StoredVersion& v) {
   if (const auto inm = req.headers.get("if-none-match")) return parse_etag(*inm) == v.version;
   if (const auto ims = req.headers.get("if-modified-since")) {
-    const auto since = search::parse_http_date(*ims);
+    const auto since = http::parse_http_date(*ims);
     return since && v.last_updated_ms / 1000 * 1000 <= *since;
   }
   return false;
@@ -205,7 +206,7 @@ Response FhirService::write_response(Ctx& ctx, const OpResult& result, const fhi
   }
   const storage::StoredVersion& v = *result.stored;
   r.headers.set("etag", etag(v.version));
-  r.headers.set("last-modified", search::format_http_date(v.last_updated_ms));
+  r.headers.set("last-modified", http::format_http_date(v.last_updated_ms));
   if (v.deleted) {
     fhir::validation::Outcome o;
     o.add(fhir::validation::Severity::Information, "informational", "deleted " + v.type + "/" + v.id);
@@ -261,7 +262,7 @@ Response FhirService::read(Ctx& ctx, const std::string& type, const std::string&
   }
   Response r;
   r.headers.set("etag", etag(v->version));
-  r.headers.set("last-modified", search::format_http_date(v->last_updated_ms));
+  r.headers.set("last-modified", http::format_http_date(v->last_updated_ms));
   if (not_modified(ctx.req, *v)) {
     r.status = 304;
     return r;
@@ -289,7 +290,7 @@ Response FhirService::vread(Ctx&, const std::string& type, const std::string& id
   Response r;
   r.headers.set("content-type", std::string(http::kFhirJson));
   r.headers.set("etag", etag(v->version));
-  r.headers.set("last-modified", search::format_http_date(v->last_updated_ms));
+  r.headers.set("last-modified", http::format_http_date(v->last_updated_ms));
   r.body = v->body;
   return r;
 }

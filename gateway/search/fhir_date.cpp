@@ -135,46 +135,4 @@ std::string format_instant(std::int64_t ms) {
   return buf;
 }
 
-namespace {
-// Day 0 (1970-01-01) was a Thursday.
-constexpr std::array<std::string_view, 7> kWeekdays{"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-constexpr std::array<std::string_view, 12> kMonths{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-}  // namespace
-
-std::string format_http_date(std::int64_t ms) {
-  std::int64_t days = ms / kDayMs;
-  std::int64_t rest = ms % kDayMs;
-  if (rest < 0) {
-    rest += kDayMs;
-    --days;
-  }
-  const Civil c = civil_from_days(days);
-  const auto weekday = static_cast<std::size_t>(((days % 7) + 7) % 7);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT", kWeekdays[weekday].data(), c.d,
-                kMonths[c.m - 1].data(), static_cast<long long>(c.y), static_cast<long long>(rest / 3'600'000),
-                static_cast<long long>(rest / 60'000 % 60), static_cast<long long>(rest / 1000 % 60));
-  return buf;
-}
-
-std::optional<std::int64_t> parse_http_date(std::string_view s) {
-  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
-  if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
-      s[22] != ':' || s.substr(25) != " GMT") {
-    return std::nullopt;
-  }
-  unsigned day = 0, year = 0, hh = 0, mm = 0, ss = 0;
-  if (!read_digits(s, 5, 2, day) || !read_digits(s, 12, 4, year) || !read_digits(s, 17, 2, hh) ||
-      !read_digits(s, 20, 2, mm) || !read_digits(s, 23, 2, ss) || hh > 23 || mm > 59 || ss > 60) {
-    return std::nullopt;
-  }
-  unsigned month = 0;
-  while (month < kMonths.size() && kMonths[month] != s.substr(8, 3)) ++month;
-  if (month == kMonths.size() || day < 1 || day > days_in_month(year, month + 1)) return std::nullopt;
-  const std::int64_t days = days_from_civil(year, month + 1, day);
-  if (kWeekdays[static_cast<std::size_t>(((days % 7) + 7) % 7)] != s.substr(0, 3)) return std::nullopt;
-  return days * kDayMs + (hh * 3600LL + mm * 60LL + ss) * 1000;
-}
-
 }  // namespace fhirgw::search

@@ -20,10 +20,5 @@ std::optional<DateRange> parse_date_range(std::string_view text);
 
 // 2026-11-28T07:15:07.123Z
 std::string format_instant(std::int64_t ms);
-// RFC 7231 IMF-fixdate for Last-Modified: "Sat, 28 Nov 2026 07:15:07 GMT".
-std::string format_http_date(std::int64_t ms);
-// The inverse, for If-Modified-Since: only the IMF-fixdate form; nullopt for anything else (RFC 7232 says
-// an invalid date makes the header ignored).
-std::optional<std::int64_t> parse_http_date(std::string_view text);
 
 }  // namespace fhirgw::search

@@ -8,8 +8,8 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/model/metadata.h"
+#include "http/http_date.h"
 #include "rest/fhir_service.h"
-#include "search/fhir_date.h"
 #include "search/param_catalog.h"
 #include "server/application.h"
 #include "server/metrics.h"
@@ -95,9 +95,9 @@ TEST_F(RestTest, CreateReadUpdateDeleteWithVersions) {
   // an unparseable date is ignored (RFC 7232), and If-None-Match wins over If-Modified-Since.
   const std::string last_modified(*read.headers.get("last-modified"));
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", last_modified}}).status, 304);
-  const auto lm_ms = search::parse_http_date(last_modified);
+  const auto lm_ms = http::parse_http_date(last_modified);
   ASSERT_TRUE(lm_ms) << last_modified;
-  EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", search::format_http_date(*lm_ms - 1000)}}).status,
+  EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", http::format_http_date(*lm_ms - 1000)}}).status,
             200);
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", "yesterday"}}).status, 200);
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-None-Match", "W/\"9\""}, {"If-Modified-Since", last_modified}})
@@ -398,21 +398,3 @@ TEST_F(RestTest, HealthMetricsAndCapabilities) {
 
 }  // namespace
 }  // namespace fhirgw
-
-namespace fhirgw::search {
-namespace {
-
-TEST(HttpDate, ParsesWhatItFormats) {
-  for (const std::int64_t ms : {0LL, 784111777000LL, 1'795'849'200'000LL, 951'782'400'000LL /* 2000-02-29 */}) {
-    EXPECT_EQ(parse_http_date(format_http_date(ms)), ms) << format_http_date(ms);
-  }
-  EXPECT_EQ(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777000LL);  // RFC 7231's example
-  EXPECT_FALSE(parse_http_date("Mon, 06 Nov 1994 08:49:37 GMT"));  // wrong weekday
-  EXPECT_FALSE(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"));  // obsolete RFC 850 form: ignored
-  EXPECT_FALSE(parse_http_date("Sun, 06 Nov 1994 24:49:37 GMT"));
-  EXPECT_FALSE(parse_http_date(""));
-}
-
-}  // namespace
-}  // namespace fhirgw::search
