@@ -2,6 +2,8 @@
 // of every element reached in every example (resources, backbone elements, datatypes and primitives,
 // contained resources, Bundle entries) must hold, except the documented cases in
 // fhirpath_example_exceptions.txt. Mutated copies must violate obs-6 and obs-7.
+// Every evaluation is also done without result reuse (CompileOptions::reuse_results = false, the plain
+// tree walk) and must give the same status, message and items.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -33,6 +35,7 @@ class ConstraintRunner {
   }
 
   std::size_t evaluations() const { return evaluations_; }
+  std::size_t mismatches() const { return mismatches_; }
 
   // Checks every error constraint below `resource` (a resource in a file, not contained in another).
   std::vector<Failure> check_resource(const fhir::json::Node& resource) {
@@ -71,6 +74,22 @@ class ConstraintRunner {
     return *it->second;
   }
   const fhir::fhirpath::Expression& compiled(const std::string& expression) { return compiled(expression, expression); }
+  const fhir::fhirpath::Expression& reference(const std::string& key, const std::string& text) {
+    auto it = reference_.find(&key);
+    if (it == reference_.end()) {
+      it = reference_.emplace(&key, fhir::fhirpath::compile(text, {.reuse_results = false}).expression).first;
+    }
+    return *it->second;
+  }
+
+  static std::string rendered(const fhir::fhirpath::EvalResult& r) {
+    std::string out = std::to_string(static_cast<int>(r.status)) + " " + r.message + ":";
+    for (const Item& i : r.items) {
+      out += " " + fhirpath_test::render(i);
+      if (i.is_element()) out += "@" + std::to_string(reinterpret_cast<std::uintptr_t>(i.node()));
+    }
+    return out;
+  }
 
   void check(const fhir::model::Constraint& c, const Item& item, const fhir::json::Node* resource,
              const fhir::json::Node* root, const fhir::json::Node* bundle, std::vector<Failure>& failures) {
@@ -83,6 +102,11 @@ class ConstraintRunner {
     ctx.context = item;
     auto r = fhir::fhirpath::evaluate(compiled(c.expression), ctx);
     ++evaluations_;
+    const auto plain = fhir::fhirpath::evaluate(reference(c.expression, c.expression), ctx);
+    if (rendered(r) != rendered(plain)) {
+      ++mismatches_;
+      ADD_FAILURE() << c.key << " with result reuse: " << rendered(r) << "; plain tree walk: " << rendered(plain);
+    }
     bool multiple = false;
     auto b = fhir::fhirpath::to_boolean(r.items, &multiple);
     if (r.status == fhir::fhirpath::Status::Error) {
@@ -149,7 +173,9 @@ class ConstraintRunner {
   const fhir::model::Registry& registry_;
   std::shared_ptr<const fhir::fhirpath::Expression> children_;
   std::unordered_map<const std::string*, std::shared_ptr<const fhir::fhirpath::Expression>> cache_;
+  std::unordered_map<const std::string*, std::shared_ptr<const fhir::fhirpath::Expression>> reference_;
   std::size_t evaluations_ = 0;
+  std::size_t mismatches_ = 0;
 };
 
 // "file<TAB>key<TAB>reason" lines.
@@ -201,6 +227,7 @@ TEST(FhirPathOfficialExamples, ErrorInvariantsHoldOnEveryPackageResource) {
                                    << ex.second;
   }
   EXPECT_GT(files, 5000u);
+  EXPECT_EQ(runner.mismatches(), 0u);
   const double secs = std::chrono::duration<double>(eval_time).count();
   std::printf("%zu resources (%.1f MB), %zu constraint evaluations in %.2f s (%.0f evaluations/s)\n", files,
               static_cast<double>(bytes) / 1e6, runner.evaluations(), secs,

@@ -3,6 +3,7 @@
 
 #include "ast.h"
 #include "evaluator.h"
+#include "memo_plan.h"
 #include "fhir/fhirpath/fhirpath.h"
 #include "navigation.h"
 #include "parser.h"
@@ -13,6 +14,7 @@ class Expression {
  public:
   std::string text;
   std::unique_ptr<detail::AstNode> root;
+  std::uint32_t memo_slots = 0;
 };
 
 // --- Item ---
@@ -127,7 +129,9 @@ std::string_view Item::type_name() const noexcept {
 
 // --- compile / evaluate ---
 
-CompileResult compile(std::string_view text) {
+CompileResult compile(std::string_view text) { return compile(text, CompileOptions{}); }
+
+CompileResult compile(std::string_view text, const CompileOptions& options) {
   CompileResult r;
   auto expr = std::make_shared<Expression>();
   expr->text.assign(text);
@@ -138,6 +142,7 @@ CompileResult compile(std::string_view text) {
     return r;
   }
   expr->root = std::move(parsed.root);
+  if (options.reuse_results) expr->memo_slots = detail::plan_memo_slots(*expr->root);
   r.expression = std::move(expr);
   return r;
 }
@@ -161,7 +166,7 @@ std::vector<std::string> unsupported_functions(const Expression& expression) {
 EvalResult evaluate(const Expression& expression, const EvalContext& context) {
   EvalResult r;
   try {
-    detail::Evaluator ev(context);
+    detail::Evaluator ev(context, expression.memo_slots);
     r.items = ev.run(*expression.root);
   } catch (const detail::EvalFailure& f) {
     r.items.clear();

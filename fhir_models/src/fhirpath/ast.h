@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,7 @@ struct AstNode {
   std::unique_ptr<AstNode> input;              // Member/Function/Indexer input (nullptr = focus)
   std::vector<std::unique_ptr<AstNode>> args;  // function arguments / operands
   std::shared_ptr<const Regex> regex;           // matches/replaceMatches with a literal pattern, compiled once
+  std::int32_t memo = -1;                       // result slot reused within one evaluation (memo_plan.h)
 };
 
 }  // namespace fhir::fhirpath::detail

@@ -69,7 +69,8 @@ bool collection_contains(const Collection& c, const Item& item) {
   return false;
 }
 
-Evaluator::Evaluator(const EvalContext& ctx) : ctx_(ctx), nav_(ctx.registry) {
+Evaluator::Evaluator(const EvalContext& ctx, std::uint32_t memo_slots)
+    : ctx_(ctx), nav_(ctx.registry), memo_(memo_slots) {
   // %resource and %rootResource are typed on first use: most expressions never ask for them.
   if (ctx.context) {
     context_ = ctx.context;
@@ -182,6 +183,13 @@ Collection Evaluator::eval_variable(const AstNode& n) {
 }
 
 Collection Evaluator::eval(const AstNode& n, const Env& env) {
+  if (n.memo < 0 || static_cast<std::size_t>(n.memo) >= memo_.size()) return eval_node(n, env);
+  std::optional<Collection>& slot = memo_[static_cast<std::size_t>(n.memo)];
+  if (!slot) slot = eval_node(n, env);
+  return *slot;
+}
+
+Collection Evaluator::eval_node(const AstNode& n, const Env& env) {
   switch (n.kind) {
     case NodeKind::Literal: return single(n.literal);
     case NodeKind::Empty: return {};

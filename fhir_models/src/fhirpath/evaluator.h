@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include "ast.h"
 #include "fhir/fhirpath/fhirpath.h"
@@ -28,7 +29,8 @@ struct Env {
 
 class Evaluator {
  public:
-  explicit Evaluator(const EvalContext& ctx);
+  // `memo_slots`: the number of memo slots of the expression (memo_plan.h).
+  explicit Evaluator(const EvalContext& ctx, std::uint32_t memo_slots = 0);
 
   Collection run(const AstNode& root);
   Collection eval(const AstNode& n, const Env& env);
@@ -52,6 +54,7 @@ class Evaluator {
   Collection eval_binary(const AstNode& n, const Env& env);
   Collection eval_member(const AstNode& n, const Env& env);
   Collection eval_variable(const AstNode& n);
+  Collection eval_node(const AstNode& n, const Env& env);
 
   const EvalContext& ctx_;
   Navigator nav_;
@@ -59,6 +62,7 @@ class Evaluator {
 
   std::optional<Item> context_;
   Collection top_focus_;
+  std::vector<std::optional<Collection>> memo_;
 };
 
 // functions.cpp

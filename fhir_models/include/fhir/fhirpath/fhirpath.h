@@ -137,7 +137,14 @@ struct CompileResult {
   explicit operator bool() const noexcept { return expression != nullptr; }
 };
 
+struct CompileOptions {
+  // Reuse, within one evaluation, the results of subexpressions that cannot change (see
+  // src/fhirpath/memo_plan.h). false evaluates every node every time: the reference the tests compare with.
+  bool reuse_results = true;
+};
+
 CompileResult compile(std::string_view text);
+CompileResult compile(std::string_view text, const CompileOptions& options);
 
 // The source text of a compiled expression and the functions it calls that this engine does not implement
 // (evaluation returns Status::Unsupported when it reaches one of them).
