@@ -44,6 +44,9 @@ class AuditingTransaction : public storage::WriteTransaction {
     return inner_->conditional_key_owner(type, criteria);
   }
   void enqueue_outbox(const storage::OutboxItem& item) override { inner_->enqueue_outbox(item); }
+  bool set_routed(const std::string& peer, const std::string& type, const std::string& id, bool routed) override {
+    return inner_->set_routed(peer, type, id, routed);
+  }
   void commit() override {
     if (!record_.entities.empty()) {
       if (record_.entities.size() == 1) {

@@ -36,10 +36,11 @@ Router::Router(const ForwardingConfig& config, const search::ParamCatalog& catal
   }
 }
 
-bool Router::matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const {
-  const bool typed = std::any_of(r.types.begin(), r.types.end(), [&](const std::string& t) { return t == "*" || t == v.type; });
-  if (!typed) return false;
-  if (r.criteria.empty() || v.deleted) return true;
+bool Router::typed(const CompiledRoute& r, const storage::StoredVersion& v) {
+  return std::any_of(r.types.begin(), r.types.end(), [&](const std::string& t) { return t == "*" || t == v.type; });
+}
+
+bool Router::search_matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const {
   http::QueryParams params = r.criteria;
   params.emplace_back("_id", v.id);
   const auto parsed = search::parse_search(catalog_, v.type, params);
@@ -49,18 +50,36 @@ bool Router::matches(storage::WriteTransaction& txn, const CompiledRoute& r, con
   return !txn.search(q).matches.empty();
 }
 
+// What a route sends for this version: nothing, the version (PUT, or DELETE for a delete), or a DELETE
+// because the resource no longer matches the search that had sent it to the peer.
+Router::Action Router::action(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const {
+  if (!typed(r, v)) return Action::none;
+  if (r.criteria.empty()) return Action::send;
+  if (v.deleted) {
+    txn.set_routed(r.peer, v.type, v.id, false);
+    return Action::send;  // every peer with a route for the type: a search cannot match a deleted resource
+  }
+  if (search_matches(txn, r, v)) {
+    txn.set_routed(r.peer, v.type, v.id, true);
+    return Action::send;
+  }
+  return txn.set_routed(r.peer, v.type, v.id, false) ? Action::send_delete : Action::none;
+}
+
 void Router::changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) {
   std::vector<const std::string*> sent_to;
   for (const CompiledRoute& r : routes_) {
     if (r.peer == origin) continue;  // no loops: never back to the sender
     if (std::any_of(sent_to.begin(), sent_to.end(), [&](const std::string* p) { return *p == r.peer; })) continue;
-    if (!matches(txn, r, v)) continue;
+    const Action a = action(txn, r, v);
+    if (a == Action::none) continue;
     storage::OutboxItem item;
     item.peer = r.peer;
     item.type = v.type;
     item.id = v.id;
     item.version = v.version;
     item.created_ms = v.last_updated_ms;
+    item.send_delete = a == Action::send_delete;
     txn.enqueue_outbox(item);
     sent_to.push_back(&r.peer);
   }

@@ -1,8 +1,10 @@
 // Decides, inside the write transaction, which peers a stored version goes to (forwarding.routes) and
 // writes one outbox row per peer in that same transaction. A route with a search expression is evaluated
 // with the store's search against the new version (its index rows are already written in the
-// transaction); deletes go to every peer with a route for the type. A change never goes back to the
-// peer it came from.
+// transaction); the store remembers which resources a search route sent to which peer
+// (WriteTransaction::set_routed), so a version that no longer matches sends that peer a DELETE (and a
+// resource the peer never had sends nothing). Deletes go to every peer with a route for the type. A
+// change never goes back to the peer it came from.
 #pragma once
 
 #include <atomic>
@@ -34,7 +36,10 @@ class Router final : public rest::ChangeSink {
     std::string search_type;
     http::QueryParams criteria;  // empty: by type only
   };
-  bool matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const;
+  enum class Action { none, send, send_delete };
+  static bool typed(const CompiledRoute& r, const storage::StoredVersion& v);
+  bool search_matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const;
+  Action action(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const;
 
   const search::ParamCatalog& catalog_;
   std::vector<CompiledRoute> routes_;

@@ -20,7 +20,10 @@ struct OutboxItem {
   int attempts = 0;
   std::int64_t next_attempt_ms = 0;
   std::string last_error;
-  // Filled by outbox_ready(): the version's JSON (empty for a delete) and whether it is a delete.
+  // Send a DELETE although `version` is not a delete: the resource stopped matching the search route that
+  // had sent it to this peer.
+  bool send_delete = false;
+  // Filled by outbox_ready(): the version's JSON (empty for a delete) and whether a DELETE is sent.
   bool deleted = false;
   std::string body;
 };

@@ -154,6 +154,18 @@ CREATE TABLE dead_letters(
   last_error TEXT NOT NULL);
 CREATE INDEX dead_letters_by_peer ON dead_letters(peer, dl);
 )sql",
+    // 3 -> 4: a row may ask for a DELETE at the peer for a version that is not a delete (the resource
+    // stopped matching a search route), and the resources a search route sent to each peer are remembered
+    // (so only those get that DELETE).
+    R"sql(
+ALTER TABLE outbox ADD COLUMN send_delete INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE dead_letters ADD COLUMN send_delete INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE outbox_routed(
+  peer TEXT NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY(peer, type, id)) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

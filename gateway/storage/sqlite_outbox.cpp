@@ -9,9 +9,28 @@
 namespace fhirgw::storage {
 
 void insert_outbox_row(Connection& db, const OutboxItem& item) {
-  StatementScope s(db.cached("INSERT INTO outbox(peer, type, id, version, created) VALUES(?, ?, ?, ?, ?)"));
+  StatementScope s(
+      db.cached("INSERT INTO outbox(peer, type, id, version, created, send_delete) VALUES(?, ?, ?, ?, ?, ?)"));
   s->bind(1, item.peer).bind(2, item.type).bind(3, item.id).bind(4, item.version).bind(5, item.created_ms);
+  s->bind(6, static_cast<std::int64_t>(item.send_delete));
   s->step();
+}
+
+bool set_outbox_routed(Connection& db, const std::string& peer, const std::string& type, const std::string& id,
+                       bool routed) {
+  bool was = false;
+  {
+    StatementScope s(db.cached("SELECT 1 FROM outbox_routed WHERE peer = ? AND type = ? AND id = ?"));
+    s->bind(1, peer).bind(2, type).bind(3, id);
+    was = s->step();
+  }
+  if (was != routed) {
+    StatementScope s(db.cached(routed ? "INSERT INTO outbox_routed(peer, type, id) VALUES(?, ?, ?)"
+                                      : "DELETE FROM outbox_routed WHERE peer = ? AND type = ? AND id = ?"));
+    s->bind(1, peer).bind(2, type).bind(3, id);
+    s->step();
+  }
+  return was;
 }
 
 // A pooled read connection for the outbox queries (SqliteStore::ReadLease lives in sqlite_store.cpp).
@@ -64,7 +83,8 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
       while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
     }
     StatementScope s(db->cached(
-        "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body "
+        "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body, "
+        "o.send_delete "
         "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
         "WHERE o.peer = ?1 AND o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
     s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
@@ -80,8 +100,9 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
       item.attempts = static_cast<int>(s->column_int(5));
       item.next_attempt_ms = s->column_int(6);
       item.last_error = s->column_text(7);
-      item.deleted = s->column_view(8) == "DELETE";
-      if (!s->column_is_null(9)) item.body = s->column_text(9);
+      item.send_delete = s->column_int(10) != 0;
+      item.deleted = item.send_delete || s->column_view(8) == "DELETE";
+      if (!item.deleted && !s->column_is_null(9)) item.body = s->column_text(9);
       out.push_back(std::move(item));
     }
   } catch (...) {
@@ -122,8 +143,8 @@ void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, cons
   in_write(*writer_, [&] {
     {
       StatementScope s(writer_->cached(
-          "INSERT INTO dead_letters(peer, type, id, version, created, attempts, failed_at, last_error) "
-          "SELECT peer, type, id, version, created, attempts + 1, ?2, ?3 FROM outbox WHERE seq = ?1"));
+          "INSERT INTO dead_letters(peer, type, id, version, created, attempts, failed_at, last_error, send_delete) "
+          "SELECT peer, type, id, version, created, attempts + 1, ?2, ?3, send_delete FROM outbox WHERE seq = ?1"));
       s->bind(1, seq).bind(2, now_ms).bind(3, error);
       s->step();
     }
@@ -198,8 +219,8 @@ bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
   in_write(*writer_, [&] {
     {
       StatementScope s(writer_->cached(
-          "INSERT INTO outbox(peer, type, id, version, created) "
-          "SELECT peer, type, id, version, ?2 FROM dead_letters WHERE dl = ?1"));
+          "INSERT INTO outbox(peer, type, id, version, created, send_delete) "
+          "SELECT peer, type, id, version, ?2, send_delete FROM dead_letters WHERE dl = ?1"));
       s->bind(1, id).bind(2, now_ms);
       s->step();
       found = writer_->changes() == 1;

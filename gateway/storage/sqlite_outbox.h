@@ -1,7 +1,9 @@
-// The SQLite side of the forwarding outbox (tables `outbox` and `dead_letters`, schema step 2).
-// SqliteStore's outbox methods are defined in sqlite_outbox.cpp; this header has the one piece the
-// write transaction (sqlite_store.cpp) calls.
+// The SQLite side of the forwarding outbox (tables `outbox`, `dead_letters` and `outbox_routed`).
+// SqliteStore's outbox methods are defined in sqlite_outbox.cpp; this header has the pieces the write
+// transaction (sqlite_store.cpp) calls.
 #pragma once
+
+#include <string>
 
 #include "storage/outbox_rows.h"
 
@@ -11,5 +13,8 @@ class Connection;
 
 // INSERT of one outbox row on the transaction's connection.
 void insert_outbox_row(Connection& db, const OutboxItem& item);
+// WriteTransaction::set_routed on `db` (inside its open transaction).
+bool set_outbox_routed(Connection& db, const std::string& peer, const std::string& type, const std::string& id,
+                       bool routed);
 
 }  // namespace fhirgw::storage

@@ -177,6 +177,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void enqueue_outbox(const OutboxItem& item) override { insert_outbox_row(db_, item); }
+  bool set_routed(const std::string& peer, const std::string& type, const std::string& id, bool routed) override {
+    return set_outbox_routed(db_, peer, type, id, routed);
+  }
 
   void commit() override {
     if (savepoint_) db_.exec("RELEASE w");

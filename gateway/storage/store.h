@@ -93,6 +93,10 @@ class WriteTransaction {
   // Adds an outbox row (item.seq is assigned): committed or rolled back with the rest of this
   // transaction, which is what makes forwarding exactly as durable as the change itself.
   virtual void enqueue_outbox(const OutboxItem& item) = 0;
+  // Records whether a search route has sent (type, id) to `peer` (true) or not (false), in this
+  // transaction; returns what was recorded before. A version that stops matching the route sends a
+  // DELETE only to the peers that had it.
+  virtual bool set_routed(const std::string& peer, const std::string& type, const std::string& id, bool routed) = 0;
 
   // Makes everything durable (per the store's sync setting) and visible. Throws StorageError.
   virtual void commit() = 0;

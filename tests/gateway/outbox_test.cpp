@@ -150,6 +150,39 @@ TEST_F(OutboxTest, RoutesByTypeAndBySearchInTheWriteTransaction) {
   EXPECT_EQ(after[2].version, 2);
 }
 
+// A resource a search route sent, updated so that it no longer matches: the peer gets a DELETE (it must
+// not keep data the route no longer gives it). One that never matched sends nothing; matching again
+// sends it again.
+TEST_F(OutboxTest, AVersionThatStopsMatchingASearchRouteSendsADelete) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "1742-6")).status, 201);
+  ASSERT_EQ(ready("registry").size(), 1u);
+  store_.outbox_delivered({ready("registry")[0].seq});
+
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1742-6")).status, 200);  // stops matching
+  ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "2345-7")).status, 200);  // never matched
+  auto rows = ready("registry");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "afp");
+  EXPECT_EQ(rows[0].version, 2);
+  EXPECT_TRUE(rows[0].send_delete);
+  EXPECT_TRUE(rows[0].deleted);
+  EXPECT_TRUE(rows[0].body.empty());
+  EXPECT_NE(outbox::transaction_bundle({&rows[0]}, "urn:uuid:1").find(R"("method":"DELETE","url":"Observation/afp")"),
+            std::string::npos);
+  store_.outbox_delivered({rows[0].seq});
+
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "7")).status, 200);  // still not matching
+  EXPECT_TRUE(ready("registry").empty());
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 200);  // matches again
+  rows = ready("registry");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_FALSE(rows[0].deleted);
+  EXPECT_EQ(rows[0].version, 4);
+  // The type route to hospital-b sent every version, whatever the search route did.
+  EXPECT_EQ(ready("hospital-b").size(), 6u);
+}
+
 TEST_F(OutboxTest, AFailedWriteLeavesNoRow) {
   // A transaction whose second entry fails (If-Match on a missing resource) stores nothing, so it
   // forwards nothing.

@@ -357,6 +357,36 @@ TEST(Forwarding, OverMutualTlsWithATokenAndOnlyToTheRightServer) {
   EXPECT_EQ(at_b.provenance_who, std::set<std::string>{"gw-a"});
 }
 
+// A route by search (not by type): a resource that stops matching is deleted at the peer, one that never
+// matched is never sent, and one that matches again is sent again.
+TEST(Forwarding, AResourceThatStopsMatchingASearchRouteIsDeletedAtThePeer) {
+  TempDir b_dir;
+  ServerProcess b(b_dir.path());
+  Gateway a("a", R"({"node":"hospital-a","peers":[{"name":"hospital-b","url":"http://127.0.0.1:)" +
+                     std::to_string(b.port()) + R"(/fhir","backoff_ms":50,"max_backoff_ms":400}],
+    "routes":[{"peer":"hospital-b","search":"Observation?code=http://loinc.org|1834-1"}]})");
+  a.start();
+  auto put = [&](const std::string& id, const std::string& code) {
+    const std::string obs = R"({"resourceType":"Observation","id":")" + id +
+                            R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + code + R"("}]}})";
+    return Client(a.port()).request("PUT", "/fhir/Observation/" + id, obs, {{"content-type", "application/fhir+json"}}).status;
+  };
+  auto status_at_b = [&](const std::string& id) { return get(b.port(), "/fhir/Observation/" + id).status; };
+  ASSERT_EQ(put("afp", "1834-1"), 201);
+  ASSERT_EQ(put("alt", "1742-6"), 201);
+  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 200 && a.pending("hospital-b") == 0; })) << a.admin_outbox();
+  EXPECT_EQ(status_at_b("alt"), 404);
+
+  ASSERT_EQ(put("afp", "1742-6"), 200);  // no longer an AFP result: B must not keep it
+  ASSERT_EQ(put("alt", "2345-7"), 200);  // never matched: nothing to send
+  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 410 && a.pending("hospital-b") == 0; })) << a.admin_outbox();
+  EXPECT_EQ(status_at_b("alt"), 404);
+  EXPECT_EQ(a.dead_letters("hospital-b"), 0);
+
+  ASSERT_EQ(put("afp", "1834-1"), 200);  // matches again
+  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 200; })) << a.admin_outbox();
+}
+
 // ---- a fault-injecting peer ------------------------------------------------------------------------
 
 class FaultProxy {

@@ -4,7 +4,8 @@
 //   2. TLS handshake rate (mutual TLS, each followed by one GET /healthz and a close_notify): full handshakes
 //      and resumed ones (session tickets).
 // The PKI and keys are generated at start (tests/support/pki); the load client is the integration harness's
-// blocking HTTP(S) client, one thread per connection. Prints a Markdown table.
+// blocking HTTP(S) client, one thread per connection; its CPU per request is reported too (it shares the cores
+// with the servers, so its TLS work lowers the HTTPS throughput as well). Prints a Markdown table.
 //   fhirgw_auth_tls_bench [--seconds S] [--connections N] [--rounds R]
 #include <atomic>
 #include <chrono>
@@ -171,7 +172,7 @@ int main(int argc, char** argv) {
     ServerProcess& server;
     bool tls;
     const std::map<std::string, std::string>* headers;
-    double requests = 0, seconds = 0, cpu = 0;
+    double requests = 0, seconds = 0, cpu = 0, client_cpu = 0;
   };
   const std::map<std::string, std::string> none;
   std::vector<Mode> modes = {{"plain HTTP keep-alive read, auth off (baseline)", plain, false, &none},
@@ -184,10 +185,12 @@ int main(int argc, char** argv) {
     for (Mode& m : modes) {
       for (const Mode& other : modes) drain_audit(client_for(other));
       const double cpu0 = cpu_seconds(m.server.pid());
+      const double client0 = cpu_seconds(getpid());
       const double rps = rate(connections, seconds, [&](int, const std::atomic<bool>& stop) {
         Client c = client_for(m);
         return read_loop(c, target, *m.headers, stop);
       });
+      m.client_cpu += cpu_seconds(getpid()) - client0;
       drain_audit(client_for(m));  // the audit work of these reads belongs to their cost
       m.cpu += cpu_seconds(m.server.pid()) - cpu0;
       m.requests += rps * seconds;
@@ -226,14 +229,15 @@ int main(int argc, char** argv) {
   });
 
   const std::string load_after = loadavg();
-  std::printf("| measurement (%d connections, %d rounds of %.0f s) | per second | server CPU per request |\n"
-              "|---|---:|---:|\n",
+  std::printf("| measurement (%d connections, %d rounds of %.0f s) | per second | server CPU per request | "
+              "load client CPU per request |\n|---|---:|---:|---:|\n",
               connections, rounds, seconds);
   for (const Mode& m : modes) {
-    std::printf("| %s | %.0f | %.1f us |\n", m.name, m.requests / m.seconds, 1e6 * m.cpu / m.requests);
+    std::printf("| %s | %.0f | %.1f us | %.1f us |\n", m.name, m.requests / m.seconds, 1e6 * m.cpu / m.requests,
+                1e6 * m.client_cpu / m.requests);
   }
-  std::printf("| mTLS full handshake + GET /healthz (%d threads) | %.0f | |\n", hs_threads, full);
-  std::printf("| mTLS resumed handshake + GET /healthz (%d threads) | %.0f | |\n", hs_threads, resumed);
+  std::printf("| mTLS full handshake + GET /healthz (%d threads) | %.0f | | |\n", hs_threads, full);
+  std::printf("| mTLS resumed handshake + GET /healthz (%d threads) | %.0f | | |\n", hs_threads, resumed);
   auto cost = [&](const Mode& base, const Mode& m) {
     const double throughput = 100.0 * (1.0 - (m.requests / m.seconds) / (base.requests / base.seconds));
     const double cpu = 100.0 * ((m.cpu / m.requests) / (base.cpu / base.requests) - 1.0);
