@@ -5,6 +5,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 
 #include "fhir/fhirpath/fhirpath.h"
 #include "walker.h"
@@ -42,17 +43,11 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits `expr` at the top-level occurrences of the keyword operators; returns false on unbalanced text.
-struct TopLevel {
-  std::vector<std::string_view> or_parts;
-  std::size_t implies_at = std::string_view::npos;  // offset of a top-level "implies" (only one supported)
-  int implies_count = 0;
-  bool has_xor = false;
-};
-
-bool split_top_level(std::string_view expr, TopLevel& out) {
+// Calls fn(word, begin, end) for every identifier outside parentheses, brackets and string literals that is
+// not a member name after a '.'; returns false on unbalanced text.
+template <typename Fn>
+bool for_each_top_level_word(std::string_view expr, Fn&& fn) {
   int depth = 0;
-  std::size_t part_start = 0;
   for (std::size_t i = 0; i < expr.size();) {
     const char c = expr[i];
     if (c == '\'' || c == '`') {
@@ -67,26 +62,119 @@ bool split_top_level(std::string_view expr, TopLevel& out) {
     if (ident_start(c) && (i == 0 || !ident_char(expr[i - 1])) && (i == 0 || expr[i - 1] != '.')) {
       std::size_t j = i;
       while (j < expr.size() && ident_char(expr[j])) ++j;
-      const std::string_view word = expr.substr(i, j - i);
-      if (depth == 0) {
-        if (word == "or") {
-          out.or_parts.push_back(expr.substr(part_start, i - part_start));
-          part_start = j;
-        } else if (word == "implies") {
-          ++out.implies_count;
-          out.implies_at = i;
-        } else if (word == "xor") {
-          out.has_xor = true;
-        }
-      }
+      if (depth == 0) fn(expr.substr(i, j - i), i, j);
       i = j;
       continue;
     }
     ++i;
   }
-  if (depth != 0) return false;
-  out.or_parts.push_back(expr.substr(part_start));
+  return depth == 0;
+}
+
+// Splits `expr` at the top-level occurrences of the keyword operators; returns false on unbalanced text.
+struct TopLevel {
+  std::vector<std::string_view> or_parts;
+  std::vector<std::string_view> and_parts;
+  std::size_t implies_at = std::string_view::npos;  // offset of a top-level "implies" (only one supported)
+  int implies_count = 0;
+  bool has_xor = false;
+};
+
+bool split_top_level(std::string_view expr, TopLevel& out) {
+  std::size_t or_start = 0;
+  std::size_t and_start = 0;
+  const bool balanced = for_each_top_level_word(expr, [&](std::string_view word, std::size_t i, std::size_t j) {
+    if (word == "or") {
+      out.or_parts.push_back(expr.substr(or_start, i - or_start));
+      or_start = j;
+    } else if (word == "and") {
+      out.and_parts.push_back(expr.substr(and_start, i - and_start));
+      and_start = j;
+    } else if (word == "implies") {
+      ++out.implies_count;
+      out.implies_at = i;
+    } else if (word == "xor") {
+      out.has_xor = true;
+    }
+  });
+  if (!balanced) return false;
+  out.or_parts.push_back(expr.substr(or_start));
+  out.and_parts.push_back(expr.substr(and_start));
   return true;
+}
+
+// "(text)" -> "text" when the parentheses enclose all of it.
+std::string_view strip_parens(std::string_view s) {
+  s = trim(s);
+  while (s.size() >= 2 && s.front() == '(' && s.back() == ')') {
+    int depth = 0;
+    bool encloses = true;
+    for (std::size_t i = 0; i + 1 < s.size() && encloses; ++i) {
+      depth += s[i] == '(' ? 1 : s[i] == ')' ? -1 : 0;
+      encloses = depth > 0;
+    }
+    if (!encloses) break;
+    s = trim(s.substr(1, s.size() - 2));
+  }
+  return s;
+}
+
+// The value of a path term "ident(.step)*" when the focus has no member `ident`: steps that keep an empty
+// collection empty (member names, where/select/first/...), then functions that give a boolean for an empty
+// input (empty() true, exists() false, isDistinct() true, all() true) and not(). nullopt for other shapes.
+std::optional<bool> value_if_absent(std::string_view term, std::string& ident) {
+  term = trim(term);
+  std::size_t i = 0;
+  while (i < term.size() && ident_char(term[i])) ++i;
+  const std::string_view id = term.substr(0, i);
+  if (id.empty() || !ident_start(id[0]) || (id[0] >= 'A' && id[0] <= 'Z') || id == "true" || id == "false")
+    return std::nullopt;
+  std::optional<bool> value;  // nullopt while the collection is still empty
+  while (i < term.size()) {
+    if (term[i] != '.') return std::nullopt;
+    std::size_t j = ++i;
+    while (j < term.size() && ident_char(term[j])) ++j;
+    const std::string_view name = term.substr(i, j - i);
+    if (name.empty()) return std::nullopt;
+    i = j;
+    const bool call = i < term.size() && term[i] == '(';
+    bool no_args = true;
+    if (call) {
+      int depth = 0;
+      std::size_t k = i;
+      for (; k < term.size(); ++k) {
+        if (term[k] == '\'') {
+          ++k;
+          while (k < term.size() && term[k] != '\'') k += term[k] == '\\' ? 2 : 1;
+          continue;
+        }
+        depth += term[k] == '(' ? 1 : term[k] == ')' ? -1 : 0;
+        if (depth == 0) break;
+      }
+      if (k >= term.size()) return std::nullopt;
+      no_args = trim(term.substr(i + 1, k - i - 1)).empty();
+      i = k + 1;
+    }
+    if (!value) {
+      if (!call && !(name[0] >= 'A' && name[0] <= 'Z')) continue;  // member of nothing: still empty
+      if (call && (name == "where" || name == "select" || name == "ofType" || name == "distinct" ||
+                   name == "first" || name == "last" || name == "tail")) {
+        continue;
+      }
+      if (call && name == "empty" && no_args) value = true;
+      else if (call && name == "exists") value = false;
+      else if (call && name == "isDistinct" && no_args) value = true;
+      else if (call && name == "all" && !no_args) value = true;
+      else return std::nullopt;
+    } else if (call && name == "not" && no_args) {
+      value = !*value;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!value) return std::nullopt;
+  ident = std::string(id);
+  return value;
 }
 
 // Matches "ident<suffix>" exactly; returns the identifier.
@@ -110,14 +198,20 @@ Shortcut analyze_shortcut(std::string_view expression) {
   std::string ident;
   if (top.implies_count == 1) {
     if (top.or_parts.size() != 1) return out;  // "a or b implies c": keep it simple
-    if (match_term(expression.substr(0, top.implies_at), ".exists()", ident))
-      out.terms.push_back({Shortcut::Test::TrueIfAbsent, ident});
+    // "(a.exists() and ...) implies c": a false conjunct makes the whole constraint true.
+    TopLevel lhs;
+    if (!split_top_level(strip_parens(expression.substr(0, top.implies_at)), lhs) || lhs.has_xor ||
+        lhs.implies_count != 0 || lhs.or_parts.size() != 1) {
+      return out;
+    }
+    for (std::string_view conjunct : lhs.and_parts) {
+      if (value_if_absent(conjunct, ident) == false) out.terms.push_back({Shortcut::Test::TrueIfAbsent, ident});
+    }
     return out;
   }
   if (top.implies_count > 1) return out;
   for (std::string_view part : top.or_parts) {
-    if (match_term(part, ".empty()", ident) || match_term(part, ".hasValue().not()", ident) ||
-        match_term(part, ".exists().not()", ident)) {
+    if (value_if_absent(part, ident) == true || match_term(part, ".hasValue().not()", ident)) {
       out.terms.push_back({Shortcut::Test::TrueIfAbsent, ident});
     } else if (match_term(part, ".exists()", ident)) {
       out.terms.push_back({Shortcut::Test::TrueIfPresent, ident});

@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fhir/fhirpath/small_vector.h"
 #include "fhir/json/node.h"
 #include "fhir/model/metadata.h"
 
@@ -125,7 +126,8 @@ class Item {
   friend struct detail::ItemAccess;
 };
 
-using Collection = std::vector<Item>;
+// Most intermediate results hold zero or one item: keep one inline.
+using Collection = SmallVector<Item, 1>;
 
 // A compiled expression (immutable, thread-safe to evaluate concurrently).
 class Expression;
