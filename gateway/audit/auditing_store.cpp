@@ -79,8 +79,9 @@ RequestScope::RequestScope(RequestContext& context) : previous_(t_current) { t_c
 RequestScope::~RequestScope() { t_current = previous_; }
 RequestContext* RequestScope::current() { return t_current; }
 
-std::unique_ptr<storage::WriteTransaction> AuditingStore::begin_write() {
-  return std::make_unique<AuditingTransaction>(inner_.begin_write(), catalog_);
+std::unique_ptr<storage::WriteTransaction> AuditingStore::begin_write(storage::WriteIntent intent) {
+  // The AuditEvent added at commit is a create too, so the intent holds for the audited transaction.
+  return std::make_unique<AuditingTransaction>(inner_.begin_write(intent), catalog_);
 }
 
 }  // namespace fhirgw::audit

@@ -32,7 +32,8 @@ class AuditingStore : public storage::Store {
                                                   const std::string& param) override {
     return inner_.references_of(source, param);
   }
-  std::unique_ptr<storage::WriteTransaction> begin_write() override;
+  std::unique_ptr<storage::WriteTransaction> begin_write(
+      storage::WriteIntent intent = storage::WriteIntent::General) override;
   // The forwarding outbox passes through (its rows are written inside audited transactions).
   std::vector<storage::OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms,
                                                 std::size_t limit) override {

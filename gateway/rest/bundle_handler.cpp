@@ -321,7 +321,10 @@ Response FhirService::bundle(Ctx& ctx) {
         }
       }
     }
-    auto txn = store_.begin_write();
+    const bool creates_only = !conditional && std::all_of(plan.begin(), plan.end(), [](const PlannedEntry& p) {
+      return p.method == EntryMethod::Post;
+    });
+    auto txn = store_.begin_write(creates_only ? storage::WriteIntent::CreatesOnly : storage::WriteIntent::General);
     WriteContext w = write_context(ctx, *txn);
     // Deletes first.
     for (PlannedEntry* p : order) {

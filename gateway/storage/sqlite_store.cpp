@@ -88,15 +88,17 @@ struct SqliteStore::Batch {
 
 class SqliteWriteTransaction final : public WriteTransaction {
  public:
-  SqliteWriteTransaction(SqliteStore& store, std::unique_lock<std::mutex> lock)
+  SqliteWriteTransaction(SqliteStore& store, std::unique_lock<std::mutex> lock, WriteIntent intent)
       : store_(store), lock_(std::move(lock)), db_(*store.writer_) {
     try {
       if (!store_.batch_) {
         db_.exec("BEGIN IMMEDIATE");
         store_.batch_ = std::make_shared<SqliteStore::Batch>();
-      } else {
+      } else if (intent == WriteIntent::General) {
         // Joining a batch that holds other writers' work: only a savepoint can undo ours alone. (The
-        // first writer of a batch needs none, which spares it SQLite's statement sub-journal.)
+        // first writer of a batch needs none.) A savepoint makes SQLite copy every page the
+        // transaction changes to its sub-journal first, a quarter of the writer's time for creates,
+        // which can only fail with the store itself (WriteIntent::CreatesOnly) and so skip it.
         db_.exec("SAVEPOINT w");
         savepoint_ = true;
       }
@@ -112,7 +114,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
         db_.exec("ROLLBACK TO w");
         db_.exec("RELEASE w");
       } else {
-        db_.exec("ROLLBACK");  // the batch holds only this transaction's work
+        db_.exec("ROLLBACK");  // the whole batch: first in it, or WriteIntent::CreatesOnly
       }
     } catch (...) {
       // SQLite may have rolled the whole batch back on its own (I/O error, disk full); finish_batch
@@ -444,8 +446,8 @@ void SqliteStore::finish_batch() {
   batch_.reset();
 }
 
-std::unique_ptr<WriteTransaction> SqliteStore::begin_write() {
-  return std::make_unique<SqliteWriteTransaction>(*this, lock_writer());
+std::unique_ptr<WriteTransaction> SqliteStore::begin_write(WriteIntent intent) {
+  return std::make_unique<SqliteWriteTransaction>(*this, lock_writer(), intent);
 }
 
 bool SqliteStore::ready() {

@@ -102,6 +102,16 @@ class WriteTransaction {
   virtual void commit() = 0;
 };
 
+// What a write transaction will do, so the store can choose how to make it all-or-nothing.
+enum class WriteIntent : std::uint8_t {
+  General,
+  // Only creates of ids the caller made (no conditional keys, updates or deletes), so only a failure
+  // of the store itself can stop it half-way. The SQLite store then skips the rollback point it
+  // otherwise keeps per transaction in a group commit; such a failure instead rolls back the whole
+  // commit group, whose other transactions get a StorageError (never a success for lost work).
+  CreatesOnly,
+};
+
 struct StoreStats {
   std::uint64_t resources = 0;  // current, not deleted
   std::uint64_t versions = 0;
@@ -122,7 +132,7 @@ class Store {
   // Targets of the reference index rows of (type, id) for `param` (empty param: all), for _include.
   virtual std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) = 0;
 
-  virtual std::unique_ptr<WriteTransaction> begin_write() = 0;
+  virtual std::unique_ptr<WriteTransaction> begin_write(WriteIntent intent = WriteIntent::General) = 0;
 
   // ---- forwarding outbox (see storage/outbox_rows.h) ----
   // Up to `limit` rows of `peer` due at `now_ms`, in seq order, with their bodies. A row is left out

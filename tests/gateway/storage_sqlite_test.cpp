@@ -225,6 +225,53 @@ TEST(SqliteStore, GroupCommitKeepsEachTransactionAllOrNothing) {
   EXPECT_EQ(reopened.stats().resources, 8u * 20u * 2u);
 }
 
+// A CreatesOnly transaction joins a commit group without a rollback point of its own, so when one is
+// abandoned half-way (what a failure of the store would do) its whole group is rolled back and the
+// other members' commit() throws. Whatever the grouping, a transaction is on disk exactly when its
+// commit() returned, and never partly.
+TEST(SqliteStore, CreatesOnlyTransactionsAreStoredExactlyWhenCommitReturns) {
+  TempDir dir;
+  const std::string file = dir.file("db.sqlite");
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 30;
+  std::vector<std::vector<int>> outcome(kThreads, std::vector<int>(kPerThread, 0));  // 1 stored, 0 not
+  {
+    SqliteStore store({file, true, 4});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&store, &outcome, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
+          const bool creates_only = (t + i) % 2 == 0;
+          try {
+            auto txn = store.begin_write(creates_only ? WriteIntent::CreatesOnly : WriteIntent::General);
+            txn->put(obs(id, "c" + id, 1000 + i), Method::Create, 1);
+            txn->put(obs(id + "-twin", "c" + id, 1000 + i), Method::Create, 1);
+            if (creates_only && i % 7 == 3) continue;  // abandoned: rolled back with its group
+            txn->commit();
+            outcome[t][i] = 1;
+          } catch (const StorageError&) {
+            // a neighbour in the commit group was abandoned
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  SqliteStore reopened({file, true, 4});
+  int stored = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
+      EXPECT_EQ(reopened.read("Observation", id).has_value(), outcome[t][i] == 1) << id;
+      EXPECT_EQ(reopened.read("Observation", id + "-twin").has_value(), outcome[t][i] == 1) << id;
+      stored += outcome[t][i];
+    }
+  }
+  EXPECT_GT(stored, kThreads * kPerThread / 2);
+  EXPECT_EQ(reopened.stats().resources, 2u * static_cast<unsigned>(stored));
+}
+
 TEST(SqliteStore, DataSurvivesReopen) {
   TempDir dir;
   {
