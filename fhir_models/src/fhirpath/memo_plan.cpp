@@ -55,7 +55,8 @@ class Planner {
       NodeFacts f;
       visit(*n.args[k], top_scope && !lambda, f);
       // A lambda argument sees only its own items (and environment variables); a type argument is a name.
-      if (!lambda && !type_arg) env_free = env_free && f.env_free;
+      // iif() keeps the caller's $index/$total, and its $this when the input is not a single item.
+      if ((!lambda || args_rescoped) && !type_arg) env_free = env_free && f.env_free;
       // $total inside aggregate()'s lambda comes from outside the lambda.
       if (lambda && n.function != FunctionId::Aggregate && contains_total(*n.args[k])) env_free = false;
       traced = traced || f.traced;
