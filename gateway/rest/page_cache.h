@@ -33,6 +33,7 @@ struct PageView {
   std::vector<storage::ResourceRef> matches;
   std::optional<std::size_t> total;
   std::vector<std::pair<std::string, std::string>> links;  // relation, url
+  std::vector<std::string> bodies;  // the matches' bodies when the search returned them
 };
 
 class PageCache {

@@ -149,13 +149,14 @@ Response FhirService::search(Ctx& ctx, const std::string& type, const http::Quer
     // keeps a list of matches, and pages do not shift while data changes.
     if (auto err = read_page_param(params, q)) return error_response(400, *err);
     q.limit = count_only ? 0 : count;
+    q.with_bodies = true;
     storage::SearchResult result;
     try {
       result = store_.search(q);
     } catch (const storage::InvalidCursor&) {
       return error_response(400, "_page does not hold a cursor from a next/previous link");
     }
-    PageView view{type, parsed, std::move(result.matches), std::nullopt, {}};
+    PageView view{type, parsed, std::move(result.matches), std::nullopt, {}, std::move(result.bodies)};
     const bool paged = !q.after.empty() || !q.before.empty();
     if (q.count_total) {
       view.total = result.total;
@@ -219,7 +220,7 @@ Response FhirService::render_frozen_page(Ctx& ctx, const CachedSearch& s, std::s
     return ctx.base + "?_getpages=" + page_id + "&_offset=" + std::to_string(off) + "&_count=" + std::to_string(count);
   };
   const std::size_t end = std::min(s.matches.size(), offset + count);
-  PageView view{s.type, s.parsed, {}, s.total, {}};
+  PageView view{s.type, s.parsed, {}, s.total, {}, {}};
   if (offset < end) {
     view.matches.assign(s.matches.begin() + static_cast<std::ptrdiff_t>(offset),
                         s.matches.begin() + static_cast<std::ptrdiff_t>(end));
@@ -240,10 +241,16 @@ Response FhirService::render_page(Ctx& ctx, const PageView& page, const fhir::va
   for (const auto& [relation, url] : page.links) b.link(relation, url);
   const search::ParsedSearch& parsed = page.parsed;
   const std::vector<storage::ResourceRef>& refs = page.matches;
-  const auto found = store_.read_many(refs);
   const std::string match_mode = R"({"mode":"match"})";
-  for (const auto& v : found) {
-    b.entry(ctx.base + "/" + v.type + "/" + v.id, render_resource(v.type, v.body, &parsed), match_mode);
+  if (page.bodies.size() == refs.size()) {
+    for (std::size_t i = 0; i < refs.size(); ++i) {
+      const storage::ResourceRef& r = refs[i];
+      b.entry(ctx.base + "/" + r.type + "/" + r.id, render_resource(r.type, page.bodies[i], &parsed), match_mode);
+    }
+  } else {
+    for (const auto& v : store_.read_many(refs)) {
+      b.entry(ctx.base + "/" + v.type + "/" + v.id, render_resource(v.type, v.body, &parsed), match_mode);
+    }
   }
 
   // _include / _revinclude for the resources on this page.

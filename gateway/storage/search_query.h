@@ -73,6 +73,9 @@ struct SearchQuery {
   // Pages found this way do not shift when resources are added, changed or deleted elsewhere.
   std::string after;   // matches that come after this cursor
   std::string before;  // matches that come before it (a previous page), still returned in order
+  // Also return each match's current body (SearchResult::bodies), read in the same snapshot as the
+  // match (by row, while its page is still in SQLite's cache) instead of a later lookup by id.
+  bool with_bodies = false;
 };
 
 struct ResourceRef {
@@ -89,6 +92,7 @@ class InvalidCursor : public std::invalid_argument {
 
 struct SearchResult {
   std::vector<ResourceRef> matches;  // in sort order, at most query.limit
+  std::vector<std::string> bodies;   // with query.with_bodies: the body of each match, same order
   std::size_t total = 0;             // all matches (if count_total)
   // Keyset paging (default order): cursors of the first and last match, and whether more matches
   // lie beyond the page in the direction asked (after the last, or with `before`, before the first).

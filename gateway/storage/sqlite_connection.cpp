@@ -84,6 +84,7 @@ Connection::Connection(const std::string& path, bool read_only) {
 
 Connection::~Connection() {
   cache_.clear();  // statements must be finalized before the connection closes
+  generated_.clear();
   sqlite3_close(db_);
 }
 
@@ -107,6 +108,17 @@ Statement& Connection::cached(const std::string& sql) {
   return *it->second;
 }
 
+Statement& Connection::cached_generated(const std::string& sql) {
+  constexpr std::size_t kMaxGenerated = 64;
+  auto it = generated_.find(sql);
+  if (it == generated_.end()) {
+    if (generated_.size() >= kMaxGenerated) generated_.clear();
+    it = generated_.emplace(sql, prepare(sql)).first;
+  }
+  it->second->reset();
+  return *it->second;
+}
+
 std::unique_ptr<Statement> Connection::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt,
@@ -117,5 +129,18 @@ std::unique_ptr<Statement> Connection::prepare(std::string_view sql) {
 }
 
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
+
+ReadTransaction::ReadTransaction(Connection& db) : db_(db) { db_.exec("BEGIN"); }
+
+ReadTransaction::~ReadTransaction() {
+  try {
+    db_.exec("COMMIT");  // nothing was written: this only ends the snapshot
+  } catch (const StorageError&) {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const StorageError&) {
+    }
+  }
+}
 
 }  // namespace fhirgw::storage

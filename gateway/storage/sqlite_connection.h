@@ -55,12 +55,30 @@ class Connection {
   Statement& cached(const std::string& sql);
   // A one-off prepared statement (dynamic SQL such as compiled searches).
   std::unique_ptr<Statement> prepare(std::string_view sql);
+  // A prepared statement for generated SQL (searches), reset and unbound. Searches of one shape share
+  // their text, so re-use saves the parse; the cache is bounded (request text decides the shapes), and
+  // a statement stays valid only until the next call.
+  Statement& cached_generated(const std::string& sql);
   std::int64_t changes() const;
   sqlite3* handle() const { return db_; }
 
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+  std::unordered_map<std::string, std::unique_ptr<Statement>> generated_;
+};
+
+// One read transaction over several statements: one snapshot, and one shared lock (and page-cache
+// validation) instead of one per statement.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(Connection& db);
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  ~ReadTransaction();
+
+ private:
+  Connection& db_;
 };
 
 // Resets a cached statement when leaving scope, so a half-stepped statement never holds a read lock.

@@ -166,6 +166,15 @@ CREATE TABLE outbox_routed(
   id TEXT NOT NULL,
   PRIMARY KEY(peer, type, id)) WITHOUT ROWID;
 )sql",
+    // 4 -> 5: search paging in resource order without a sort. A reference search without a target type
+    // (`patient=123`: R4 gives the parameter two targets) had rid after target_type in the index, so the
+    // first page sorted every match; rid now follows target_id. A search without criteria pages through
+    // resources(type, deleted, rid) instead of sorting every resource of the type.
+    R"sql(
+DROP INDEX idx_reference_target;
+CREATE INDEX idx_reference_target ON idx_reference(type, param, target_id, rid, target_type);
+CREATE INDEX resources_by_type ON resources(type, deleted);
+)sql",
 };
 
 }  // namespace

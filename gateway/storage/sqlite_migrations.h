@@ -6,7 +6,7 @@ namespace fhirgw::storage {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 // Brings the database to kSchemaVersion. Throws StorageError if the file is newer than this binary.
 void migrate(Connection& db);

@@ -342,11 +342,13 @@ void list_condition(SqlBuilder& b, const std::string& type, const SearchClause& 
   b << ")";
 }
 
-// "[NOT] EXISTS (SELECT 1 FROM idx_x p WHERE p.rid = <alias>.rid AND ...)": a probe of one resource's
-// rows (the clustered primary key starts with rid), so a large clause such as code=... on a million
-// Observations costs one lookup per candidate instead of collecting all its matches first.
+// "[NOT] EXISTS (SELECT 1 FROM idx_x p WHERE p.rid = <rid> AND ...)": a probe of one resource's rows
+// (the clustered primary key starts with rid), so a large clause such as code=... on a million
+// Observations costs one lookup per candidate instead of collecting all its matches first. `rid` is the
+// driving index row's rid where there is one: the probe then runs before the candidate's resource row is
+// read, and only matches cost a page of `resources`.
 void probe_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
-                     std::int64_t now_ms) {
+                     const std::string& rid, std::int64_t now_ms) {
   if (resource_condition(b, c, alias, now_ms)) return;
   b << (selects_rows(c) ? "EXISTS (SELECT 1" : "NOT EXISTS (SELECT 1");
   if (c.chain && c.chain->clause) {
@@ -354,7 +356,7 @@ void probe_condition(SqlBuilder& b, const std::string& type, const SearchClause&
   } else {
     index_rows(b, type, c, "p", false, c.modifier != "missing", now_ms);
   }
-  b << " AND p.rid = " << alias << ".rid)";
+  b << " AND p.rid = " << rid << ")";
 }
 
 // How many resources a clause is likely to select, as a rank (lower = fewer). Without statistics a
@@ -467,7 +469,8 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
   SqlBuilder where;
   if (driver) {
     // A resource with several matching rows comes out once (SELECT DISTINCT, which SQLite does as it
-    // goes, without sorting first).
+    // goes, without sorting first). Index rows exist only for live resources, so the join is there
+    // for the id (and for _id / _lastUpdated clauses).
     const std::string_view join = " JOIN resources r ON r.rid = d.rid";
     if (driver->chain && driver->chain->clause) {
       chain_rows(where, query.type, *driver, "d", true, now_ms, 0, join);
@@ -482,7 +485,7 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
   for (const SearchClause& c : query.all_of) {
     if (&c == driver) continue;
     where << " AND ";
-    probe_condition(where, query.type, c, "r", now_ms);
+    probe_condition(where, query.type, c, "r", key, now_ms);
   }
 
   SearchResult result;
@@ -491,7 +494,9 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
   const auto before = keyset ? parse_cursor(query.before) : std::nullopt;
   if (query.limit > 0) {
     SqlBuilder select;
-    select << "SELECT DISTINCT " << key << ", r.id" << where.sql;
+    // Without a driving index every row is one resource: no DISTINCT, and resources_by_type gives
+    // them in rid order.
+    select << (driver ? "SELECT DISTINCT " : "SELECT ") << key << ", r.id" << where.sql;
     select.bindings = where.bindings;
     if (after) {
       select << " AND " << key << " > ";
@@ -509,7 +514,7 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
     select << key << (before ? " DESC" : " ASC") << " LIMIT ";
     select.bind(static_cast<std::int64_t>(query.limit) + 1);  // one more tells whether there is more
 
-    auto stmt = db.prepare(select.sql);
+    StatementScope stmt(db.cached_generated(select.sql));
     bind_all(*stmt, select.bindings);
     std::vector<std::int64_t> rids;
     while (stmt->step()) {
@@ -524,6 +529,13 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
       std::reverse(rids.begin(), rids.end());
       std::reverse(result.matches.begin(), result.matches.end());
     }
+    if (query.with_bodies) {
+      for (const std::int64_t rid : rids) {
+        StatementScope body(db.cached("SELECT body FROM resources WHERE rid = ?"));
+        body->bind(1, rid);
+        result.bodies.push_back(body->step() ? body->column_text(0) : std::string());
+      }
+    }
     if (!rids.empty()) {
       result.first_cursor = std::to_string(rids.front());
       result.last_cursor = std::to_string(rids.back());
@@ -533,7 +545,7 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
     if (!after && !before && !result.more && query.limit > 0) {
       result.total = result.matches.size();
     } else {
-      auto count = db.prepare("SELECT COUNT(DISTINCT " + key + ")" + where.sql);
+      StatementScope count(db.cached_generated("SELECT COUNT(DISTINCT " + key + ")" + where.sql));
       bind_all(*count, where.bindings);
       if (count->step()) result.total = static_cast<std::size_t>(count->column_int(0));
     }

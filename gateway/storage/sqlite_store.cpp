@@ -351,6 +351,7 @@ std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const s
 
 std::vector<StoredVersion> SqliteStore::read_many(const std::vector<ResourceRef>& refs) {
   ReadLease db(*this);
+  ReadTransaction snapshot(*db);
   std::vector<StoredVersion> out;
   out.reserve(refs.size());
   for (const ResourceRef& r : refs) {
@@ -399,6 +400,7 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
 
 SearchResult SqliteStore::search(const SearchQuery& query) {
   ReadLease db(*this);
+  ReadTransaction snapshot(*db);  // the page and its count see the same data
   return run_search(*db, query, now_ms());
 }
 

@@ -161,6 +161,61 @@ TEST(SqliteStore, SearchByTokenReferenceDateQuantity) {
   EXPECT_EQ(store.search(q).matches.size(), 0u);
 }
 
+// Keyset pages (limit + after cursor) come in resource order with their bodies, for a reference
+// without a target type (index rows of two target types with the same id) and for no criteria at all.
+std::vector<std::string> page_through(SqliteStore& store, SearchQuery q, std::vector<std::string>* bodies) {
+  std::vector<std::string> ids;
+  q.limit = 2;
+  q.count_total = false;
+  q.with_bodies = true;
+  for (int pages = 0; pages < 10; ++pages) {
+    const SearchResult r = store.search(q);
+    EXPECT_EQ(r.bodies.size(), r.matches.size());
+    for (std::size_t i = 0; i < r.matches.size(); ++i) {
+      ids.push_back(r.matches[i].id);
+      if (bodies && i < r.bodies.size()) bodies->push_back(r.bodies[i]);
+    }
+    if (!r.more) break;
+    q.after = r.last_cursor;
+  }
+  return ids;
+}
+
+TEST(SqliteStore, KeysetPagesInResourceOrderWithBodies) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  for (const char* id : {"e", "a", "d", "b"}) write(store, obs(id, "1", 1000));
+  NewVersion group_subject = obs("c", "1", 1000);
+  group_subject.index.references = {{"subject", "Group", "p1", "Group/p1"}};
+  write(store, group_subject);
+  write(store, obs("f", "1", 1000));
+  {
+    auto txn = store.begin_write();
+    txn->remove("Observation", "d", 2, 2000);
+    txn->commit();
+  }
+
+  SearchClause ref;
+  ref.param = "subject";
+  ref.kind = ParamKind::Reference;
+  SearchValue rv;
+  rv.target_id = "p1";  // no type: Patient/p1 and Group/p1
+  ref.any_of.push_back(rv);
+  SearchQuery q;
+  q.type = "Observation";
+  q.all_of = {ref};
+  std::vector<std::string> bodies;
+  EXPECT_EQ(page_through(store, q, &bodies), (std::vector<std::string>{"e", "a", "b", "c", "f"}));
+  ASSERT_EQ(bodies.size(), 5u);
+  EXPECT_EQ(bodies[3], group_subject.body);
+
+  q.all_of[0].any_of[0].target_type = "Patient";
+  EXPECT_EQ(page_through(store, q, nullptr), (std::vector<std::string>{"e", "a", "b", "f"}));
+
+  q.all_of.clear();
+  EXPECT_EQ(page_through(store, q, nullptr), (std::vector<std::string>{"e", "a", "b", "c", "f"}));
+}
+
 TEST(SqliteStore, ConditionalKeyIsClaimedOnce) {
   TempDir dir;
   SqliteStore store({dir.file("db.sqlite"), true, 2});
