@@ -24,6 +24,7 @@ struct CachedSearch {
   std::optional<std::size_t> total;  // left out when not known without counting (no _total=accurate)
   search::ParsedSearch parsed;  // includes, elements, summary of the original request
   std::string self_query;       // the original query string, for the first page's self link
+  std::string client_id;        // who ran the search: only that client may page through it
 };
 
 // One page of a search as rendered: its matches, links and total (if known).

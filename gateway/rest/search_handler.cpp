@@ -192,6 +192,7 @@ Response FhirService::search(Ctx& ctx, const std::string& type, const http::Quer
     cached->total = cached->matches.size();
   }
   cached->self_query = std::move(self_query);
+  cached->client_id = ctx.req.client_id;
   cached->parsed = std::move(parsed);
   std::string page_id;
   if (cached->matches.size() > count) page_id = pages_.put(cached);
@@ -200,7 +201,11 @@ Response FhirService::search(Ctx& ctx, const std::string& type, const http::Quer
 
 Response FhirService::page(Ctx& ctx, const std::string& page_id) {
   const auto cached = pages_.get(page_id);
-  if (!cached) return error_response(410, "this search result has expired; run the search again", "not-found");
+  // Another client's page is answered as if unknown (its scopes were checked for its own search, with
+  // its _include/_revinclude types, not for this client).
+  if (!cached || cached->client_id != ctx.req.client_id) {
+    return error_response(410, "this search result has expired; run the search again", "not-found");
+  }
   std::size_t offset = 0;
   std::size_t count = config_.default_count;
   for (const auto& [k, v] : ctx.req.query) {

@@ -12,17 +12,20 @@ namespace {
 using auth::Interaction;
 using fhir::json::Node;
 
-std::vector<std::string_view> segments(std::string_view path) {
+// The non-empty parts of `text` between `separator`s.
+std::vector<std::string_view> segments_by(std::string_view text, char separator) {
   std::vector<std::string_view> out;
-  while (!path.empty()) {
-    const auto slash = path.find('/');
-    const auto part = path.substr(0, slash);
+  while (!text.empty()) {
+    const auto at = text.find(separator);
+    const auto part = text.substr(0, at);
     if (!part.empty()) out.push_back(part);
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
+    if (at == std::string_view::npos) break;
+    text.remove_prefix(at + 1);
   }
   return out;
 }
+
+std::vector<std::string_view> segments(std::string_view path) { return segments_by(path, '/'); }
 
 // Parameters whose values are ids, references, identifiers or paging/format controls: kept in the audit.
 constexpr std::array<std::string_view, 18> kKeptParams = {
@@ -113,6 +116,26 @@ void mapped_type_needs(RequestAccess& a, std::initializer_list<Interaction> inte
   }
 }
 
+// _include / _revinclude return resources of other types than the searched one; they need rights too:
+// `_revinclude=Source:param` is a search of Source; `_include=Source:param:Target` reads Target, and
+// without a target type (or `*`) the included types are not known here, so it needs read on every type.
+// A value the handler cannot parse adds nothing (it answers 400).
+void include_needs(RequestAccess& a, const http::QueryParams& params) {
+  for (const auto& [name, value] : params) {
+    const bool include = name == "_include" || name == "_include:iterate";
+    const bool revinclude = name == "_revinclude" || name == "_revinclude:iterate";
+    if (!include && !revinclude) continue;
+    const auto parts = segments_by(value, ':');
+    if (parts.size() < 2 || parts.size() > 3) continue;
+    if (revinclude) {
+      a.needs.push_back({parts[0] == "*" ? std::string() : std::string(parts[0]), Interaction::search});
+    } else {
+      const bool target_known = parts.size() == 3 && parts[2] != "*";
+      a.needs.push_back({target_known ? std::string(parts[2]) : std::string(), Interaction::read});
+    }
+  }
+}
+
 // The type a page id names (PageCache ids are "Type.random"); "" when it names none (then "*" is needed).
 std::string page_type(const http::QueryParams& query) {
   for (const auto& [name, value] : query) {
@@ -199,6 +222,12 @@ RequestAccess request_access(const http::Request& req) {
   if (!call) return a;
   if (seg.empty()) call->type = page_type(req.query);  // a page of a type's search: that type's search right
   add_need(a, *call, !req.query.empty() && call->id.empty());
+  if (call->interaction == Interaction::search && !call->type.empty()) {
+    include_needs(a, req.query);
+    // POST Type/_search: the parameters may be in the form body too.
+    http::QueryParams form;
+    if (req.method == "POST" && http::parse_form(req.body, form)) include_needs(a, form);
+  }
   a.interaction = call->code;
   a.single_write = call->write;
   a.entities = entities_of(*call, seg, req.query);

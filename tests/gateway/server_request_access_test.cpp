@@ -93,6 +93,22 @@ TEST(RequestAccess, PagesNeedTheSearchOfTheirType) {
   EXPECT_TRUE(needs(of("GET", "/fhir?_type=Patient"), "", Interaction::search));
 }
 
+TEST(RequestAccess, IncludesNeedTheRightsOfTheTypesTheyReturn) {
+  auto a = of("GET", "/fhir/Observation?_include=Observation:subject:Patient&_revinclude=Provenance:target");
+  EXPECT_TRUE(needs(a, "Observation", Interaction::search));
+  EXPECT_TRUE(needs(a, "Patient", Interaction::read));
+  EXPECT_TRUE(needs(a, "Provenance", Interaction::search));
+  a = of("GET", "/fhir/Observation?_include:iterate=Observation:subject");  // target types unknown: every type
+  EXPECT_TRUE(needs(a, "", Interaction::read));
+  http::Request post;
+  post.method = "POST";
+  post.target = "/fhir/Observation/_search";
+  post.body = "code=1834-1&_include=Observation:subject:Patient";
+  ASSERT_TRUE(http::parse_target(post.target, post.path, post.query));
+  EXPECT_TRUE(needs(request_access(post), "Patient", Interaction::read));
+  EXPECT_EQ(of("GET", "/fhir/Observation?code=1").needs.size(), 1u);
+}
+
 TEST(RequestAccess, BundleNeedsKnowTheirEntry) {
   const auto a = of("POST", "/fhir", R"({"resourceType":"Bundle","type":"batch","entry":[
       {"request":{"method":"GET","url":"Patient/1"}},

@@ -286,6 +286,38 @@ TEST_F(AuthMatrix, PagesNeedTheSearchScopeOfTheirType) {
   EXPECT_EQ(other.status, 403) << other.body;
 }
 
+// _include/_revinclude return other types: their rights are needed too; a page belongs to its client.
+TEST_F(AuthMatrix, IncludesNeedTheScopesOfTheIncludedTypesAndPagesStayWithTheirClient) {
+  Client c(server_->port(), as_a());
+  const std::string writer = token("hospital-a", a_->client_files, "system/Patient.u system/Observation.c");
+  ASSERT_EQ(c.request("PUT", "/fhir/Patient/inc-p", R"({"resourceType":"Patient","id":"inc-p","gender":"male"})",
+                      bearer(writer)).status / 100, 2);
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(c.request("POST", "/fhir/Observation",
+                        R"({"resourceType":"Observation","status":"final","code":{"text":"inc"},"subject":{"reference":"Patient/inc-p"}})",
+                        bearer(writer)).status, 201);
+  }
+  const std::string obs_only = token("hospital-a", a_->client_files, "system/Observation.rs");
+  const std::string obs_and_patient = token("hospital-a", a_->client_files, "system/Observation.rs system/Patient.r");
+  const std::string search = "/fhir/Observation?subject=Patient/inc-p&_include=Observation:subject";
+  EXPECT_EQ(c.request("GET", search + ":Patient", {}, bearer(obs_only)).status, 403);
+  EXPECT_EQ(c.request("GET", search, {}, bearer(obs_and_patient)).status, 403);  // target unknown: needs *.r
+  auto form = bearer(obs_only);
+  form["Content-Type"] = "application/x-www-form-urlencoded";
+  EXPECT_EQ(c.request("POST", "/fhir/Observation/_search", "subject=Patient/inc-p&_include=Observation:subject:Patient", form).status, 403);
+  EXPECT_EQ(c.request("GET", "/fhir/Observation?subject=Patient/inc-p&_revinclude=Provenance:target", {}, bearer(obs_only)).status, 403);
+  const auto ok = c.request("GET", search + ":Patient&_sort=-_lastUpdated&_count=1", {}, bearer(obs_and_patient));
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("\"id\":\"inc-p\""), std::string::npos) << ok.body;
+  // The next page replays the include: another client (here "reader", with system/*.rs) gets 410 for it.
+  const auto at = ok.body.find("/fhir?_getpages=");
+  ASSERT_NE(at, std::string::npos) << ok.body;
+  const std::string next = ok.body.substr(at, ok.body.find('"', at) - at);
+  EXPECT_EQ(c.request("GET", next, {}, bearer(obs_and_patient)).status, 200);
+  Client reader(server_->port(), as(reader_));
+  EXPECT_EQ(reader.request("GET", next, {}, bearer(token("reader", reader_, "system/*.rs"))).status, 410);
+}
+
 // /internal/records needs the rights on the types the mapping writes (POST) or reads back (GET).
 TEST_F(AuthMatrix, InternalRecordsNeedTheScopesOfTheMappedTypes) {
   const std::string types[] = {"Patient", "Condition", "Observation", "MedicationAdministration", "Specimen",
