@@ -66,6 +66,12 @@ bool AuditLog::has_room() const {
   return !stopping_ && queue_.size() < options_.max_queue;
 }
 
+bool AuditLog::wait_for_room(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  room_.wait_for(lock, timeout, [this] { return stopping_ || queue_.size() < options_.max_queue; });
+  return !stopping_ && queue_.size() < options_.max_queue;
+}
+
 std::size_t AuditLog::queued() const {
   std::lock_guard lock(mutex_);
   return queue_.size();
@@ -85,6 +91,7 @@ void AuditLog::stop() {
     stopping_ = true;
   }
   wake_.notify_one();
+  room_.notify_all();
   if (thread_.joinable()) thread_.join();
   idle_.notify_all();
 }
@@ -104,6 +111,7 @@ void AuditLog::run() {
       }
       writing_ = true;
       lock.unlock();
+      room_.notify_all();
       write(batch);
       lock.lock();
       writing_ = false;

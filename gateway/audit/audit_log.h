@@ -21,7 +21,7 @@ namespace fhirgw::audit {
 
 struct AuditLogOptions {
   std::chrono::milliseconds flush_interval{50};
-  std::size_t max_batch = 500;
+  std::size_t max_batch = 5'000;  // records per transaction at most (the writer takes what is queued)
   std::size_t max_queue = 10'000;
 };
 
@@ -35,6 +35,7 @@ class AuditLog : public Recorder {
 
   bool record(AuditRecord record) override;
   bool has_room() const override;
+  bool wait_for_room(std::chrono::milliseconds timeout) override;
   std::size_t queued() const;
   // Commits everything queued so far and waits for it (tests; shutdown uses stop()).
   void flush();
@@ -54,6 +55,7 @@ class AuditLog : public Recorder {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
+  std::condition_variable room_;  // the writer took a group off the queue
   std::deque<AuditRecord> queue_;
   bool stopping_ = false;
   bool flush_requested_ = false;

@@ -5,6 +5,8 @@
 // content in the log).
 #pragma once
 
+#include <chrono>
+
 #include "audit/audit_record.h"
 
 namespace fhirgw::audit {
@@ -16,6 +18,11 @@ class Recorder {
   // False while records would be refused (queue full): the server then answers 503 + Retry-After before
   // serving patient data, instead of serving it unaudited.
   virtual bool has_room() const { return true; }
+  // Waits up to `timeout` for room (the writer taking its next group); false if there is still none.
+  virtual bool wait_for_room(std::chrono::milliseconds timeout) {
+    (void)timeout;
+    return has_room();
+  }
 };
 
 }  // namespace fhirgw::audit

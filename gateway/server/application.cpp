@@ -28,6 +28,9 @@ std::string request_id_of(const http::Request& req) {
 }
 
 constexpr std::size_t kGzipMinBytes = 1024;
+// A full audit queue is a burst (the writer's commit waits for the disk while reads keep coming): the
+// request waits for the writer to take its next group. Only a writer stuck this long gets 503s.
+constexpr std::chrono::milliseconds kAuditRoomWait{2000};
 
 }  // namespace
 
@@ -51,8 +54,8 @@ Response Application::route(http::Request& req) {
   FilterResult filter = check_access(security, req, access);
   for (auto& a : filter.audits) record(std::move(a));
   if (filter.refused) return std::move(*filter.refused);
-  if (audit && !access.interaction.empty() && !audit->has_room()) {
-    // The audit writer is behind: refuse rather than serve patient data unaudited.
+  if (audit && !access.interaction.empty() && !audit->wait_for_room(kAuditRoomWait)) {
+    // The audit writer has been stuck for a while: refuse rather than serve patient data unaudited.
     Response busy = error_response(503, "the audit trail is busy; retry later");
     busy.headers.set("retry-after", "1");
     return busy;

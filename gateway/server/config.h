@@ -28,7 +28,7 @@ struct ServerConfig {
   auth::SecurityConfig security;       // auth.* (security.auth_enabled is set from auth_on())
   bool audit_enabled = true;
   int audit_flush_ms = 50;
-  std::size_t audit_batch = 500;
+  std::size_t audit_batch = 5000;
   std::size_t audit_queue_max = 10'000;
   int threads = 4;
   std::size_t max_header_bytes = 16 * 1024;

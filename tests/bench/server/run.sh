@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of `fhirgw serve` with wrk (Debian package) on loopback, and in the same run the fixed-body
 # Beast server (the ceiling of this stack). Prints a Markdown table (req/s, p50, p99, non-2xx) and the
-# load average before and after.
+# load average before and after. Exits 1, naming the workloads and their statuses, if any workload
+# had a non-2xx answer or a socket error.
 #   tests/bench/server/run.sh [BUILD_DIR]     (default: build)
 #   DURATION=10s CONNECTIONS=32 OBSERVATIONS=1000000 PATIENTS=1000 THREADS=4
 # The search runs on OBSERVATIONS stored Observations (PATIENTS patients x 10 LOINC codes), seeded
@@ -31,12 +32,13 @@ if [[ ! -x "$ceiling" || "$root/tests/bench/server/fixed_body_server.cpp" -nt "$
   c++ -std=c++20 -O2 -DNDEBUG -o "$ceiling" "$root/tests/bench/server/fixed_body_server.cpp" -pthread
 fi
 
-start() {  # start CMD... ; sets $port
+start() {  # start CMD... ; sets $port. Waits up to 5 min: the first start migrates the copied database.
   "$@" > "$work/out" 2>/dev/null &
   pids+=($!)
-  for _ in $(seq 100); do
+  for _ in $(seq 3000); do
     port="$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")"
     [[ -n "$port" ]] && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
   echo "server did not start: $*" >&2
@@ -54,17 +56,36 @@ LUA
   echo "$lua"
 }
 
-row() {  # row NAME URL [wrk args...]
+failed=()
+statuses() {  # statuses -> "status count" lines: fhirgw's requests by status so far (/metrics)
+  [[ -n "${gw:-}" ]] || return 0
+  { curl -sf "$gw/metrics" || true; } | sed -n 's/^fhirgw_http_requests_total{.*status="\([0-9]*\)"} \([0-9]*\)$/\1 \2/p' |
+    awk '{n[$1] += $2} END {for (s in n) print s, n[s]}'
+}
+
+row() {  # row NAME URL [wrk args...]; a workload with errors is listed in $failed
   local name="$1" url="$2"
   shift 2
-  local out
-  out="$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "$url")"
-  local rps p50 p99 errors
+  local out before after
+  before="$(statuses)"
+  # --timeout 30s: a slow answer counts in the latency (wrk drops requests past its timeout, 2 s by default,
+  # from the percentiles and reports them as socket errors only).
+  out="$(wrk -t2 -c"$conns" -d"$duration" --timeout 30s --latency "$@" "$url")"
+  after="$(statuses)"
+  local rps p50 p99 errors socket_errors
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
   p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
   errors="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
+  socket_errors="$(grep 'Socket errors' <<<"$out" || true)"
   printf '| %s | %s | %s | %s | %s |\n' "$name" "$rps" "$p50" "$p99" "${errors:-0}"
+  if [[ -n "$errors" || -n "$socket_errors" ]]; then
+    # Which statuses (from the server's counters, so wrk runs without a per-response Lua callback).
+    local by_status
+    by_status="$(join -a2 -e0 -o 2.1,1.2,2.2 <(sort <<<"$before") <(sort <<<"$after") |
+      awk '$1 !~ /^2/ && $3 > $2 {printf "%s%s x%d", sep, $1, $3 - $2; sep = ", "}')"
+    failed+=("$name: ${errors:-0} non-2xx${by_status:+ ($by_status)}${socket_errors:+; $socket_errors}")
+  fi
 }
 
 observations="${OBSERVATIONS:-1000000}"
@@ -135,6 +156,12 @@ row "fhirgw search Observation?patient=..&code=.. (random patient and code, _cou
 row "fhirgw create Observation (POST)" "$gw/fhir/Observation" -s "$(post_script "$work/obs.json")"
 row "fhirgw transaction of 100 Observations (POST /fhir)" "$gw/fhir" -s "$(post_script "$work/tx-a.json")"
 start "$ceiling" 0 2
+gw=""  # no fhirgw counters for the ceiling
 row "fixed-body Beast server (ceiling)" "http://127.0.0.1:$port/fhir/Patient/bench-p1"
 echo
 echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if ((${#failed[@]})); then
+  echo "FAILED: workloads with errors (their figures do not count):" >&2
+  printf '  %s\n' "${failed[@]}" >&2
+  exit 1
+fi
