@@ -257,6 +257,23 @@ TEST_F(AuthAuditTest, FullAuditQueueRefusesWith503InsteadOfServingUnaudited) {
   app_.audit = &log_;
 }
 
+TEST_F(AuthAuditTest, FullAuditQueueMakesTheRequestWaitForTheWritersNextGroup) {
+  // A queue of 100 filled at once; the writer takes it at its next flush (200 ms), and the request that
+  // found the queue full is served (and audited) then instead of getting a 503.
+  const std::string token = token_for("reader", "system/*.rs");
+  audit::AuditLog timed(store_, catalog_, {std::chrono::milliseconds(200), 1000, 100});
+  app_.audit = &timed;
+  while (timed.has_room()) {
+    audit::AuditRecord filler;
+    filler.interaction = "read";
+    filler.entities.push_back(audit::Entity::of_reference("Patient/filler"));
+    ASSERT_TRUE(timed.record(std::move(filler)));
+  }
+  EXPECT_EQ(call("GET", "/fhir/Patient?gender=female", token).status, 200);
+  timed.stop();
+  app_.audit = &log_;
+}
+
 TEST_F(AuthAuditTest, QueuedReadsOfOneClientShareAnAuditEventWithOneEntityEach) {
   const std::string token = token_for("reader", "system/*.rs");
   audit::AuditLog grouped(store_, catalog_, {std::chrono::hours(1), 1000, 1000});
