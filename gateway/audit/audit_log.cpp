@@ -131,7 +131,7 @@ void AuditLog::write(std::deque<AuditRecord>& batch) {
     }
   }
   try {
-    auto txn = store_.begin_write(storage::WriteIntent::CreatesOnly);
+    auto txn = store_.begin_write(storage::WriteIntent::Unconditional);
     for (const AuditRecord& r : events) {
       const storage::NewVersion v = audit_event_version(r, catalog_);
       txn->put(v, storage::Method::Create, 1);

@@ -80,7 +80,7 @@ RequestScope::~RequestScope() { t_current = previous_; }
 RequestContext* RequestScope::current() { return t_current; }
 
 std::unique_ptr<storage::WriteTransaction> AuditingStore::begin_write(storage::WriteIntent intent) {
-  // The AuditEvent added at commit is a create too, so the intent holds for the audited transaction.
+  // The AuditEvent added at commit is a plain create, so the intent holds for the audited transaction.
   return std::make_unique<AuditingTransaction>(inner_.begin_write(intent), catalog_);
 }
 

@@ -321,10 +321,11 @@ Response FhirService::bundle(Ctx& ctx) {
         }
       }
     }
-    const bool creates_only = !conditional && std::all_of(plan.begin(), plan.end(), [](const PlannedEntry& p) {
-      return p.method == EntryMethod::Post;
+    // Creates and updates by id without If-Match (what a forwarding peer sends) cannot be refused.
+    const bool unconditional = !conditional && std::all_of(plan.begin(), plan.end(), [](const PlannedEntry& p) {
+      return p.method == EntryMethod::Post || (p.method == EntryMethod::Put && !p.id.empty() && !p.if_match);
     });
-    auto txn = store_.begin_write(creates_only ? storage::WriteIntent::CreatesOnly : storage::WriteIntent::General);
+    auto txn = store_.begin_write(unconditional ? storage::WriteIntent::Unconditional : storage::WriteIntent::General);
     WriteContext w = write_context(ctx, *txn);
     // Deletes first.
     for (PlannedEntry* p : order) {

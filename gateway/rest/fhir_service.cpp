@@ -403,7 +403,7 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
   // An unconditional create is built (JSON text, index rows) before the write transaction.
   std::optional<storage::NewVersion> prepared;
   if (!if_none_exist) prepared = prepare_version(catalog_, type, new_id(), body.doc->root(), 1, ctx.now_ms);
-  auto txn = store_.begin_write(prepared ? storage::WriteIntent::CreatesOnly : storage::WriteIntent::General);
+  auto txn = store_.begin_write(prepared ? storage::WriteIntent::Unconditional : storage::WriteIntent::General);
   WriteContext wctx = write_context(ctx, *txn);
   OpResult result = prepared ? create_prepared(wctx, std::move(*prepared))
                              : create_resource(wctx, type, body.doc->root(), &*if_none_exist);
@@ -432,7 +432,8 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
   }
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(resource, &body.doc->lines(), warnings)) return *rejected;
-  auto txn = store_.begin_write();
+  const bool unconditional = !id.empty() && !if_match.version;
+  auto txn = store_.begin_write(unconditional ? storage::WriteIntent::Unconditional : storage::WriteIntent::General);
   WriteContext wctx = write_context(ctx, *txn);
   OpResult result = id.empty() ? conditional_update(wctx, type, criteria, resource, if_match.version)
                                : update_resource(wctx, type, id, resource, if_match.version);

@@ -97,8 +97,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
       } else if (intent == WriteIntent::General) {
         // Joining a batch that holds other writers' work: only a savepoint can undo ours alone. (The
         // first writer of a batch needs none.) A savepoint makes SQLite copy every page the
-        // transaction changes to its sub-journal first, a quarter of the writer's time for creates,
-        // which can only fail with the store itself (WriteIntent::CreatesOnly) and so skip it.
+        // transaction changes to its sub-journal first, a quarter of the writer's time for creates.
+        // Transactions that only the store itself can fail (WriteIntent::Unconditional) skip it.
         db_.exec("SAVEPOINT w");
         savepoint_ = true;
       }
@@ -114,7 +114,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
         db_.exec("ROLLBACK TO w");
         db_.exec("RELEASE w");
       } else {
-        db_.exec("ROLLBACK");  // the whole batch: first in it, or WriteIntent::CreatesOnly
+        db_.exec("ROLLBACK");  // the whole batch: first in it, or WriteIntent::Unconditional
       }
     } catch (...) {
       // SQLite may have rolled the whole batch back on its own (I/O error, disk full); finish_batch

@@ -105,11 +105,12 @@ class WriteTransaction {
 // What a write transaction will do, so the store can choose how to make it all-or-nothing.
 enum class WriteIntent : std::uint8_t {
   General,
-  // Only creates of ids the caller made (no conditional keys, updates or deletes), so only a failure
-  // of the store itself can stop it half-way. The SQLite store then skips the rollback point it
+  // Nothing in it can be refused: only creates of ids the caller made and updates by id without
+  // If-Match (no conditional keys, searches deciding what to write, or deletes), so only a failure of
+  // the store itself can stop it half-way. The SQLite store then skips the rollback point it
   // otherwise keeps per transaction in a group commit; such a failure instead rolls back the whole
   // commit group, whose other transactions get a StorageError (never a success for lost work).
-  CreatesOnly,
+  Unconditional,
 };
 
 struct StoreStats {

@@ -2,6 +2,7 @@
 // across reopen. No sockets.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <random>
@@ -280,11 +281,11 @@ TEST(SqliteStore, GroupCommitKeepsEachTransactionAllOrNothing) {
   EXPECT_EQ(reopened.stats().resources, 8u * 20u * 2u);
 }
 
-// A CreatesOnly transaction joins a commit group without a rollback point of its own, so when one is
+// An Unconditional transaction joins a commit group without a rollback point of its own, so when one is
 // abandoned half-way (what a failure of the store would do) its whole group is rolled back and the
-// other members' commit() throws. Whatever the grouping, a transaction is on disk exactly when its
-// commit() returned, and never partly.
-TEST(SqliteStore, CreatesOnlyTransactionsAreStoredExactlyWhenCommitReturns) {
+// other members' commit() throws. Whatever the grouping, a transaction (two creates and an update of
+// its thread's own resource) is on disk exactly when its commit() returned, and never partly.
+TEST(SqliteStore, UnconditionalTransactionsAreStoredExactlyWhenCommitReturns) {
   TempDir dir;
   const std::string file = dir.file("db.sqlite");
   constexpr int kThreads = 8;
@@ -297,12 +298,15 @@ TEST(SqliteStore, CreatesOnlyTransactionsAreStoredExactlyWhenCommitReturns) {
       threads.emplace_back([&store, &outcome, t] {
         for (int i = 0; i < kPerThread; ++i) {
           const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
-          const bool creates_only = (t + i) % 2 == 0;
+          const bool unconditional = (t + i) % 2 == 0;
           try {
-            auto txn = store.begin_write(creates_only ? WriteIntent::CreatesOnly : WriteIntent::General);
+            auto txn = store.begin_write(unconditional ? WriteIntent::Unconditional : WriteIntent::General);
             txn->put(obs(id, "c" + id, 1000 + i), Method::Create, 1);
             txn->put(obs(id + "-twin", "c" + id, 1000 + i), Method::Create, 1);
-            if (creates_only && i % 7 == 3) continue;  // abandoned: rolled back with its group
+            const std::string own = "thread-" + std::to_string(t);
+            const std::int64_t version = txn->current_version("Observation", own) + 1;
+            txn->put(obs(own, "c" + id, 1000 + i), version == 1 ? Method::Create : Method::Update, version);
+            if (unconditional && i % 7 == 3) continue;  // abandoned: rolled back with its group
             txn->commit();
             outcome[t][i] = 1;
           } catch (const StorageError&) {
@@ -316,6 +320,12 @@ TEST(SqliteStore, CreatesOnlyTransactionsAreStoredExactlyWhenCommitReturns) {
   SqliteStore reopened({file, true, 4});
   int stored = 0;
   for (int t = 0; t < kThreads; ++t) {
+    const int committed = static_cast<int>(std::count(outcome[t].begin(), outcome[t].end(), 1));
+    const auto own = reopened.read("Observation", "thread-" + std::to_string(t));
+    ASSERT_EQ(own.has_value(), committed > 0);
+    if (own) {
+      EXPECT_EQ(own->version, committed) << t;
+    }
     for (int i = 0; i < kPerThread; ++i) {
       const std::string id = "c" + std::to_string(t) + "-" + std::to_string(i);
       EXPECT_EQ(reopened.read("Observation", id).has_value(), outcome[t][i] == 1) << id;
@@ -324,7 +334,7 @@ TEST(SqliteStore, CreatesOnlyTransactionsAreStoredExactlyWhenCommitReturns) {
     }
   }
   EXPECT_GT(stored, kThreads * kPerThread / 2);
-  EXPECT_EQ(reopened.stats().resources, 2u * static_cast<unsigned>(stored));
+  EXPECT_EQ(reopened.stats().resources, 2u * static_cast<unsigned>(stored) + kThreads);
 }
 
 TEST(SqliteStore, DataSurvivesReopen) {
