@@ -42,7 +42,7 @@ class BlockPool final : public std::pmr::memory_resource {
 
   void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
     if (!pooled(bytes, alignment)) {
-      ::operator delete(p, bytes, std::align_val_t(alignment));
+      ::operator delete(p, std::align_val_t(alignment));  // unsized: clang < 19 has no sized delete by default
       return;
     }
     {
@@ -53,7 +53,7 @@ class BlockPool final : public std::pmr::memory_resource {
         return;
       }
     }
-    ::operator delete(p, bytes);
+    ::operator delete(p);
   }
 
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
