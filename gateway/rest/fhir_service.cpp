@@ -300,7 +300,6 @@ Response FhirService::history(Ctx& ctx, const std::string& type, const std::stri
   q.type = type;
   q.id = id;
   q.limit = config_.default_count;
-  std::int64_t before = ctx.now_ms + 1;
   for (const auto& [k, v] : ctx.req.query) {
     if (k == "_count") {
       try {
@@ -318,22 +317,21 @@ Response FhirService::history(Ctx& ctx, const std::string& type, const std::stri
       } catch (...) {
         return error_response(400, "_offset must be a non-negative integer");
       }
-    } else if (k == "_before") {  // our own paging bound, keeps pages stable
+    } else if (k == "_snapshot") {  // our own paging bound (the first page's newest change): stable pages
       try {
-        before = std::stoll(v);
+        q.snapshot = std::stoll(v);
       } catch (...) {
-        return error_response(400, "_before must be an integer");
+        return error_response(400, "_snapshot must be an integer");
       }
     }
   }
   if (!id.empty() && !store_.read(type, id)) return error_response(404, type + "/" + id + " is not known", "not-found");
-  q.before_ms = before;
   const auto page_data = store_.history(q);
 
   const std::string path = ctx.base + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) + "/_history";
   auto link_for = [&](std::size_t offset) {
     std::string url = path + "?_count=" + std::to_string(q.limit) + "&_offset=" + std::to_string(offset) +
-                      "&_before=" + std::to_string(before);
+                      "&_snapshot=" + std::to_string(page_data.snapshot);
     if (q.since_ms) url += "&_since=" + search::format_instant(*q.since_ms);
     return url;
   };

@@ -30,7 +30,7 @@ std::vector<std::string_view> segments(std::string_view path) { return segments_
 // Parameters whose values are ids, references, identifiers or paging/format controls: kept in the audit.
 constexpr std::array<std::string_view, 18> kKeptParams = {
     "_id",     "patient",      "subject",   "identifier", "encounter", "_count",   "_offset",   "_getpages", "_sort",
-    "_include", "_revinclude", "_elements", "_summary",   "_format",   "_total",   "_since",    "_before",   "_at"};
+    "_include", "_revinclude", "_elements", "_summary",   "_format",   "_total",   "_since",    "_snapshot", "_at"};
 
 bool kept(std::string_view name) {
   const auto colon = name.find(':');  // modifiers: patient:Patient, _include:iterate

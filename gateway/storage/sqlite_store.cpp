@@ -363,18 +363,24 @@ std::vector<StoredVersion> SqliteStore::read_many(const std::vector<ResourceRef>
 
 HistoryPage SqliteStore::history(const HistoryQuery& q) {
   ReadLease db(*this);
-  std::string where = " FROM resource_history WHERE 1 = 1";
+  ReadTransaction snapshot(*db);  // the bound, the count and the page see the same data
+  HistoryPage page;
+  if (q.snapshot) {
+    page.snapshot = *q.snapshot;
+  } else {
+    auto newest = db->prepare("SELECT COALESCE(MAX(seq), 0) FROM resource_history");
+    if (newest->step()) page.snapshot = newest->column_int(0);
+  }
+  std::string where = " FROM resource_history WHERE seq <= ?4";
   if (!q.type.empty()) where += " AND type = ?1";
   if (!q.id.empty()) where += " AND id = ?2";
   if (q.since_ms) where += " AND last_updated >= ?3";
-  if (q.before_ms) where += " AND last_updated < ?4";
   auto bind = [&](Statement& s) {
     if (!q.type.empty()) s.bind(1, q.type);
     if (!q.id.empty()) s.bind(2, q.id);
     if (q.since_ms) s.bind(3, *q.since_ms);
-    if (q.before_ms) s.bind(4, *q.before_ms);
+    s.bind(4, page.snapshot);
   };
-  HistoryPage page;
   {
     auto count = db->prepare("SELECT COUNT(*)" + where);
     bind(*count);

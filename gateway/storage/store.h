@@ -45,7 +45,10 @@ struct HistoryQuery {
   std::string type;                  // empty: system history
   std::string id;                    // empty: type (or system) history
   std::optional<std::int64_t> since_ms;
-  std::optional<std::int64_t> before_ms;  // _at / paging upper bound (exclusive)
+  // Paging snapshot: only versions recorded up to this change sequence number (the first page's
+  // HistoryPage::snapshot). A bound by sequence, not by time: a version stamped earlier but committed
+  // later (an AuditEvent from the background writer) must not shift the pages.
+  std::optional<std::int64_t> snapshot;
   std::size_t offset = 0;
   std::size_t limit = 50;
 };
@@ -53,6 +56,7 @@ struct HistoryQuery {
 struct HistoryPage {
   std::vector<StoredVersion> entries;  // newest first
   std::size_t total = 0;
+  std::int64_t snapshot = 0;  // the bound this page used (HistoryQuery::snapshot, or the newest change)
 };
 
 struct NewVersion {

@@ -91,6 +91,35 @@ TEST(SqliteStore, VersionsHistoryAndDelete) {
   EXPECT_EQ(page.entries[2].version, 1);
 }
 
+// Later pages of a history keep the first page's snapshot: neither a new version nor one stamped with an
+// earlier time but committed later (how the background audit writer stores AuditEvents) shifts them.
+TEST(SqliteStore, HistoryPagesKeepTheFirstPagesSnapshot) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 2});
+  for (const char* id : {"a", "b", "c", "d"}) write(store, obs(id, "1", 5000));
+  HistoryQuery q;
+  q.limit = 2;
+  const auto first = store.history(q);
+  ASSERT_EQ(first.entries.size(), 2u);
+  EXPECT_EQ(first.total, 4u);
+  EXPECT_EQ(first.entries[0].id, "d");
+
+  write(store, obs("e", "1", 6000));  // newer
+  write(store, obs("f", "1", 1000));  // stamped earlier than everything, committed last
+  q.snapshot = first.snapshot;
+  q.offset = 2;
+  const auto second = store.history(q);
+  EXPECT_EQ(second.total, 4u);
+  EXPECT_EQ(second.snapshot, first.snapshot);
+  ASSERT_EQ(second.entries.size(), 2u);
+  EXPECT_EQ(second.entries[0].id, "b");
+  EXPECT_EQ(second.entries[1].id, "a");
+
+  q.snapshot.reset();  // a new first page sees everything
+  q.offset = 0;
+  EXPECT_EQ(store.history(q).total, 6u);
+}
+
 TEST(SqliteStore, UncommittedTransactionLeavesNothing) {
   TempDir dir;
   SqliteStore store({dir.file("db.sqlite"), true, 2});
