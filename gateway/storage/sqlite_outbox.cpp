@@ -47,27 +47,6 @@ class OutboxReader {
   std::unique_ptr<Connection> conn_;
 };
 
-namespace {
-
-// Runs `body` inside BEGIN IMMEDIATE ... COMMIT on the writer (ROLLBACK on an exception). The caller holds
-// the writer (lock_writer) and has finished any open group-commit batch.
-template <typename F>
-void in_write(Connection& db, F&& body) {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    body();
-    db.exec("COMMIT");
-  } catch (...) {
-    try {
-      db.exec("ROLLBACK");
-    } catch (...) {
-      // SQLite rolled back already.
-    }
-    throw;
-  }
-}
-
-}  // namespace
 
 std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) {
   OutboxReader db(*this);
@@ -115,9 +94,7 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
 
 void SqliteStore::outbox_delivered(const std::vector<std::int64_t>& seqs) {
   if (seqs.empty()) return;
-  auto lock = lock_writer();
-  finish_batch();  // a group-commit batch still open is committed first
-  in_write(*writer_, [&] {
+  write_alone([&] {
     for (const std::int64_t seq : seqs) {
       StatementScope s(writer_->cached("DELETE FROM outbox WHERE seq = ?"));
       s->bind(1, seq);
@@ -127,9 +104,7 @@ void SqliteStore::outbox_delivered(const std::vector<std::int64_t>& seqs) {
 }
 
 void SqliteStore::outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) {
-  auto lock = lock_writer();
-  finish_batch();  // a group-commit batch still open is committed first
-  in_write(*writer_, [&] {
+  write_alone([&] {
     StatementScope s(writer_->cached(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE seq = ?1"));
     s->bind(1, seq).bind(2, next_attempt_ms).bind(3, error);
@@ -138,9 +113,7 @@ void SqliteStore::outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, 
 }
 
 void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) {
-  auto lock = lock_writer();
-  finish_batch();  // a group-commit batch still open is committed first
-  in_write(*writer_, [&] {
+  write_alone([&] {
     {
       StatementScope s(writer_->cached(
           "INSERT INTO dead_letters(peer, type, id, version, created, attempts, failed_at, last_error, send_delete) "
@@ -213,10 +186,8 @@ std::vector<DeadLetter> SqliteStore::dead_letters(std::size_t limit) {
 }
 
 bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
-  auto lock = lock_writer();
-  finish_batch();  // a group-commit batch still open is committed first
   bool found = false;
-  in_write(*writer_, [&] {
+  write_alone([&] {
     {
       StatementScope s(writer_->cached(
           "INSERT INTO outbox(peer, type, id, version, created, send_delete) "
@@ -230,6 +201,23 @@ bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
     d->step();
   });
   return found;
+}
+
+void SqliteStore::write_alone(const std::function<void()>& body) {
+  auto lock = lock_writer();
+  finish_batch();  // a group-commit batch still open is committed first
+  writer_->exec("BEGIN IMMEDIATE");
+  try {
+    body();
+    writer_->exec("COMMIT");
+  } catch (...) {
+    try {
+      writer_->exec("ROLLBACK");
+    } catch (...) {
+      // SQLite rolled back already.
+    }
+    throw;
+  }
 }
 
 }  // namespace fhirgw::storage

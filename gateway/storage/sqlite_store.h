@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -76,6 +77,9 @@ class SqliteStore final : public Store {
   std::unique_lock<std::mutex> lock_writer();
   // With the writer locked: COMMITs the open batch (if any) and tells its waiting writers.
   void finish_batch();
+  // Locks the writer, commits any open batch, then runs `body` in a write transaction of its own
+  // (BEGIN IMMEDIATE ... COMMIT; ROLLBACK and rethrow on an exception). For the outbox bookkeeping.
+  void write_alone(const std::function<void()>& body);
 
   SqliteOptions options_;
   std::mutex write_mutex_;
