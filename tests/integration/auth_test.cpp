@@ -306,6 +306,12 @@ TEST_F(AuthMatrix, IncludesNeedTheScopesOfTheIncludedTypesAndPagesStayWithTheirC
   form["Content-Type"] = "application/x-www-form-urlencoded";
   EXPECT_EQ(c.request("POST", "/fhir/Observation/_search", "subject=Patient/inc-p&_include=Observation:subject:Patient", form).status, 403);
   EXPECT_EQ(c.request("GET", "/fhir/Observation?subject=Patient/inc-p&_revinclude=Provenance:target", {}, bearer(obs_only)).status, 403);
+  // An include of unknown target types could return AuditEvents: "*" scopes are not enough for it.
+  const std::string all_but_audit = token("hospital-a", a_->client_files, "system/*.rs");
+  const std::string all_and_audit = token("hospital-a", a_->client_files, "system/*.rs system/AuditEvent.rs");
+  EXPECT_EQ(c.request("GET", search, {}, bearer(all_but_audit)).status, 403);
+  EXPECT_EQ(c.request("GET", "/fhir/Patient?_id=inc-p&_revinclude=*:subject", {}, bearer(all_but_audit)).status, 403);
+  EXPECT_EQ(c.request("GET", search, {}, bearer(all_and_audit)).status, 200);
   const auto ok = c.request("GET", search + ":Patient&_sort=-_lastUpdated&_count=1", {}, bearer(obs_and_patient));
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_NE(ok.body.find("\"id\":\"inc-p\""), std::string::npos) << ok.body;
