@@ -68,7 +68,10 @@ FilterResult forbidden(const auth::Security* security, const http::Request& req,
 
 // Whether the principal's scopes cover one need.
 std::optional<Refusal> check_need(const auth::Security& security, const auth::Principal& p, const Need& need) {
-  const bool audit_trail = need.type == "AuditEvent" || (need.type.empty() && need.interaction == Interaction::history_type);
+  // A read of every type ("": system search and history, an include of unknown target types, a page of an
+  // unknown type) can return AuditEvents too, so it needs the audit trail's own right as well.
+  const bool reads_every_type = need.type.empty() && !is_write(need.interaction);
+  const bool audit_trail = need.type == "AuditEvent" || reads_every_type;
   if (audit_trail && is_write(need.interaction)) return Refusal{"AuditEvents are written by the gateway only", {}};
   if (audit_trail &&
       !allows_audit_events(p, need.interaction == Interaction::history_type ? Interaction::search : need.interaction)) {

@@ -118,9 +118,8 @@ void mapped_type_needs(RequestAccess& a, std::initializer_list<Interaction> inte
 
 // _include / _revinclude return resources of other types than the searched one; they need rights too:
 // `_revinclude=Source:param` is a search of Source; `_include=Source:param:Target` reads Target, and
-// without a target type (or `*`) the included types are not known here, so it needs read on every type,
-// and the audit trail's own right as well: `*` scopes do not cover AuditEvents, which an untyped include
-// (`Provenance:target`) or revinclude (`*:entity`) could otherwise return.
+// without a target type (or `*`) the included types are not known here, so it needs read on every type
+// (which the access filter extends to the audit trail).
 // A value the handler cannot parse adds nothing (it answers 400).
 void include_needs(RequestAccess& a, const http::QueryParams& params) {
   for (const auto& [name, value] : params) {
@@ -130,13 +129,10 @@ void include_needs(RequestAccess& a, const http::QueryParams& params) {
     const auto parts = segments_by(value, ':');
     if (parts.size() < 2 || parts.size() > 3) continue;
     if (revinclude) {
-      const bool source_known = parts[0] != "*";
-      a.needs.push_back({source_known ? std::string(parts[0]) : std::string(), Interaction::search});
-      if (!source_known) a.needs.push_back({"AuditEvent", Interaction::search});
+      a.needs.push_back({parts[0] == "*" ? std::string() : std::string(parts[0]), Interaction::search});
     } else {
       const bool target_known = parts.size() == 3 && parts[2] != "*";
       a.needs.push_back({target_known ? std::string(parts[2]) : std::string(), Interaction::read});
-      if (!target_known) a.needs.push_back({"AuditEvent", Interaction::read});
     }
   }
 }

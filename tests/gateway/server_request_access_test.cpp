@@ -98,14 +98,10 @@ TEST(RequestAccess, IncludesNeedTheRightsOfTheTypesTheyReturn) {
   EXPECT_TRUE(needs(a, "Observation", Interaction::search));
   EXPECT_TRUE(needs(a, "Patient", Interaction::read));
   EXPECT_TRUE(needs(a, "Provenance", Interaction::search));
-  EXPECT_FALSE(needs(a, "AuditEvent", Interaction::read));
-  EXPECT_FALSE(needs(a, "AuditEvent", Interaction::search));
   a = of("GET", "/fhir/Observation?_include:iterate=Observation:subject");  // target types unknown: every type
   EXPECT_TRUE(needs(a, "", Interaction::read));
-  EXPECT_TRUE(needs(a, "AuditEvent", Interaction::read));  // "*" scopes do not cover the audit trail
   a = of("GET", "/fhir/Patient?_revinclude=*:patient");     // source types unknown: every type
   EXPECT_TRUE(needs(a, "", Interaction::search));
-  EXPECT_TRUE(needs(a, "AuditEvent", Interaction::search));
   http::Request post;
   post.method = "POST";
   post.target = "/fhir/Observation/_search";
