@@ -5,11 +5,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace fhir::json {
+struct ParseResult;
+}
 
 namespace fhirgw::http {
 
@@ -48,6 +53,9 @@ struct Request {
   // Entries of a batch Bundle the auth filter refused (Bundle.entry index -> reason): the handler answers
   // each with 403 and handles the others.
   std::map<std::size_t, std::string> refused_entries;
+  // The body parsed as JSON by its first reader (http/body_json.h), so the access filter and the handler
+  // of a Bundle do not parse it twice. Filled lazily, hence mutable.
+  mutable std::shared_ptr<fhir::json::ParseResult> body_json;
 };
 
 struct Response {

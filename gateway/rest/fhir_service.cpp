@@ -5,6 +5,7 @@
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
 #include "fhir/validation/validator.h"
+#include "http/body_json.h"
 #include "http/error_response.h"
 #include "http/http_date.h"
 #include "rest/resource_body.h"
@@ -161,7 +162,7 @@ Response FhirService::dispatch(Ctx& ctx) {
 std::optional<Response> FhirService::parse_resource_body(Ctx& ctx, const std::string& type, ParsedBody& out) {
   if (auto reason = check_content_type(ctx.req)) return error_response(415, *reason);
   if (ctx.req.body.empty()) return error_response(400, "the request has no body; send a " + type + " resource");
-  auto parsed = fhir::json::parse(ctx.req.body);
+  auto parsed = http::take_body_json(ctx.req);  // parsed already if the access filter read a Bundle
   if (!parsed) {
     const auto& e = *parsed.error;
     fhir::validation::Outcome o;

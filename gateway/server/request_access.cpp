@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "fhir/json/parser.h"
+#include "http/body_json.h"
 #include "fhir/mappings/to_fhir.h"
 
 namespace fhirgw::server {
@@ -149,7 +150,7 @@ std::string page_type(const http::QueryParams& query) {
 
 // Every entry of a transaction or batch Bundle. An unreadable body adds nothing: the handler answers 400.
 void bundle_needs(const http::Request& req, RequestAccess& a) {
-  auto parsed = fhir::json::parse(req.body);
+  const auto& parsed = http::body_json(req);  // the handler takes this document: one parse per request
   if (!parsed || !parsed.document->root().is_object()) return;
   const Node& root = parsed.document->root();
   const Node* type = root.find("type");

@@ -1,6 +1,7 @@
 // request_access(): which (type, interaction) pairs a request needs and how it is audited.
 #include <gtest/gtest.h>
 
+#include "http/body_json.h"
 #include "server/request_access.h"
 
 namespace fhirgw::server {
@@ -126,6 +127,32 @@ TEST(RequestAccess, BundleNeedsKnowTheirEntry) {
   EXPECT_EQ(a.entries[0].entities[0].reference, "Patient/1");
   EXPECT_EQ(a.entries[2].interaction, "update");
   EXPECT_EQ(of("GET", "/fhir/Patient/1").needs[0].entry, -1);
+}
+
+// The access filter parses a Bundle body once; the handler takes that document instead of parsing again.
+TEST(RequestAccess, BundleBodyIsParsedOnceForFilterAndHandler) {
+  http::Request r;
+  r.method = "POST";
+  r.target = "/fhir";
+  r.body = R"({"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/1"}}]})";
+  ASSERT_TRUE(http::parse_target(r.target, r.path, r.query));
+  EXPECT_EQ(r.body_json, nullptr);
+  const auto a = request_access(r);
+  EXPECT_TRUE(needs(a, "Patient", Interaction::read));
+  ASSERT_NE(r.body_json, nullptr);
+  const fhir::json::ParseResult* cached = r.body_json.get();
+  const fhir::json::Node* root_before = &cached->document->root();
+  auto taken = http::take_body_json(r);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(r.body_json, nullptr);
+  EXPECT_EQ(&taken.document->root(), root_before);  // the same tree, moved, not a second parse
+  EXPECT_EQ(taken.document->root().find("type")->text(), "batch");
+  // Nobody parsed it before: taking parses now, and reports a bad body like a plain parse does.
+  http::Request bad;
+  bad.body = "{\"resourceType\":";
+  auto failed = http::take_body_json(bad);
+  ASSERT_FALSE(failed);
+  EXPECT_FALSE(failed.error->message.empty());
 }
 
 TEST(RequestAccess, MaskedQueryKeepsOnlyIdsAndReferences) {
