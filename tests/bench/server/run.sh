@@ -22,6 +22,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
+# shellcheck source=tests/bench/server/lib.sh
+source "$root/tests/bench/server/lib.sh"
+
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 [[ -x "$fhirgw" ]] || { echo "no $fhirgw; build first" >&2; exit 2; }
 
@@ -31,30 +34,6 @@ if [[ ! -x "$ceiling" || "$root/tests/bench/server/fixed_body_server.cpp" -nt "$
   mkdir -p "$build/bench"
   c++ -std=c++20 -O2 -DNDEBUG -o "$ceiling" "$root/tests/bench/server/fixed_body_server.cpp" -pthread
 fi
-
-start() {  # start CMD... ; sets $port. Waits up to 5 min: the first start migrates the copied database.
-  "$@" > "$work/out" 2>/dev/null &
-  pids+=($!)
-  for _ in $(seq 3000); do
-    port="$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")"
-    [[ -n "$port" ]] && return 0
-    kill -0 "${pids[-1]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "server did not start: $*" >&2
-  exit 1
-}
-
-post_script() {  # post_script FILE URL_PATH -> lua script path
-  local lua="$work/$(basename "$1").lua"
-  cat > "$lua" <<LUA
-local f = io.open("$1", "rb"); local body = f:read("*a"); f:close()
-wrk.method = "POST"; wrk.body = body
-wrk.headers["Content-Type"] = "application/fhir+json"
-wrk.headers["Prefer"] = "return=minimal"
-LUA
-  echo "$lua"
-}
 
 failed=()
 statuses() {  # statuses -> "status count" lines: fhirgw's requests by status so far (/metrics)
@@ -120,20 +99,8 @@ start "$fhirgw" serve --config "$work/config.json" --listen 127.0.0.1:0 --data "
 gw="http://127.0.0.1:$port"
 stored="$(curl -sf "$gw/fhir/Observation?_summary=count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 
-tx_bundle() {  # tx_bundle N CODE -> transaction Bundle with N Observations
-  python3 - "$1" "$2" <<'PY'
-import json, sys
-n, code = int(sys.argv[1]), sys.argv[2]
-entries = [{"resource": {"resourceType": "Observation", "status": "final",
-            "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "subject": {"reference": "Patient/bench-p1"}, "effectiveDateTime": "2024-01-%02dT10:00:00Z" % (i % 28 + 1),
-            "valueQuantity": {"value": i % 100, "unit": "ng/mL", "system": "http://unitsofmeasure.org", "code": "ng/mL"}},
-            "request": {"method": "POST", "url": "Observation"}} for i in range(n)]
-print(json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}))
-PY
-}
 tx_bundle 100 2857-1 > "$work/tx-a.json"
-echo '{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"2857-1"}]},"subject":{"reference":"Patient/bench-p1"},"valueQuantity":{"value":5.2,"unit":"ng/mL"}}' > "$work/obs.json"
+observation_json > "$work/obs.json"
 
 # Search: a random patient and one of the ten codes per request (each pair has OBSERVATIONS /
 # PATIENTS / 10 matches; _count=10).
