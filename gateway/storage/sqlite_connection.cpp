@@ -130,17 +130,4 @@ std::unique_ptr<Statement> Connection::prepare(std::string_view sql) {
 
 std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 
-ReadTransaction::ReadTransaction(Connection& db) : db_(db) { db_.exec("BEGIN"); }
-
-ReadTransaction::~ReadTransaction() {
-  try {
-    db_.exec("COMMIT");  // nothing was written: this only ends the snapshot
-  } catch (const StorageError&) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const StorageError&) {
-    }
-  }
-}
-
 }  // namespace fhirgw::storage

@@ -68,18 +68,6 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<Statement>> generated_;
 };
 
-// One read transaction over several statements: one snapshot, and one shared lock (and page-cache
-// validation) instead of one per statement.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(Connection& db);
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-  ~ReadTransaction();
-
- private:
-  Connection& db_;
-};
 
 // Resets a cached statement when leaving scope, so a half-stepped statement never holds a read lock.
 class StatementScope {

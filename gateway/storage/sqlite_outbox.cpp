@@ -33,62 +33,40 @@ bool set_outbox_routed(Connection& db, const std::string& peer, const std::strin
   return was;
 }
 
-// A pooled read connection for the outbox queries (SqliteStore::ReadLease lives in sqlite_store.cpp).
-class OutboxReader {
- public:
-  explicit OutboxReader(SqliteStore& store) : store_(store), conn_(store.acquire_reader()) {}
-  ~OutboxReader() { store_.release_reader(std::move(conn_)); }
-  OutboxReader(const OutboxReader&) = delete;
-  OutboxReader& operator=(const OutboxReader&) = delete;
-  Connection* operator->() { return conn_.get(); }
-
- private:
-  SqliteStore& store_;
-  std::unique_ptr<Connection> conn_;
-};
-
-
 std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) {
-  OutboxReader db(*this);
-  // One read transaction for both queries, so they see the same outbox.
-  db->exec("BEGIN");
+  ReaderLease db(readers_);
+  // Both queries see the lease's one snapshot of the outbox.
   std::vector<OutboxItem> out;
-  try {
-    std::map<std::pair<std::string, std::string>, std::int64_t> waiting;  // resource -> first seq waiting
-    {
-      StatementScope s(db->cached(
-          "SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
-      s->bind(1, peer).bind(2, now_ms);
-      while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
-    }
+  std::map<std::pair<std::string, std::string>, std::int64_t> waiting;  // resource -> first seq waiting
+  {
     StatementScope s(db->cached(
-        "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body, "
-        "o.send_delete "
-        "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
-        "WHERE o.peer = ?1 AND o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
-    s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
-    while (s->step()) {
-      OutboxItem item;
-      item.seq = s->column_int(0);
-      item.peer = peer;
-      item.type = s->column_text(1);
-      item.id = s->column_text(2);
-      if (const auto it = waiting.find({item.type, item.id}); it != waiting.end() && it->second < item.seq) continue;
-      item.version = s->column_int(3);
-      item.created_ms = s->column_int(4);
-      item.attempts = static_cast<int>(s->column_int(5));
-      item.next_attempt_ms = s->column_int(6);
-      item.last_error = s->column_text(7);
-      item.send_delete = s->column_int(10) != 0;
-      item.deleted = item.send_delete || s->column_view(8) == "DELETE";
-      if (!item.deleted && !s->column_is_null(9)) item.body = s->column_text(9);
-      out.push_back(std::move(item));
-    }
-  } catch (...) {
-    db->exec("ROLLBACK");
-    throw;
+        "SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
+    s->bind(1, peer).bind(2, now_ms);
+    while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
   }
-  db->exec("COMMIT");
+  StatementScope s(db->cached(
+      "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body, "
+      "o.send_delete "
+      "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
+      "WHERE o.peer = ?1 AND o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
+  s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
+  while (s->step()) {
+    OutboxItem item;
+    item.seq = s->column_int(0);
+    item.peer = peer;
+    item.type = s->column_text(1);
+    item.id = s->column_text(2);
+    if (const auto it = waiting.find({item.type, item.id}); it != waiting.end() && it->second < item.seq) continue;
+    item.version = s->column_int(3);
+    item.created_ms = s->column_int(4);
+    item.attempts = static_cast<int>(s->column_int(5));
+    item.next_attempt_ms = s->column_int(6);
+    item.last_error = s->column_text(7);
+    item.send_delete = s->column_int(10) != 0;
+    item.deleted = item.send_delete || s->column_view(8) == "DELETE";
+    if (!item.deleted && !s->column_is_null(9)) item.body = s->column_text(9);
+    out.push_back(std::move(item));
+  }
   return out;
 }
 
@@ -128,7 +106,7 @@ void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, cons
 }
 
 std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
-  OutboxReader db(*this);
+  ReaderLease db(readers_);
   std::map<std::string, OutboxPeerStats> by_peer;
   auto stats_of = [&](const std::string& peer) -> OutboxPeerStats& {
     auto& st = by_peer[peer];
@@ -163,7 +141,7 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
 }
 
 std::vector<DeadLetter> SqliteStore::dead_letters(std::size_t limit) {
-  OutboxReader db(*this);
+  ReaderLease db(readers_);
   StatementScope s(db->cached(
       "SELECT dl, peer, type, id, version, created, attempts, failed_at, last_error FROM dead_letters "
       "ORDER BY dl LIMIT ?"));
@@ -210,6 +188,7 @@ void SqliteStore::write_alone(const std::function<void()>& body) {
   try {
     body();
     writer_->exec("COMMIT");
+    readers_.committed(true);
   } catch (...) {
     try {
       writer_->exec("ROLLBACK");

@@ -56,6 +56,14 @@ std::optional<StoredVersion> read_current(Connection& db, const std::string& typ
   return v;
 }
 
+// How long a reader may keep its snapshot while only the audit trail commits (reader_pool.h).
+constexpr std::chrono::milliseconds kReaderSnapshotMaxAge{1000};
+
+// Reads that may return AuditEvents (of that type, or of every type) must see the newest audit commits.
+Freshness freshness_for(const std::string& type) {
+  return type.empty() || type == "AuditEvent" ? Freshness::everything : Freshness::data;
+}
+
 void apply_pragmas(Connection& db, bool synchronous_full) {
   db.exec("PRAGMA journal_mode = WAL");
   db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
@@ -69,21 +77,10 @@ void apply_pragmas(Connection& db, bool synchronous_full) {
 
 }  // namespace
 
-class SqliteStore::ReadLease {
- public:
-  explicit ReadLease(SqliteStore& store) : store_(store), conn_(store.acquire_reader()) {}
-  ~ReadLease() { store_.release_reader(std::move(conn_)); }
-  Connection& operator*() { return *conn_; }
-  Connection* operator->() { return conn_.get(); }
-
- private:
-  SqliteStore& store_;
-  std::unique_ptr<Connection> conn_;
-};
-
 struct SqliteStore::Batch {
   bool done = false;  // COMMIT ran (or the transaction was lost)
   bool ok = false;    // ... and succeeded
+  bool data = false;  // changed more than AuditEvents (ends the readers' snapshots, see reader_pool.h)
 };
 
 class SqliteWriteTransaction final : public WriteTransaction {
@@ -136,6 +133,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void put(const NewVersion& v, Method method, std::int64_t version) override {
+    changed(v.type);
     const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
     append_history(v.type, v.id, version, v.last_updated_ms, method, v.body);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
@@ -143,6 +141,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   bool remove(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when_ms) override {
+    changed(type);
     std::int64_t rid = 0;
     {
       StatementScope s(db_.cached(
@@ -164,6 +163,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   bool claim_conditional_key(const std::string& type, const std::string& criteria, const std::string& id) override {
+    changed(type);
     StatementScope s(
         db_.cached("INSERT INTO conditional_keys(type, criteria, id) VALUES(?, ?, ?) ON CONFLICT DO NOTHING"));
     s->bind(1, type).bind(2, criteria).bind(3, id);
@@ -178,8 +178,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
     return s->column_text(0);
   }
 
-  void enqueue_outbox(const OutboxItem& item) override { insert_outbox_row(db_, item); }
+  void enqueue_outbox(const OutboxItem& item) override {
+    changed(item.type);
+    insert_outbox_row(db_, item);
+  }
   bool set_routed(const std::string& peer, const std::string& type, const std::string& id, bool routed) override {
+    changed(type);
     return set_outbox_routed(db_, peer, type, id, routed);
   }
 
@@ -195,6 +199,11 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
  private:
+  // Anything but an AuditEvent makes the batch a data commit (reader_pool.h: it ends the readers' snapshots).
+  void changed(std::string_view type) {
+    if (type != "AuditEvent") store_.batch_->data = true;
+  }
+
   void append_history(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when,
                       Method method, std::string_view body) {
     StatementScope s(db_.cached(
@@ -291,7 +300,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
   bool done_ = false;
 };
 
-SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
+SqliteStore::SqliteStore(const SqliteOptions& options)
+    : options_(options), readers_(options.path, options.read_connections, kReaderSnapshotMaxAge) {
   const std::filesystem::path parent = std::filesystem::path(options_.path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -307,33 +317,14 @@ SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options) {
 
 SqliteStore::~SqliteStore() = default;
 
-std::unique_ptr<Connection> SqliteStore::acquire_reader() {
-  {
-    std::lock_guard lock(pool_mutex_);
-    if (!readers_.empty()) {
-      auto c = std::move(readers_.back());
-      readers_.pop_back();
-      return c;
-    }
-  }
-  auto c = std::make_unique<Connection>(options_.path, true);
-  c->exec("PRAGMA cache_size = -65536");
-  return c;
-}
-
-void SqliteStore::release_reader(std::unique_ptr<Connection> c) {
-  std::lock_guard lock(pool_mutex_);
-  if (readers_.size() < options_.read_connections) readers_.push_back(std::move(c));
-}
-
 std::optional<StoredVersion> SqliteStore::read(const std::string& type, const std::string& id) {
-  ReadLease db(*this);
+  ReaderLease db(readers_, freshness_for(type));
   return read_current(*db, type, id);
 }
 
 std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id,
                                                 std::int64_t version) {
-  ReadLease db(*this);
+  ReaderLease db(readers_, freshness_for(type));
   StatementScope s(db->cached(
       "SELECT last_updated, method, body FROM resource_history WHERE type = ? AND id = ? AND version = ?"));
   s->bind(1, type).bind(2, id).bind(3, version);
@@ -350,8 +341,9 @@ std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const s
 }
 
 std::vector<StoredVersion> SqliteStore::read_many(const std::vector<ResourceRef>& refs) {
-  ReadLease db(*this);
-  ReadTransaction snapshot(*db);
+  if (refs.empty()) return {};
+  const bool audit = std::any_of(refs.begin(), refs.end(), [](const ResourceRef& r) { return r.type == "AuditEvent"; });
+  ReaderLease db(readers_, audit ? Freshness::everything : Freshness::data);
   std::vector<StoredVersion> out;
   out.reserve(refs.size());
   for (const ResourceRef& r : refs) {
@@ -362,8 +354,8 @@ std::vector<StoredVersion> SqliteStore::read_many(const std::vector<ResourceRef>
 }
 
 HistoryPage SqliteStore::history(const HistoryQuery& q) {
-  ReadLease db(*this);
-  ReadTransaction snapshot(*db);  // the bound, the count and the page see the same data
+  // The bound, the count and the page see the same snapshot (the lease's).
+  ReaderLease db(readers_, freshness_for(q.type));
   HistoryPage page;
   if (q.snapshot) {
     page.snapshot = *q.snapshot;
@@ -405,13 +397,12 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
 }
 
 SearchResult SqliteStore::search(const SearchQuery& query) {
-  ReadLease db(*this);
-  ReadTransaction snapshot(*db);  // the page and its count see the same data
+  ReaderLease db(readers_, freshness_for(query.type));  // the page and its count see the same snapshot
   return run_search(*db, query, now_ms());
 }
 
 std::vector<ResourceRef> SqliteStore::references_of(const ResourceRef& source, const std::string& param) {
-  ReadLease db(*this);
+  ReaderLease db(readers_, freshness_for(source.type));
   StatementScope s(db->cached(
       "SELECT x.target_type, x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
       "WHERE r.type = ?1 AND r.id = ?2 AND (?3 = '' OR x.param = ?3) AND x.target_type <> ''"));
@@ -445,6 +436,7 @@ void SqliteStore::finish_batch() {
       }
     }
   }
+  readers_.committed(batch_->data);  // before anyone is told: a later read must see this commit
   {
     std::lock_guard g(batch_mutex_);
     batch_->done = true;
@@ -460,7 +452,7 @@ std::unique_ptr<WriteTransaction> SqliteStore::begin_write(WriteIntent intent) {
 
 bool SqliteStore::ready() {
   try {
-    ReadLease db(*this);
+    ReaderLease db(readers_);
     StatementScope s(db->cached("SELECT 1"));
     return s->step();
   } catch (const StorageError&) {
@@ -470,7 +462,7 @@ bool SqliteStore::ready() {
 
 StoreStats SqliteStore::stats() {
   StoreStats st;
-  ReadLease db(*this);
+  ReaderLease db(readers_, Freshness::everything);
   {
     StatementScope s(db->cached("SELECT COUNT(*) FROM resources WHERE deleted = 0"));
     if (s->step()) st.resources = static_cast<std::uint64_t>(s->column_int(0));
@@ -490,6 +482,7 @@ StoreStats SqliteStore::stats() {
 void SqliteStore::flush() {
   auto lock = lock_writer();
   finish_batch();
+  readers_.end_idle();  // an idle reader's snapshot would keep the WAL from being truncated
   writer_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 

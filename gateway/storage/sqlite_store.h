@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/reader_pool.h"
 #include "storage/store.h"
 #include "storage/wal_checkpointer.h"
 
@@ -64,14 +65,8 @@ class SqliteStore final : public Store {
   StoreStats stats() override;
   void flush() override;
 
-  class ReadLease;  // a pooled read connection (internal)
-
  private:
-  friend class ReadLease;
   friend class SqliteWriteTransaction;
-  friend class OutboxReader;
-  std::unique_ptr<Connection> acquire_reader();
-  void release_reader(std::unique_ptr<Connection> c);
 
   struct Batch;  // one SQLite transaction shared by several WriteTransactions
   std::unique_lock<std::mutex> lock_writer();
@@ -89,8 +84,7 @@ class SqliteStore final : public Store {
   std::condition_variable batch_done_;
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // declared after writer_: stops before it closes
-  std::mutex pool_mutex_;
-  std::vector<std::unique_ptr<Connection>> readers_;
+  ReaderPool readers_;
 };
 
 }  // namespace fhirgw::storage

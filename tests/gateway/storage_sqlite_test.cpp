@@ -59,6 +59,46 @@ SearchClause token(const std::string& param, const std::string& system, const st
   return c;
 }
 
+// Readers keep their snapshot between reads while only AuditEvents are committed (storage/reader_pool.h);
+// what a client was told is stored must still be read back at once, AuditEvents by their searches too.
+TEST(SqliteStore, ReadsSeeEveryAcknowledgedWriteWhileReadersKeepSnapshots) {
+  TempDir dir;
+  SqliteStore store({dir.file("db.sqlite"), true, 1});
+  write(store, obs("a", "1", 1000));
+  ASSERT_TRUE(store.read("Observation", "a"));  // the one reader now holds a snapshot
+
+  NewVersion audit;
+  audit.type = "AuditEvent";
+  audit.id = "e1";
+  audit.body = R"({"resourceType":"AuditEvent","id":"e1"})";
+  audit.last_updated_ms = 1500;
+  audit.index.tokens.push_back({"action", "http://hl7.org/fhir/audit-event-action", "R", ""});
+  {
+    auto txn = store.begin_write(WriteIntent::Unconditional);
+    txn->put(audit, Method::Create, 1);
+    txn->commit();
+  }
+  EXPECT_TRUE(store.read("AuditEvent", "e1"));
+  SearchQuery by_action;
+  by_action.type = "AuditEvent";
+  by_action.all_of.push_back(token("action", "", "R"));
+  EXPECT_EQ(store.search(by_action).matches.size(), 1u);
+  HistoryQuery system_history;
+  EXPECT_EQ(store.history(system_history).entries.size(), 2u);
+  EXPECT_EQ(store.read_many({{"AuditEvent", "e1"}, {"Observation", "a"}}).size(), 2u);
+
+  write(store, obs("a", "2", 2000));
+  auto current = store.read("Observation", "a");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->version, 2);
+  SearchQuery by_code;
+  by_code.type = "Observation";
+  by_code.all_of.push_back(token("code", "http://loinc.org", "2"));
+  EXPECT_EQ(store.search(by_code).matches.size(), 1u);
+  store.flush();  // idle snapshots do not keep the WAL from being truncated
+  EXPECT_EQ(std::filesystem::file_size(dir.file("db.sqlite-wal")), 0u);
+}
+
 TEST(SqliteStore, VersionsHistoryAndDelete) {
   TempDir dir;
   SqliteStore store({dir.file("db.sqlite"), true, 2});

@@ -1,0 +1,85 @@
+// The pool of read-only SQLite connections, each keeping its read transaction (snapshot) open between
+// requests while nothing but the audit trail has committed since.
+//
+// Why: in WAL mode SQLite drops a connection's whole page cache when it starts a read transaction after
+// anyone committed. The audit writer commits every audit.flush_ms (50 ms), so without this every reader
+// lost its cache ~20 times a second and a search re-read ~90 pages per request with pread (measured: 89
+// reads per patient+code search on 1M Observations, 7 with the audit trail off).
+//
+// Freshness rules (checked when a connection is leased):
+// - a commit that changed anything but AuditEvents (a data commit) ends every older snapshot, so a
+//   client always reads what was acknowledged before its request (read-your-writes);
+// - a lease that may return AuditEvents (Freshness::everything: AuditEvent reads and searches, system
+//   history, includes) gets a snapshot that has every commit acknowledged before it;
+// - any snapshot older than `max_age` is ended (idle ones too, at the next commit), so a reader never
+//   holds back a WAL checkpoint for long and AuditEvents reach the other reads within max_age.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "storage/sqlite_connection.h"
+
+namespace fhirgw::storage {
+
+enum class Freshness {
+  data,        // every data commit acknowledged so far; audit-only commits may be missing (< max_age)
+  everything,  // every commit acknowledged so far
+};
+
+struct PooledReader {
+  std::unique_ptr<Connection> conn;
+  bool open = false;  // a read transaction is open
+  std::uint64_t data_seen = 0;  // data commits counted when it began
+  std::uint64_t all_seen = 0;   // all commits counted when it began
+  std::chrono::steady_clock::time_point began{};
+};
+
+class ReaderPool {
+ public:
+  ReaderPool(std::string path, std::size_t max_idle, std::chrono::milliseconds max_age);
+
+  // A connection inside a read transaction that satisfies `freshness`.
+  PooledReader acquire(Freshness freshness);
+  void release(PooledReader reader);
+  // Called by the writer after each COMMIT (successful or not), before the writes are acknowledged.
+  // `data`: the transaction changed more than AuditEvents. Ends idle snapshots that became useless.
+  void committed(bool data);
+  // Ends every idle reader's snapshot (before a checkpoint that must reset the WAL).
+  void end_idle();
+
+ private:
+  bool stale(const PooledReader& r, Freshness freshness, std::chrono::steady_clock::time_point now) const;
+  static void end(PooledReader& r);
+
+  std::string path_;
+  std::size_t max_idle_;
+  std::chrono::milliseconds max_age_;
+  std::atomic<std::uint64_t> data_commits_{0};
+  std::atomic<std::uint64_t> all_commits_{0};
+  std::mutex mutex_;
+  std::vector<PooledReader> idle_;  // most recently used last (its page cache is the warmest)
+};
+
+// A leased reader: every statement run through it sees the lease's one snapshot.
+class ReaderLease {
+ public:
+  explicit ReaderLease(ReaderPool& pool, Freshness freshness = Freshness::data)
+      : pool_(pool), reader_(pool.acquire(freshness)) {}
+  ~ReaderLease() { pool_.release(std::move(reader_)); }
+  ReaderLease(const ReaderLease&) = delete;
+  ReaderLease& operator=(const ReaderLease&) = delete;
+  Connection& operator*() { return *reader_.conn; }
+  Connection* operator->() { return reader_.conn.get(); }
+
+ private:
+  ReaderPool& pool_;
+  PooledReader reader_;
+};
+
+}  // namespace fhirgw::storage
