@@ -1,6 +1,9 @@
 // libFuzzer target for the strict JSON layer alone: parse -> write -> re-parse must give an equal tree,
 // and line/column of errors must lie inside the input. The compact read-only parser (json::parse_compact, both
 // overloads) must accept and refuse exactly what json::parse does, with the same error, and build the same tree.
+// Both parsers try the strict scanner first and fall back to the RapidJSON-based reference parser: whatever the
+// scanner accepts, the reference must accept with the same tree and offsets, and whatever the reference accepts,
+// the scanner must accept too (unless it declined a number only the reference can judge).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -39,11 +42,71 @@ void check_compact_agrees(std::string_view text, const fhir::json::ParseResult& 
   }
 }
 
+// Same kinds, texts, keys and offsets everywhere in the two trees.
+bool same_tree(const fhir::json::CompactNode& a, const fhir::json::CompactNode& b) {
+  if (a.kind() != b.kind() || a.offset() != b.offset() || a.key() != b.key() || a.text() != b.text() ||
+      a.size() != b.size()) {
+    return false;
+  }
+  const auto ca = a.is_object() ? a.members() : a.items();
+  const auto cb = b.is_object() ? b.members() : b.items();
+  for (std::size_t i = 0; i < ca.size(); ++i)
+    if (!same_tree(ca[i], cb[i])) return false;
+  return true;
+}
+
+// Same offsets everywhere in two equal json::Node trees (operator== ignores offsets).
+bool same_offsets(const fhir::json::Node& a, const fhir::json::Node& b) {
+  if (a.offset() != b.offset() || a.members().size() != b.members().size() || a.items().size() != b.items().size())
+    return false;
+  for (std::size_t i = 0; i < a.members().size(); ++i)
+    if (!same_offsets(a.members()[i].value, b.members()[i].value)) return false;
+  for (std::size_t i = 0; i < a.items().size(); ++i)
+    if (!same_offsets(a.items()[i], b.items()[i])) return false;
+  return true;
+}
+
+// json::parse (scanner first) against the reference parser alone: same result, tree, offsets and error.
+void check_parse_agrees_with_reference(std::string_view text, const fhir::json::ParseResult& parsed) {
+  const fhir::json::ParseResult reference = fhir::json::detail::parse_reference(text);
+  if (static_cast<bool>(parsed) != static_cast<bool>(reference)) fail("parse and the reference parser disagree", text);
+  if (!parsed) {
+    if (parsed.error->message != reference.error->message || parsed.error->offset != reference.error->offset)
+      fail("parse reports another error than the reference parser", text);
+    return;
+  }
+  if (!(parsed.document->root() == reference.document->root()) ||
+      !same_offsets(parsed.document->root(), reference.document->root())) {
+    fail("parse built another tree than the reference parser", text);
+  }
+}
+
+// The scanner alone against the reference parser alone.
+void check_scanner_agrees(std::string_view text) {
+  using fhir::json::detail::ScanResult;
+  const fhir::json::detail::CompactScan scanned = fhir::json::detail::scan_compact_only(text);
+  const fhir::json::CompactParseResult reference = fhir::json::detail::parse_compact_reference(text);
+  switch (scanned.result) {
+    case ScanResult::Accepted:
+      if (!reference) fail("the scanner accepts a text the reference parser refuses", text);
+      if (!same_tree(scanned.document->root(), reference.document->root()))
+        fail("the scanner built another tree than the reference parser", text);
+      break;
+    case ScanResult::Refused:
+      if (reference) fail("the scanner refuses a text the reference parser accepts", text);
+      break;
+    case ScanResult::Declined:
+      break;
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const fhir::json::ParseResult parsed = fhir::json::parse(text);
+  check_scanner_agrees(text);
+  check_parse_agrees_with_reference(text, parsed);
   check_compact_agrees(text, parsed);
   if (!parsed) {
     if (!parsed.error || parsed.error->offset > size) {

@@ -1,13 +1,15 @@
-// json::parse_compact: RapidJSON's in-situ SAX reader over the document's own copy of the text (strings are
-// decoded where they stand, so no string is copied), the strict checks of strict.h, and a builder that keeps
-// finished values on one stack and moves the children of a container into the arena when it closes.
+// json::parse_compact: the strict scanner (scanner.h) over the document's own copy of the text, strings pointing
+// into it (only strings with escapes are decoded, into the arena); texts it does not accept go to the
+// RapidJSON-based reference parser, which gives the result and error report. One builder serves both.
 #include "fhir/json/compact.h"
 
+#include <cstring>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "block_pool.h"
+#include "scanner.h"
 #include "strict.h"
 
 namespace fhir::json {
@@ -61,43 +63,67 @@ CompactDocument::~CompactDocument() = default;
 
 namespace detail {
 
-class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
+// Builds a CompactDocument's tree from value events: finished values wait on one stack, and the children of a
+// container move into the arena when it closes. Fed by the scanner (scanner.h) or by RapidJSON (below).
+class CompactBuilder {
  public:
-  CompactBuilder(CompactDocument& doc, rapidjson::InsituStringStream& stream, const Prepared& prepared,
-                 std::size_t max_depth)
-      : StrictHandler(stream, prepared, max_depth), arena_(doc.arena_.get()) {}
+  explicit CompactBuilder(CompactDocument& doc) : arena_(doc.arena_.get()) {}
 
-  bool Null() { return scalar(Kind::Null, "null", 4, offset_back(4)); }
-  bool Bool(bool b) {
-    return b ? scalar(Kind::True, "true", 4, offset_back(4)) : scalar(Kind::False, "false", 5, offset_back(5));
+  void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
+    CompactNode& n = values_.emplace_back();
+    n.kind_ = kind;
+    n.data_ = s;
+    n.size_ = static_cast<std::uint32_t>(len);
+    n.offset_ = offset;
+    take_key(n);
   }
-  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
-  bool Int(int) { return false; }
-  bool Uint(unsigned) { return false; }
-  bool Int64(int64_t) { return false; }
-  bool Uint64(uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return scalar(Kind::Number, s, len, position()); }
-  bool String(const char* s, rapidjson::SizeType len, bool) {
-    return string_ok(s, len, false) && scalar(Kind::String, s, len, position());
+  void string(const char* s, std::size_t len, std::uint32_t offset, bool in_scratch) {
+    scalar(Kind::String, in_scratch ? keep(s, len) : s, len, offset);
   }
-  bool Key(const char* s, rapidjson::SizeType len, bool) {
-    if (!string_ok(s, len, true)) return false;
+  // False when the open object already has this key.
+  bool key(const char* s, std::size_t len, bool in_scratch) {
     Frame& f = frames_.back();
     const std::string_view key(s, len);
     const std::size_t first = f.first_value;
     if (f.keys.duplicate(key, values_.size() - first, [&](std::size_t i) { return values_[first + i].key(); }))
-      return duplicate_key(key);
-    key_ = s;
-    key_size_ = len;
+      return false;
+    key_ = in_scratch ? keep(s, len) : s;
+    key_size_ = static_cast<std::uint32_t>(len);
     return true;
   }
-  bool StartObject() { return open(Kind::Object); }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(Kind::Array); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
+  void open(Kind kind, std::uint32_t offset) {
+    frames_.push_back(Frame{kind, offset, values_.size(), key_, key_size_, {}});
+    key_ = nullptr;
+    key_size_ = 0;
+  }
+  void close() {
+    Frame& f = frames_.back();
+    const std::size_t n = values_.size() - f.first_value;
+    CompactNode* children = nullptr;
+    if (n > 0) {
+      children = static_cast<CompactNode*>(arena_->allocate(n * sizeof(CompactNode), alignof(CompactNode)));
+      std::uninitialized_copy_n(values_.begin() + static_cast<std::ptrdiff_t>(f.first_value), n, children);
+    }
+    values_.resize(f.first_value);
+    CompactNode& c = values_.emplace_back();
+    c.kind_ = f.kind;
+    c.data_ = children;
+    c.size_ = static_cast<std::uint32_t>(n);
+    c.offset_ = f.offset;
+    c.key_ = f.key;
+    c.key_size_ = f.key_size;
+    frames_.pop_back();
+  }
 
-  static CompactParseResult parse(std::string&& text, const ParseOptions& options);
+  std::size_t depth() const noexcept { return frames_.size(); }
+
+  // The document's text (where the values point) and its completion once the tree is built.
+  static std::string& text(CompactDocument& doc) { return *doc.text_; }
+  static void adopt(CompactDocument& doc, std::string&& text) { doc.text_ = std::make_unique<std::string>(std::move(text)); }
+  void finish(CompactDocument& doc, LineIndex lines) const {
+    doc.root_ = values_.front();
+    doc.lines_ = std::move(lines);
+  }
 
  private:
   struct Frame {
@@ -116,43 +142,12 @@ class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
     key_ = nullptr;
     key_size_ = 0;
   }
-
-  bool scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
-    CompactNode& n = values_.emplace_back();
-    n.kind_ = kind;
-    n.data_ = s;
-    n.size_ = static_cast<std::uint32_t>(len);
-    n.offset_ = offset;
-    take_key(n);
-    return true;
-  }
-
-  bool open(Kind kind) {
-    if (!depth_ok(frames_.size())) return false;
-    frames_.push_back(Frame{kind, position(), values_.size(), key_, key_size_, {}});
-    key_ = nullptr;
-    key_size_ = 0;
-    return true;
-  }
-
-  bool close() {
-    Frame& f = frames_.back();
-    const std::size_t n = values_.size() - f.first_value;
-    CompactNode* children = nullptr;
-    if (n > 0) {
-      children = static_cast<CompactNode*>(arena_->allocate(n * sizeof(CompactNode), alignof(CompactNode)));
-      std::uninitialized_copy_n(values_.begin() + static_cast<std::ptrdiff_t>(f.first_value), n, children);
-    }
-    values_.resize(f.first_value);
-    CompactNode& c = values_.emplace_back();
-    c.kind_ = f.kind;
-    c.data_ = children;
-    c.size_ = static_cast<std::uint32_t>(n);
-    c.offset_ = f.offset;
-    c.key_ = f.key;
-    c.key_size_ = f.key_size;
-    frames_.pop_back();
-    return true;
+  // A copy in the arena of a decoded text the scanner will overwrite.
+  const char* keep(const char* s, std::size_t len) {
+    if (len == 0) return "";
+    char* copy = static_cast<char*>(arena_->allocate(len, 1));
+    std::memcpy(copy, s, len);
+    return copy;
   }
 
   std::pmr::memory_resource* arena_;
@@ -162,7 +157,56 @@ class CompactBuilder : public StrictHandler<rapidjson::InsituStringStream> {
   std::uint32_t key_size_ = 0;
 };
 
-CompactParseResult CompactBuilder::parse(std::string&& text, const ParseOptions& options) {
+// The reference parser: RapidJSON's in-situ SAX reader over the document's own copy of the text (strings are
+// decoded where they stand) with the strict checks of strict.h, feeding a CompactBuilder.
+class CompactReader : public StrictHandler<rapidjson::InsituStringStream> {
+ public:
+  CompactReader(CompactBuilder& tree, rapidjson::InsituStringStream& stream, const Prepared& prepared,
+                std::size_t max_depth)
+      : StrictHandler(stream, prepared, max_depth), tree_(tree) {}
+
+  bool Null() { return scalar(Kind::Null, "null", 4, offset_back(4)); }
+  bool Bool(bool b) {
+    return b ? scalar(Kind::True, "true", 4, offset_back(4)) : scalar(Kind::False, "false", 5, offset_back(5));
+  }
+  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return scalar(Kind::Number, s, len, position()); }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    return string_ok(s, len, false) && scalar(Kind::String, s, len, position());
+  }
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
+    if (!string_ok(s, len, true)) return false;
+    return tree_.key(s, len, false) || duplicate_key(std::string_view(s, len));
+  }
+  bool StartObject() { return open(Kind::Object); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(Kind::Array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+ private:
+  bool scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
+    tree_.scalar(kind, s, len, offset);
+    return true;
+  }
+  bool open(Kind kind) {
+    if (!depth_ok(tree_.depth())) return false;
+    tree_.open(kind, position());
+    return true;
+  }
+  bool close() {
+    tree_.close();
+    return true;
+  }
+
+  CompactBuilder& tree_;
+};
+
+CompactParseResult parse_compact_reference(std::string&& text, const ParseOptions& options) {
   CompactParseResult r;
   Prepared prepared;
   if (auto error = prepare(text, options, prepared)) {
@@ -170,30 +214,70 @@ CompactParseResult CompactBuilder::parse(std::string&& text, const ParseOptions&
     return r;
   }
   CompactDocument doc;
-  doc.text_ = std::make_unique<std::string>(std::move(text));
-  rapidjson::InsituStringStream stream(doc.text_->data() + prepared.skip);
-  CompactBuilder builder(doc, stream, prepared, options.max_depth);
+  CompactBuilder::adopt(doc, std::move(text));
+  rapidjson::InsituStringStream stream(CompactBuilder::text(doc).data() + prepared.skip);
+  CompactBuilder tree(doc);
+  CompactReader reader_handler(tree, stream, prepared, options.max_depth);
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok =
-      reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, builder);
+      reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, reader_handler);
   if (!ok) {
-    r.error = reader_error(ok, builder, prepared);
+    r.error = reader_error(ok, reader_handler, prepared);
     return r;
   }
-  doc.root_ = builder.values_.front();
-  doc.lines_ = LineIndex(std::move(prepared.line_starts));
+  tree.finish(doc, LineIndex(std::move(prepared.line_starts)));
   r.document = std::move(doc);
   return r;
+}
+
+ScanResult scan_compact(std::string&& text, const ParseOptions& options, CompactParseResult& out,
+                        std::string& text_back) {
+  CompactDocument doc;
+  CompactBuilder::adopt(doc, std::move(text));
+  CompactBuilder tree(doc);
+  std::vector<std::uint32_t> line_starts;
+  const ScanResult result = scan(CompactBuilder::text(doc), options, tree, line_starts);
+  if (result != ScanResult::Accepted) {
+    text_back = std::move(CompactBuilder::text(doc));  // the scanner never writes to the text
+    return result;
+  }
+  tree.finish(doc, LineIndex(std::move(line_starts)));
+  out.document = std::move(doc);
+  return result;
+}
+
+CompactParseResult parse_compact(std::string&& text, const ParseOptions& options) {
+  CompactParseResult r;
+  std::string back;
+  if (scan_compact(std::move(text), options, r, back) == ScanResult::Accepted) return r;
+  return parse_compact_reference(std::move(back), options);
 }
 
 }  // namespace detail
 
 CompactParseResult parse_compact(std::string_view text, const ParseOptions& options) {
-  return detail::CompactBuilder::parse(std::string(text), options);
+  return detail::parse_compact(std::string(text), options);
 }
 
 CompactParseResult parse_compact(std::string&& text, const ParseOptions& options) {
-  return detail::CompactBuilder::parse(std::move(text), options);
+  return detail::parse_compact(std::move(text), options);
 }
+
+namespace detail {
+
+CompactScan scan_compact_only(std::string_view text, const ParseOptions& options) {
+  CompactScan r;
+  std::string back;
+  CompactParseResult parsed;
+  r.result = scan_compact(std::string(text), options, parsed, back);
+  r.document = std::move(parsed.document);
+  return r;
+}
+
+CompactParseResult parse_compact_reference(std::string_view text, const ParseOptions& options) {
+  return parse_compact_reference(std::string(text), options);
+}
+
+}  // namespace detail
 
 }  // namespace fhir::json

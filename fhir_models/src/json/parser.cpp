@@ -1,6 +1,7 @@
-// Strict JSON parsing on top of RapidJSON's SAX reader (iterative mode: no recursion, so nesting depth
-// can never overflow the stack). RapidJSON already rejects comments, trailing commas, NaN/Infinity and
-// leading zeros with the flags used here; UTF-8, duplicate keys, lone surrogates and the depth cap are
+// Strict JSON parsing: the strict scanner (scanner.h) first; any text it does not accept goes to the reference
+// parser on top of RapidJSON's SAX reader (iterative mode: no recursion, so nesting depth can never overflow the
+// stack), which gives the result and the error report. RapidJSON rejects comments, trailing commas, NaN/Infinity
+// and leading zeros with the flags used here; UTF-8, duplicate keys, lone surrogates and the depth cap are
 // checked by the shared strict checks (strict.h).
 #include "fhir/json/parser.h"
 
@@ -10,6 +11,7 @@
 #include <utility>
 
 #include "block_pool.h"
+#include "scanner.h"
 #include "strict.h"
 
 namespace fhir::json {
@@ -71,66 +73,34 @@ class ParserAccess {
 
 namespace detail {
 
-class TreeBuilder : public StrictHandler<const rapidjson::StringStream> {
+// Builds a json::Node tree from value events: finished values and the keys of open objects wait on stacks until
+// their container closes. Fed by the scanner (scanner.h) or by RapidJSON (TreeReader below).
+class TreeBuilder {
  public:
-  TreeBuilder(std::pmr::memory_resource* arena, const rapidjson::StringStream& stream, const Prepared& prepared,
-              std::size_t max_depth)
-      : StrictHandler(stream, prepared, max_depth), alloc_(arena) {}
+  explicit TreeBuilder(std::pmr::memory_resource* arena) : alloc_(arena) {}
 
-  bool Null() { return scalar(Kind::Null, {}, offset_back(4)); }
-  bool Bool(bool b) { return scalar(b ? Kind::True : Kind::False, {}, offset_back(b ? 4 : 5)); }
-  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
-  bool Int(int) { return false; }
-  bool Uint(unsigned) { return false; }
-  bool Int64(int64_t) { return false; }
-  bool Uint64(uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
-    return scalar(Kind::Number, std::string_view(s, len), position());
+  void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
+    Node& n = values_.emplace_back(kind, alloc_);
+    n.offset_ = offset;
+    if (kind == Kind::Number || kind == Kind::String) n.text_.assign(s, len);
   }
-  bool String(const char* s, rapidjson::SizeType len, bool) {
-    return string_ok(s, len, false) && scalar(Kind::String, std::string_view(s, len), position());
+  void string(const char* s, std::size_t len, std::uint32_t offset, bool /*in_scratch: always copied*/) {
+    scalar(Kind::String, s, len, offset);
   }
-  bool Key(const char* s, rapidjson::SizeType len, bool) {
-    if (!string_ok(s, len, true)) return false;
+  // False when the open object already has this key.
+  bool key(const char* s, std::size_t len, bool /*in_scratch: always copied*/) {
     Frame& f = frames_.back();
     const std::string_view key(s, len);
     const std::size_t first = f.first_key;
     if (f.keys.duplicate(key, keys_.size() - first, [&](std::size_t i) { return std::string_view(keys_[first + i]); }))
-      return duplicate_key(key);
+      return false;
     keys_.emplace_back(key, alloc_);
     return true;
   }
-  bool StartObject() { return open(Kind::Object); }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(Kind::Array); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
-
-  Node take_root() { return std::move(values_.front()); }
-
- private:
-  struct Frame {
-    Kind kind;
-    std::uint32_t offset;
-    std::size_t first_value;
-    std::size_t first_key;
-    KeyCheck keys;
-  };
-
-  bool scalar(Kind kind, std::string_view text, std::uint32_t offset) {
-    Node& n = values_.emplace_back(kind, alloc_);
-    n.offset_ = offset;
-    if (kind == Kind::Number || kind == Kind::String) n.text_.assign(text.data(), text.size());
-    return true;
+  void open(Kind kind, std::uint32_t offset) {
+    frames_.push_back(Frame{kind, offset, values_.size(), keys_.size(), {}});
   }
-
-  bool open(Kind kind) {
-    if (!depth_ok(frames_.size())) return false;
-    frames_.push_back(Frame{kind, position(), values_.size(), keys_.size(), {}});
-    return true;
-  }
-
-  bool close() {
+  void close() {
     Frame& f = frames_.back();
     Node container(f.kind, alloc_);
     container.offset_ = f.offset;
@@ -148,13 +118,71 @@ class TreeBuilder : public StrictHandler<const rapidjson::StringStream> {
     values_.erase(values_.begin() + static_cast<std::ptrdiff_t>(f.first_value), values_.end());
     frames_.pop_back();
     values_.push_back(std::move(container));
-    return true;
   }
+
+  std::size_t depth() const noexcept { return frames_.size(); }
+  Node take_root() { return std::move(values_.front()); }
+
+ private:
+  struct Frame {
+    Kind kind;
+    std::uint32_t offset;
+    std::size_t first_value;
+    std::size_t first_key;
+    KeyCheck keys;
+  };
 
   Node::allocator_type alloc_;
   std::vector<Frame> frames_;
   std::vector<Node> values_;             // finished values waiting for their container
   std::vector<std::pmr::string> keys_;   // keys of the open objects
+};
+
+// The reference parser's SAX handler: RapidJSON's events with the strict checks of strict.h, into a TreeBuilder.
+class TreeReader : public StrictHandler<const rapidjson::StringStream> {
+ public:
+  TreeReader(TreeBuilder& tree, const rapidjson::StringStream& stream, const Prepared& prepared, std::size_t max_depth)
+      : StrictHandler(stream, prepared, max_depth), tree_(tree) {}
+
+  bool Null() { return scalar(Kind::Null, {}, offset_back(4)); }
+  bool Bool(bool b) { return scalar(b ? Kind::True : Kind::False, {}, offset_back(b ? 4 : 5)); }
+  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+    return scalar(Kind::Number, std::string_view(s, len), position());
+  }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    return string_ok(s, len, false) && scalar(Kind::String, std::string_view(s, len), position());
+  }
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
+    if (!string_ok(s, len, true)) return false;
+    return tree_.key(s, len, false) || duplicate_key(std::string_view(s, len));
+  }
+  bool StartObject() { return open(Kind::Object); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(Kind::Array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+ private:
+  bool scalar(Kind kind, std::string_view text, std::uint32_t offset) {
+    tree_.scalar(kind, text.data(), text.size(), offset);
+    return true;
+  }
+  bool open(Kind kind) {
+    if (!depth_ok(tree_.depth())) return false;
+    tree_.open(kind, position());
+    return true;
+  }
+  bool close() {
+    tree_.close();
+    return true;
+  }
+
+  TreeBuilder& tree_;
 };
 
 }  // namespace detail
@@ -163,8 +191,8 @@ class TreeBuilder : public StrictHandler<const rapidjson::StringStream> {
 
 namespace {
 
-// `data` must be NUL-terminated at data[text.size()].
-ParseResult parse_terminated(std::string_view text, const char* data, const ParseOptions& options) {
+// The reference parser: RapidJSON's reader with the strict checks. `data` must be NUL-terminated at data[text.size()].
+ParseResult parse_reference(std::string_view text, const char* data, const ParseOptions& options) {
   ParseResult r;
   detail::Prepared prepared;
   if (auto error = detail::prepare(text, options, prepared)) {
@@ -173,32 +201,55 @@ ParseResult parse_terminated(std::string_view text, const char* data, const Pars
   }
   Document doc;
   rapidjson::StringStream stream(data + prepared.skip);
-  detail::TreeBuilder builder(ParserAccess::arena(doc), stream, prepared, options.max_depth);
+  detail::TreeBuilder tree(ParserAccess::arena(doc));
+  detail::TreeReader reader_handler(tree, stream, prepared, options.max_depth);
   rapidjson::Reader reader;
-  const rapidjson::ParseResult ok = reader.Parse<detail::kStrictFlags>(stream, builder);
+  const rapidjson::ParseResult ok = reader.Parse<detail::kStrictFlags>(stream, reader_handler);
   if (!ok) {
-    r.error = detail::reader_error(ok, builder, prepared);
+    r.error = detail::reader_error(ok, reader_handler, prepared);
     return r;
   }
-  ParserAccess::root(doc) = builder.take_root();
+  ParserAccess::root(doc) = tree.take_root();
   ParserAccess::set_lines(doc, LineIndex(std::move(prepared.line_starts)));
   r.document = std::move(doc);
   return r;
 }
 
+// The scanner first; the reference parser for every text the scanner does not accept (and for its error report).
+ParseResult parse_terminated(std::string_view text, const ParseOptions& options) {
+  {
+    ParseResult r;
+    Document doc;
+    detail::TreeBuilder tree(ParserAccess::arena(doc));
+    std::vector<std::uint32_t> line_starts;
+    if (detail::scan(text, options, tree, line_starts) == detail::ScanResult::Accepted) {
+      ParserAccess::root(doc) = tree.take_root();
+      ParserAccess::set_lines(doc, LineIndex(std::move(line_starts)));
+      r.document = std::move(doc);
+      return r;
+    }
+  }
+  return parse_reference(text, text.data(), options);
+}
+
 }  // namespace
 
-ParseResult parse(const std::string& text, const ParseOptions& options) {
-  return parse_terminated(text, text.c_str(), options);
-}
+ParseResult parse(const std::string& text, const ParseOptions& options) { return parse_terminated(text, options); }
 
-ParseResult parse(const char* text, const ParseOptions& options) {
-  return parse_terminated(text, text, options);
-}
+ParseResult parse(const char* text, const ParseOptions& options) { return parse_terminated(text, options); }
 
 ParseResult parse(std::string_view text, const ParseOptions& options) {
-  const std::string copy(text);  // RapidJSON reads a NUL-terminated buffer; a view may not be one
-  return parse_terminated(copy, copy.c_str(), options);
+  const std::string copy(text);  // both parsers read a NUL-terminated buffer; a view may not be one
+  return parse_terminated(copy, options);
 }
+
+namespace detail {
+
+ParseResult parse_reference(std::string_view text, const ParseOptions& options) {
+  const std::string copy(text);
+  return fhir::json::parse_reference(copy, copy.c_str(), options);
+}
+
+}  // namespace detail
 
 }  // namespace fhir::json

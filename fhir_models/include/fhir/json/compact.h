@@ -102,4 +102,15 @@ inline CompactParseResult parse_compact(const char* text, const ParseOptions& op
   return parse_compact(std::string_view(text), options);
 }
 
+namespace detail {
+// For the tests and the fuzz target: the scanner alone (a document only when Accepted) and the RapidJSON-based
+// reference parser alone. parse_compact is the first, then the second for any text the first does not accept.
+struct CompactScan {
+  ScanResult result = ScanResult::Refused;
+  std::optional<CompactDocument> document;
+};
+CompactScan scan_compact_only(std::string_view text, const ParseOptions& options = {});
+CompactParseResult parse_compact_reference(std::string_view text, const ParseOptions& options = {});
+}  // namespace detail
+
 }  // namespace fhir::json

@@ -77,4 +77,16 @@ ParseResult parse(const std::string& text, const ParseOptions& options = {});
 ParseResult parse(const char* text, const ParseOptions& options = {});
 ParseResult parse(std::string_view text, const ParseOptions& options = {});
 
+namespace detail {
+// What the strict scanner both parsers try first says of a text (see src/json/scanner.h); texts it does not
+// accept are parsed again by the RapidJSON-based reference parser, which reports the error.
+enum class ScanResult : std::uint8_t {
+  Accepted,  // a complete tree was built
+  Refused,   // not strict JSON
+  Declined,  // maybe valid: a number RapidJSON may call too big (exponent above 308, > 300 integer digits)
+};
+// For the tests and the fuzz target: the RapidJSON-based reference parser alone.
+ParseResult parse_reference(std::string_view text, const ParseOptions& options = {});
+}  // namespace detail
+
 }  // namespace fhir::json

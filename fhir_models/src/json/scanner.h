@@ -1,0 +1,280 @@
+// The strict JSON scanner both parsers try first: one pass over a NUL-terminated text that checks everything the
+// strict layer checks (grammar without comments, trailing commas, NaN or leading zeros; UTF-8 inside strings; no
+// control characters; escapes and surrogate pairs; depth; duplicate keys through the handler) and reports values
+// to a handler, with the same offsets as the RapidJSON-based reference parser (strict.h). Runs of plain string
+// bytes are skipped 16 at a time (SSE2).
+//
+// It only *accepts* quickly. Whenever it refuses a text, or declines one it cannot judge cheaply (a positive
+// exponent above 308 or more than 300 integer digits, where RapidJSON's "number too big" rule applies), the caller
+// runs the reference parser, which produces the authoritative result and the error message, offset, line and
+// column. So error reports stay exactly those of the reference, and the fuzz target checks that what the scanner
+// accepts the reference accepts with the same tree and offsets.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "fhir/json/node.h"
+#include "fhir/json/parser.h"
+
+#define FHIRGW_ALWAYS_INLINE __attribute__((always_inline))
+
+namespace fhir::json::detail {
+
+// Length of the well-formed UTF-8 sequence at `s` (s[0] >= 0x80; RFC 3629: no overlong forms, no surrogates,
+// nothing above U+10FFFF), 0 if it is not one. Stops at the first bad byte, so it never reads past a NUL.
+inline std::size_t utf8_sequence(const unsigned char* s) noexcept {
+  const unsigned char c = s[0];
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  std::size_t len;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;  // no overlong forms
+    if (c == 0xED) hi = 0x9F;  // no surrogates
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s[1] < lo || s[1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (s[k] < 0x80 || s[k] > 0xBF) return 0;
+  return len;
+}
+
+// From `p` inside a string: the first '"' or '\\' (returned), past well-formed UTF-8; nullptr at a control
+// character (the terminating NUL included) or bad UTF-8. `end` is the text's end (*end == '\0').
+inline const char* string_stop(const char* p, const char* end) noexcept {
+  for (;;) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(' ');
+    while (end - p >= 16) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      // Signed compare: bytes >= 0x80 are negative, so "< ' '" also finds the start of every UTF-8 sequence.
+      const __m128i special =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)), _mm_cmplt_epi8(x, space));
+      const int mask = _mm_movemask_epi8(special);
+      if (mask != 0) {
+        p += __builtin_ctz(static_cast<unsigned>(mask));
+        break;
+      }
+      p += 16;
+    }
+#endif
+    auto c = static_cast<unsigned char>(*p);
+    while (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') c = static_cast<unsigned char>(*++p);
+    if (c == '"' || c == '\\') return p;
+    if (c < 0x20) return nullptr;
+    const std::size_t n = utf8_sequence(reinterpret_cast<const unsigned char*>(p));
+    if (n == 0) return nullptr;
+    p += n;
+  }
+}
+
+// Decodes the rest of a string whose plain prefix [start, p) is followed by the escape at `p` into `out`;
+// returns the position after the closing quote, nullptr if an escape is invalid (lone surrogates included).
+const char* decode_escaped(const char* start, const char* p, const char* end, std::string& out);
+
+// End of the number starting at `p` ('-' or a digit), nullptr if it is malformed; sets `declined` for the
+// numbers only the reference can judge (see ScanResult::Declined).
+inline const char* number_stop(const char* p, bool& declined) noexcept {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (*p == '-') ++p;
+  if (*p == '0') {
+    ++p;
+  } else if (*p >= '1' && *p <= '9') {
+    const char* first = p;
+    while (digit(*p)) ++p;
+    if (p - first > 300) declined = true;
+  } else {
+    return nullptr;
+  }
+  if (*p == '.') {
+    ++p;
+    if (!digit(*p)) return nullptr;
+    while (digit(*p)) ++p;
+  }
+  if (*p == 'e' || *p == 'E') {
+    ++p;
+    bool negative = false;
+    if (*p == '+') {
+      ++p;
+    } else if (*p == '-') {
+      negative = true;
+      ++p;
+    }
+    if (!digit(*p)) return nullptr;
+    int exponent = 0;
+    while (digit(*p)) {
+      if (exponent <= 308) exponent = exponent * 10 + (*p - '0');
+      ++p;
+    }
+    if (!negative && exponent > 308) declined = true;
+  }
+  return p;
+}
+
+// The scanner proper. Handler:
+//   void scalar(Kind kind, const char* s, std::size_t n, std::uint32_t offset)  // Null/True/False/Number
+//   void string(const char* s, std::size_t n, std::uint32_t offset, bool in_scratch)
+//   bool key(const char* s, std::size_t n, bool in_scratch)                     // false: duplicate key
+//   void open(Kind kind, std::uint32_t offset);  void close();
+// `in_scratch`: the text is a decoded copy that the next string overwrites (copy it to keep it), else it points
+// into `text`. `text` must be followed by a NUL byte (text.data()[text.size()] == '\0').
+template <typename Handler>
+ScanResult scan(std::string_view text, const ParseOptions& options, Handler& handler,
+                std::vector<std::uint32_t>& line_starts) {
+  if ((options.max_bytes != 0 && text.size() > options.max_bytes) || text.size() >= 0xFFFFFFF0u)
+    return ScanResult::Refused;
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* p = begin;
+  if (text.size() >= 3 && static_cast<unsigned char>(p[0]) == 0xEF && static_cast<unsigned char>(p[1]) == 0xBB &&
+      static_cast<unsigned char>(p[2]) == 0xBF) {
+    p += 3;
+  }
+  line_starts.clear();
+  line_starts.push_back(0);
+  std::string scratch;
+  std::string open_kinds;  // 'o' or 'a' per open container
+  bool declined = false;
+  auto offset = [&](const char* q) { return static_cast<std::uint32_t>(q - begin); };
+  // Hot lambdas are forced inline: the scanner spends most of its time in them.
+  auto skip_space = [&]() FHIRGW_ALWAYS_INLINE {
+    if (static_cast<unsigned char>(*p) > ' ') return;  // compact JSON: no whitespace at all
+    for (;;) {
+      const char c = *p;
+      if (c == ' ' || c == '\t' || c == '\r') {
+        ++p;
+      } else if (c == '\n') {
+        ++p;
+        line_starts.push_back(offset(p));
+      } else {
+        return;
+      }
+    }
+  };
+  // Reads the string whose opening quote is at `p`; on success `p` is past its closing quote.
+  auto read_string = [&](const char*& s, std::size_t& n, bool& in_scratch) FHIRGW_ALWAYS_INLINE {
+    const char* first = p + 1;
+    const char* stop = string_stop(first, end);
+    if (stop == nullptr) return false;
+    if (*stop == '"') {
+      s = first;
+      n = static_cast<std::size_t>(stop - first);
+      in_scratch = false;
+      p = stop + 1;
+      return true;
+    }
+    const char* after = decode_escaped(first, stop, end, scratch);
+    if (after == nullptr) return false;
+    s = scratch.data();
+    n = scratch.size();
+    in_scratch = true;
+    p = after;
+    return true;
+  };
+  auto literal = [&](const char* word) {
+    std::size_t i = 0;
+    for (; word[i] != '\0'; ++i)
+      if (p[i] != word[i]) return false;
+    p += i;
+    return true;
+  };
+
+  skip_space();
+value:
+  switch (*p) {
+    case '{':
+    case '[': {
+      if (open_kinds.size() >= options.max_depth) return ScanResult::Refused;
+      const bool object = *p == '{';
+      handler.open(object ? Kind::Object : Kind::Array, offset(p));
+      open_kinds.push_back(object ? 'o' : 'a');
+      ++p;
+      skip_space();
+      if (*p == (object ? '}' : ']')) {
+        ++p;
+        open_kinds.pop_back();
+        handler.close();
+        goto after_value;
+      }
+      if (object) goto member;
+      goto value;
+    }
+    case '"': {
+      const char* at = p;
+      const char* s;
+      std::size_t n;
+      bool in_scratch;
+      if (!read_string(s, n, in_scratch)) return ScanResult::Refused;
+      handler.string(s, n, offset(at), in_scratch);
+      goto after_value;
+    }
+    case 't':
+    case 'f':
+    case 'n': {
+      const char* at = p;
+      const Kind kind = *p == 't' ? Kind::True : *p == 'f' ? Kind::False : Kind::Null;
+      if (!literal(kind == Kind::True ? "true" : kind == Kind::False ? "false" : "null")) return ScanResult::Refused;
+      handler.scalar(kind, at, static_cast<std::size_t>(p - at), offset(at));
+      goto after_value;
+    }
+    default: {
+      const char* at = p;
+      const char* stop = number_stop(p, declined);
+      if (stop == nullptr) return ScanResult::Refused;
+      p = stop;
+      handler.scalar(Kind::Number, at, static_cast<std::size_t>(p - at), offset(at));
+      goto after_value;
+    }
+  }
+
+member: {
+  if (*p != '"') return ScanResult::Refused;
+  const char* s;
+  std::size_t n;
+  bool in_scratch;
+  if (!read_string(s, n, in_scratch) || !handler.key(s, n, in_scratch)) return ScanResult::Refused;
+  skip_space();
+  if (*p != ':') return ScanResult::Refused;
+  ++p;
+  skip_space();
+  goto value;
+}
+
+after_value:
+  skip_space();
+  if (open_kinds.empty()) {
+    if (p != end) return ScanResult::Refused;
+    return declined ? ScanResult::Declined : ScanResult::Accepted;
+  }
+  if (*p == ',') {
+    ++p;
+    skip_space();
+    if (open_kinds.back() == 'o') goto member;
+    goto value;
+  }
+  if (*p == (open_kinds.back() == 'o' ? '}' : ']')) {
+    ++p;
+    open_kinds.pop_back();
+    handler.close();
+    goto after_value;
+  }
+  return ScanResult::Refused;
+}
+
+}  // namespace fhir::json::detail
