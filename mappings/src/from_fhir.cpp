@@ -128,6 +128,8 @@ class Reverse {
       : inputs_(inputs), t_(t), opt_(opt), result_(result),
         b_(OutNode::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource())),
         record_prefix_(t.local_base() + "/record/") {
+    by_ref_.reserve(inputs_.size() * 3);  // fullUrl, Type/id and urn:uuid:id per resource: no rehashing
+    by_identifier_.reserve(inputs_.size());
     for (const Input& in : inputs_) {
       const Node& r = *in.resource;
       const auto type = member_text(r, "resourceType");

@@ -20,8 +20,14 @@ std::string_view CompactNode::text() const noexcept {
 }
 
 const CompactNode* CompactNode::find(std::string_view key) const noexcept {
-  for (const CompactNode& m : members())
-    if (detail::equal_text(m.key(), key)) return &m;
+  const char h0 = key.empty() ? '\0' : key[0];
+  const char h1 = key.size() < 2 ? '\0' : key[1];
+  for (const CompactNode& m : members()) {
+    if (m.key_size_ == key.size() && m.key_head_[0] == h0 && m.key_head_[1] == h1 &&
+        (key.size() <= 2 || detail::equal_text(m.key(), key))) {
+      return &m;
+    }
+  }
   return nullptr;
 }
 
@@ -110,8 +116,7 @@ class CompactBuilder {
     c.data_ = children;
     c.size_ = static_cast<std::uint32_t>(n);
     c.offset_ = f.offset;
-    c.key_ = f.key;
-    c.key_size_ = f.key_size;
+    set_key(c, f.key, f.key_size);
     frames_.pop_back();
   }
 
@@ -137,10 +142,15 @@ class CompactBuilder {
 
   // The member name read last belongs to the next value.
   void take_key(CompactNode& n) {
-    n.key_ = key_;
-    n.key_size_ = key_size_;
+    set_key(n, key_, key_size_);
     key_ = nullptr;
     key_size_ = 0;
+  }
+  static void set_key(CompactNode& n, const char* key, std::uint32_t size) {
+    n.key_ = key;
+    n.key_size_ = size;
+    n.key_head_[0] = size > 0 ? key[0] : '\0';
+    n.key_head_[1] = size > 1 ? key[1] : '\0';
   }
   // A copy in the arena of a decoded text the scanner will overwrite.
   const char* keep(const char* s, std::size_t len) {
