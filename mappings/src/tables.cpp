@@ -72,9 +72,9 @@ bool CodeRow::has_flag(std::string_view f) const {
   return false;
 }
 
-std::string CodeRow::flag_value(std::string_view prefix) const {
+std::string_view CodeRow::flag_value(std::string_view prefix) const {
   for (const auto& x : flags)
-    if (x.starts_with(prefix)) return x.substr(prefix.size());
+    if (x.starts_with(prefix)) return std::string_view(x).substr(prefix.size());
   return {};
 }
 
@@ -95,6 +95,16 @@ std::vector<const CodeRow*> CodeTable::forward(std::string_view local, std::stri
   }
   if (!exact.empty()) return exact;
   // A row qualified by another value (e.g. AFP ng/mL when the unit is mg/L) is not sent.
+  return any;
+}
+
+const CodeRow* CodeTable::forward_first(std::string_view local, std::string_view qualifier) const {
+  const CodeRow* any = nullptr;
+  for (const auto& r : rows) {
+    if (r.local_code != local || r.system.empty() || r.reverse_only) continue;
+    if (!qualifier.empty() && r.qualifier == qualifier) return &r;  // an exact row wins over any earlier one
+    if (r.qualifier.empty() && any == nullptr) any = &r;
+  }
   return any;
 }
 

@@ -37,11 +37,11 @@ struct TextKeyHash {
   }
 };
 
+// Identity of a record: (type, source, id); a patient's source is not part of it.
 struct RecordKey {
-  static std::string of(const Node& rec) {
+  static TextKey of(const Node& rec) {
     const auto type = str(rec, "type");
-    if (type == "patient") return "patient|" + std::string(str(rec, "id"));
-    return std::string(type) + "|" + std::string(str(rec, "source")) + "|" + std::string(str(rec, "id"));
+    return TextKey{type, type == "patient" ? std::string_view{} : str(rec, "source"), str(rec, "id")};
   }
 };
 
@@ -52,6 +52,11 @@ class Mapper {
       : t_(t), b_(pool_), ns_(gateway_namespace(t.local_base())), out_(out), with_request_(with_request) {}
 
   void index(const std::vector<const Node*>& records) {
+    // Sized once for the batch: no rehashing while indexing and planning.
+    by_type_id_.reserve(records.size());
+    labs_.reserve(records.size());
+    rid_cache_.reserve(records.size());
+    in_bundle_.reserve(records.size() * 2);
     for (const Node* r : records) {
       const auto type = str(*r, "type");
       const auto id = str(*r, "id");
@@ -91,9 +96,8 @@ class Mapper {
     if (!profile.empty()) {
       Out meta = b_.obj();
       Out profiles = b_.arr();
-      std::string url(kMcode);
-      url.append(profile);
-      profiles.push_back(b_.str(url));
+      scratch_.assign(kMcode).append(profile);
+      profiles.push_back(b_.str(scratch_));
       b_.add(meta, "profile", std::move(profiles));
       b_.add(r, "meta", std::move(meta));
     }
@@ -245,10 +249,9 @@ class Mapper {
     if (!unit.empty()) {
       b_.add_str(q, "unit", unit);
       const CodeTable* units = t_.table("unit");
-      const auto rows = units ? units->forward(unit) : std::vector<const CodeRow*>{};
-      if (!rows.empty()) {
-        b_.add_str(q, "system", rows.front()->system);
-        b_.add_str(q, "code", rows.front()->code);
+      if (const CodeRow* row = units ? units->forward_first(unit) : nullptr) {
+        b_.add_str(q, "system", row->system);
+        b_.add_str(q, "code", row->code);
       } else {
         unit_warnings_.insert(std::string(unit));
       }
@@ -373,7 +376,7 @@ class Mapper {
     const std::string_view profile = kind == "primary"     ? "mcode-primary-cancer-condition"
                                      : kind == "secondary" ? "mcode-secondary-cancer-condition"
                                                            : "";
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     Out r = base("Condition", id, profile);
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -473,7 +476,7 @@ class Mapper {
     const CodeTable* drugs = t_.table("drug");
     const CodeRow* row = drugs ? drugs->first(drug) : nullptr;
     const bool anticancer = row && row->has_flag("anticancer");
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     Out r = base("MedicationAdministration", id, anticancer ? "mcode-cancer-related-medication-administration" : "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -547,7 +550,7 @@ class Mapper {
     const CodeRow* row = tests ? tests->first(test) : nullptr;
     // TumorMarkerTest requires a value: a cancelled / retracted result without one is a plain lab Observation.
     const bool marker = row && row->has_flag("tumor-marker") && member(rec, "value");
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     const bool retract = retracted(rec);
     Out r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");
     Out exts = b_.arr();
@@ -598,14 +601,14 @@ class Mapper {
       }
     }
     if (row) {
-      const std::string derived = row->flag_value("derived-from=");
+      const std::string_view derived = row->flag_value("derived-from=");
       if (!derived.empty()) {
         Out from = b_.arr();
         std::size_t start = 0;
         while (start <= derived.size()) {
           auto plus = derived.find('+', start);
           if (plus == std::string::npos) plus = derived.size();
-          const TextKey key{str(rec, "patient"), std::string_view(derived).substr(start, plus - start),
+          const TextKey key{str(rec, "patient"), derived.substr(start, plus - start),
                             str(rec, "collected_at")};
           if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", *it->second));
           start = plus + 1;
@@ -633,7 +636,7 @@ class Mapper {
 
   // ---- tumor_assessment -> CancerDiseaseStatus + TumorSize/Tumor per lesion ---------------------------------
   void tumor_assessment(const Node& rec) {
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     const bool retract = retracted(rec);
     const auto status = retract ? "entered-in-error" : "final";
     Out r = base("Observation", id, "mcode-cancer-disease-status");
@@ -739,7 +742,7 @@ class Mapper {
   // ---- clinical_score -> ECOG / Child-Pugh / BCLC Observation -----------------------------------------------
   void clinical_score(const Node& rec) {
     const auto scale = str(rec, "scale");
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     Out r = base("Observation", id, scale == "ECOG" ? "mcode-ecog-performance-status" : "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -797,7 +800,7 @@ class Mapper {
 
   // ---- surgery -> Procedure (CancerRelatedSurgicalProcedure) ------------------------------------------------
   void surgery(const Node& rec) {
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     Out r = base("Procedure", id, "mcode-cancer-related-surgical-procedure");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -851,7 +854,7 @@ class Mapper {
 
   // ---- pathology -> DiagnosticReport + Observations ---------------------------------------------------------
   void pathology(const Node& rec) {
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     const bool retract = retracted(rec);
     const auto status = str(rec, "status");
     const std::string_view obs_status = retract ? "entered-in-error" : status;
@@ -949,7 +952,7 @@ class Mapper {
 
   // ---- adverse_event -> AdverseEvent ----------------------------------------------------------------------
   void adverse_event(const Node& rec) {
-    const std::string id = rid(rec);
+    const std::string& id = rid(rec);  // stable: a node of rid_cache_
     Out r = base("AdverseEvent", id, "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -1086,7 +1089,8 @@ void map_text(std::string_view text, const Tables& tables, const ToFhirOptions& 
   auto& records = batch.records();
   result.records_read = records.size();
   // Check every record; keep the last version of each (source, type, id).
-  std::unordered_map<std::string, std::size_t> last;
+  std::unordered_map<TextKey, std::size_t, TextKeyHash> last;  // views of the batch's texts: no string per record
+  last.reserve(records.size());
   std::vector<bool> superseded(records.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
     InputRecord& in = records[i];

@@ -24,7 +24,7 @@ struct CodeRow {
   std::string source;  // where the standard code comes from
   bool reverse_only = false;  // flag `reverse-only`, resolved at load
   bool has_flag(std::string_view f) const;
-  std::string flag_value(std::string_view prefix) const;  // "derived-from=" -> "NEUT_ABS+LYMPH_ABS"
+  std::string_view flag_value(std::string_view prefix) const;  // "derived-from=" -> "NEUT_ABS+LYMPH_ABS"
 };
 
 class CodeTable {
@@ -37,6 +37,8 @@ class CodeTable {
   // Standard rows to send for a local code: rows matching `qualifier` exactly, else rows with an empty
   // qualifier; rows flagged reverse-only are never sent.
   std::vector<const CodeRow*> forward(std::string_view local, std::string_view qualifier = {}) const;
+  // The first of forward()'s rows (nullptr if none), without building the list.
+  const CodeRow* forward_first(std::string_view local, std::string_view qualifier = {}) const;
   // Local code for a standard coding (concept map, FHIR -> internal); nullptr if none.
   const CodeRow* reverse(std::string_view system, std::string_view code) const;
 };
