@@ -166,11 +166,13 @@ class Mapper {
     b_.add(r, "identifier", std::move(idn));
     return r;
   }
+  // The same for every record of a patient in a batch (in_bundle_ is complete before mapping starts), so it is
+  // rendered once per MRN.
   Out patient_ref(const Node& rec) {
     const auto mrn = str(rec, "patient");
-    auto [it, inserted] = patient_ids_.try_emplace(std::string(mrn));
-    if (inserted) it->second = patient_resource_id(ns_, mrn);
-    return ref("Patient", it->second, mrn_system_, mrn);
+    auto [it, inserted] = patient_refs_.try_emplace(mrn);
+    if (inserted) ref("Patient", patient_resource_id(ns_, mrn), mrn_system_, mrn).append_to(it->second);
+    return b_.raw(it->second);
   }
   // Reference to another record of this hospital named by its id (`diagnosis`, `primary_of`, `surgery`).
   // The target's source: the referencing record's own source if the batch holds such a record, else the only
@@ -248,7 +250,7 @@ class Mapper {
     if (!comparator.empty()) b_.add_str(q, "comparator", comparator);
     if (!unit.empty()) {
       b_.add_str(q, "unit", unit);
-      const CodeTable* units = t_.table("unit");
+      const CodeTable* units = units_;
       if (const CodeRow* row = units ? units->forward_first(unit) : nullptr) {
         b_.add_str(q, "system", row->system);
         b_.add_str(q, "code", row->code);
@@ -546,7 +548,7 @@ class Mapper {
   void lab_result(const Node& rec) {
     const auto test = str(rec, "test");
     const auto unit = str(rec, "unit");
-    const CodeTable* tests = t_.table("lab_test");
+    const CodeTable* tests = lab_tests_;
     const CodeRow* row = tests ? tests->first(test) : nullptr;
     // TumorMarkerTest requires a value: a cancelled / retracted result without one is a plain lab Observation.
     const bool marker = row && row->has_flag("tumor-marker") && member(rec, "value");
@@ -1039,8 +1041,10 @@ class Mapper {
   std::unordered_map<const Node*, std::string> rid_cache_;
   std::unordered_map<const Node*, std::vector<std::pair<std::string, std::string>>> part_cache_;
   std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::string> target_cache_;
-  std::unordered_map<std::string, std::string> patient_ids_;
+  std::unordered_map<std::string_view, std::string> patient_refs_;  // MRN (a view of the batch) -> Reference JSON
   std::string mrn_system_ = mrn_system(t_);
+  const CodeTable* units_ = t_.table("unit");  // looked up once: used for every quantity
+  const CodeTable* lab_tests_ = t_.table("lab_test");
   mutable std::string scratch_;  // text of one string value being written (no allocation per value)
   mutable std::string memo_key_;
   mutable std::unordered_map<std::string, std::string> codeable_memo_;  // see codeable()
