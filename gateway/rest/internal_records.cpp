@@ -174,6 +174,7 @@ Response InternalRecords::get(const http::Request& req) {
       storage::SearchClause c;
       c.param = param;
       c.kind = storage::ParamKind::Reference;
+      c.sources = p->sources;
       storage::SearchValue v;
       v.target_type = "Patient";
       v.target_id = patient_id;

@@ -267,14 +267,21 @@ Response FhirService::render_page(Ctx& ctx, const PageView& page, const fhir::va
   };
   for (const auto& spec : parsed.includes) {
     if (spec.source_type != page.type) continue;
+    // A parameter without rows of its own (search/shared_index.h) includes what its sources point at.
+    std::vector<storage::IndexSource> sources{{spec.param == "*" ? std::string() : spec.param, {}}};
+    if (const auto* p = catalog_.find(spec.source_type, spec.param); p && !p->indexed()) sources = p->sources;
     for (const auto& r : refs) {
-      for (const auto& target : store_.references_of(r, spec.param == "*" ? std::string() : spec.param)) {
-        if (spec.target_type.empty() || spec.target_type == target.type) add_included(target);
+      for (const auto& source : sources) {
+        for (const auto& target : store_.references_of(r, source.param)) {
+          if (!source.target_type.empty() && source.target_type != target.type) continue;
+          if (spec.target_type.empty() || spec.target_type == target.type) add_included(target);
+        }
       }
     }
   }
   for (const auto& spec : parsed.revincludes) {
-    if (!catalog_.find(spec.source_type, spec.param)) continue;
+    const auto* param = catalog_.find(spec.source_type, spec.param);
+    if (!param) continue;
     for (const auto& r : refs) {
       storage::SearchQuery q;
       q.type = spec.source_type;
@@ -283,6 +290,7 @@ Response FhirService::render_page(Ctx& ctx, const PageView& page, const fhir::va
       storage::SearchClause c;
       c.param = spec.param;
       c.kind = storage::ParamKind::Reference;
+      c.sources = param->sources;
       storage::SearchValue v;
       v.target_type = r.type;
       v.target_id = r.id;

@@ -187,6 +187,7 @@ storage::ReferenceRow parse_reference(std::string_view reference) {
 IndexRows build_index(const ParamCatalog& catalog, std::string_view type, const Node& resource) {
   IndexRows rows;
   for (const CompiledParam& p : catalog.params(type)) {
+    if (!p.indexed()) continue;  // its rows are other parameters' rows (search/shared_index.h)
     for (const MatchedNode& m : p.expression.evaluate(resource, type)) {
       switch (p.kind) {
         case storage::ParamKind::Token:

@@ -1,6 +1,9 @@
 #include "search/param_catalog.h"
 
+#include <algorithm>
 #include <optional>
+
+#include "search/shared_index.h"
 
 namespace fhirgw::search {
 namespace {
@@ -28,10 +31,22 @@ ParamCatalog::ParamCatalog(const fhir::model::Registry& registry) {
       if (!kind) continue;
       PathExpression expression(def->expression);
       if (!expression.supported()) continue;
-      compiled.push_back(CompiledParam{def->name, def->type, *kind, std::move(expression), def->targets});
+      compiled.push_back(CompiledParam{def->name, def->type, *kind, std::move(expression), def->targets, {}});
     }
+    share_index_rows(type, compiled);
     if (!compiled.empty()) by_type_.emplace(type, std::move(compiled));
   }
+}
+
+std::vector<std::pair<std::string, std::string>> ParamCatalog::shared_params() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [type, params] : by_type_) {
+    for (const CompiledParam& p : params) {
+      if (!p.indexed()) out.emplace_back(type, p.name);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 const std::vector<CompiledParam>& ParamCatalog::params(std::string_view type) const {

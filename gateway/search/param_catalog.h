@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "fhir/model/metadata.h"
@@ -19,6 +20,10 @@ struct CompiledParam {
   storage::ParamKind kind;
   PathExpression expression;
   std::vector<std::string> targets;  // reference targets
+  // Empty: the indexer writes this parameter's rows. Otherwise the parameter indexes nothing that
+  // other parameters do not already index, and a search reads their rows (search/shared_index.h).
+  std::vector<storage::IndexSource> sources;
+  bool indexed() const { return sources.empty(); }
 };
 
 class ParamCatalog {
@@ -28,6 +33,9 @@ class ParamCatalog {
   // Parameters of `type` (without _id / _lastUpdated, which every type has), empty if none.
   const std::vector<CompiledParam>& params(std::string_view type) const;
   const CompiledParam* find(std::string_view type, std::string_view name) const;
+  // Every (type, parameter) whose rows are shared (CompiledParam::sources): what a store that indexed
+  // them before can drop.
+  std::vector<std::pair<std::string, std::string>> shared_params() const;
 
  private:
   std::unordered_map<std::string, std::vector<CompiledParam>> by_type_;

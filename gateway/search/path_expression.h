@@ -37,6 +37,7 @@ class PathExpression {
 
   // The nodes the expression selects in `resource` of type `resource_type`.
   std::vector<MatchedNode> evaluate(const fhir::json::Node& resource, std::string_view resource_type) const;
+  const std::vector<PathPart>& parts() const { return parts_; }
 
  private:
   std::vector<PathPart> parts_;

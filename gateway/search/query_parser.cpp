@@ -209,6 +209,7 @@ std::optional<std::string> build_clause(const ParamCatalog& catalog, const std::
       return std::nullopt;
     }
     kind = param->kind;
+    clause.sources = param->sources;
   }
   clause.param = name;
   clause.kind = kind;
@@ -327,6 +328,7 @@ ParsedSearch parse_search(const ParamCatalog& catalog, const std::string& type,
           sk.kind = ParamKind::LastUpdated;
         } else if (const CompiledParam* p = catalog.find(type, sk.param)) {
           sk.kind = p->kind;
+          sk.sources = p->sources;
         } else {
           out.error = "_sort: " + type + " has no search parameter '" + sk.param + "'";
           return out;

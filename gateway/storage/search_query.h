@@ -34,6 +34,16 @@ struct SearchValue {
   std::string target_id;
 };
 
+// Where a parameter's index rows are: the rows stored under `param`, only those pointing at a
+// resource of `target_type` when that is set. A parameter that indexes the same elements as others
+// has no rows of its own and names theirs (R4 Observation: `patient` = `subject` rows of Patient
+// targets, `combo-code` = `code` + `component-code`; search/shared_index.h decides, from the
+// SearchParameter expressions).
+struct IndexSource {
+  std::string param;
+  std::string target_type;
+};
+
 struct SearchClause;
 
 // subject:Patient.identifier=x  -> chain {target_type "Patient", clause identifier=x}
@@ -45,6 +55,7 @@ struct Chain {
 struct SearchClause {
   std::string param;
   ParamKind kind = ParamKind::Token;
+  std::vector<IndexSource> sources;  // empty: the rows stored under `param`
   std::string modifier;  // "", "not", "text", "exact", "contains", "missing", "above", "below", ...
   bool missing = false;  // for :missing=true|false
   std::vector<SearchValue> any_of;
@@ -61,6 +72,7 @@ struct SortKey {
   std::string param;   // "_id", "_lastUpdated" or an index parameter
   ParamKind kind = ParamKind::String;
   bool descending = false;
+  std::vector<IndexSource> sources;  // empty: the rows stored under `param`
 };
 
 struct SearchQuery {

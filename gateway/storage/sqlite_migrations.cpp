@@ -9,8 +9,8 @@
 namespace fhirgw::storage {
 namespace {
 
-// Step N brings the schema from version N to N + 1.
-constexpr std::array<const char*, kSchemaVersion> kSteps = {
+// Step N brings the schema from version N to N + 1 (SQL steps; the last one is drop_shared_rows).
+constexpr std::array<const char*, kSchemaVersion - 1> kSteps = {
     // 0 -> 1: resources, history, search indexes, conditional-create keys.
     R"sql(
 CREATE TABLE resources(
@@ -177,9 +177,25 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
 )sql",
 };
 
+// 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
+// the `subject` rows of Patient targets, `combo-code` = `code` + `component-code`, ...): the rows of
+// the parameters that now read others' rows go. Which ones is data (the SearchParameter expressions,
+// search/shared_index.h), so the list comes from the caller; each delete is a range of the
+// (type, param, ...) search index.
+void drop_shared_rows(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params) {
+  for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_reference", "idx_quantity", "idx_number"}) {
+    Statement& del = db.cached(std::string("DELETE FROM ") + table + " WHERE type = ? AND param = ?");
+    for (const auto& [type, param] : shared_params) {
+      StatementScope scope(del);
+      del.bind(1, type).bind(2, param);
+      del.step();
+    }
+  }
+}
+
 }  // namespace
 
-void migrate(Connection& db) {
+void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params) {
   Statement& get = db.cached("PRAGMA user_version");
   int version = 0;
   {
@@ -193,7 +209,11 @@ void migrate(Connection& db) {
   for (int step = version; step < kSchemaVersion; ++step) {
     db.exec("BEGIN IMMEDIATE");
     try {
-      db.exec(kSteps[static_cast<std::size_t>(step)]);
+      if (step < static_cast<int>(kSteps.size())) {
+        db.exec(kSteps[static_cast<std::size_t>(step)]);
+      } else {
+        drop_shared_rows(db, shared_params);
+      }
       db.exec("PRAGMA user_version = " + std::to_string(step + 1));
       db.exec("COMMIT");
     } catch (...) {

@@ -13,7 +13,7 @@
 namespace fhirgw::storage {
 
 SearchClause::SearchClause(const SearchClause& o)
-    : param(o.param), kind(o.kind), modifier(o.modifier), missing(o.missing), any_of(o.any_of) {
+    : param(o.param), kind(o.kind), sources(o.sources), modifier(o.modifier), missing(o.missing), any_of(o.any_of) {
   if (o.chain) {
     chain = Chain{o.chain->target_type,
                   o.chain->clause ? std::make_unique<SearchClause>(*o.chain->clause) : nullptr};
@@ -260,6 +260,37 @@ void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& va
 void list_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const std::string& alias,
                     std::int64_t now_ms, int depth);
 
+// Which rows of the index table belong to parameter `param`: "<alias>.param = ?", or for a parameter
+// that shares other parameters' rows (IndexSource) those rows, restricted to a target type where the
+// source says so. One source stays a plain equality, so the (type, param, value..., rid) search index
+// still yields its rows in resource order.
+void param_condition(SqlBuilder& b, const std::string& alias, const std::string& param,
+                     const std::vector<IndexSource>& sources) {
+  auto one = [&](const IndexSource& s) {
+    b << alias << ".param = ";
+    b.bind(s.param);
+    if (!s.target_type.empty()) {
+      b << " AND " << alias << ".target_type = ";
+      b.bind(s.target_type);
+    }
+  };
+  if (sources.empty()) {
+    one(IndexSource{param, {}});
+    return;
+  }
+  if (sources.size() == 1) {
+    one(sources.front());
+    return;
+  }
+  b << "(";
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    b << (i ? " OR (" : "(");
+    one(sources[i]);
+    b << ")";
+  }
+  b << ")";
+}
+
 // The rows of clause `c` in its index table: "FROM idx_x <alias> WHERE <alias>.param = ? AND (v1 OR v2 ...)".
 // `type_bound`: also bind the resource type (for index range scans; a probe by rid does not need it).
 // `join` goes between the table and WHERE.
@@ -270,8 +301,7 @@ void index_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, c
     b << alias << ".type = ";
     b.bind(type) << " AND ";
   }
-  b << alias << ".param = ";
-  b.bind(c.param);
+  param_condition(b, alias, c.param, c.sources);
   if (with_values && !c.any_of.empty()) {
     b << " AND (";
     for (std::size_t i = 0; i < c.any_of.size(); ++i) {
@@ -289,6 +319,7 @@ void chain_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, c
   SearchClause param_only;
   param_only.param = c.param;
   param_only.kind = c.kind;
+  param_only.sources = c.sources;
   index_rows(b, type, param_only, alias, type_bound, false, now_ms, join);
   b << " AND " << alias << ".target_type = ";
   b.bind(c.chain->target_type) << " AND " << alias << ".target_id IN (SELECT " << inner << ".id FROM resources "
@@ -431,8 +462,9 @@ void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key)
     default:
       break;
   }
-  b << "(SELECT " << aggregate << "(" << column << ") FROM " << index_table(key.kind) << " s WHERE s.rid = r.rid AND s.param = ";
-  b.bind(key.param) << " AND s.type = ";
+  b << "(SELECT " << aggregate << "(" << column << ") FROM " << index_table(key.kind) << " s WHERE s.rid = r.rid AND ";
+  param_condition(b, "s", key.param, key.sources);
+  b << " AND s.type = ";
   b.bind(type) << ")";
 }
 

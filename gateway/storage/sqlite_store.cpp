@@ -310,7 +310,7 @@ SqliteStore::SqliteStore(const SqliteOptions& options)
   }
   writer_ = std::make_unique<Connection>(options_.path, false);
   apply_pragmas(*writer_, options_.synchronous_full);
-  migrate(*writer_);
+  migrate(*writer_, options_.shared_params);
   checkpointer_ =
       std::make_unique<WalCheckpointer>(*writer_, options_.path, options_.synchronous_full, options_.checkpoint);
 }

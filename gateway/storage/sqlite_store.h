@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "storage/reader_pool.h"
@@ -40,6 +41,9 @@ struct SqliteOptions {
   bool synchronous_full = true;  // false: NORMAL
   std::size_t read_connections = 4;
   CheckpointOptions checkpoint{};
+  // (type, parameter) pairs without index rows of their own (search::ParamCatalog::shared_params):
+  // rows a database indexed before schema 6 are deleted by that migration.
+  std::vector<std::pair<std::string, std::string>> shared_params{};
 };
 
 class SqliteStore final : public Store {

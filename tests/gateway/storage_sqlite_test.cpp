@@ -211,7 +211,7 @@ TEST(SqliteStore, SearchByTokenReferenceDateQuantity) {
   rv.target_id = "p1";
   ref.any_of.push_back(rv);
   q.all_of = {ref};
-  q.sort = {SortKey{"date", ParamKind::Date, true}};
+  q.sort = {SortKey{"date", ParamKind::Date, true, {}}};
   r = store.search(q);
   ASSERT_EQ(r.matches.size(), 2u);
   EXPECT_EQ(r.matches[0].id, "b");
