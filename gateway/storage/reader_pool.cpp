@@ -60,13 +60,15 @@ PooledReader ReaderPool::acquire(Freshness freshness) {
 void ReaderPool::release(PooledReader r) {
   // A failed statement may have ended the transaction (SQLite rolls back on some errors).
   if (r.open && sqlite3_get_autocommit(r.conn->handle())) r.open = false;
+  if (!keep_.load()) end(r);
   std::lock_guard lock(mutex_);
   if (idle_.size() < max_idle_) idle_.push_back(std::move(r));
   else end(r);
 }
 
-void ReaderPool::committed(bool data) {
-  if (data) data_commits_.fetch_add(1);
+void ReaderPool::committed(bool data, bool keep_snapshots) {
+  keep_.store(keep_snapshots);
+  if (data || !keep_snapshots) data_commits_.fetch_add(1);
   all_commits_.fetch_add(1);
   // Idle readers must not hold old snapshots (they keep the checkpointer from resetting the WAL).
   const auto now = std::chrono::steady_clock::now();

@@ -188,7 +188,7 @@ void SqliteStore::write_alone(const std::function<void()>& body) {
   try {
     body();
     writer_->exec("COMMIT");
-    readers_.committed(true);
+    readers_.committed(true, !checkpointer_->wants_checkpoint());
   } catch (...) {
     try {
       writer_->exec("ROLLBACK");

@@ -436,7 +436,9 @@ void SqliteStore::finish_batch() {
       }
     }
   }
-  readers_.committed(batch_->data);  // before anyone is told: a later read must see this commit
+  // Before anyone is told: a later read must see this commit. No snapshot is kept while the WAL waits
+  // for a checkpoint (reader_pool.h).
+  readers_.committed(batch_->data, !checkpointer_->wants_checkpoint());
   {
     std::lock_guard g(batch_mutex_);
     batch_->done = true;

@@ -28,6 +28,7 @@ WalCheckpointer::~WalCheckpointer() {
 // Called by SQLite on the writer's thread after each COMMIT, with the WAL's size in pages.
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
+  c->wal_pages_.store(wal_pages);
   if (wal_pages >= c->options_.hard_pages) {
     // SQLITE_BUSY here only means the background pass is running; the next commit tries again.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);

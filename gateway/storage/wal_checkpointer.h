@@ -12,6 +12,7 @@
 // bounds the WAL file. Durability is unchanged: a COMMIT is durable once its WAL frames are synced.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,10 @@ class WalCheckpointer {
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
 
+  // The WAL has passed `soft_pages` (as of the last commit): it waits for a checkpoint, which long-lived
+  // read snapshots would keep from completing (reader_pool.h).
+  bool wants_checkpoint() const { return wal_pages_.load() >= options_.soft_pages; }
+
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void run();
@@ -45,6 +50,7 @@ class WalCheckpointer {
   Connection& writer_;
   CheckpointOptions options_;
   std::unique_ptr<Connection> own_;
+  std::atomic<int> wal_pages_{0};  // the WAL's size in pages after the last commit
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;

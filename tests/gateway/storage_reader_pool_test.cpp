@@ -60,7 +60,7 @@ TEST_F(PoolFixture, AnAuditOnlyCommitKeepsTheSnapshotOfDataReads) {
   ReaderPool pool(path_, 1, milliseconds(60'000));
   EXPECT_EQ(rows(pool, Freshness::data), 0);
   insert_row();
-  pool.committed(false);  // only AuditEvents: the idle reader keeps its snapshot (and its page cache)
+  pool.committed(false, true);  // only AuditEvents: the idle reader keeps its snapshot (and its page cache)
   EXPECT_EQ(rows(pool, Freshness::data), 0);
   // A lease that may return AuditEvents sees every acknowledged commit.
   EXPECT_EQ(rows(pool, Freshness::everything), 1);
@@ -78,7 +78,7 @@ TEST_F(PoolFixture, ADataCommitEndsEverySnapshot) {
     ASSERT_TRUE(sb->step());
   }
   insert_row();
-  pool.committed(true);
+  pool.committed(true, true);
   EXPECT_EQ(rows(pool, Freshness::data), 1);
   EXPECT_EQ(rows(pool, Freshness::data), 1);
 }
@@ -87,26 +87,41 @@ TEST_F(PoolFixture, ASnapshotOlderThanTheMaximumAgeIsEnded) {
   ReaderPool pool(path_, 1, milliseconds(0));
   EXPECT_EQ(rows(pool, Freshness::data), 0);
   insert_row();
-  pool.committed(false);
+  pool.committed(false, true);
   EXPECT_EQ(rows(pool, Freshness::data), 1);
 }
 
 TEST_F(PoolFixture, IdleSnapshotsDoNotHoldBackTheWal) {
   ReaderPool pool(path_, 1, milliseconds(60'000));
   insert_row();
-  pool.committed(true);
+  pool.committed(true, true);
   EXPECT_EQ(rows(pool, Freshness::data), 1);  // the idle reader now holds a snapshot that uses the WAL
   insert_row();
   EXPECT_FALSE(truncate_wal());  // ... which keeps the WAL from being reset
-  pool.committed(true);          // a data commit ends idle snapshots
+  pool.committed(true, true);    // a data commit ends idle snapshots
   EXPECT_TRUE(truncate_wal());
 
   EXPECT_EQ(rows(pool, Freshness::data), 2);
   insert_row();
-  pool.committed(false);  // audit only: the snapshot is kept ...
+  pool.committed(false, true);  // audit only: the snapshot is kept ...
   EXPECT_FALSE(truncate_wal());
   pool.end_idle();  // ... until the store needs the WAL truncated (SqliteStore::flush)
   EXPECT_TRUE(truncate_wal());
+}
+
+TEST_F(PoolFixture, NoSnapshotIsKeptWhileTheWalWaitsForACheckpoint) {
+  ReaderPool pool(path_, 1, milliseconds(60'000));
+  EXPECT_EQ(rows(pool, Freshness::data), 0);
+  insert_row();
+  pool.committed(false, false);  // audit only, but the WAL is past its checkpoint size
+  EXPECT_TRUE(truncate_wal());   // the idle snapshot was ended
+  insert_row();
+  EXPECT_EQ(rows(pool, Freshness::data), 2);  // and not kept when its lease ended
+  EXPECT_TRUE(truncate_wal());
+  pool.committed(false, true);  // the WAL was reset: snapshots are kept again
+  EXPECT_EQ(rows(pool, Freshness::data), 2);
+  insert_row();
+  EXPECT_FALSE(truncate_wal());
 }
 
 TEST_F(PoolFixture, AFailedStatementLeavesAUsableReader) {
@@ -116,7 +131,7 @@ TEST_F(PoolFixture, AFailedStatementLeavesAUsableReader) {
     EXPECT_THROW(db->exec("SELECT * FROM no_such_table"), StorageError);
   }
   insert_row();
-  pool.committed(true);
+  pool.committed(true, true);
   EXPECT_EQ(rows(pool, Freshness::data), 1);
 }
 
