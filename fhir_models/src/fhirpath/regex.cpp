@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "linear_regex.h"
+
 // GCC 12 reports false -Wmaybe-uninitialized warnings inside libstdc++'s <regex> under sanitizers.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
@@ -25,20 +27,24 @@ class Regex {
  public:
   explicit Regex(std::string_view pattern)
       : re_(pattern.begin(), pattern.end(), std::regex::ECMAScript | std::regex::optimize),
+        linear_(LinearRegex::compile(pattern)),
         id_(next_regex_id.fetch_add(1, std::memory_order_relaxed)) {}
   const std::regex& get() const { return re_; }
+  // The linear-time form of a simple pattern (linear_regex.h), used for searches; nullopt for the others.
+  const std::optional<LinearRegex>& linear() const { return linear_; }
   // Unique per compiled pattern, never reused (keys the per-thread result cache).
   std::uint64_t id() const { return id_; }
 
  private:
-  std::regex re_;
+  std::regex re_;  // also validates the pattern; replaceMatches() and complex patterns use it
+  std::optional<LinearRegex> linear_;
   std::uint64_t id_;
 };
 
 namespace {
 
-// std::regex backtracks and costs microseconds per call, while constraint patterns (eld-19 on every
-// ElementDefinition.path, sdf-19 on every type code) see the same few thousand subjects again and again.
+// std::regex backtracks and costs microseconds per call, while constraint patterns see the same few thousand
+// subjects again and again (the simple core patterns, eld-19 and sdf-19, go to LinearRegex instead).
 // A per-thread direct-mapped cache of (pattern, subject) -> verdict answers repeats; the verdict of a
 // search depends on nothing else.
 struct SearchMemo {
@@ -69,6 +75,7 @@ std::shared_ptr<const Regex> compile_regex(std::string_view pattern, std::string
 }
 
 std::optional<bool> regex_search(const Regex& re, std::string_view subject, std::string* error) {
+  if (re.linear()) return re.linear()->search(subject);
   thread_local SearchMemo memo;
   SearchMemo::Entry* cached = nullptr;
   if (subject.size() <= SearchMemo::kMaxSubject) {
