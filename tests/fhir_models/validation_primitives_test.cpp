@@ -104,6 +104,21 @@ TEST(PrimitiveString, EmptyControlAndSize) {
   EXPECT_FALSE(ok(fv::check_primitive(fv::PrimitiveKind::String, Node::number("12"))));
 }
 
+TEST(PrimitiveString, EveryByteAtEveryPosition) {
+  // check_string tests 8 bytes at a time: each byte value at each position of strings around that width.
+  for (std::size_t len : {1u, 7u, 8u, 9u, 17u, 23u}) {
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(b);
+        const bool control = (b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7F;
+        EXPECT_EQ(ok(fv::check_string(s)), !control) << "byte " << b << " at " << pos << " of " << len;
+      }
+    }
+  }
+  EXPECT_TRUE(ok(fv::check_string("caf\xc3\xa9 \x7e\x20\t\r\n \xe2\x82\xac 0123456789")));
+}
+
 TEST(PrimitiveBase64, PaddingAndAlphabet) {
   EXPECT_TRUE(ok(fv::check_base64("aGVsbG8=")));
   EXPECT_TRUE(ok(fv::check_base64("aGVs\nbG8h")));

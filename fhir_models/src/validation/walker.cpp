@@ -29,33 +29,24 @@ std::string max_text(std::uint32_t max) { return max == model::kUnbounded ? "*" 
 
 // What the walker saw of one child element in one object.
 struct Seen {
-  const ElementDef* element;
-  std::string_view name;  // JSON name (without '_') that carried it
-  std::uint32_t count;
+  std::string_view name;  // JSON name (without '_') that carried it; empty: not seen
+  std::uint32_t count = 0;
 };
 
-// A small inline list: most objects have few members, so this never allocates on the happy path.
+// One Seen per child of the object's element, by the child's position among the element's children
+// (Slot::order): no search per member, none in the cardinality pass. Inline for the usual child counts.
 class SeenList {
  public:
-  Seen* find(const ElementDef* e) {
-    for (std::size_t i = 0; i < size_; ++i)
-      if (at(i).element == e) return &at(i);
-    return nullptr;
+  explicit SeenList(std::size_t children) : size_(children) {
+    if (children > inline_.size()) overflow_.resize(children);
+    else std::fill_n(inline_.begin(), children, Seen{});
   }
-  Seen& add(const ElementDef* e, std::string_view name) {
-    if (size_ < inline_.size()) {
-      inline_[size_] = Seen{e, name, 0};
-    } else {
-      overflow_.push_back(Seen{e, name, 0});
-    }
-    return at(size_++);
-  }
+  Seen& operator[](std::size_t order) { return size_ > inline_.size() ? overflow_[order] : inline_[order]; }
 
  private:
-  Seen& at(std::size_t i) { return i < inline_.size() ? inline_[i] : overflow_[i - inline_.size()]; }
-  std::array<Seen, 24> inline_;  // entries [0, size_) are set; left uninitialized on purpose (hot path)
+  std::array<Seen, 48> inline_;  // entries [0, size_) are set; the rest left uninitialized on purpose (hot path)
   std::vector<Seen> overflow_;
-  std::size_t size_ = 0;
+  std::size_t size_;
 };
 
 bool is_backbone_code(std::string_view code) { return code == "BackboneElement" || code == "Element"; }
@@ -81,7 +72,7 @@ bool lookup_child(const TypeDef& def, std::uint32_t element, std::string_view js
   } else if (e.is_choice) {
     return false;  // "value" alone is not a valid JSON name for value[x]
   }
-  out = Slot{&def, &e, type};
+  out = Slot{&def, &e, type, c->order};
   return true;
 }
 
@@ -192,7 +183,8 @@ void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, 
       break;
     }
   }
-  SeenList seen;
+  const ElementDef& source = def.children_source(def.elements[element]);
+  SeenList seen(source.children.size());
   bool only_id = !resource_root;
   for (const json::Member& m : obj.members()) {
     const std::string_view key = m.key;
@@ -210,17 +202,17 @@ void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, 
     const Node* plain = nullptr;
     if (underscore) plain = obj.find(name);
     // Presence and choice bookkeeping.
-    Seen* s = seen.find(slot.element);
-    if (s == nullptr) {
-      s = &seen.add(slot.element, name);
-    } else if (s->name != name) {
+    Seen& s = seen[slot.order];
+    if (s.name.empty()) {
+      s.name = name;
+    } else if (s.name != name) {
       report(Severity::Error, "structure",
-             "only one type of " + slot.element->name + "[x] may be present (found " + quoted(s->name) + " and " +
+             "only one type of " + slot.element->name + "[x] may be present (found " + quoted(s.name) + " and " +
                  quoted(name) + ")",
              &seg, &m.value);
     }
     if (!underscore || plain == nullptr) {
-      s->count = m.value.is_array() ? static_cast<std::uint32_t>(m.value.size()) : 1;
+      s.count = m.value.is_array() ? static_cast<std::uint32_t>(m.value.size()) : 1;
     }
     if (underscore) {
       primitive_extension(m.value, plain, slot, &seg, rc);
@@ -232,12 +224,10 @@ void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, 
     report(Severity::Error, "invariant", "ele-1: an element must have a value or children other than id", path, &obj);
   }
   // Cardinality of the children.
-  const ElementDef& source = def.children_source(def.elements[element]);
-  for (const std::uint32_t idx : source.children) {
-    const ElementDef& c = def.elements[idx];
+  for (std::size_t pos = 0; pos < source.children.size(); ++pos) {
+    const ElementDef& c = def.elements[source.children[pos]];
     if (!c.slice_name.empty()) continue;
-    const Seen* s = seen.find(&c);
-    const std::uint32_t count = s != nullptr ? s->count : 0;
+    const std::uint32_t count = seen[pos].count;
     if (count < c.min) {
       const PathSeg seg{path, c.name, -1};
       report(Severity::Error, "required",

@@ -49,6 +49,7 @@ struct Slot {
   const model::TypeDef* def = nullptr;       // TypeDef owning `element`
   const model::ElementDef* element = nullptr;
   const model::TypeRef* type = nullptr;       // chosen type (choice) or the only type; nullptr: backbone
+  std::uint32_t order = 0;                    // position of `element` among its parent's children
 };
 
 class Walker {
