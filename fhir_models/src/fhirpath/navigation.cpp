@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <string>
+#include <vector>
 
 namespace fhir::fhirpath::detail {
 
@@ -87,7 +88,26 @@ bool Navigator::find_child_def(const ElementType& parent, std::string_view name,
                                ChildDef& out) const {
   if (parent.def == nullptr || parent.element >= parent.def->elements.size()) return false;
   const model::TypeDef& def = *parent.def;
-  for (std::uint32_t ci : def.elements[parent.element].children) {
+  const std::vector<std::uint32_t>& children = def.elements[parent.element].children;
+  // Elements with many children (ElementDefinition, StructureDefinition, resources): TypeDef's JSON-name
+  // index answers element names and typed choice names by binary search. It keeps the first child of a name in
+  // specification order, as the scan below does. Bare choice names ("value") are not in it: they, typed names
+  // asked for by element name, and misses go on to the scan.
+  constexpr std::size_t kIndexedChildren = 8;
+  if (children.size() >= kIndexedChildren) {
+    if (const model::TypeDef::ChildName* c = def.lookup_child(parent.element, name)) {
+      const model::ElementDef& e = def.elements[c->child];
+      if (c->choice_type == model::ElementDef::kNoParent) {
+        out = {c->child, &e, {}};
+        return true;
+      }
+      if (by_json_key) {
+        out = {c->child, &e, &e.types[c->choice_type]};
+        return true;
+      }
+    }
+  }
+  for (std::uint32_t ci : children) {
     const model::ElementDef& e = def.elements[ci];
     if (!e.slice_name.empty()) continue;
     if (json::same_text(e.name, name)) {
@@ -126,13 +146,17 @@ Item Navigator::make_item(const json::Node* value, const json::Node* ext, const 
 }
 
 void Navigator::collect(const json::Node* obj, std::string_view key, const ElementType& type, Collection& out) const {
-  const json::Node* v = obj->find(key);
-  char buf[128];
+  // One pass over the members finds the value and its '_' sibling (the sibling is usually absent, and a
+  // second find() would read every key again to learn that).
+  const json::Node* v = nullptr;
   const json::Node* ext = nullptr;
-  if (key.size() + 1 <= sizeof buf) {
-    buf[0] = '_';
-    key.copy(buf + 1, key.size());
-    ext = obj->find(std::string_view(buf, key.size() + 1));
+  for (const json::Member& m : obj->members()) {
+    const std::string_view k = m.key;
+    if (k.size() == key.size()) {
+      if (v == nullptr && json::same_text(k, key)) v = &m.value;
+    } else if (k.size() == key.size() + 1 && k[0] == '_' && ext == nullptr && k.substr(1) == key) {
+      ext = &m.value;
+    }
   }
   if (v == nullptr && ext == nullptr) return;
   const bool array = (v != nullptr && v->is_array()) || (ext != nullptr && ext->is_array());
