@@ -1,5 +1,7 @@
 #include "auth/security.h"
 
+#include <limits>
+
 #include "auth/smart_configuration.h"
 
 namespace fhirgw::auth {
@@ -7,6 +9,19 @@ namespace fhirgw::auth {
 Result<Principal, AuthError> Security::authenticate(std::optional<std::string_view> authorization,
                                                     const PeerCertificate& peer) const {
   return auth::authenticate(settings, tokens ? &*tokens : nullptr, authorization, peer, clock->now());
+}
+
+Result<const Principal*, AuthError> Security::authenticate(std::optional<std::string_view> authorization,
+                                                           const PeerCertificate& peer, PrincipalMemo& memo) const {
+  const std::int64_t now = clock->now();
+  const std::string_view header = authorization.value_or(std::string_view());
+  if (const Principal* known = memo.find(header, now)) return known;
+  auto fresh = auth::authenticate(settings, tokens ? &*tokens : nullptr, authorization, peer, now);
+  if (!fresh) return std::move(fresh).error();
+  // Accepted with auth on means a verified token, valid while the token check would still accept it.
+  const std::int64_t valid_until = settings.enabled ? fresh->expires_at + tokens->policy().clock_skew
+                                                    : std::numeric_limits<std::int64_t>::max();
+  return &memo.remember(header, std::move(fresh).value(), valid_until);
 }
 
 bool Security::is_admin(std::string_view client_id) const {

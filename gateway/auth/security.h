@@ -15,6 +15,7 @@
 #include "auth/authenticate.h"
 #include "auth/clients.h"
 #include "auth/clock.h"
+#include "auth/principal_memo.h"
 #include "auth/replay_cache.h"
 #include "auth/result.h"
 #include "auth/token_endpoint.h"
@@ -59,6 +60,10 @@ struct Security {
   // Convenience wrappers over authenticate()/authorize() with this config and clock.
   Result<Principal, AuthError> authenticate(std::optional<std::string_view> authorization,
                                             const PeerCertificate& peer) const;
+  // The same, through the connection's memo: a repeated identical Authorization header gives the
+  // remembered principal until its token expires. The pointer stays valid until the memo's next use.
+  Result<const Principal*, AuthError> authenticate(std::optional<std::string_view> authorization,
+                                                   const PeerCertificate& peer, PrincipalMemo& memo) const;
   std::optional<AuthError> authorize(const Principal& p, std::string_view type, Interaction i) const {
     return auth::authorize(settings, p, type, i);
   }

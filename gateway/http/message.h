@@ -16,6 +16,10 @@ namespace fhir::json {
 struct ParseResult;
 }
 
+namespace fhirgw::auth {
+class PrincipalMemo;
+}
+
 namespace fhirgw::http {
 
 // Header names are stored lower-case.
@@ -47,6 +51,8 @@ struct Request {
   // maps to (empty if none) and its SHA-256 thumbprint (base64url; empty without a verified certificate).
   std::string peer_client_id;
   std::string peer_thumbprint;
+  // The connection's memo of its last Authorization header (set by the server; null without a connection).
+  auth::PrincipalMemo* principal_memo = nullptr;
   // Who is calling, set by the auth filter on /fhir, /internal and /admin: the client id of the access
   // token, or "anonymous-dev" when auth is off (loopback only). The "who" of Provenance and AuditEvent.
   std::string client_id;

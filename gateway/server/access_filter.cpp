@@ -92,7 +92,10 @@ FilterResult check_access(const auth::Security* security, const http::Request& r
     return out;
   }
   auth::PeerCertificate peer{req.peer_client_id, req.peer_thumbprint};
-  auto principal = security->authenticate(req.headers.get("authorization"), peer);
+  // Without a connection (handler tests), a memo for this request alone.
+  auth::PrincipalMemo one_request;
+  auto principal = security->authenticate(req.headers.get("authorization"), peer,
+                                          req.principal_memo ? *req.principal_memo : one_request);
   if (!principal) {
     const auth::AuthError& e = principal.error();
     out.refused = with_challenge(error_response(401, "authentication required: " + e.reason, "login"), e.www_authenticate);
@@ -103,7 +106,7 @@ FilterResult check_access(const auth::Security* security, const http::Request& r
     out.audits.push_back(std::move(a));
     return out;
   }
-  const auth::Principal& p = *principal;
+  const auth::Principal& p = **principal;
   if (access.area == Area::admin && !security->is_admin(p.client_id)) {
     return forbidden(security, req, access, p.client_id,
                      {"client '" + p.client_id + "' is not an admin client (auth.clients[].admin)", {}});

@@ -9,8 +9,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/asio/ssl.hpp>
-#include <boost/beast/ssl.hpp>
 #include <openssl/ssl.h>
 #include <array>
 #include <csignal>
@@ -20,10 +18,12 @@
 #include <thread>
 #include <vector>
 
+#include "auth/principal_memo.h"
 #include "http/error_response.h"
 #include "server/logging.h"
-#include "tls/asio_context.h"
 #include "tls/peer_identity.h"
+#include "tls/socket_stream.h"
+#include "tls/tls_context.h"
 
 namespace fhirgw::server {
 
@@ -61,17 +61,18 @@ struct HttpServer::Impl {
   std::atomic<std::int64_t> sessions{0};
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<SessionBase>> session_list;
-  std::optional<net::ssl::context> tls;
+  tls::SslCtxPtr tls;  // set when serving HTTPS
   std::shared_ptr<const tls::IdentityMap> identities = std::make_shared<tls::IdentityMap>();
 };
 
 namespace {
 
 http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::string& remote,
-                       const auth::PeerCertificate& peer) {
+                       const auth::PeerCertificate& peer, auth::PrincipalMemo& memo) {
   http::Request r;
   r.peer_client_id = peer.client_id;
   r.peer_thumbprint = peer.thumbprint;
+  r.principal_memo = &memo;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());
   for (const auto& field : in) r.headers.add(field.name_string(), std::string(field.value()));
@@ -94,15 +95,15 @@ bhttp::response<bhttp::string_body> to_beast(http::Response&& r, unsigned versio
 
 }  // namespace
 
-// One connection. Stream is beast::tcp_stream (plain HTTP) or ssl_stream<tcp_stream> (HTTPS).
+// One connection. Stream is beast::tcp_stream (plain HTTP) or tls::SocketStream (HTTPS).
 template <typename Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
   template <typename... Extra>
-  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject, Extra&... extra)
-      : stream_(std::move(socket), extra...), server_(server), reject_(reject) {
+  Session(tcp::socket&& socket, HttpServer::Impl& server, bool reject, Extra&&... extra)
+      : stream_(std::move(socket), std::forward<Extra>(extra)...), server_(server), reject_(reject) {
     beast::error_code ec;
     const auto ep = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -118,7 +119,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
         self->lowest().expires_after(std::chrono::milliseconds(self->server_.config.read_timeout_ms));
-        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+        self->stream_.async_handshake([self](beast::error_code ec) {
           if (ec) {
             // Not TLS, old protocol, no shared cipher, or a client certificate that is missing, expired,
             // self-signed, from another CA or of no known client. The reason names no secret.
@@ -184,7 +185,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto req = parser_->release();
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
-    http::Request plain = to_plain(std::move(req), remote_, peer_);
+    http::Request plain = to_plain(std::move(req), remote_, peer_, principal_memo_);
     http::Response res = server_.app.handle(plain);
     send(std::move(res), version, keep_alive && !server_.stopping);
   }
@@ -268,6 +269,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   HttpServer::Impl& server_;
   std::string remote_;
   auth::PeerCertificate peer_;  // the verified client certificate of this connection (TLS only)
+  auth::PrincipalMemo principal_memo_;  // its last Authorization header and the principal it gave
   bool reject_ = false;
   bool busy_ = false;
   bool closing_ = false;
@@ -291,9 +293,13 @@ void HttpServer::Impl::accept() {
       socket.set_option(tcp::no_delay(true), nodelay_ec);
       const bool over_cap = static_cast<std::size_t>(metrics.connections.load()) >= config.max_connections;
       if (tls) {
-        auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket), *this, over_cap, *tls);
-        if (!over_cap) track(s);
-        s->start();
+        try {
+          auto s = std::make_shared<Session<tls::SocketStream>>(std::move(socket), *this, over_cap, tls.get());
+          if (!over_cap) track(s);
+          s->start();
+        } catch (const std::exception& e) {
+          log_warn("accept_failed", e.what());
+        }
       } else {
         auto s = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this, over_cap);
         if (!over_cap) track(s);
@@ -347,7 +353,7 @@ void HttpServer::Impl::load_tls(std::shared_ptr<const tls::IdentityMap> known) {
   if (config.tls_known_clients_only && !config.tls_client_ca_file.empty()) c.known_clients = identities;
   auto ctx = tls::make_server_context(c);
   if (!ctx) throw std::runtime_error(ctx.error().reason);
-  tls.emplace(tls::to_asio(std::move(ctx).value()));
+  tls = std::move(ctx).value();
 }
 
 HttpServer::HttpServer(Application& app, const ServerConfig& config, Metrics& metrics)

@@ -67,6 +67,42 @@ TEST_F(SecurityTest, WholeBackendServicesFlow) {
   EXPECT_EQ(s.identities->client_for(names), "hospital-a");
 }
 
+TEST_F(SecurityTest, ConnectionMemoGivesTheSamePrincipalUntilTheTokenExpires) {
+  auto sec = build_security(config_, "0.0.0.0", clock_);
+  ASSERT_TRUE(sec) << sec.error().reason;
+  const Security& s = **sec;
+  auto assertion = make_client_assertion("hospital-a", "https://127.0.0.1:8443/auth/token", client_key_.alg,
+                                         client_key_.key.get(), "a-1", clock_.now());
+  const auto reply = s.token_endpoint->handle(
+      {"application/x-www-form-urlencoded", token_request_body(*assertion, "system/Observation.rs"), {}, {}});
+  ASSERT_TRUE(reply.granted) << reply.body;
+  const std::string header =
+      "Bearer " + std::string(fhir::json::parse(reply.body).document->root().find("access_token")->text());
+
+  PrincipalMemo memo;
+  auto first = s.authenticate(header, {}, memo);
+  ASSERT_TRUE(first) << first.error().reason;
+  EXPECT_EQ((*first)->client_id, "hospital-a");
+  auto again = s.authenticate(header, {}, memo);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *first);  // the remembered principal, not a new one
+
+  // Another header is checked on its own and does not replace what a refusal never earned.
+  auto forged = s.authenticate(header + "x", {}, memo);
+  ASSERT_FALSE(forged);
+  EXPECT_EQ(forged.error().status, 401);
+  EXPECT_FALSE(s.authenticate(std::nullopt, {}, memo));
+  EXPECT_TRUE(s.authenticate(header, {}, memo));
+
+  // Expiry is checked on every request, memo or not (lifetime 300 s + 60 s clock skew).
+  clock_.advance(300 + 59);
+  EXPECT_TRUE(s.authenticate(header, {}, memo));
+  clock_.advance(1);
+  auto expired = s.authenticate(header, {}, memo);
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().status, 401);
+}
+
 TEST_F(SecurityTest, AuthOffOnlyOnLoopback) {
   config_.auth_enabled = false;
   EXPECT_FALSE(build_security(config_, "0.0.0.0", clock_));

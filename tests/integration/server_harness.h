@@ -75,6 +75,8 @@ class Client {
   // The TLS session of this connection (for TlsOptions::session) and whether it was a resumed one.
   std::shared_ptr<void> session() const;
   bool resumed() const;
+  // "TLSv1.3 TLS_AES_256_GCM_SHA384": the negotiated protocol and cipher (empty for plain HTTP).
+  std::string tls_cipher() const;
 
  private:
   std::optional<HttpResponse> read_response();

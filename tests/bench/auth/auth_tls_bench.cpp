@@ -228,6 +228,7 @@ int main(int argc, char** argv) {
     return n;
   });
 
+  const std::string cipher = Client(tls.port(), mtls).tls_cipher();
   const std::string load_after = loadavg();
   std::printf("| measurement (%d connections, %d rounds of %.0f s) | per second | server CPU per request | "
               "load client CPU per request |\n|---|---:|---:|---:|\n",
@@ -251,6 +252,7 @@ int main(int argc, char** argv) {
   cost(modes[2], modes[0]);
   std::printf("resumption: %llu of the 'resumed' handshakes were full ones\n",
               static_cast<unsigned long long>(not_resumed.load()));
+  std::printf("negotiated: %s\n", cipher.c_str());
   std::printf("load average before: %s, after: %s\n", load_before.c_str(), load_after.c_str());
   return 0;
 }
