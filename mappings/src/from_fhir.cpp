@@ -966,10 +966,14 @@ void resources_to_records(const std::vector<const Node*>& resources, const Table
   Reverse(inputs, tables, options, result).run();
 }
 
-FromFhirResult fhir_to_records(std::string_view text_in, const Tables& tables, const FromFhirOptions& options) {
+namespace {
+
+// `owner`: the std::string `text_in` views, if any, so the whole text can be parsed without a copy.
+FromFhirResult text_to_records(std::string_view text_in, const std::string* owner, const Tables& tables,
+                               const FromFhirOptions& options) {
   FromFhirResult result;
   std::vector<json::CompactDocument> docs;
-  auto whole = json::parse_compact(text_in);
+  auto whole = owner ? json::parse_compact_borrowed(*owner) : json::parse_compact(text_in);
   if (whole && whole.document->root().is_object()) {
     docs.push_back(std::move(*whole.document));
   } else {
@@ -1011,6 +1015,16 @@ FromFhirResult fhir_to_records(std::string_view text_in, const Tables& tables, c
   }
   resources_to_records(roots, tables, options, result);
   return result;
+}
+
+}  // namespace
+
+FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options) {
+  return text_to_records(text, nullptr, tables, options);
+}
+
+FromFhirResult fhir_to_records(const std::string& text, const Tables& tables, const FromFhirOptions& options) {
+  return text_to_records(text, &text, tables, options);
 }
 
 }  // namespace fhir::mappings

@@ -114,6 +114,29 @@ TEST(JsonCompact, TakesOverAMovedText) {
   EXPECT_EQ(e.error->location.line, 2u);
 }
 
+TEST(JsonCompact, BorrowsTheTextWithoutACopy) {
+  const std::string text = "{\"a\":\"plain\",\n\"b\":\"x\\ny\",\"c\":[1.50]}";
+  auto r = parse_compact_borrowed(text);
+  ASSERT_TRUE(r);
+  const std::string_view a = r.document->root().find("a")->text();
+  EXPECT_EQ(a, "plain");
+  EXPECT_GE(a.data(), text.data());  // read where it stands
+  EXPECT_LT(a.data(), text.data() + text.size());
+  EXPECT_EQ(r.document->root().find("b")->text(), "x\ny");  // decoded elsewhere: the text is not changed
+  EXPECT_EQ(text, "{\"a\":\"plain\",\n\"b\":\"x\\ny\",\"c\":[1.50]}");
+  EXPECT_EQ(r.document->root().find("c")->items()[0].text(), "1.50");
+  EXPECT_EQ(r.document->locate(r.document->root().find("b")->offset()).line, 2u);
+  for (const std::string bad : {"{\"a\":1,\n\"a\":2}", "[1e999]", "[1.5e309]", "{\"a\":tru}"}) {
+    auto borrowed = parse_compact_borrowed(bad);
+    auto copied = parse_compact(bad);
+    ASSERT_EQ(bool(borrowed), bool(copied)) << bad;
+    if (!copied) {
+      EXPECT_EQ(borrowed.error->message, copied.error->message) << bad;
+      EXPECT_EQ(borrowed.error->offset, copied.error->offset) << bad;
+    }
+  }
+}
+
 TEST(JsonCompact, HonoursDepthAndByteLimits) {
   ParseOptions depth;
   depth.max_depth = 3;

@@ -240,18 +240,24 @@ CompactParseResult parse_compact_reference(std::string&& text, const ParseOption
   return r;
 }
 
+// Scans `text` (NUL-terminated) into `doc`, whose values then point into `text`; `doc` is complete if Accepted.
+ScanResult scan_into(CompactDocument& doc, std::string_view text, const ParseOptions& options) {
+  CompactBuilder tree(doc);
+  std::vector<std::uint32_t> line_starts;
+  const ScanResult result = scan(text, options, tree, line_starts);
+  if (result == ScanResult::Accepted) tree.finish(doc, LineIndex(std::move(line_starts)));
+  return result;
+}
+
 ScanResult scan_compact(std::string&& text, const ParseOptions& options, CompactParseResult& out,
                         std::string& text_back) {
   CompactDocument doc;
   CompactBuilder::adopt(doc, std::move(text));
-  CompactBuilder tree(doc);
-  std::vector<std::uint32_t> line_starts;
-  const ScanResult result = scan(CompactBuilder::text(doc), options, tree, line_starts);
+  const ScanResult result = scan_into(doc, CompactBuilder::text(doc), options);
   if (result != ScanResult::Accepted) {
     text_back = std::move(CompactBuilder::text(doc));  // the scanner never writes to the text
     return result;
   }
-  tree.finish(doc, LineIndex(std::move(line_starts)));
   out.document = std::move(doc);
   return result;
 }
@@ -271,6 +277,16 @@ CompactParseResult parse_compact(std::string_view text, const ParseOptions& opti
 
 CompactParseResult parse_compact(std::string&& text, const ParseOptions& options) {
   return detail::parse_compact(std::move(text), options);
+}
+
+CompactParseResult parse_compact_borrowed(const std::string& text, const ParseOptions& options) {
+  CompactParseResult r;
+  CompactDocument doc;
+  if (detail::scan_into(doc, text, options) == detail::ScanResult::Accepted) {
+    r.document = std::move(doc);
+    return r;
+  }
+  return detail::parse_compact_reference(std::string(text), options);
 }
 
 namespace detail {

@@ -86,7 +86,7 @@ class CompactDocument {
 
  private:
   friend class detail::CompactBuilder;
-  std::unique_ptr<std::string> text_;  // the source copy, decoded in place; never moves (views point into it)
+  std::unique_ptr<std::string> text_;  // the source copy (none when borrowed); never moves (views point into it)
   std::unique_ptr<std::pmr::monotonic_buffer_resource> arena_;
   CompactNode root_;
   LineIndex lines_;
@@ -102,6 +102,9 @@ struct CompactParseResult {
 CompactParseResult parse_compact(std::string_view text, const ParseOptions& options = {});
 // The same without the copy: the document takes `text` over (its content is changed by the in-place decoding).
 CompactParseResult parse_compact(std::string&& text, const ParseOptions& options = {});
+// Without any copy: the document points into `text`, which must outlive it unchanged (a std::string, because the
+// scanner relies on the NUL after the text). Only a text the scanner does not accept is copied, for the reference.
+CompactParseResult parse_compact_borrowed(const std::string& text, const ParseOptions& options = {});
 inline CompactParseResult parse_compact(const char* text, const ParseOptions& options = {}) {
   return parse_compact(std::string_view(text), options);
 }

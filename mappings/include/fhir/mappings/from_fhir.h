@@ -32,6 +32,11 @@ struct FromFhirResult {
 };
 
 FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options = {});
+// The same without copying `text` when it is one JSON document (it is read where it stands).
+FromFhirResult fhir_to_records(const std::string& text, const Tables& tables, const FromFhirOptions& options = {});
+inline FromFhirResult fhir_to_records(const char* text, const Tables& tables, const FromFhirOptions& options = {}) {
+  return fhir_to_records(std::string_view(text), tables, options);
+}
 
 // Maps the resources of one parsed document (a Bundle or a single resource).
 void resources_to_records(const std::vector<const json::CompactNode*>& resources, const Tables& tables,
