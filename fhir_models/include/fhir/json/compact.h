@@ -1,7 +1,8 @@
 // A read-only JSON tree for code that only reads what it parsed (the mappings read records and Bundles this
 // way): the same strict parser as json::parse (same accepted texts, same error messages and locations), but
 // each value is a 32-byte CompactNode, the children of a container are one contiguous array built once, and
-// strings, keys and number texts stay in the document's copy of the source text (decoded in place). Lookups
+// strings, keys and number texts stay in the document's copy of the source text (strings with escapes are decoded
+// into the document's arena). Lookups
 // and iteration follow json::Node's names (find, items, members, text, offset), so code reading either tree
 // looks the same; an object's members are its children, each carrying its key().
 #pragma once
