@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <string>
-#include <vector>
 
 namespace fhir::fhirpath::detail {
 
@@ -88,26 +87,7 @@ bool Navigator::find_child_def(const ElementType& parent, std::string_view name,
                                ChildDef& out) const {
   if (parent.def == nullptr || parent.element >= parent.def->elements.size()) return false;
   const model::TypeDef& def = *parent.def;
-  const std::vector<std::uint32_t>& children = def.elements[parent.element].children;
-  // Elements with many children (ElementDefinition, StructureDefinition, resources): TypeDef's JSON-name
-  // index answers element names and typed choice names by binary search. It keeps the first child of a name in
-  // specification order, as the scan below does. Bare choice names ("value") are not in it: they, typed names
-  // asked for by element name, and misses go on to the scan.
-  constexpr std::size_t kIndexedChildren = 8;
-  if (children.size() >= kIndexedChildren) {
-    if (const model::TypeDef::ChildName* c = def.lookup_child(parent.element, name)) {
-      const model::ElementDef& e = def.elements[c->child];
-      if (c->choice_type == model::ElementDef::kNoParent) {
-        out = {c->child, &e, {}};
-        return true;
-      }
-      if (by_json_key) {
-        out = {c->child, &e, &e.types[c->choice_type]};
-        return true;
-      }
-    }
-  }
-  for (std::uint32_t ci : children) {
+  for (std::uint32_t ci : def.elements[parent.element].children) {
     const model::ElementDef& e = def.elements[ci];
     if (!e.slice_name.empty()) continue;
     if (json::same_text(e.name, name)) {

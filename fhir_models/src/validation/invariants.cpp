@@ -227,7 +227,8 @@ bool shortcut_holds(const Shortcut& shortcut, const json::Node& focus) noexcept 
     for (const json::Member& m : focus.members()) {
       std::string_view k = m.key;
       if (!k.empty() && k[0] == '_') k.remove_prefix(1);
-      if (k.size() < id.size() || k.substr(0, id.size()) != id) continue;
+      // The first byte rejects most members without a memcmp (every invariant check on an object gets here).
+      if (k.size() < id.size() || (!id.empty() && k[0] != id[0]) || k.compare(0, id.size(), id) != 0) continue;
       const bool exact = k.size() == id.size();
       const bool choice = !exact && k[id.size()] >= 'A' && k[id.size()] <= 'Z';
       if (!exact && !choice) continue;
