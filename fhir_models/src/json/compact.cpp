@@ -169,53 +169,6 @@ class CompactBuilder {
 
 // The reference parser: RapidJSON's in-situ SAX reader over the document's own copy of the text (strings are
 // decoded where they stand) with the strict checks of strict.h, feeding a CompactBuilder.
-class CompactReader : public StrictHandler<rapidjson::InsituStringStream> {
- public:
-  CompactReader(CompactBuilder& tree, rapidjson::InsituStringStream& stream, const Prepared& prepared,
-                std::size_t max_depth)
-      : StrictHandler(stream, prepared, max_depth), tree_(tree) {}
-
-  bool Null() { return scalar(Kind::Null, "null", 4, offset_back(4)); }
-  bool Bool(bool b) {
-    return b ? scalar(Kind::True, "true", 4, offset_back(4)) : scalar(Kind::False, "false", 5, offset_back(5));
-  }
-  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
-  bool Int(int) { return false; }
-  bool Uint(unsigned) { return false; }
-  bool Int64(int64_t) { return false; }
-  bool Uint64(uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return scalar(Kind::Number, s, len, position()); }
-  bool String(const char* s, rapidjson::SizeType len, bool) {
-    return string_ok(s, len, false) && scalar(Kind::String, s, len, position());
-  }
-  bool Key(const char* s, rapidjson::SizeType len, bool) {
-    if (!string_ok(s, len, true)) return false;
-    return tree_.key(s, len, false) || duplicate_key(std::string_view(s, len));
-  }
-  bool StartObject() { return open(Kind::Object); }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(Kind::Array); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
-
- private:
-  bool scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
-    tree_.scalar(kind, s, len, offset);
-    return true;
-  }
-  bool open(Kind kind) {
-    if (!depth_ok(tree_.depth())) return false;
-    tree_.open(kind, position());
-    return true;
-  }
-  bool close() {
-    tree_.close();
-    return true;
-  }
-
-  CompactBuilder& tree_;
-};
-
 CompactParseResult parse_compact_reference(std::string&& text, const ParseOptions& options) {
   CompactParseResult r;
   Prepared prepared;
@@ -227,7 +180,7 @@ CompactParseResult parse_compact_reference(std::string&& text, const ParseOption
   CompactBuilder::adopt(doc, std::move(text));
   rapidjson::InsituStringStream stream(CompactBuilder::text(doc).data() + prepared.skip);
   CompactBuilder tree(doc);
-  CompactReader reader_handler(tree, stream, prepared, options.max_depth);
+  StrictReader<rapidjson::InsituStringStream, CompactBuilder> reader_handler(tree, stream, prepared, options.max_depth);
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok =
       reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, reader_handler);

@@ -74,7 +74,7 @@ class ParserAccess {
 namespace detail {
 
 // Builds a json::Node tree from value events: finished values and the keys of open objects wait on stacks until
-// their container closes. Fed by the scanner (scanner.h) or by RapidJSON (TreeReader below).
+// their container closes. Fed by the scanner (scanner.h) or by RapidJSON (StrictReader, strict.h).
 class TreeBuilder {
  public:
   explicit TreeBuilder(std::pmr::memory_resource* arena) : alloc_(arena) {}
@@ -138,53 +138,6 @@ class TreeBuilder {
   std::vector<std::pmr::string> keys_;   // keys of the open objects
 };
 
-// The reference parser's SAX handler: RapidJSON's events with the strict checks of strict.h, into a TreeBuilder.
-class TreeReader : public StrictHandler<const rapidjson::StringStream> {
- public:
-  TreeReader(TreeBuilder& tree, const rapidjson::StringStream& stream, const Prepared& prepared, std::size_t max_depth)
-      : StrictHandler(stream, prepared, max_depth), tree_(tree) {}
-
-  bool Null() { return scalar(Kind::Null, {}, offset_back(4)); }
-  bool Bool(bool b) { return scalar(b ? Kind::True : Kind::False, {}, offset_back(b ? 4 : 5)); }
-  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
-  bool Int(int) { return false; }
-  bool Uint(unsigned) { return false; }
-  bool Int64(int64_t) { return false; }
-  bool Uint64(uint64_t) { return false; }
-  bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
-    return scalar(Kind::Number, std::string_view(s, len), position());
-  }
-  bool String(const char* s, rapidjson::SizeType len, bool) {
-    return string_ok(s, len, false) && scalar(Kind::String, std::string_view(s, len), position());
-  }
-  bool Key(const char* s, rapidjson::SizeType len, bool) {
-    if (!string_ok(s, len, true)) return false;
-    return tree_.key(s, len, false) || duplicate_key(std::string_view(s, len));
-  }
-  bool StartObject() { return open(Kind::Object); }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(Kind::Array); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
-
- private:
-  bool scalar(Kind kind, std::string_view text, std::uint32_t offset) {
-    tree_.scalar(kind, text.data(), text.size(), offset);
-    return true;
-  }
-  bool open(Kind kind) {
-    if (!depth_ok(tree_.depth())) return false;
-    tree_.open(kind, position());
-    return true;
-  }
-  bool close() {
-    tree_.close();
-    return true;
-  }
-
-  TreeBuilder& tree_;
-};
-
 }  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +155,8 @@ ParseResult parse_reference(std::string_view text, const char* data, const Parse
   Document doc;
   rapidjson::StringStream stream(data + prepared.skip);
   detail::TreeBuilder tree(ParserAccess::arena(doc));
-  detail::TreeReader reader_handler(tree, stream, prepared, options.max_depth);
+  detail::StrictReader<const rapidjson::StringStream, detail::TreeBuilder> reader_handler(tree, stream, prepared,
+                                                                                  options.max_depth);
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok = reader.Parse<detail::kStrictFlags>(stream, reader_handler);
   if (!ok) {

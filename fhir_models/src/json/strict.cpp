@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "scanner.h"
+
 namespace fhir::json::detail {
 
 namespace {
@@ -44,25 +46,8 @@ TextScan scan_text(std::string_view text, std::vector<std::uint32_t>& line_start
       ++i;
       continue;
     }
-    std::size_t len;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // no overlong forms
-      if (c == 0xED) hi = 0x9F;  // no surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-    } else {
-      len = 0;
-    }
-    bool ok = len != 0 && i + len <= n && s[i + 1] >= lo && s[i + 1] <= hi;
-    for (std::size_t k = 2; ok && k < len; ++k) ok = s[i + k] >= 0x80 && s[i + k] <= 0xBF;
-    if (!ok) {
+    const std::size_t len = utf8_sequence(s + i);  // stops at the NUL after the text
+    if (len == 0) {
       scan.bad_utf8 = i;
       return scan;
     }

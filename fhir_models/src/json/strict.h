@@ -31,7 +31,8 @@ struct Prepared {
   bool has_unicode_escape = false;         // only then can a decoded string hold a lone surrogate
 };
 
-// Size limits, UTF-8 well-formedness and NUL bytes; fills `out` when the text passes.
+// Size limits, UTF-8 well-formedness and NUL bytes; fills `out` when the text passes. `text` must be followed by
+// a NUL byte (text.data()[text.size()] == '\0').
 std::optional<ParseError> prepare(std::string_view text, const ParseOptions& options, Prepared& out);
 
 ParseError make_error(std::string message, std::size_t offset, std::string_view text);
@@ -123,6 +124,55 @@ class StrictHandler {
   bool check_surrogates_;
   std::string error_;
   std::size_t error_offset_ = 0;
+};
+
+// RapidJSON's SAX events, with the strict checks, into a tree builder (compact.cpp's CompactBuilder or
+// parser.cpp's TreeBuilder: scalar, key, open, close, depth). Literals come with their text.
+template <typename Stream, typename Builder>
+class StrictReader : public StrictHandler<Stream> {
+ public:
+  StrictReader(Builder& tree, Stream& stream, const Prepared& prepared, std::size_t max_depth)
+      : StrictHandler<Stream>(stream, prepared, max_depth), tree_(tree) {}
+
+  bool Null() { return scalar(Kind::Null, "null", 4, this->offset_back(4)); }
+  bool Bool(bool b) {
+    return b ? scalar(Kind::True, "true", 4, this->offset_back(4)) : scalar(Kind::False, "false", 5, this->offset_back(5));
+  }
+  // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
+  bool Int(int) { return false; }
+  bool Uint(unsigned) { return false; }
+  bool Int64(int64_t) { return false; }
+  bool Uint64(uint64_t) { return false; }
+  bool Double(double) { return false; }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return scalar(Kind::Number, s, len, this->position()); }
+  bool String(const char* s, rapidjson::SizeType len, bool) {
+    return this->string_ok(s, len, false) && scalar(Kind::String, s, len, this->position());
+  }
+  bool Key(const char* s, rapidjson::SizeType len, bool) {
+    if (!this->string_ok(s, len, true)) return false;
+    return tree_.key(s, len, false) || this->duplicate_key(std::string_view(s, len));
+  }
+  bool StartObject() { return open(Kind::Object); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(Kind::Array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+ private:
+  bool scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
+    tree_.scalar(kind, s, len, offset);
+    return true;
+  }
+  bool open(Kind kind) {
+    if (!this->depth_ok(tree_.depth())) return false;
+    tree_.open(kind, this->position());
+    return true;
+  }
+  bool close() {
+    tree_.close();
+    return true;
+  }
+
+  Builder& tree_;
 };
 
 // The error of a failed reader run: the handler's own message when it set one, else RapidJSON's. Located with
