@@ -49,8 +49,11 @@ DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, st
         if (!parse_peer_url(peer.url, u)) throw std::runtime_error("forwarding peer " + peer.name + ": url is not http(s)");
         return u;
       }()),
-      client_(url_, ClientTls{peer.tls_ca_file, peer.tls_cert_file, peer.tls_key_file}, peer.timeout_ms),
       rng_(std::random_device{}()) {
+  for (std::size_t i = 0; i < std::max<std::size_t>(peer.in_flight, 1); ++i) {
+    clients_.push_back(std::make_unique<PeerClient>(
+        url_, ClientTls{peer.tls_ca_file, peer.tls_cert_file, peer.tls_key_file}, peer.timeout_ms));
+  }
   if (!peer.token_url.empty()) token_ = std::make_unique<PeerToken>(peer);
 }
 
@@ -66,7 +69,7 @@ void DeliveryWorker::stop() {
     stop_ = true;
   }
   cv_.notify_all();
-  client_.abort();  // a request in progress ends now; its rows stay in the outbox
+  for (auto& c : clients_) c->abort();  // a request in progress ends now; its rows stay in the outbox
   if (thread_.joinable()) thread_.join();
 }
 
@@ -98,12 +101,13 @@ void DeliveryWorker::run() {
 }
 
 bool DeliveryWorker::deliver_due() {
-  const auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size);
+  const std::size_t lanes = clients_.size();
+  const auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size * lanes);
   if (rows.empty()) return false;
   // Coalesce: the newest due version of each resource stands for the older ones.
   std::map<Key, const storage::OutboxItem*> newest;
   for (const auto& r : rows) newest[key_of(r)] = &r;
-  std::vector<const storage::OutboxItem*> to_send;
+  Items to_send;
   for (const auto& r : rows) {
     if (newest[key_of(r)] != &r) continue;
     if (!r.deleted && r.body.empty()) {
@@ -114,38 +118,70 @@ bool DeliveryWorker::deliver_due() {
   }
   if (to_send.empty()) return true;
 
-  const Attempt a = send(to_send);
-  switch (a.sent) {
-    case Sent::Delivered:
-      peer_failures_ = 0;
-      set_peer_error({});
-      acknowledge(to_send, rows);
-      audit_delivery(to_send, a.status, {});
-      return true;
-    case Sent::PeerBusy:
-      set_peer_error(a.error);
-      metrics_.failed(peer_.name);
-      ++peer_failures_;
-      sleep_for(a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
-      return true;
-    case Sent::Unreachable:
-      set_peer_error(a.error);
-      metrics_.failed(peer_.name);
-      if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + a.error);
-      give_up_if_old(rows, a.error);
-      sleep_for(backoff(peer_failures_));
-      return true;
-    case Sent::Refused:
-      break;
+  // Bundles of batch_size in outbox order (at most `lanes` of them): what fits one Bundle goes as one.
+  std::vector<Items> bundles;
+  for (std::size_t i = 0; i < to_send.size(); i += peer_.batch_size) {
+    bundles.emplace_back(to_send.begin() + static_cast<std::ptrdiff_t>(i),
+                         to_send.begin() + static_cast<std::ptrdiff_t>(std::min(i + peer_.batch_size, to_send.size())));
   }
-  peer_failures_ = 0;
-  if (to_send.size() == 1) {
-    fail_one(*to_send.front(), a.error);
-    acknowledge({}, rows);  // older coalesced versions are superseded by the one that failed
-    return true;
+  const std::vector<Attempt> attempts = send_all(bundles);
+
+  Items delivered;
+  for (std::size_t i = 0; i < bundles.size(); ++i) {
+    if (attempts[i].sent != Sent::Delivered) continue;
+    delivered.insert(delivered.end(), bundles[i].begin(), bundles[i].end());
+    audit_delivery(bundles[i], attempts[i].status, {});
   }
-  // One entry spoils the transaction for all: send each on its own.
-  for (const storage::OutboxItem* item : to_send) {
+  if (!delivered.empty()) {
+    peer_failures_ = 0;
+    set_peer_error({});
+    acknowledge(delivered, rows);  // one write for every acknowledged Bundle of the round
+  }
+  std::int64_t wait_ms = 0;  // the whole peer waits (busy or unreachable)
+  for (std::size_t i = 0; i < bundles.size(); ++i) {
+    const Attempt& a = attempts[i];
+    switch (a.sent) {
+      case Sent::Delivered:
+        break;
+      case Sent::PeerBusy:
+        set_peer_error(a.error);
+        metrics_.failed(peer_.name);
+        ++peer_failures_;
+        wait_ms = std::max(wait_ms, a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
+        break;
+      case Sent::Unreachable: {
+        set_peer_error(a.error);
+        metrics_.failed(peer_.name);
+        if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + a.error);
+        std::set<Key> keys;
+        for (const auto* item : bundles[i]) keys.insert(key_of(*item));
+        std::vector<storage::OutboxItem> its_rows;
+        for (const auto& r : rows) {
+          if (keys.contains(key_of(r))) its_rows.push_back(r);
+        }
+        give_up_if_old(its_rows, a.error);
+        wait_ms = std::max(wait_ms, backoff(peer_failures_));
+        break;
+      }
+      case Sent::Refused:
+        if (wait_ms > 0 || stop_) break;  // the peer is waited for first; the rows stay due
+        peer_failures_ = 0;
+        if (bundles[i].size() == 1) {
+          fail_one(*bundles[i].front(), a.error);
+          acknowledge({}, rows);  // older coalesced versions are superseded by the one that failed
+        } else if (!send_each(bundles[i], rows)) {
+          wait_ms = std::max<std::int64_t>(wait_ms, 1);  // send_each already waited
+        }
+        break;
+    }
+  }
+  if (wait_ms > 1) sleep_for(wait_ms);
+  return true;
+}
+
+// One entry spoils the transaction for all: send each on its own.
+bool DeliveryWorker::send_each(const Items& items, const std::vector<storage::OutboxItem>& rows) {
+  for (const storage::OutboxItem* item : items) {
     if (stop_) return true;
     const Attempt one = send({item});
     if (one.sent == Sent::Delivered) {
@@ -156,50 +192,63 @@ bool DeliveryWorker::deliver_due() {
     } else {
       metrics_.failed(peer_.name);
       sleep_for(one.retry_after_ms > 0 ? one.retry_after_ms : backoff(++peer_failures_));
-      return true;
+      return false;
     }
   }
   return true;
 }
 
-DeliveryWorker::Attempt DeliveryWorker::send(const std::vector<const storage::OutboxItem*>& items) {
-  Attempt a;
+std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(const std::vector<Items>& bundles) {
+  std::vector<Attempt> attempts(bundles.size());
   std::vector<std::pair<std::string, std::string>> headers = {{"X-Fhirgw-Peer", node_}, {"X-Source-System", node_}};
   if (token_) {
     auto t = token_->get(now_ms() / 1000);
     if (!t) {
-      a.sent = Sent::Unreachable;
-      a.error = t.error().reason;
-      return a;
+      for (Attempt& a : attempts) {
+        a.sent = Sent::Unreachable;
+        a.error = t.error().reason;
+      }
+      return attempts;
     }
     headers.emplace_back("Authorization", "Bearer " + *t);
   }
-  a.bundle_id = new_bundle_identifier(rng_);
-  const auto ex =
-      client_.post(url_.path.empty() ? "/" : url_.path, "application/fhir+json", transaction_bundle(items, a.bundle_id), headers);
-  if (!ex.sent) {
-    a.sent = Sent::Unreachable;
-    a.error = ex.error;
-    return a;
+  for (Attempt& a : attempts) a.bundle_id = new_bundle_identifier(rng_);
+  const std::string target = url_.path.empty() ? "/" : url_.path;
+  auto post = [&](std::size_t i) {
+    Attempt& a = attempts[i];
+    const Items& items = bundles[i];
+    const auto ex = clients_[i]->post(target, "application/fhir+json", transaction_bundle(items, a.bundle_id), headers);
+    if (!ex.sent) {
+      a.sent = Sent::Unreachable;
+      a.error = ex.error;
+      return;
+    }
+    a.status = ex.status;
+    const bool lone_delete = items.size() == 1 && items.front()->deleted;
+    if ((ex.status >= 200 && ex.status < 300) || (lone_delete && (ex.status == 404 || ex.status == 410))) {
+      a.sent = Sent::Delivered;
+    } else if (ex.status == 429 || ex.status == 503) {
+      a.sent = Sent::PeerBusy;
+      a.retry_after_ms = retry_after_wait_ms(ex.retry_after, now_ms()).value_or(0);
+      a.error = error_reason(ex.status, ex.body);
+    } else if (ex.status == 401) {
+      a.sent = Sent::PeerBusy;  // not the resources' fault: our credentials
+      a.error = error_reason(ex.status, ex.body);
+    } else {
+      a.sent = Sent::Refused;
+      a.error = error_reason(ex.status, ex.body);
+    }
+  };
+  // Bundle 0 on this thread, the others beside it (each on its own connection).
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < bundles.size(); ++i) others.emplace_back(post, i);
+  post(0);
+  for (std::thread& t : others) t.join();
+  // With a token, a 401 means it should be fetched again on the next try.
+  if (token_ && std::any_of(attempts.begin(), attempts.end(), [](const Attempt& a) { return a.status == 401; })) {
+    token_->invalidate();
   }
-  a.status = ex.status;
-  const bool lone_delete = items.size() == 1 && items.front()->deleted;
-  if ((ex.status >= 200 && ex.status < 300) || (lone_delete && (ex.status == 404 || ex.status == 410))) {
-    a.sent = Sent::Delivered;
-  } else if (ex.status == 429 || ex.status == 503) {
-    a.sent = Sent::PeerBusy;
-    a.retry_after_ms = retry_after_wait_ms(ex.retry_after, now_ms()).value_or(0);
-    a.error = error_reason(ex.status, ex.body);
-  } else if (ex.status == 401) {
-    // Not the resources' fault: our credentials. With a token, fetch a new one on the next try.
-    if (token_) token_->invalidate();
-    a.sent = Sent::PeerBusy;
-    a.error = error_reason(ex.status, ex.body);
-  } else {
-    a.sent = Sent::Refused;
-    a.error = error_reason(ex.status, ex.body);
-  }
-  return a;
+  return attempts;
 }
 
 void DeliveryWorker::acknowledge(const std::vector<const storage::OutboxItem*>& sent,

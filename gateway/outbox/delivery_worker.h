@@ -1,5 +1,12 @@
-// The delivery thread of one peer: takes due outbox rows in order, sends them as one transaction
-// Bundle (transaction_bundle.h), removes them when the peer acknowledged.
+// The delivery thread of one peer: takes due outbox rows in order, sends them as transaction Bundles
+// (transaction_bundle.h), removes them when the peer acknowledged.
+//
+// Rounds: each round takes up to in_flight x batch_size due rows, coalesces them (one entry per
+// resource), and sends up to `in_flight` Bundles at once, each on its own keep-alive connection, so
+// the peer stores them side by side (its group commit makes one WAL sync for several) while the
+// next Bundle is on the wire. A resource is in one Bundle of a round, and a round starts only after
+// the previous one was acknowledged and removed, so versions of one resource never overtake each
+// other. The acknowledged Bundles of a round are removed from the outbox in one write.
 //
 // Failures:
 // - the peer cannot be reached / the connection breaks / 5xx without a usable answer for a whole batch:
@@ -62,9 +69,15 @@ class DeliveryWorker {
     std::string bundle_id;
   };
 
+  using Items = std::vector<const storage::OutboxItem*>;
+
   void run();
   bool deliver_due();  // false: nothing was due
-  Attempt send(const std::vector<const storage::OutboxItem*>& items);
+  // Sends each Bundle on its own connection (clients_[i]), all at once; one Attempt per Bundle.
+  std::vector<Attempt> send_all(const std::vector<Items>& bundles);
+  Attempt send(const Items& items) { return send_all({items}).front(); }
+  // After a Bundle was refused: each entry on its own. False: the peer became unreachable or busy.
+  bool send_each(const Items& items, const std::vector<storage::OutboxItem>& rows);
   void acknowledge(const std::vector<const storage::OutboxItem*>& sent, const std::vector<storage::OutboxItem>& all);
   void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
   void fail_one(const storage::OutboxItem& item, const std::string& error);
@@ -80,7 +93,7 @@ class DeliveryWorker {
   audit::Recorder* audit_;
   Log log_;
   PeerUrl url_;
-  PeerClient client_;
+  std::vector<std::unique_ptr<PeerClient>> clients_;  // one keep-alive connection per Bundle in flight
   std::unique_ptr<PeerToken> token_;
   std::mt19937_64 rng_;
   int peer_failures_ = 0;  // consecutive failures of the whole peer

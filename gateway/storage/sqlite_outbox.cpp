@@ -1,5 +1,6 @@
 #include "storage/sqlite_outbox.h"
 
+#include <exception>
 #include <map>
 #include <utility>
 
@@ -183,20 +184,25 @@ bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
 
 void SqliteStore::write_alone(const std::function<void()>& body) {
   auto lock = lock_writer();
-  finish_batch();  // a group-commit batch still open is committed first
-  writer_->exec("BEGIN IMMEDIATE");
+  const std::shared_ptr<Batch> open = commit_batch();  // a group-commit batch still open is committed first
+  std::exception_ptr failure;
   try {
+    writer_->exec("BEGIN IMMEDIATE");
     body();
     writer_->exec("COMMIT");
     readers_.committed(true, !checkpointer_->wants_checkpoint());
   } catch (...) {
+    failure = std::current_exception();
     try {
       writer_->exec("ROLLBACK");
     } catch (...) {
       // SQLite rolled back already.
     }
-    throw;
   }
+  lock.unlock();
+  settle_batch(open);
+  if (failure) std::rethrow_exception(failure);
+  sync_wal();
 }
 
 }  // namespace fhirgw::storage

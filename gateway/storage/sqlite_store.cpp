@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
@@ -64,9 +68,11 @@ Freshness freshness_for(const std::string& type) {
   return type.empty() || type == "AuditEvent" ? Freshness::everything : Freshness::data;
 }
 
-void apply_pragmas(Connection& db, bool synchronous_full) {
+// The writer's pragmas. synchronous=NORMAL in either setting: a COMMIT appends to the WAL without a
+// sync, and with storage.synchronous full SqliteStore::sync_wal makes it durable outside the lock.
+void apply_pragmas(Connection& db) {
   db.exec("PRAGMA journal_mode = WAL");
-  db.exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA synchronous = NORMAL");
   db.exec("PRAGMA foreign_keys = OFF");
   // Temporary files (statement sub-journals, large sorts) on disk: an in-memory sub-journal never
   // spills, and inside a group-commit savepoint it grows with the batch while every statement
@@ -78,9 +84,10 @@ void apply_pragmas(Connection& db, bool synchronous_full) {
 }  // namespace
 
 struct SqliteStore::Batch {
-  bool done = false;  // COMMIT ran (or the transaction was lost)
-  bool ok = false;    // ... and succeeded
-  bool data = false;  // changed more than AuditEvents (ends the readers' snapshots, see reader_pool.h)
+  bool committed = false;  // COMMIT succeeded (visible; durable once settle_batch synced the WAL)
+  bool done = false;       // settled: COMMIT and sync ran (or the transaction was lost)
+  bool ok = false;         // ... and both succeeded
+  bool data = false;       // changed more than AuditEvents (ends the readers' snapshots, see reader_pool.h)
 };
 
 class SqliteWriteTransaction final : public WriteTransaction {
@@ -100,7 +107,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
         savepoint_ = true;
       }
     } catch (...) {
-      store_.finish_batch();
+      const auto committed = store_.commit_batch();
+      lock_.unlock();
+      store_.settle_batch(committed);
       throw;
     }
   }
@@ -284,11 +293,14 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   // Gives the connection up: the last writer of a batch (nobody waiting) COMMITs it. Returns true if
   // this transaction's batch is finished (committed, or throws if that failed).
+  // The WAL sync of a durable COMMIT runs after the writer is released, so the next batch's SQL runs
+  // during it; this writer (and the batch's others) is answered only after it.
   bool leave() {
     const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
     const bool last = store_.writers_waiting_.load() == 0 || sqlite3_get_autocommit(db_.handle());
-    if (last) store_.finish_batch();
+    const std::shared_ptr<SqliteStore::Batch> committed = last ? store_.commit_batch() : nullptr;
     lock_.unlock();
+    store_.settle_batch(committed);
     if (last && done_ && batch && !batch->ok) throw StorageError("commit failed");
     return last;
   }
@@ -309,13 +321,15 @@ SqliteStore::SqliteStore(const SqliteOptions& options)
     if (ec) throw StorageError("cannot create data directory '" + parent.string() + "': " + ec.message());
   }
   writer_ = std::make_unique<Connection>(options_.path, false);
-  apply_pragmas(*writer_, options_.synchronous_full);
+  apply_pragmas(*writer_);
   migrate(*writer_, options_.shared_params);
   checkpointer_ =
       std::make_unique<WalCheckpointer>(*writer_, options_.path, options_.synchronous_full, options_.checkpoint);
 }
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  if (wal_fd_ >= 0) ::close(wal_fd_);
+}
 
 std::optional<StoredVersion> SqliteStore::read(const std::string& type, const std::string& id) {
   ReaderLease db(readers_, freshness_for(type));
@@ -422,13 +436,13 @@ std::unique_lock<std::mutex> SqliteStore::lock_writer() {
   return lock;
 }
 
-void SqliteStore::finish_batch() {
-  if (!batch_) return;
-  bool ok = false;
+std::shared_ptr<SqliteStore::Batch> SqliteStore::commit_batch() {
+  std::shared_ptr<Batch> batch = std::move(batch_);
+  if (!batch) return nullptr;
   if (!sqlite3_get_autocommit(writer_->handle())) {  // autocommit: SQLite already rolled it back
     try {
       writer_->exec("COMMIT");
-      ok = true;
+      batch->committed = true;
     } catch (const StorageError&) {
       try {
         writer_->exec("ROLLBACK");
@@ -438,14 +452,51 @@ void SqliteStore::finish_batch() {
   }
   // Before anyone is told: a later read must see this commit. No snapshot is kept while the WAL waits
   // for a checkpoint (reader_pool.h).
-  readers_.committed(batch_->data, !checkpointer_->wants_checkpoint());
+  readers_.committed(batch->data, !checkpointer_->wants_checkpoint());
+  return batch;
+}
+
+void SqliteStore::settle_batch(const std::shared_ptr<Batch>& batch) {
+  if (!batch) return;
+  bool ok = batch->committed;
+  if (ok) {
+    try {
+      sync_wal();
+    } catch (const StorageError&) {
+      ok = false;  // visible but maybe not durable: no writer of the batch gets a success
+    }
+  }
   {
     std::lock_guard g(batch_mutex_);
-    batch_->done = true;
-    batch_->ok = ok;
+    batch->done = true;
+    batch->ok = ok;
   }
   batch_done_.notify_all();
-  batch_.reset();
+}
+
+void SqliteStore::finish_batch() { settle_batch(commit_batch()); }
+
+void SqliteStore::sync_wal() {
+  if (!options_.synchronous_full) return;
+  int fd = -1;
+  {
+    std::lock_guard g(wal_mutex_);
+    if (wal_fd_ < 0) {
+      // Opened once the first COMMIT made the file; SQLite keeps it (same inode) while the writer is open.
+      const std::string wal = options_.path + "-wal";
+      wal_fd_ = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+      if (wal_fd_ < 0) throw StorageError("cannot open " + wal + ": " + std::strerror(errno));
+      // The new file's name must survive power loss too (what SQLite does for a journal it creates).
+      std::filesystem::path dir = std::filesystem::path(wal).parent_path();
+      if (dir.empty()) dir = ".";
+      if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+      }
+    }
+    fd = wal_fd_;
+  }
+  if (::fdatasync(fd) != 0) throw StorageError(std::string("fdatasync of the WAL failed: ") + std::strerror(errno));
 }
 
 std::unique_ptr<WriteTransaction> SqliteStore::begin_write(WriteIntent intent) {

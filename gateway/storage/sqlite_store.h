@@ -1,8 +1,9 @@
 // The embedded store: one SQLite database file in WAL mode.
 //
-// Durability: synchronous=FULL by default, so every COMMIT fsyncs the WAL and an acknowledged write
-// survives kill -9 and power loss. synchronous=NORMAL (config storage.sqlite.synchronous) is faster
-// but may lose the last transactions on power loss (never on a process crash).
+// Durability: synchronous=FULL by default: an acknowledged write survives kill -9 and power loss,
+// because commit() returns only after an fdatasync of the WAL that holds it. synchronous=NORMAL
+// (config storage.sqlite.synchronous) skips that sync: faster, but may lose the last transactions
+// on power loss (never on a process crash).
 //
 // Concurrency: one write connection behind a mutex (SQLite allows a single writer; BEGIN IMMEDIATE
 // also serializes against other processes) and a pool of read-only connections, which WAL lets run
@@ -11,10 +12,17 @@
 // Group commit: WriteTransactions share one SQLite transaction (a batch); each one that joins a batch
 // holding others' work is a SAVEPOINT in it. When a
 // WriteTransaction commits while other writers wait for the connection, it releases its savepoint and
-// waits; the last writer of the batch COMMITs (one fsync) and wakes the others. Each WriteTransaction
-// stays all-or-nothing (a rollback undoes only its savepoint), and commit() returns only after the
-// fsync that made it durable; if that COMMIT fails, every WriteTransaction of the batch gets a
-// StorageError.
+// waits; the last writer of the batch COMMITs and wakes the others. Each WriteTransaction stays
+// all-or-nothing (a rollback undoes only its savepoint); if that COMMIT fails, every
+// WriteTransaction of the batch gets a StorageError.
+//
+// The sync is outside the writer lock: the COMMIT appends the batch to the WAL (SQLite's
+// synchronous=NORMAL, no sync), the writer is released, so the next batch's SQL runs while the last
+// writer fdatasyncs the WAL; only then are the batch's writers answered (sync_wal). A later batch's
+// sync covers every earlier frame, and SQLite's recovery never keeps a WAL frame after an invalid
+// one, so a commit can never survive without the commits before it. What this gives up: another
+// connection can read a batch during its sync (before it is durable); a power loss in that window
+// loses what was read but never acknowledged.
 //
 // Checkpoints run beside the writer, not inside its COMMIT (wal_checkpointer.h).
 #pragma once
@@ -74,8 +82,17 @@ class SqliteStore final : public Store {
 
   struct Batch;  // one SQLite transaction shared by several WriteTransactions
   std::unique_lock<std::mutex> lock_writer();
-  // With the writer locked: COMMITs the open batch (if any) and tells its waiting writers.
+  // With the writer locked: COMMITs the open batch (if any) and detaches it. Its writers are told by
+  // settle_batch, which the caller runs after releasing the writer.
+  std::shared_ptr<Batch> commit_batch();
+  // Without the writer lock: makes a committed batch durable (sync_wal) and wakes its writers.
+  void settle_batch(const std::shared_ptr<Batch>& batch);
+  // Both, with the writer locked (shutdown, outbox bookkeeping).
   void finish_batch();
+  // synchronous=full: fdatasync of the WAL file, which makes every COMMIT so far durable. The writer
+  // connection runs with synchronous=NORMAL (its COMMIT appends to the WAL without syncing), so this
+  // sync can run outside the writer lock, during the next batch's SQL. Throws StorageError.
+  void sync_wal();
   // Locks the writer, commits any open batch, then runs `body` in a write transaction of its own
   // (BEGIN IMMEDIATE ... COMMIT; ROLLBACK and rethrow on an exception). For the outbox bookkeeping.
   void write_alone(const std::function<void()>& body);
@@ -88,6 +105,8 @@ class SqliteStore final : public Store {
   std::condition_variable batch_done_;
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // declared after writer_: stops before it closes
+  std::mutex wal_mutex_;                           // guards wal_fd_
+  int wal_fd_ = -1;                                // the WAL file, for sync_wal
   ReaderPool readers_;
 };
 

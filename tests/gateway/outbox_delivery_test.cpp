@@ -3,10 +3,14 @@
 // interface the server's AuditLog implements; here a recorder that keeps the records).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "../support/http/test_http_server.h"
@@ -41,20 +45,21 @@ class DeliveryTest : public ::testing::Test {
         store_({(dir_ / "db.sqlite").string(), false, 2}) {}
   ~DeliveryTest() override { std::filesystem::remove_all(dir_); }
 
-  // Stores version 1 of Patient/<id> with an outbox row for peer "b", as the router would.
-  void store_patient(const std::string& id) {
+  // Stores version `version` of Patient/<id> (its body names the version) with an outbox row for
+  // peer "b", as the router would.
+  void store_patient(const std::string& id, std::int64_t version = 1) {
     auto txn = store_.begin_write();
     storage::NewVersion v;
     v.type = "Patient";
     v.id = id;
-    v.body = R"({"resourceType":"Patient","id":")" + id + R"("})";
+    v.body = R"({"resourceType":"Patient","id":")" + id + R"(","language":"v)" + std::to_string(version) + R"("})";
     v.last_updated_ms = 1;
-    txn->put(v, storage::Method::Create, 1);
+    txn->put(v, version == 1 ? storage::Method::Create : storage::Method::Update, version);
     storage::OutboxItem row;
     row.peer = "b";
     row.type = "Patient";
     row.id = id;
-    row.version = 1;
+    row.version = version;
     row.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch()).count();
     txn->enqueue_outbox(row);
@@ -155,6 +160,59 @@ TEST_F(DeliveryTest, APoisonResourceIsADeadLetterTheOtherPassesBothAudited) {
   }
   EXPECT_TRUE(delivered_fine);
   EXPECT_TRUE(audited_dead);
+}
+
+// Several Bundles in flight at once (in_flight, one connection each), while new versions keep
+// arriving: every resource arrives, and the versions of one resource arrive in order (a resource
+// is in one Bundle per round, and a round starts after the previous one was acknowledged).
+TEST_F(DeliveryTest, BundlesInFlightKeepTheVersionOrderOfEachResource) {
+  std::mutex m;
+  std::map<std::string, std::vector<int>> received;  // resource id -> versions, in the order they came
+  std::atomic<int> in_progress{0};
+  std::atomic<int> most_at_once{0};
+  std::atomic<int> requests{0};
+  testhttp::Server peer_server([&](const testhttp::Request& r) {
+    const int now = ++in_progress;
+    for (int seen = most_at_once.load(); now > seen && !most_at_once.compare_exchange_weak(seen, now);) {
+    }
+    {
+      std::lock_guard lock(m);
+      static const std::regex entry(R"re("id":"(r[0-9]+)","language":"v([0-9]+)")re");
+      for (std::sregex_iterator it(r.body.begin(), r.body.end(), entry), end; it != end; ++it) {
+        received[(*it)[1]].push_back(std::stoi((*it)[2]));
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the others arrive meanwhile
+    ++requests;
+    --in_progress;
+    return testhttp::Response{200, {}, R"({"resourceType":"Bundle","type":"transaction-response"})"};
+  });
+  PeerConfig p = peer(peer_server.port());
+  p.batch_size = 5;
+  p.in_flight = 4;
+  DeliveryWorker worker(store_, p, "node-a", metrics_, nullptr, [](std::string_view, std::string_view) {});
+  constexpr int kResources = 40;
+  constexpr int kVersions = 6;
+  for (int id = 0; id < kResources; ++id) store_patient("r" + std::to_string(id), 1);
+  worker.start();
+  for (int version = 2; version <= kVersions; ++version) {
+    for (int id = 0; id < kResources; ++id) store_patient("r" + std::to_string(id), version);
+    std::this_thread::sleep_for(std::chrono::milliseconds(15));
+  }
+  ASSERT_TRUE(drained());
+  worker.stop();
+
+  std::lock_guard lock(m);
+  ASSERT_EQ(received.size(), static_cast<std::size_t>(kResources));
+  for (const auto& [id, versions] : received) {
+    ASSERT_FALSE(versions.empty()) << id;
+    EXPECT_EQ(versions.back(), kVersions) << id;  // the newest version arrived last
+    EXPECT_TRUE(std::is_sorted(versions.begin(), versions.end()) &&
+                std::adjacent_find(versions.begin(), versions.end()) == versions.end())
+        << id << ": a version overtook another";
+  }
+  EXPECT_GT(most_at_once.load(), 1) << "Bundles were never in flight together";
+  EXPECT_GT(requests.load(), 1);
 }
 
 }  // namespace

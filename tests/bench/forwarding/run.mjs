@@ -1,5 +1,7 @@
 // Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
 //   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=100 LABS=100 CHUNK=2000 BATCH=500 VALIDATION=lenient
+//   IN_FLIGHT=N sets the peer's in_flight (Bundles sent at once); unset: the server's default (and a binary
+//   older than that key still starts).
 // Phases, one run, same data:
 //   1. ingest at A while B is down (POST /internal/records, CHUNK records per request): the baseline rate
 //      forwarding has to keep up with; the outbox fills.
@@ -25,6 +27,7 @@ const PATIENTS = Number(process.env.PATIENTS ?? 100);
 const LABS = Number(process.env.LABS ?? 100);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
 const BATCH = Number(process.env.BATCH ?? 500);
+const IN_FLIGHT = process.env.IN_FLIGHT ? { in_flight: Number(process.env.IN_FLIGHT) } : {};
 const work = mkdtempSync(join(tmpdir(), 'fhirgw-fwd-bench-'));
 const children = [];
 
@@ -53,7 +56,7 @@ async function start(name, port, forwarding, more = {}) {
 // `secure`: the peer's tls + auth members (then https).
 const aConfig = (bPort, secure) => ({
   node: 'hospital-a', peers: [{ name: 'hospital-b', url: `${secure ? 'https' : 'http'}://127.0.0.1:${bPort}/fhir`,
-                                batch_size: BATCH, backoff_ms: 20, max_backoff_ms: 200, ...(secure ?? {}) }],
+                                batch_size: BATCH, ...IN_FLIGHT, backoff_ms: 20, max_backoff_ms: 200, ...(secure ?? {}) }],
   routes: [{ peer: 'hospital-b', types: ['*'] }] });
 
 // A test PKI with the openssl CLI: B's CA + server certificate (IP 127.0.0.1), A's CA + client certificate
@@ -206,7 +209,7 @@ try {
   console.log(`| 3. ingest at A with forwarding on | ${n} | ${ingest2S.toFixed(2)} | ${Math.round(n / ingest2S)} |`);
   console.log(`| 3. ingest + forwarding until all at B | ${n} | ${totalS.toFixed(2)} | ${Math.round(n / totalS)} |`);
   console.log(`\nphase 3 end-to-end latency (stored at A -> acknowledged by B): p50 ${quantile(h, 0.5)} s, p99 ${quantile(h, 0.99)} s`);
-  console.log(`batch_size ${BATCH}, ${CHUNK} records per ingest request, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`batch_size ${BATCH}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
