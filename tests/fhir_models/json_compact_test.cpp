@@ -8,6 +8,7 @@
 #include "fhir/json/compact.h"
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "json_damaged_texts.h"
 
 namespace fhir::json {
 namespace {
@@ -49,7 +50,8 @@ void expect_same_result(const std::string& text, const ParseOptions& options = {
 }
 
 TEST(JsonCompact, SameTreeAsTheNodeParser) {
-  expect_same_result(R"({"a":1.50,"b":1E-22,"c":-0.0,"d":12345678901234567890123,"e":[true,false,null,{}],"f":[]})");
+  expect_same_result(
+      R"({"a":1.50,"b":1E-22,"c":-0.0,"d":12345678901234567890123,"e":[true,false,null,{}],"f":[]})");
   expect_same_result(R"({"given":["a",null,"c"],"_given":[null,{"id":"x"},null],"z":true,"y":false})");
   expect_same_result(R"({"s":"a\"b\\c\n\u00e9\ud83d\ude00\/","k\u00e9y":"\t","":""})");
   expect_same_result("{\n  \"a\": \"x\\\"y\",\n  \"b\": [10, true]\n}\n");
@@ -77,29 +79,19 @@ TEST(JsonCompact, RejectsWhatTheNodeParserRejectsWithTheSameError) {
   expect_same_result(wide + "\"k7\":2}");
 }
 
-// Every truncation and many one-byte changes of a FHIR-like text: both parsers agree on each (accept or reject,
-// message, offset, line, column). Deterministic: the changes come from a fixed linear congruential sequence.
+// Every truncation and many one-byte changes of a FHIR-like text: both parsers agree on each (accept or
+// reject, message, offset, line, column). Deterministic: the changes come from a fixed linear congruential
+// sequence.
 TEST(JsonCompact, AgreesWithTheNodeParserOnDamagedTexts) {
   const std::string good =
       "{\"resourceType\":\"Observation\",\"id\":\"o-1\",\"status\":\"final\",\n"
-      " \"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"1834-1\"}],\"text\":\"AFP \\u00e9\\n\"},\n"
-      " \"valueQuantity\":{\"value\":12.50,\"unit\":\"ng/mL\"},\"flags\":[true,false,null,-0.5e3],\"_x\":[{},[]]}";
+      " \"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"1834-1\"}],\"text\":\"AFP "
+      "\\u00e9\\n\"},\n"
+      " \"valueQuantity\":{\"value\":12.50,\"unit\":\"ng/"
+      "mL\"},\"flags\":[true,false,null,-0.5e3],\"_x\":[{},[]]}";
   ASSERT_TRUE(parse_compact(good));
-  for (std::size_t n = 0; n < good.size(); ++n) expect_same_result(good.substr(0, n));
-  const std::string bytes = "{}[]:,\"\\ -+.0123456789eEtrufalsn\n\t\x01\xC3\xED\xA0";
-  std::uint32_t state = 12345;
-  auto next = [&] { return state = state * 1103515245u + 12345u; };
-  for (int i = 0; i < 3000; ++i) {
-    std::string damaged = good;
-    const std::size_t at = (next() >> 8) % damaged.size();
-    const char c = bytes[(next() >> 8) % bytes.size()];
-    switch ((next() >> 8) % 3) {
-      case 0: damaged[at] = c; break;
-      case 1: damaged.insert(damaged.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-      default: damaged.erase(at, 1); break;
-    }
-    expect_same_result(damaged);
-  }
+  testing::for_each_damaged_text(good, "{}[]:,\"\\ -+.0123456789eEtrufalsn\n\t\x01\xC3\xED\xA0", 12345, 3000,
+                                 [](const std::string& text) { expect_same_result(text); });
 }
 
 TEST(JsonCompact, TakesOverAMovedText) {
