@@ -45,23 +45,6 @@ void collect_constraints(const fs::path& dir, std::vector<ConstraintSource>& out
   }
 }
 
-// "key<TAB>reason" lines; '#' starts a comment.
-std::map<std::string, std::string> read_exceptions() {
-  std::map<std::string, std::string> out;
-  std::string text = fhirpath_test::read_file(std::string(FHIRPATH_TEST_DATA_DIR) + "/fhirpath_compile_exceptions.txt");
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    auto tab = line.find('\t');
-    out[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
-  }
-  return out;
-}
-
 TEST(FhirPathConstraintCorpus, EveryPackageConstraintCompiles) {
   const fs::path packages(FHIRGW_PACKAGE_DIR);
   const fs::path r4 = packages / "hl7.fhir.r4.examples-4.0.1" / "package";
@@ -76,7 +59,8 @@ TEST(FhirPathConstraintCorpus, EveryPackageConstraintCompiles) {
   ASSERT_GT(r4_count, 1000u);
   ASSERT_GT(all.size(), r4_count);
 
-  const auto exceptions = read_exceptions();
+  // constraint key -> why it may not compile
+  const auto exceptions = fhirpath_test::read_reasons("fhirpath_compile_exceptions.txt");
   std::set<std::string> distinct, failed_keys;
   std::size_t unsupported_uses = 0;
   for (const auto& c : all) {

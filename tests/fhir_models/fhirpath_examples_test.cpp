@@ -178,20 +178,11 @@ class ConstraintRunner {
   std::size_t mismatches_ = 0;
 };
 
-// "file<TAB>key<TAB>reason" lines.
+// "file<TAB>key<TAB>reason" lines as (file, key) pairs.
 std::set<std::pair<std::string, std::string>> read_exceptions() {
   std::set<std::pair<std::string, std::string>> out;
-  std::string text = fhirpath_test::read_file(std::string(FHIRPATH_TEST_DATA_DIR) + "/fhirpath_example_exceptions.txt");
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    auto t1 = line.find('\t');
-    auto t2 = line.find('\t', t1 + 1);
-    out.emplace(line.substr(0, t1), line.substr(t1 + 1, t2 - t1 - 1));
+  for (auto& fields : fhirpath_test::read_tab_separated("fhirpath_example_exceptions.txt")) {
+    out.emplace(fields[0], fields.size() > 1 ? fields[1] : "");
   }
   return out;
 }

@@ -139,23 +139,6 @@ std::string show(const std::vector<Expected>& v) {
   return s + "]";
 }
 
-// "desc<TAB>reason" lines.
-std::map<std::string, std::string> read_skips() {
-  std::map<std::string, std::string> out;
-  std::string text = fhirpath_test::read_file(std::string(FHIRPATH_TEST_DATA_DIR) + "/fhirpath_r4_suite_skips.txt");
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty() || line[0] == '#') continue;
-    auto tab = line.find('\t');
-    out[line.substr(0, tab)] = tab == std::string::npos ? "" : line.substr(tab + 1);
-  }
-  return out;
-}
-
 // Runs one case; returns "" when it passes, else what happened.
 std::string run_case(const SuiteCase& c, const fhir::json::Node& input) {
   auto compiled = fhir::fhirpath::compile(c.expression);
@@ -180,7 +163,8 @@ TEST(FhirPathR4Suite, PublishedTestCases) {
   }
   auto cases = read_suite(fhirpath_test::read_file(yaml.string()));
   ASSERT_GT(cases.size(), 600u);
-  const auto skips = read_skips();
+  // test description -> why it is skipped
+  const auto skips = fhirpath_test::read_reasons("fhirpath_r4_suite_skips.txt");
   std::map<std::string, fhir::json::Document> inputs;
   std::size_t passed = 0, skipped = 0;
   std::set<std::string> seen;

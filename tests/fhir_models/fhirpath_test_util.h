@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -31,6 +32,31 @@ inline std::string read_file(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The lines of a tab-separated file under FHIRPATH_TEST_DATA_DIR (exception and skip lists), each split at its
+// tabs; empty lines and lines starting with '#' are left out.
+inline std::vector<std::vector<std::string>> read_tab_separated(const std::string& name) {
+  const std::string text = read_file(std::string(FHIRPATH_TEST_DATA_DIR) + "/" + name);
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string>& fields = rows.emplace_back();
+    std::size_t start = 0;
+    for (std::size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      fields.push_back(line.substr(start, tab - start));
+    }
+    fields.push_back(line.substr(start));
+  }
+  return rows;
+}
+
+// "key<TAB>reason" lines as key -> reason ("" when a line has no reason).
+inline std::map<std::string, std::string> read_reasons(const std::string& name) {
+  std::map<std::string, std::string> out;
+  for (auto& fields : read_tab_separated(name)) out[fields[0]] = fields.size() > 1 ? fields[1] : "";
+  return out;
 }
 
 // The JSON files of an unpacked FHIR package folder in name order, without package.json and dot-files;
