@@ -45,11 +45,14 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
     s->bind(1, peer).bind(2, now_ms);
     while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
   }
+  // `+o.next_attempt`: no index on it, so the rows are read in seq order from outbox_by_peer and the
+  // scan stops at the limit. Through outbox_due instead, SQLite joined the history of every due row
+  // (the whole outbox while a peer catches up) and sorted them, each round: quadratic in the backlog.
   StatementScope s(db->cached(
       "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body, "
       "o.send_delete "
       "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
-      "WHERE o.peer = ?1 AND o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
+      "WHERE o.peer = ?1 AND +o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
   s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
   while (s->step()) {
     OutboxItem item;
@@ -106,6 +109,10 @@ void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, cons
   });
 }
 
+// Index reads only, no scan of the outbox table: a monitor (or a benchmark) polling /admin/outbox while a
+// peer catches up would otherwise pay a table scan per poll. Failed rows have next_attempt > 0
+// (outbox_failed), so `retrying` and the last error come from the outbox_due range; `oldest` is the first
+// row in outbox order (created is the enqueue time, so that is the oldest up to a concurrent writer's ms).
 std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
   ReaderLease db(readers_);
   std::map<std::string, OutboxPeerStats> by_peer;
@@ -114,14 +121,32 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
     st.peer = peer;
     return st;
   };
+  std::vector<std::string> peers;
   {
+    // The distinct peers, one index seek each.
     StatementScope s(db->cached(
-        "SELECT peer, COUNT(*), SUM(attempts > 0), MIN(created) FROM outbox GROUP BY peer"));
-    while (s->step()) {
-      auto& st = stats_of(s->column_text(0));
-      st.pending = static_cast<std::uint64_t>(s->column_int(1));
-      st.retrying = static_cast<std::uint64_t>(s->column_int(2));
-      st.oldest_ms = s->column_int(3);
+        "WITH RECURSIVE p(peer) AS (SELECT MIN(peer) FROM outbox UNION ALL "
+        "SELECT (SELECT MIN(peer) FROM outbox WHERE peer > p.peer) FROM p WHERE p.peer IS NOT NULL) "
+        "SELECT peer FROM p WHERE peer IS NOT NULL"));
+    while (s->step()) peers.push_back(s->column_text(0));
+  }
+  for (const std::string& peer : peers) {
+    auto& st = stats_of(peer);
+    {
+      StatementScope s(db->cached("SELECT COUNT(*) FROM outbox WHERE peer = ?"));
+      s->bind(1, peer);
+      if (s->step()) st.pending = static_cast<std::uint64_t>(s->column_int(0));
+    }
+    {
+      StatementScope s(db->cached(
+          "SELECT COUNT(*) FROM outbox WHERE peer = ?1 AND next_attempt > 0 AND attempts > 0"));
+      s->bind(1, peer);
+      if (s->step()) st.retrying = static_cast<std::uint64_t>(s->column_int(0));
+    }
+    {
+      StatementScope s(db->cached("SELECT created FROM outbox WHERE peer = ? ORDER BY seq LIMIT 1"));
+      s->bind(1, peer);
+      if (s->step()) st.oldest_ms = s->column_int(0);
     }
   }
   {
@@ -131,7 +156,8 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
   for (auto& [peer, st] : by_peer) {
     // The newest error: a row still retrying, else the newest dead letter.
     StatementScope s(db->cached(
-        "SELECT last_error FROM (SELECT last_error, next_attempt AS t FROM outbox WHERE peer = ?1 AND attempts > 0 "
+        "SELECT last_error FROM (SELECT last_error, next_attempt AS t FROM outbox "
+        "WHERE peer = ?1 AND next_attempt > 0 AND attempts > 0 "
         "UNION ALL SELECT last_error, failed_at AS t FROM dead_letters WHERE peer = ?1) ORDER BY t DESC LIMIT 1"));
     s->bind(1, peer);
     if (s->step()) st.last_error = s->column_text(0);

@@ -1,7 +1,14 @@
 // Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
-//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=100 LABS=100 CHUNK=2000 BATCH=500 VALIDATION=lenient
+//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=1000 LABS=100 CHUNK=2000 BATCH=500 VALIDATION=lenient
 //   IN_FLIGHT=N sets the peer's in_flight (Bundles sent at once); unset: the server's default (and a binary
 //   older than that key still starts).
+//   ROUNDS=N (default 1) repeats every phase; BINARIES=path1,path2 alternates fhirgw binaries round by round
+//   (A/B: both gateways of a pair run the same binary); PHASES=1,2,2m,3 (default all; 2 and 2m need 1).
+//   The default (1,000 patients x 100 labs = 101,000 resources) makes a drain last > 10 s; the older quick
+//   run is PATIENTS=40 LABS=100.
+// For every phase it reports the CPU each gateway spent per resource (utime + stime of its process from
+// /proc/PID/stat, microseconds per resource), which is what to compare on a shared machine: wall-clock
+// rates move with whatever else runs there.
 // Phases, one run, same data:
 //   1. ingest at A while B is down (POST /internal/records, CHUNK records per request): the baseline rate
 //      forwarding has to keep up with; the outbox fills.
@@ -14,7 +21,7 @@
 // Prints a Markdown table. Not a test: the numbers depend on the machine and what else runs on it.
 import { spawn, execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -22,8 +29,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const build = resolve(process.argv[2] ?? join(root, 'build'));
-const fhirgw = join(build, 'bin', 'fhirgw');
-const PATIENTS = Number(process.env.PATIENTS ?? 100);
+const BINARIES = (process.env.BINARIES ? process.env.BINARIES.split(',') : [join(build, 'bin', 'fhirgw')])
+  .map((b) => resolve(b));
+const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const PHASES = new Set((process.env.PHASES ?? '1,2,2m,3').split(','));
+let fhirgw = BINARIES[0];
+const PATIENTS = Number(process.env.PATIENTS ?? 1000);
 const LABS = Number(process.env.LABS ?? 100);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
 const BATCH = Number(process.env.BATCH ?? 500);
@@ -48,7 +59,7 @@ async function start(name, port, forwarding, more = {}) {
   children.push(child);
   await new Promise((ok, fail) => {
     child.stdout.on('data', (d) => { if (String(d).includes('listening on')) ok(); });
-    child.on('exit', (code) => fail(new Error(`${name} exited ${code}`)));
+    child.once('exit', (code) => fail(new Error(`${name} exited ${code}`)));
   });
   return child;
 }
@@ -131,7 +142,8 @@ async function pending(port) {
 }
 
 async function drained(port) {
-  while ((await pending(port)) > 0) await new Promise((ok) => setTimeout(ok, 10));
+  // Every 50 ms: /admin/outbox counts the outbox rows, which costs A CPU while the outbox is long.
+  while ((await pending(port)) > 0) await new Promise((ok) => setTimeout(ok, 50));
 }
 
 async function histogram(port) {
@@ -160,56 +172,117 @@ function quantile(buckets, q) {
 
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-try {
+// CPU time of a process so far (utime + stime, microseconds).
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+function cpuUs(child) {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');  // f[0] = field 3 (state)
+  return (Number(f[11]) + Number(f[12])) * TICK_US;
+}
+// Measures fn(): wall seconds and the CPU microseconds of each process in `procs` ({name: child}).
+async function measured(procs, fn) {
+  const before = Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuUs(c)]));
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  const s = seconds(t0);
+  const cpu = Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuUs(c) - before[k]]));
+  return { value, s, cpu };
+}
+
+async function stopAll() {
+  await Promise.all(children.splice(0).map((c) => new Promise((ok) => {
+    if (c.exitCode !== null || c.signalCode !== null) return ok();
+    c.on('exit', ok);
+    c.kill('SIGKILL');
+  })));
+}
+
+const results = [];  // {bin, round, phase, n, s, a, b (CPU us per resource), p50, p99}
+const perResource = (us, n) => (us === undefined ? undefined : us / n);
+
+async function round(bin, r) {
+  fhirgw = bin;
+  const add = (phase, n, m, extra = {}) =>
+    results.push({ bin, round: r, phase, n, s: m.s, a: perResource(m.cpu.a, n), b: perResource(m.cpu.b, n), ...extra });
   const bodies = chunks();
-  // Phases 1 + 2.
-  const bPort = await freePort();
-  const aPort = await freePort();
-  await start('a', aPort, aConfig(bPort));
-  let t0 = process.hrtime.bigint();
-  const n = await ingest(aPort, bodies);
-  const ingestS = seconds(t0);
-  const queued = await pending(aPort);
-  await start('b', bPort, bConfig);
-  t0 = process.hrtime.bigint();
-  await drained(aPort);
-  const drainS = seconds(t0);
-  for (const c of children.splice(0)) c.kill('SIGKILL');
+  if (PHASES.has('1') || PHASES.has('2')) {
+    const bPort = await freePort();
+    const aPort = await freePort();
+    const a = await start('a', aPort, aConfig(bPort));
+    const m1 = await measured({ a }, () => ingest(aPort, bodies));
+    if (PHASES.has('1')) add('1. ingest at A, B down (baseline)', m1.value, m1);
+    if (PHASES.has('2')) {
+      const queued = await pending(aPort);
+      const b = await start('b', bPort, bConfig);
+      const m2 = await measured({ a, b }, () => drained(aPort));
+      add('2. drain A -> B, plain HTTP', queued, m2);
+    }
+    await stopAll();
+  }
+  if (PHASES.has('2m')) {
+    const pki = makePki();
+    const bmPort = await freePort();
+    const amPort = await freePort();
+    const a = await start('am', amPort, aConfig(bmPort, pki.peer(bmPort)));
+    await ingest(amPort, bodies);
+    const queued = await pending(amPort);
+    const b = await start('bm', bmPort, bSecureConfig, pki.b);
+    const m = await measured({ a, b }, () => drained(amPort));
+    add('2m. drain A -> B, mutual TLS + token', queued, m);
+    await stopAll();
+  }
+  if (PHASES.has('3')) {
+    const b2 = await freePort();
+    const a2 = await freePort();
+    const b = await start('b2', b2, bConfig);
+    const a = await start('a2', a2, aConfig(b2));
+    let ingestS = 0;
+    const m = await measured({ a, b }, async () => {
+      const t0 = process.hrtime.bigint();
+      const n = await ingest(a2, bodies);
+      ingestS = seconds(t0);
+      await drained(a2);
+      return n;
+    });
+    const h = await histogram(a2);
+    add('3. ingest at A with forwarding on', m.value, { s: ingestS, cpu: {} });
+    add('3. ingest + forwarding until all at B', m.value, m, { p50: quantile(h, 0.5), p99: quantile(h, 0.99) });
+    await stopAll();
+  }
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work);
+}
 
-  // Phase 2m: the same drain over mutual TLS + token.
-  const pki = makePki();
-  const bmPort = await freePort();
-  const amPort = await freePort();
-  await start('am', amPort, aConfig(bmPort, pki.peer(bmPort)));
-  await ingest(amPort, bodies);
-  const queuedM = await pending(amPort);
-  await start('bm', bmPort, bSecureConfig, pki.b);
-  t0 = process.hrtime.bigint();
-  await drained(amPort);
-  const drainMS = seconds(t0);
-  for (const c of children.splice(0)) c.kill('SIGKILL');
+const us = (x) => (x === undefined ? '' : x.toFixed(1));
+const median = (xs) => { const v = [...xs].sort((p, q) => p - q); return v[Math.floor((v.length - 1) / 2)]; };
+const label = (bin) => (BINARIES.length > 1 ? `${bin} ` : '');
 
-  // Phase 3: a fresh pair, ingest and forwarding together.
-  const b2 = await freePort();
-  const a2 = await freePort();
-  await start('b2', b2, bConfig);
-  await start('a2', a2, aConfig(b2));
-  t0 = process.hrtime.bigint();
-  await ingest(a2, bodies);
-  const ingest2S = seconds(t0);
-  await drained(a2);
-  const totalS = seconds(t0);
-  const h = await histogram(a2);
-
-  console.log(`| phase | resources | seconds | resources/s |`);
-  console.log(`|---|---|---|---|`);
-  console.log(`| 1. ingest at A, B down (baseline) | ${n} | ${ingestS.toFixed(2)} | ${Math.round(n / ingestS)} |`);
-  console.log(`| 2. drain A -> B (forwarding alone), plain HTTP | ${queued} | ${drainS.toFixed(2)} | ${Math.round(queued / drainS)} |`);
-  console.log(`| 2m. drain A -> B, mutual TLS + token | ${queuedM} | ${drainMS.toFixed(2)} | ${Math.round(queuedM / drainMS)} |`);
-  console.log(`| 3. ingest at A with forwarding on | ${n} | ${ingest2S.toFixed(2)} | ${Math.round(n / ingest2S)} |`);
-  console.log(`| 3. ingest + forwarding until all at B | ${n} | ${totalS.toFixed(2)} | ${Math.round(n / totalS)} |`);
-  console.log(`\nphase 3 end-to-end latency (stored at A -> acknowledged by B): p50 ${quantile(h, 0.5)} s, p99 ${quantile(h, 0.99)} s`);
-  console.log(`batch_size ${BATCH}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+try {
+  const load0 = loadavg();
+  for (let r = 1; r <= ROUNDS; ++r) {
+    for (const bin of BINARIES) await round(bin, r);
+  }
+  console.log(`| ${BINARIES.length > 1 ? 'binary | ' : ''}round | phase | resources | seconds | resources/s | CPU A µs/resource | CPU B µs/resource | e2e p50 / p99 s |`);
+  console.log(`|${BINARIES.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|`);
+  for (const x of results) {
+    console.log(`| ${BINARIES.length > 1 ? `${x.bin} | ` : ''}${x.round} | ${x.phase} | ${x.n} | ${x.s.toFixed(2)} | ${Math.round(x.n / x.s)} | ` +
+                `${us(x.a)} | ${us(x.b)} | ${x.p50 ? `${x.p50} / ${x.p99}` : ''} |`);
+  }
+  if (ROUNDS > 1) {
+    console.log(`\nMedians over ${ROUNDS} rounds:\n`);
+    console.log(`| phase | resources/s | CPU A µs/resource | CPU B µs/resource |`);
+    console.log(`|---|---|---|---|`);
+    for (const bin of BINARIES) {
+      for (const phase of [...new Set(results.map((x) => x.phase))]) {
+        const xs = results.filter((x) => x.bin === bin && x.phase === phase);
+        const med = (f) => (xs.some((x) => f(x) === undefined) ? undefined : median(xs.map(f)));
+        console.log(`| ${label(bin)}${phase} | ${Math.round(median(xs.map((x) => x.n / x.s)))} | ${us(med((x) => x.a))} | ${us(med((x) => x.b))} |`);
+      }
+    }
+  }
+  console.log(`\nbatch_size ${BATCH}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, ` +
+              `${PATIENTS} patients x ${LABS} labs, load average at the start ${load0.map((x) => x.toFixed(2)).join(' ')}, ` +
+              `at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
