@@ -9,8 +9,9 @@
 namespace fhirgw::storage {
 namespace {
 
-// Step N brings the schema from version N to N + 1 (SQL steps; the last one is drop_shared_rows).
-constexpr std::array<const char*, kSchemaVersion - 1> kSteps = {
+// Step N brings the schema from version N to N + 1: SQL, or nullptr for step 5 (drop_shared_rows).
+constexpr int kSharedRowsStep = 5;
+constexpr std::array<const char*, kSchemaVersion> kSteps = {
     // 0 -> 1: resources, history, search indexes, conditional-create keys.
     R"sql(
 CREATE TABLE resources(
@@ -175,6 +176,11 @@ DROP INDEX idx_reference_target;
 CREATE INDEX idx_reference_target ON idx_reference(type, param, target_id, rid, target_type);
 CREATE INDEX resources_by_type ON resources(type, deleted);
 )sql",
+    nullptr,  // 5 -> 6: drop_shared_rows
+    // 6 -> 7: no table changes, only what a history row holds (kHistoryBody): the current version's body
+    // is no longer written twice. The step keeps an older fhirgw (which reads history bodies from
+    // resource_history alone) from opening a database written this way.
+    "-- body of the current version in resources only",
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
@@ -209,10 +215,10 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
   for (int step = version; step < kSchemaVersion; ++step) {
     db.exec("BEGIN IMMEDIATE");
     try {
-      if (step < static_cast<int>(kSteps.size())) {
-        db.exec(kSteps[static_cast<std::size_t>(step)]);
-      } else {
+      if (step == kSharedRowsStep) {
         drop_shared_rows(db, shared_params);
+      } else {
+        db.exec(kSteps[static_cast<std::size_t>(step)]);
       }
       db.exec("PRAGMA user_version = " + std::to_string(step + 1));
       db.exec("COMMIT");

@@ -10,7 +10,15 @@ namespace fhirgw::storage {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
+
+// Schema 7 on, a resource's current body is stored once, in `resources`: its history row has none until a
+// later version (or a delete) replaces it and moves the body there. A history row's body, over
+// `resource_history h`: kHistoryBody, with kHistoryBodyJoin after the FROM (a no-op for older rows,
+// which kept the body in both tables).
+inline constexpr const char* kHistoryBody = "COALESCE(h.body, r.body)";
+inline constexpr const char* kHistoryBodyJoin =
+    " LEFT JOIN resources r ON h.body IS NULL AND r.type = h.type AND r.id = h.id AND r.version = h.version";
 
 // Brings the database to kSchemaVersion. Throws StorageError if the file is newer than this binary.
 // `shared_params`: (type, parameter) pairs whose index rows are no longer written because other

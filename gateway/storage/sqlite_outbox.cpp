@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "storage/sqlite_connection.h"
+#include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
 
 namespace fhirgw::storage {
@@ -49,10 +50,11 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   // scan stops at the limit. Through outbox_due instead, SQLite joined the history of every due row
   // (the whole outbox while a peer catches up) and sorted them, each round: quadratic in the backlog.
   StatementScope s(db->cached(
-      "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, h.method, h.body, "
-      "o.send_delete "
-      "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version "
-      "WHERE o.peer = ?1 AND +o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
+      std::string("SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
+                  "h.method, ") +
+      kHistoryBody + ", o.send_delete "
+      "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version" +
+      kHistoryBodyJoin + " WHERE o.peer = ?1 AND +o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
   s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
   while (s->step()) {
     OutboxItem item;

@@ -143,14 +143,16 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void put(const NewVersion& v, Method method, std::int64_t version) override {
     changed(v.type);
+    if (version > 1) keep_current_body(v.type, v.id);
     const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
-    append_history(v.type, v.id, version, v.last_updated_ms, method, v.body);
+    append_history(v.type, v.id, version, v.last_updated_ms, method);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
     write_index(rid, v.type, v.index);
   }
 
   bool remove(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when_ms) override {
     changed(type);
+    keep_current_body(type, id);
     std::int64_t rid = 0;
     {
       StatementScope s(db_.cached(
@@ -162,7 +164,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       while (s->step()) {
       }
     }
-    append_history(type, id, version, when_ms, Method::Delete, {});
+    append_history(type, id, version, when_ms, Method::Delete);
     clear_index(rid);
     // A deleted resource no longer satisfies its conditional create.
     StatementScope k(db_.cached("DELETE FROM conditional_keys WHERE type = ? AND id = ?"));
@@ -213,16 +215,24 @@ class SqliteWriteTransaction final : public WriteTransaction {
     if (type != "AuditEvent") store_.batch_->data = true;
   }
 
+  // The history row of a new version has no body: the current version's body is only in `resources`
+  // (kHistoryBody); keep_current_body copies it here once a later version replaces it.
   void append_history(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when,
-                      Method method, std::string_view body) {
+                      Method method) {
     StatementScope s(db_.cached(
-        "INSERT INTO resource_history(type, id, version, last_updated, method, body) VALUES(?, ?, ?, ?, ?, ?)"));
+        "INSERT INTO resource_history(type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?)"));
     s->bind(1, type).bind(2, id).bind(3, version).bind(4, when).bind(5, std::string_view(method_name(method)));
-    if (method == Method::Delete) {
-      s->bind_null(6);
-    } else {
-      s->bind_blob(6, body);
-    }
+    s->step();
+  }
+
+  // Before (type, id) gets a new version or is deleted: its current body moves into its history row
+  // (a row written before schema 7 already has it).
+  void keep_current_body(const std::string& type, const std::string& id) {
+    StatementScope s(db_.cached(
+        "UPDATE resource_history SET body = r.body FROM resources r "
+        "WHERE r.type = ?1 AND r.id = ?2 AND r.deleted = 0 AND resource_history.type = ?1 "
+        "AND resource_history.id = ?2 AND resource_history.version = r.version AND resource_history.body IS NULL"));
+    s->bind(1, type).bind(2, id);
     s->step();
   }
 
@@ -339,8 +349,9 @@ std::optional<StoredVersion> SqliteStore::read(const std::string& type, const st
 std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id,
                                                 std::int64_t version) {
   ReaderLease db(readers_, freshness_for(type));
-  StatementScope s(db->cached(
-      "SELECT last_updated, method, body FROM resource_history WHERE type = ? AND id = ? AND version = ?"));
+  StatementScope s(db->cached(std::string("SELECT h.last_updated, h.method, ") + kHistoryBody +
+                              " FROM resource_history h" + kHistoryBodyJoin +
+                              " WHERE h.type = ? AND h.id = ? AND h.version = ?"));
   s->bind(1, type).bind(2, id).bind(3, version);
   if (!s->step()) return std::nullopt;
   StoredVersion v;
@@ -377,10 +388,10 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
     auto newest = db->prepare("SELECT COALESCE(MAX(seq), 0) FROM resource_history");
     if (newest->step()) page.snapshot = newest->column_int(0);
   }
-  std::string where = " FROM resource_history WHERE seq <= ?4";
-  if (!q.type.empty()) where += " AND type = ?1";
-  if (!q.id.empty()) where += " AND id = ?2";
-  if (q.since_ms) where += " AND last_updated >= ?3";
+  std::string where = " WHERE h.seq <= ?4";
+  if (!q.type.empty()) where += " AND h.type = ?1";
+  if (!q.id.empty()) where += " AND h.id = ?2";
+  if (q.since_ms) where += " AND h.last_updated >= ?3";
   auto bind = [&](Statement& s) {
     if (!q.type.empty()) s.bind(1, q.type);
     if (!q.id.empty()) s.bind(2, q.id);
@@ -388,12 +399,13 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
     s.bind(4, page.snapshot);
   };
   {
-    auto count = db->prepare("SELECT COUNT(*)" + where);
+    auto count = db->prepare("SELECT COUNT(*) FROM resource_history h" + where);
     bind(*count);
     if (count->step()) page.total = static_cast<std::size_t>(count->column_int(0));
   }
-  auto s = db->prepare("SELECT type, id, version, last_updated, method, body" + where +
-                       " ORDER BY seq DESC LIMIT ?5 OFFSET ?6");
+  auto s = db->prepare(std::string("SELECT h.type, h.id, h.version, h.last_updated, h.method, ") + kHistoryBody +
+                       " FROM resource_history h" + kHistoryBodyJoin + where +
+                       " ORDER BY h.seq DESC LIMIT ?5 OFFSET ?6");
   bind(*s);
   s->bind(5, static_cast<std::int64_t>(q.limit)).bind(6, static_cast<std::int64_t>(q.offset));
   while (s->step()) {

@@ -8,6 +8,8 @@
 #include <random>
 #include <thread>
 
+#include "storage/sqlite_connection.h"
+#include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
 
 namespace fhirgw::storage {
@@ -155,6 +157,82 @@ TEST(SqliteStore, VersionsHistoryAndDelete) {
   EXPECT_EQ(page.total, 3u);
   EXPECT_EQ(page.entries[0].method, Method::Delete);
   EXPECT_EQ(page.entries[2].version, 1);
+}
+
+// Each version's own body comes back from vread, history and the outbox, while the current version's body
+// is stored once (in `resources`; its history row has none until a later version or a delete replaces it).
+// A database written before schema 7 (the body in both tables) reads the same.
+TEST(SqliteStore, EveryVersionKeepsItsBodyWhileTheCurrentOneIsStoredOnce) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  auto body = [](int version) { return R"({"resourceType":"Observation","id":"a","v":)" + std::to_string(version) + "}"; };
+  auto count = [&](const std::string& sql) {
+    Connection db(path, true);
+    StatementScope s(db.cached(sql));
+    return s->step() ? s->column_int(0) : -1;
+  };
+  auto check = [&](SqliteStore& store, int versions, bool deleted) {
+    for (int version = 1; version <= versions; ++version) {
+      const auto v = store.vread("Observation", "a", version);
+      ASSERT_TRUE(v) << version;
+      EXPECT_EQ(v->body, body(version)) << version;
+    }
+    HistoryQuery q;
+    q.type = "Observation";
+    q.id = "a";
+    const auto page = store.history(q);
+    ASSERT_EQ(page.entries.size(), static_cast<std::size_t>(versions + (deleted ? 1 : 0)));
+    for (int version = 1; version <= versions; ++version) {
+      EXPECT_EQ(page.entries[page.entries.size() - static_cast<std::size_t>(version)].body, body(version));
+    }
+  };
+  {
+    SqliteStore store({path, true, 2});
+    for (int version = 1; version <= 3; ++version) {
+      auto txn = store.begin_write();
+      OutboxItem item;
+      item.peer = "peer";
+      item.type = "Observation";
+      item.id = "a";
+      item.version = version;
+      txn->enqueue_outbox(item);
+      NewVersion v = obs("a", "1", 1000 * version);
+      v.body = body(version);
+      txn->put(v, version == 1 ? Method::Create : Method::Update, version);
+      txn->commit();
+    }
+    check(store, 3, false);
+    const auto items = store.outbox_ready("peer", 0, 10);
+    ASSERT_EQ(items.size(), 3u);
+    for (const OutboxItem& item : items) EXPECT_EQ(item.body, body(static_cast<int>(item.version)));
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM resource_history WHERE body IS NULL"), 1);  // version 3's
+  EXPECT_EQ(count("SELECT COUNT(*) FROM resource_history WHERE version = 3 AND body IS NULL"), 1);
+  {
+    SqliteStore store({path, true, 2});
+    auto txn = store.begin_write();
+    EXPECT_TRUE(txn->remove("Observation", "a", 4, 4000));
+    txn->commit();
+    check(store, 3, true);
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM resource_history WHERE body IS NULL"), 1);  // the delete marker's
+  {
+    // As schema 6 stored it: the current version's body in its history row too.
+    Connection db(path, false);
+    db.exec("DELETE FROM resource_history WHERE version = 4");
+    db.exec("UPDATE resources SET version = 3, deleted = 0, body = '" + body(3) + "'");
+    db.exec("UPDATE resource_history SET body = '" + body(3) + "' WHERE version = 3");
+    db.exec("PRAGMA user_version = 6");
+  }
+  SqliteStore store({path, true, 2});
+  EXPECT_EQ(count("PRAGMA user_version"), kSchemaVersion);
+  check(store, 3, false);
+  write(store, [&] {
+    NewVersion v = obs("a", "1", 5000);
+    v.body = body(4);
+    return v;
+  }());
+  check(store, 4, false);
 }
 
 // Later pages of a history keep the first page's snapshot: neither a new version nor one stamped with an
