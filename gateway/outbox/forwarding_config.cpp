@@ -62,7 +62,7 @@ const std::vector<Member<PeerConfig>>& peer_members() {
       {"auth.scope", "system/*.write", "scope asked for", [](const Node& n, PeerConfig& p) { return text(n, p.scope); }},
       {"batch_size", "500", "resources per transaction Bundle",
        [](const Node& n, PeerConfig& p) { return integer(n, p.batch_size, 1, 10'000); }},
-      {"in_flight", "1", "transaction Bundles sent at once (one connection each; a resource is in one of them)",
+      {"in_flight", "4", "transaction Bundles sent at once (one connection each; a resource is in one of them)",
        [](const Node& n, PeerConfig& p) { return integer(n, p.in_flight, 1, 64); }},
       {"max_attempts", "10", "failed attempts of one resource before it goes to the dead letters",
        [](const Node& n, PeerConfig& p) { return integer(n, p.max_attempts, 1, 1000); }},

@@ -33,7 +33,7 @@ struct PeerConfig {
   std::string scope = "system/*.write";
   std::size_t batch_size = 500;
   // Transaction Bundles sent at once, each on its own connection (DeliveryWorker).
-  std::size_t in_flight = 1;
+  std::size_t in_flight = 4;
   int max_attempts = 10;
   std::int64_t max_age_ms = 24LL * 3600 * 1000;
   std::int64_t timeout_ms = 30'000;
