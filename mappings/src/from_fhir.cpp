@@ -8,10 +8,11 @@
 #include <set>
 #include <memory_resource>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "fhir/json/writer.h"
 #include "fhir_names.h"
 #include "node_build.h"
+#include "resource_index.h"
 
 namespace fhir::mappings {
 
@@ -20,31 +21,6 @@ using OutNode = json::Node;       // the records built
 using validation::Severity;
 
 namespace {
-
-struct Input {
-  std::string_view full_url;  // in the parsed input, which outlives the mapping
-  const Node* resource;
-};
-
-// Index keys joined from parts ("Patient/p1", "urn:uuid:...", "system|value") are stored in one arena for the
-// whole mapping: the indexes hold views of them, and a lookup by a reference's text needs no string at all.
-class KeyArena {
- public:
-  std::string_view join(std::initializer_list<std::string_view> parts) {
-    std::size_t n = 0;
-    for (auto part : parts) n += part.size();
-    char* p = static_cast<char*>(arena_.allocate(n, 1));
-    std::size_t at = 0;
-    for (auto part : parts) {
-      part.copy(p + at, part.size());
-      at += part.size();
-    }
-    return {p, n};
-  }
-
- private:
-  std::pmr::monotonic_buffer_resource arena_{16384};
-};
 
 std::string_view text(const Node* n) { return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{}; }
 std::string_view date_part(std::string_view dt) { return dt.size() > 10 ? dt.substr(0, 10) : dt; }
@@ -124,78 +100,74 @@ class Reader {
 
 class Reverse {
  public:
-  Reverse(const std::vector<Input>& inputs, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result)
-      : inputs_(inputs), t_(t), opt_(opt), result_(result),
-        b_(OutNode::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource())),
-        record_prefix_(t.local_base() + "/record/") {
-    by_ref_.reserve(inputs_.size() * 3);  // fullUrl, Type/id and urn:uuid:id per resource: no rehashing
-    by_identifier_.reserve(inputs_.size());
-    for (const Input& in : inputs_) {
-      const Node& r = *in.resource;
-      const auto type = member_text(r, "resourceType");
-      const auto id = member_text(r, "id");
-      if (!in.full_url.empty()) by_ref_[in.full_url] = &r;
-      if (!id.empty()) {
-        by_ref_[keys_.join({type, "/", id})] = &r;
-        by_ref_[keys_.join({"urn:uuid:", id})] = &r;
-      }
-      for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
-        by_identifier_[keys_.join({sys, "|", val})] = &r;
-      });
+  // Records go to `result.records`, or with `ndjson` set, each as one line to *ndjson as soon as it is mapped.
+  Reverse(ResourceIndex& index, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result, std::string* ndjson)
+      : index_(index), t_(t), opt_(opt), result_(result), ndjson_(ndjson),
+        b_(OutNode::allocator_type(ndjson ? static_cast<std::pmr::memory_resource*>(&record_arena_)
+                                          : result.arena ? result.arena.get() : std::pmr::get_default_resource())),
+        record_prefix_(index.record_prefix()), consumed_(index.size(), false) {}
+
+  // Maps resource i of the index (`r` is its resource).
+  void map(std::uint32_t i, const Node& r) {
+    index_.forget_parsed();
+    if (ndjson_) record_arena_.release();
+    ++result_.resources_read;
+    const std::string label = label_of(r);
+    RecordId rid = record_id(r);
+    if (rid.derived) return;  // a part of another record (stage, lesion, specimen, ...)
+    std::string type = rid.type.empty() ? classify(r) : rid.type;
+    if (type.empty()) {
+      pending_.emplace_back(i, label);
+      return;
+    }
+    if (rid.id.empty()) {
+      rid.id = std::string(member_text(r, "id"));
+      if (const auto full_url = index_[i].full_url; rid.id.empty() && !full_url.empty())
+        rid.id = std::string(full_url.substr(full_url.find_last_of("/:") + 1));
+      rid.source = opt_.default_source;
+    }
+    if (rid.id.empty()) {
+      Reader::warn(result_.outcome, label, "id", "resource has no id or identifier to use as the record id; skipped");
+      ++result_.resources_skipped;
+      return;
+    }
+    Reader rd(r, reader_memory_);
+    rd.use("identifier");
+    OutNode rec = b_.obj(16);  // a record has up to ~16 fields: no regrowth
+    b_.add_str(rec, "type", type);
+    b_.add_str(rec, "id", rid.id);
+    b_.add_str(rec, "source", rid.source);
+    if (const Node* u = rd.ext_value(t_.extension_url(ext::kUpdatedAt))) b_.add_str(rec, "updated_at", u->text());
+    gateway_ = rid.gateway;
+    label_ = label;
+    bool ok = false;
+    if (type == "patient") ok = patient(rd, rec);
+    else if (type == "diagnosis") ok = diagnosis(rd, rec);
+    else if (type == "drug_administration") ok = drug_administration(rd, rec);
+    else if (type == "lab_result") ok = lab_result(rd, rec);
+    else if (type == "tumor_assessment") ok = tumor_assessment(rd, rec);
+    else if (type == "clinical_score") ok = clinical_score(rd, rec);
+    else if (type == "surgery") ok = surgery(rd, rec);
+    else if (type == "pathology") ok = pathology(rd, rec);
+    else if (type == "adverse_event") ok = adverse_event(rd, rec);
+    if (!ok) {
+      ++result_.resources_skipped;
+      return;
+    }
+    rd.report(label, result_.outcome);
+    if (ndjson_) {
+      json::write(rec, *ndjson_);
+      ndjson_->push_back('\n');
+      ++result_.records_written;
+    } else {
+      result_.records.push_back(std::move(rec));
     }
   }
 
-  void run() {
-    std::vector<std::pair<const Node*, std::string>> pending;  // resources not mapped as records (yet)
-    for (const Input& in : inputs_) {
-      const Node& r = *in.resource;
-      ++result_.resources_read;
-      const std::string label = label_of(r);
-      RecordId rid = record_id(r);
-      if (rid.derived) continue;  // a part of another record (stage, lesion, specimen, ...)
-      std::string type = rid.type.empty() ? classify(r) : rid.type;
-      if (type.empty()) {
-        pending.emplace_back(&r, label);
-        continue;
-      }
-      if (rid.id.empty()) {
-        rid.id = std::string(member_text(r, "id"));
-        if (rid.id.empty() && !in.full_url.empty()) rid.id = std::string(in.full_url.substr(in.full_url.find_last_of("/:") + 1));
-        rid.source = opt_.default_source;
-      }
-      if (rid.id.empty()) {
-        Reader::warn(result_.outcome, label, "id", "resource has no id or identifier to use as the record id; skipped");
-        ++result_.resources_skipped;
-        continue;
-      }
-      Reader rd(r, reader_memory_);
-      rd.use("identifier");
-      OutNode rec = b_.obj(16);  // a record has up to ~16 fields: no regrowth
-      b_.add_str(rec, "type", type);
-      b_.add_str(rec, "id", rid.id);
-      b_.add_str(rec, "source", rid.source);
-      if (const Node* u = rd.ext_value(t_.extension_url(ext::kUpdatedAt))) b_.add_str(rec, "updated_at", u->text());
-      gateway_ = rid.gateway;
-      label_ = label;
-      bool ok = false;
-      if (type == "patient") ok = patient(rd, rec);
-      else if (type == "diagnosis") ok = diagnosis(rd, rec);
-      else if (type == "drug_administration") ok = drug_administration(rd, rec);
-      else if (type == "lab_result") ok = lab_result(rd, rec);
-      else if (type == "tumor_assessment") ok = tumor_assessment(rd, rec);
-      else if (type == "clinical_score") ok = clinical_score(rd, rec);
-      else if (type == "surgery") ok = surgery(rd, rec);
-      else if (type == "pathology") ok = pathology(rd, rec);
-      else if (type == "adverse_event") ok = adverse_event(rd, rec);
-      if (!ok) {
-        ++result_.resources_skipped;
-        continue;
-      }
-      rd.report(label, result_.outcome);
-      result_.records.push_back(std::move(rec));
-    }
-    for (const auto& [r, label] : pending) {
-      if (consumed_.contains(r)) continue;
+  // After the last resource: reports the resources no record took.
+  void finish() {
+    for (const auto& [i, label] : pending_) {
+      if (consumed_[i]) continue;
       ++result_.resources_skipped;
       Reader::warn(result_.outcome, label, "", "resource is not represented by any internal record type; dropped");
     }
@@ -207,18 +179,6 @@ class Reverse {
     bool gateway = false;
     bool derived = false;
   };
-
-  template <typename Fn>
-  static void for_each_identifier(const Node& r, Fn&& fn) {
-    const Node* ids = r.find("identifier");
-    if (!ids) return;
-    if (ids->is_object()) {
-      fn(member_text(*ids, "system"), member_text(*ids, "value"));
-      return;
-    }
-    if (!ids->is_array()) return;
-    for (const Node& i : ids->items()) fn(member_text(i, "system"), member_text(i, "value"));
-  }
 
   RecordId record_id(const Node& r) const {
     RecordId out;
@@ -333,26 +293,14 @@ class Reverse {
     return local;
   }
 
-  const Node* resolve(const Node* ref) const {
-    const auto r = member_text(*ref, "reference");
-    if (r.empty()) {
-      if (const Node* idn = ref->find("identifier")) {
-        key_.assign(member_text(*idn, "system")).append("|").append(member_text(*idn, "value"));
-        auto it = by_identifier_.find(key_);
-        return it == by_identifier_.end() ? nullptr : it->second;
-      }
-      return nullptr;
-    }
-    auto it = by_ref_.find(r);
-    if (it != by_ref_.end()) return it->second;
-    // absolute URL ending in Type/id
-    const auto last = r.rfind('/');
-    if (last != std::string_view::npos && last > 0) {
-      const auto prev = r.rfind('/', last - 1);
-      auto it2 = by_ref_.find(r.substr(prev == std::string_view::npos ? 0 : prev + 1));
-      if (it2 != by_ref_.end()) return it2->second;
-    }
-    return nullptr;
+  // The resource a Reference points to, if it is in the input.
+  const Node* resolve(const Node* ref) {
+    const auto i = index_.find(*ref);
+    return i == ResourceIndex::kNone ? nullptr : index_.resource(i);
+  }
+  // Marks the resource a Reference points to as represented (by the record being mapped).
+  void consume(const Node* ref) {
+    if (const auto i = index_.find(*ref); i != ResourceIndex::kNone) consumed_[i] = true;
   }
   // The record id a reference points to: its identifier, the target's record identifier or resource id.
   std::string ref_id(const Node* ref) const {
@@ -360,10 +308,9 @@ class Reverse {
     if (const Node* idn = ref->find("identifier")) {
       if (auto v = member_text(*idn, "value"); !v.empty()) return std::string(v);
     }
-    if (const Node* target = resolve(ref)) {
-      RecordId rid = record_id(*target);
-      if (!rid.id.empty()) return rid.id;
-      return std::string(member_text(*target, "id"));
+    if (const auto i = index_.find(*ref); i != ResourceIndex::kNone) {
+      const auto& target = index_[i];
+      return std::string(target.record_id.empty() ? target.id : target.record_id);
     }
     const auto r = member_text(*ref, "reference");
     const auto slash = r.find_last_of("/:");
@@ -371,16 +318,11 @@ class Reverse {
   }
   std::string patient_mrn(const Node* ref) const {
     if (!ref) return {};
-    const std::string mrn_sys = mrn_system(t_);
-    if (const Node* idn = ref->find("identifier"); idn && member_text(*idn, "system") == mrn_sys)
+    if (const Node* idn = ref->find("identifier"); idn && member_text(*idn, "system") == index_.mrn_system())
       return std::string(member_text(*idn, "value"));
-    if (const Node* target = resolve(ref)) {
-      std::string mrn;
-      for_each_identifier(*target, [&](std::string_view sys, std::string_view val) {
-        if (mrn.empty() && sys == mrn_sys) mrn = std::string(val);
-      });
-      if (!mrn.empty()) return mrn;
-      return std::string(member_text(*target, "id"));
+    if (const auto i = index_.find(*ref); i != ResourceIndex::kNone) {
+      const auto& target = index_[i];
+      return std::string(target.mrn.empty() ? target.id : target.mrn);
     }
     return ref_id(ref);
   }
@@ -411,7 +353,7 @@ class Reverse {
 
   // ---- the nine record types -------------------------------------------------------------------------------
   bool patient(Reader& rd, OutNode& rec) {
-    const std::string mrn_sys = mrn_system(t_);
+    const std::string& mrn_sys = index_.mrn_system();
     if (!gateway_) {
       std::string mrn;
       for_each_identifier(rd.node(), [&](std::string_view sys, std::string_view val) {
@@ -517,7 +459,7 @@ class Reverse {
       const Node* obs = nullptr;
       if (const Node* a = st.find("assessment"); a && a->size() > 0) obs = resolve(&a->items()[0]);
       if (obs) {
-        consumed_.insert(obs);
+        consume(&st.find("assessment")->items()[0]);
         const std::string system = local_code(obs->find("code"), "stage_system");
         std::string value;
         if (const Node* v = obs->find("valueCodeableConcept")) {
@@ -561,7 +503,7 @@ class Reverse {
         med = resolve(mr);
       }
       if (med) {
-        consumed_.insert(med);
+        if (!r.starts_with("#")) consume(mr);
         drug = code_or_text(med->find("code"), "drug", "medicationReference");
       }
     }
@@ -653,7 +595,7 @@ class Reverse {
     }
     if (const Node* sp = rd.get("specimen")) {
       if (const Node* spec = resolve(sp)) {
-        consumed_.insert(spec);
+        consume(sp);
         put_str(rec, "specimen", local_code(spec->find("type"), "specimen"));
       } else {
         Reader::warn(result_.outcome, label_, "specimen", "specimen not found in the input; not represented");
@@ -702,9 +644,8 @@ class Reverse {
       for (const Node& ref : derived->items()) {
         const Node* size = resolve(&ref);
         if (!size || !has_code(size->find("code"), "loinc", "21889-1")) continue;
-        consumed_.insert(size);
-        if (const Node* focus = size->find("focus"); focus && focus->size() > 0)
-          if (const Node* tumor = resolve(&focus->items()[0])) consumed_.insert(tumor);
+        consume(&ref);
+        if (const Node* focus = size->find("focus"); focus && focus->size() > 0) consume(&focus->items()[0]);
         OutNode lesion = b_.obj();
         if (const Node* bs = size->find("bodySite")) put_str(lesion, "site", member_text(*bs, "text"));
         if (const Node* comps = size->find("component")) {
@@ -839,7 +780,7 @@ class Reverse {
           Reader::warn(result_.outcome, label_, "result", "result not found in the input; not represented");
           continue;
         }
-        consumed_.insert(o);
+        consume(&ref);
         const Node* code = o->find("code");
         const Node* vcc = o->find("valueCodeableConcept");
         if (has_code(code, "loinc", "31206-6")) {
@@ -930,20 +871,25 @@ class Reverse {
     return true;
   }
 
-  const std::vector<Input>& inputs_;
+  ResourceIndex& index_;
   const Tables& t_;
   const FromFhirOptions& opt_;
   FromFhirResult& result_;
+  std::string* ndjson_;
+  alignas(std::max_align_t) std::byte record_buffer_[16384];
+  std::pmr::monotonic_buffer_resource record_arena_{record_buffer_, sizeof record_buffer_};  // one record (NDJSON)
   NodeBuilder b_;
   std::string record_prefix_;
   ReaderMemory reader_memory_;
-  KeyArena keys_;
-  std::unordered_map<std::string_view, const Node*> by_ref_;
-  std::unordered_map<std::string_view, const Node*> by_identifier_;
-  mutable std::string key_;  // a lookup key being joined
-  std::unordered_set<const Node*> consumed_;
+  std::vector<bool> consumed_;  // per resource of the index: represented by a record
+  std::vector<std::pair<std::uint32_t, std::string>> pending_;  // resources not mapped as records (yet)
   bool gateway_ = false;
   std::string label_;
+};
+
+struct Input {
+  std::string_view full_url;  // in the parsed input, which outlives the mapping
+  const Node* resource;
 };
 
 void collect(const Node& n, std::string_view full_url, std::vector<Input>& out) {
@@ -957,21 +903,88 @@ void collect(const Node& n, std::string_view full_url, std::vector<Input>& out) 
   out.push_back(Input{full_url, &n});
 }
 
+std::string record_prefix(const Tables& t) { return t.local_base() + "/record/"; }
+
+void map_resources(const std::vector<const Node*>& resources, const Tables& tables, const FromFhirOptions& options,
+                   FromFhirResult& result, std::string* ndjson) {
+  std::vector<Input> inputs;
+  for (const Node* r : resources) collect(*r, {}, inputs);
+  ResourceIndex index(record_prefix(tables), mrn_system(tables));
+  index.reserve(inputs.size());
+  for (const Input& in : inputs) index.add(*in.resource, in.full_url, in.resource, 0, 0);
+  Reverse reverse(index, tables, options, result, ndjson);
+  for (std::uint32_t i = 0; i < index.size(); ++i) reverse.map(i, *index[i].node);
+  reverse.finish();
+}
+
+// Bundles from this size on are read as a stream: their trees would no longer fit in the caches.
+constexpr std::size_t kStreamFrom = 1u << 20;
+
+// A large Bundle read as a stream (json::stream_compact_items), so that each entry is mapped while its tree is
+// fresh in the cache and the memory stays that of one entry: a first pass indexes the entries (ResourceIndex:
+// references, identifiers, record ids, MRNs), the second maps them in order; the few targets whose content a
+// record needs (specimen, stage, lesions, results, medication) are parsed again from their range of the text.
+// False, with nothing done, unless `text` is a Bundle without nested Bundles that the scanner accepts: then the
+// whole-document path decides (and reports any error).
+// What the first pass builds of an entry: what ResourceIndex::add reads.
+bool index_member(std::size_t depth, std::string_view key) {
+  if (depth == 1) return key == "fullUrl" || key == "resource";
+  if (depth == 2) return key == "resourceType" || key == "id" || key == "identifier";
+  return true;  // inside identifier
+}
+
+bool map_streamed_bundle(const std::string& text, const Tables& tables, const FromFhirOptions& options,
+                         FromFhirResult& result, std::string* ndjson) {
+  ResourceIndex index(record_prefix(tables), mrn_system(tables), &text);
+  index.reserve(text.size() / 1024);  // a resource takes 1 KB and more: no rehashing
+  bool plain = true;
+  json::CompactDocument envelope;
+  const bool accepted = json::stream_compact_items(
+      text, "entry",
+      [&](const Node& entry, std::uint32_t begin, std::uint32_t end) {
+        const Node* r = entry.find("resource");
+        if (!r || !r->is_object()) return;
+        if (member_text(*r, "resourceType") == "Bundle") plain = false;
+        index.add(*r, member_text(entry, "fullUrl"), nullptr, begin, end);
+      },
+      envelope, {}, index_member);
+  if (!accepted || !plain || member_text(envelope.root(), "resourceType") != "Bundle") return false;
+  const std::size_t ndjson_size = ndjson ? ndjson->size() : 0;
+  Reverse reverse(index, tables, options, result, ndjson);
+  std::uint32_t i = 0;
+  const bool all_read = json::stream_compact_items(
+      text, "entry",
+      [&](const Node& entry, std::uint32_t, std::uint32_t) {
+        if (const Node* r = entry.find("resource"); r && r->is_object()) reverse.map(i++, *r);
+      },
+      envelope);
+  if (!all_read) {  // a duplicate key that the first pass did not build: the whole-document path reports it
+    result.records.clear();  // (the arena stays: the records were allocated in it)
+    result.outcome = {};
+    result.resources_read = result.resources_skipped = result.records_written = 0;
+    if (ndjson) ndjson->resize(ndjson_size);
+    return false;
+  }
+  reverse.finish();
+  return true;
+}
+
 }  // namespace
 
 void resources_to_records(const std::vector<const Node*>& resources, const Tables& tables,
                           const FromFhirOptions& options, FromFhirResult& result) {
-  std::vector<Input> inputs;
-  for (const Node* r : resources) collect(*r, {}, inputs);
-  Reverse(inputs, tables, options, result).run();
+  map_resources(resources, tables, options, result, nullptr);
 }
 
 namespace {
 
 // `owner`: the std::string `text_in` views, if any, so the whole text can be parsed without a copy.
+// `ndjson`: write the records there as NDJSON instead of keeping them.
 FromFhirResult text_to_records(std::string_view text_in, const std::string* owner, const Tables& tables,
-                               const FromFhirOptions& options) {
+                               const FromFhirOptions& options, std::string* ndjson) {
   FromFhirResult result;
+  if (owner && owner->size() >= kStreamFrom && map_streamed_bundle(*owner, tables, options, result, ndjson))
+    return result;
   std::vector<json::CompactDocument> docs;
   auto whole = owner ? json::parse_compact_borrowed(*owner) : json::parse_compact(text_in);
   if (whole && whole.document->root().is_object()) {
@@ -1013,18 +1026,23 @@ FromFhirResult text_to_records(std::string_view text_in, const std::string* owne
     }
     roots.push_back(&d.root());
   }
-  resources_to_records(roots, tables, options, result);
+  map_resources(roots, tables, options, result, ndjson);
   return result;
 }
 
 }  // namespace
 
 FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options) {
-  return text_to_records(text, nullptr, tables, options);
+  return text_to_records(text, nullptr, tables, options, nullptr);
 }
 
 FromFhirResult fhir_to_records(const std::string& text, const Tables& tables, const FromFhirOptions& options) {
-  return text_to_records(text, &text, tables, options);
+  return text_to_records(text, &text, tables, options, nullptr);
+}
+
+FromFhirResult fhir_to_ndjson(const std::string& text, const Tables& tables, std::string& out,
+                              const FromFhirOptions& options) {
+  return text_to_records(text, &text, tables, options, &out);
 }
 
 }  // namespace fhir::mappings

@@ -1,7 +1,7 @@
 // Throughput of the mappings, including JSON parse and write (issue 3 section 6; goal >= 200,000 records/s
 // per core each way):
 //   internal NDJSON text -> records_to_fhir -> Bundle JSON text
-//   Bundle JSON text     -> fhir_to_records -> NDJSON text
+//   Bundle JSON text     -> fhir_to_ndjson  -> NDJSON text
 // Input: the demo case (deploy/demo/case.ndjson) replicated with distinct ids and MRNs.
 // Baselines in the same run: RapidJSON's DOM parse + Writer of the same input bytes (BM_BaselineRapidJson*).
 // Run: build/bin/fhirgw_mappings_bench [--benchmark_filter=...]
@@ -99,13 +99,9 @@ void BM_FromFhirBundleJson(benchmark::State& state) {
   fm::records_to_fhir_json(input, tables, {}, bundle);
   std::string out;
   for (auto _ : state) {
-    auto result = fm::fhir_to_records(bundle, tables);
     out.clear();
-    for (const auto& r : result.records) {
-      fhir::json::write(r, out);
-      out.push_back('\n');
-    }
-    if (result.records.size() != records) state.SkipWithError("round trip lost records");
+    auto result = fm::fhir_to_ndjson(bundle, tables, out);
+    if (result.records_written != records) state.SkipWithError("round trip lost records");
     benchmark::DoNotOptimize(out.data());
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * records));

@@ -156,5 +156,48 @@ TEST(JsonCompact, LeavesTheSourceTextAloneAndOutlivesIt) {
   EXPECT_EQ(moved.locate(moved.root().find("b")->offset()).column, 17u);  // the "[" at byte 16
 }
 
+// stream_compact_items: each item as the whole parse has it (offsets included), its range re-parses to the same
+// value, the rest of the root stays in the envelope, and a text the scanner refuses gives false.
+TEST(CompactStream, ItemsOneByOneAsTheWholeTreeHasThem) {
+  const std::string text =
+      R"({"resourceType":"Bundle","entry":[{"fullUrl":"a","resource":{"id":"x\u0041","n":[1,2.50]}},7,)"
+      R"([true,null],{"resource":{"id":"y","meta":{"k":{"deep":[{}]}}}}],"total":3})";
+  auto whole = parse(text);
+  ASSERT_TRUE(whole);
+  const Node& entries = *whole.document->root().find("entry");
+  std::vector<std::size_t> delivered;  // the positions of the items handed out
+  CompactDocument envelope;
+  ASSERT_TRUE(stream_compact_items(
+      text, "entry",
+      [&](const CompactNode& item, std::uint32_t begin, std::uint32_t end) {
+        std::size_t i = 0;
+        while (i < entries.items().size() && entries.items()[i].offset() != item.offset()) ++i;
+        ASSERT_LT(i, entries.items().size());
+        delivered.push_back(i);
+        expect_same_tree(entries.items()[i], item, "item " + std::to_string(i));
+        auto again = parse_compact_slice(text, begin, end);
+        ASSERT_TRUE(again);
+        EXPECT_EQ(to_string(again.document->root().to_node()), to_string(entries.items()[i]));
+      },
+      envelope));
+  EXPECT_EQ(delivered, (std::vector<std::size_t>{0, 2, 3}));  // not the number 7
+  EXPECT_EQ(to_string(envelope.root().to_node()), R"({"resourceType":"Bundle","entry":[],"total":3})");
+}
+
+TEST(CompactStream, FilterLeavesMembersOutAndRefusalsAreReported) {
+  const std::string text = R"({"entry":[{"resource":{"id":"x","meta":{"a":1,"a":2},"text":"t"},"search":{}}]})";
+  std::string seen;
+  CompactDocument envelope;
+  auto keep = [](std::size_t depth, std::string_view key) { return depth != 2 || key == "id"; };
+  EXPECT_TRUE(stream_compact_items(
+      text, "entry", [&](const CompactNode& item, std::uint32_t, std::uint32_t) { seen = to_string(item.to_node()); },
+      envelope, {}, keep));
+  EXPECT_EQ(seen, R"({"resource":{"id":"x"},"search":{}})");  // the duplicate key was not built, so not checked
+  seen.clear();
+  EXPECT_FALSE(stream_compact_items(text, "entry", [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
+  EXPECT_FALSE(stream_compact_items(R"({"entry":[{}],)", "entry",
+                                    [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
+}
+
 }  // namespace
 }  // namespace fhir::json

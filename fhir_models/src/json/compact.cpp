@@ -74,6 +74,7 @@ namespace detail {
 class CompactBuilder {
  public:
   explicit CompactBuilder(CompactDocument& doc) : arena_(doc.arena_.get()) {}
+  explicit CompactBuilder(std::pmr::memory_resource* arena) : arena_(arena) {}
 
   void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
     CompactNode& n = values_.emplace_back();
@@ -102,7 +103,7 @@ class CompactBuilder {
     key_ = nullptr;
     key_size_ = 0;
   }
-  void close() {
+  void close(std::uint32_t /*end*/ = 0) {
     Frame& f = frames_.back();
     const std::size_t n = values_.size() - f.first_value;
     CompactNode* children = nullptr;
@@ -121,6 +122,9 @@ class CompactBuilder {
   }
 
   std::size_t depth() const noexcept { return frames_.size(); }
+  // The one finished value once the outermost container is closed; reset() starts the next one.
+  const CompactNode& root() const noexcept { return values_.front(); }
+  void reset() noexcept { values_.clear(); }
 
   // The document's text (where the values point) and its completion once the tree is built.
   static std::string& text(CompactDocument& doc) { return *doc.text_; }
@@ -244,6 +248,102 @@ CompactParseResult parse_compact_borrowed(const std::string& text, const ParseOp
 
 namespace detail {
 
+// The handler of stream_compact_items: the items of root.<array_key> go to their own builder, whose tree is handed
+// out and dropped when each item closes; everything else builds the envelope.
+class ItemStream {
+ public:
+  ItemStream(CompactDocument& envelope, std::pmr::monotonic_buffer_resource* item_arena, std::string_view array_key,
+             const CompactItemFn& on_item, CompactKeyFilter keep)
+      : envelope_(envelope), item_(item_arena), item_arena_(item_arena), array_key_(array_key), on_item_(on_item),
+        keep_(keep) {}
+
+  void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
+    if (skip_to_ != 0) {
+      if (level_ == skip_to_) skip_to_ = 0;  // the skipped member was this primitive
+      return;
+    }
+    if (in_item_) item_.scalar(kind, s, len, offset);
+    else if (!in_array()) envelope_.scalar(kind, s, len, offset);  // primitive items are not delivered
+  }
+  void string(const char* s, std::size_t len, std::uint32_t offset, bool in_scratch) {
+    if (skip_to_ != 0) {
+      if (level_ == skip_to_) skip_to_ = 0;
+      return;
+    }
+    if (in_item_) item_.string(s, len, offset, in_scratch);
+    else if (!in_array()) envelope_.string(s, len, offset, in_scratch);
+  }
+  bool key(const char* s, std::size_t len, bool in_scratch) {
+    if (skip_to_ != 0) return true;
+    if (in_item_) {
+      if (keep_ && !keep_(level_ - 2, std::string_view(s, len))) {
+        skip_to_ = level_;  // leave out this member's value, to its end
+        return true;
+      }
+      return item_.key(s, len, in_scratch);
+    }
+    if (level_ == 1) next_is_array_ = std::string_view(s, len) == array_key_;
+    return envelope_.key(s, len, in_scratch);
+  }
+  void open(Kind kind, std::uint32_t offset) {
+    if (skip_to_ != 0) {
+      ++level_;
+      return;
+    }
+    if (!in_item_ && in_array()) {
+      in_item_ = true;
+      item_begin_ = offset;
+    }
+    if (in_item_) {
+      item_.open(kind, offset);
+    } else {
+      envelope_.open(kind, offset);
+      if (level_ == 1 && next_is_array_ && kind == Kind::Array) array_open_ = true;
+      next_is_array_ = false;
+    }
+    ++level_;
+  }
+  void close(std::uint32_t end) {
+    --level_;
+    if (skip_to_ != 0) {
+      if (level_ == skip_to_) skip_to_ = 0;
+      return;
+    }
+    if (in_item_) {
+      item_.close();
+      if (level_ == 2) {
+        on_item_(item_.root(), item_begin_, end);
+        item_.reset();
+        item_arena_->release();
+        in_item_ = false;
+      }
+      return;
+    }
+    if (level_ == 1) array_open_ = false;
+    envelope_.close();
+  }
+
+  void finish(CompactDocument& doc, std::vector<std::uint32_t> line_starts) {
+    envelope_.finish(doc, LineIndex(std::move(line_starts)));
+  }
+
+ private:
+  bool in_array() const noexcept { return array_open_ && level_ == 2; }
+
+  CompactBuilder envelope_;
+  CompactBuilder item_;
+  std::pmr::monotonic_buffer_resource* item_arena_;
+  std::string_view array_key_;
+  const CompactItemFn& on_item_;
+  CompactKeyFilter keep_;
+  std::size_t level_ = 0;   // open containers
+  std::size_t skip_to_ = 0;  // when not 0: a member being left out, at this level
+  bool next_is_array_ = false;  // the root member being read is array_key
+  bool array_open_ = false;
+  bool in_item_ = false;
+  std::uint32_t item_begin_ = 0;
+};
+
 CompactScan scan_compact_only(std::string_view text, const ParseOptions& options) {
   CompactScan r;
   std::string back;
@@ -258,5 +358,36 @@ CompactParseResult parse_compact_reference(std::string_view text, const ParseOpt
 }
 
 }  // namespace detail
+
+namespace {
+constexpr std::size_t kItemBuffer = 64 * 1024;
+}
+
+bool stream_compact_items(const std::string& text, std::string_view array_key, const CompactItemFn& on_item,
+                          CompactDocument& envelope, const ParseOptions& options, CompactKeyFilter keep) {
+  // One item's tree usually fits the first buffer: released after each item, so no allocation per item.
+  auto initial = std::make_unique_for_overwrite<std::byte[]>(kItemBuffer);
+  std::pmr::monotonic_buffer_resource item_arena(initial.get(), kItemBuffer, detail::block_pool());
+  CompactDocument doc;
+  detail::ItemStream stream(doc, &item_arena, array_key, on_item, keep);
+  std::vector<std::uint32_t> line_starts;
+  if (detail::scan(text, options, stream, line_starts) != detail::ScanResult::Accepted) return false;
+  stream.finish(doc, std::move(line_starts));
+  envelope = std::move(doc);
+  return true;
+}
+
+CompactParseResult parse_compact_slice(const std::string& text, std::uint32_t begin, std::uint32_t end) {
+  const std::string_view slice = std::string_view(text).substr(begin, end - begin);
+  CompactParseResult r;
+  CompactDocument doc;
+  // Safe without a NUL right after the slice: a value the scanner accepted ends where it ends, and past the
+  // slice there is still the text's own NUL. Anything else goes to the reference parser (a copy).
+  if (detail::scan_into(doc, slice, {}) == detail::ScanResult::Accepted) {
+    r.document = std::move(doc);
+    return r;
+  }
+  return parse_compact(slice);
+}
 
 }  // namespace fhir::json

@@ -100,7 +100,7 @@ class TreeBuilder {
   void open(Kind kind, std::uint32_t offset) {
     frames_.push_back(Frame{kind, offset, values_.size(), keys_.size(), {}});
   }
-  void close() {
+  void close(std::uint32_t /*end*/ = 0) {
     Frame& f = frames_.back();
     Node container(f.kind, alloc_);
     container.offset_ = f.offset;

@@ -131,7 +131,7 @@ inline const char* number_stop(const char* p, bool& declined) noexcept {
 //   void scalar(Kind kind, const char* s, std::size_t n, std::uint32_t offset)  // Null/True/False/Number
 //   void string(const char* s, std::size_t n, std::uint32_t offset, bool in_scratch)
 //   bool key(const char* s, std::size_t n, bool in_scratch)                     // false: duplicate key
-//   void open(Kind kind, std::uint32_t offset);  void close();
+//   void open(Kind kind, std::uint32_t offset);  void close(std::uint32_t end)   // end: past the bracket
 // `in_scratch`: the text is a decoded copy that the next string overwrites (copy it to keep it), else it points
 // into `text`. `text` must be followed by a NUL byte (text.data()[text.size()] == '\0').
 template <typename Handler>
@@ -209,7 +209,7 @@ value:
       if (*p == (object ? '}' : ']')) {
         ++p;
         open_kinds.pop_back();
-        handler.close();
+        handler.close(offset(p));
         goto after_value;
       }
       if (object) goto member;
@@ -271,7 +271,7 @@ after_value:
   if (*p == (open_kinds.back() == 'o' ? '}' : ']')) {
     ++p;
     open_kinds.pop_back();
-    handler.close();
+    handler.close(offset(p));
     goto after_value;
   }
   return ScanResult::Refused;

@@ -29,11 +29,17 @@ struct FromFhirResult {
   validation::Outcome outcome;
   std::size_t resources_read = 0;
   std::size_t resources_skipped = 0;
+  std::size_t records_written = 0;  // fhir_to_ndjson: the records written (`records` stays empty)
 };
 
 FromFhirResult fhir_to_records(std::string_view text, const Tables& tables, const FromFhirOptions& options = {});
 // The same without copying `text` when it is one JSON document (it is read where it stands).
 FromFhirResult fhir_to_records(const std::string& text, const Tables& tables, const FromFhirOptions& options = {});
+// The same records written to `out` as NDJSON (one line each, in input order, as json::write writes them), each as
+// soon as it is mapped and then dropped: no tree of all the records, and a large Bundle is read as a stream
+// (entry by entry) with the memory of a few entries.
+FromFhirResult fhir_to_ndjson(const std::string& text, const Tables& tables, std::string& out,
+                              const FromFhirOptions& options = {});
 inline FromFhirResult fhir_to_records(const char* text, const Tables& tables, const FromFhirOptions& options = {}) {
   return fhir_to_records(std::string_view(text), tables, options);
 }

@@ -1,0 +1,108 @@
+// FHIR -> internal: what the mapping needs to know of every resource of the input before it maps any, so that
+// references resolve inside the input (fullUrl, Type/id, urn:uuid:id, identifier system|value; the last resource
+// with a key wins) and a reference's record id or patient MRN needs no second look at the target.
+// For a large Bundle read as a stream, the index is all that is kept of the entries between the two passes
+// (from_fhir.cpp): a target whose content is needed is parsed again from its range of the text.
+#pragma once
+
+#include <cstdint>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fhir/json/compact.h"
+#include "node_build.h"
+
+namespace fhir::mappings {
+
+// Text key -> entry number, the last put of a key wins: open addressing in one array of (hash, key view, value),
+// so that a lookup in a large index costs one or two cache misses rather than a chain of list nodes.
+class KeyTable {
+ public:
+  static constexpr std::uint32_t kNone = UINT32_MAX;
+  void reserve(std::size_t keys);
+  void put(std::string_view key, std::uint32_t value);  // `key` must outlive the table
+  std::uint32_t get(std::string_view key) const noexcept;
+
+ private:
+  struct Slot {
+    std::size_t hash = 0;
+    const char* key = nullptr;  // nullptr: free
+    std::uint32_t size = 0;
+    std::uint32_t value = 0;
+  };
+  std::size_t slot_for(std::string_view key, std::size_t hash) const noexcept;  // its slot, or the free one
+  void grow();
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::size_t count_ = 0;
+};
+
+class ResourceIndex {
+ public:
+  using Node = json::CompactNode;
+  static constexpr std::uint32_t kNone = KeyTable::kNone;
+
+  struct Entry {
+    std::string_view full_url;   // Bundle.entry.fullUrl
+    std::string_view id;         // Resource.id
+    std::string_view record_id;  // value of its first gateway record identifier (may be ""); none: id
+    std::string_view mrn;        // its first non-empty MRN identifier value
+    bool has_record_id = false;
+    const Node* node = nullptr;  // the resource, when the whole input is parsed (else read from the text)
+    std::uint32_t begin = 0, end = 0;  // streamed: the range of its Bundle entry in the text
+  };
+
+  // `record_prefix`: <local-base>/record/; `mrn_system`: the MRN identifier system.
+  // `text`: the text the views of a streamed input point into (empty when every node outlives the index).
+  ResourceIndex(std::string record_prefix, std::string mrn_system, const std::string* text = nullptr);
+
+  // Adds the next resource (its views are copied unless they point into `text` or `stable` is set).
+  void add(const Node& resource, std::string_view full_url, const Node* node, std::uint32_t begin, std::uint32_t end);
+  void reserve(std::size_t resources);
+
+  std::size_t size() const noexcept { return entries_.size(); }
+  const Entry& operator[](std::uint32_t i) const noexcept { return entries_[i]; }
+  // The entry a Reference points to (kNone if it is not in the input).
+  std::uint32_t find(const Node& ref) const;
+  // The resource of entry i: its node, or (streamed) its entry parsed again, kept until forget_parsed().
+  const Node* resource(std::uint32_t i);
+  // Between two resources being mapped: drops the resources parsed again once there are many of them.
+  void forget_parsed();
+
+  const std::string& record_prefix() const noexcept { return record_prefix_; }
+  const std::string& mrn_system() const noexcept { return mrn_system_; }
+
+ private:
+  std::string_view keep(std::string_view s);
+  std::string_view join(std::initializer_list<std::string_view> parts);
+
+  std::string record_prefix_;
+  std::string mrn_system_;
+  const std::string* text_;
+  std::vector<Entry> entries_;
+  // Keys joined from parts ("Patient/p1", "urn:uuid:...", "system|value") and copied texts live in one arena:
+  // the maps hold views, and a lookup by a reference's text needs no string at all.
+  std::pmr::monotonic_buffer_resource arena_{16384};
+  KeyTable by_ref_;         // fullUrl, Type/id, urn:uuid:id
+  KeyTable by_identifier_;  // system|value
+  mutable std::string key_;  // a lookup key being joined
+  std::unordered_map<std::uint32_t, json::CompactDocument> parsed_;
+};
+
+// Calls fn(system, value) for each identifier of a resource (an array, or one object).
+template <typename Fn>
+void for_each_identifier(const json::CompactNode& r, Fn&& fn) {
+  const json::CompactNode* ids = r.find("identifier");
+  if (!ids) return;
+  if (ids->is_object()) {
+    fn(member_text(*ids, "system"), member_text(*ids, "value"));
+    return;
+  }
+  if (!ids->is_array()) return;
+  for (const json::CompactNode& i : ids->items()) fn(member_text(i, "system"), member_text(i, "value"));
+}
+
+}  // namespace fhir::mappings
