@@ -200,7 +200,9 @@ bool DeliveryWorker::send_each(const Items& items, const std::vector<storage::Ou
 
 std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(const std::vector<Items>& bundles) {
   std::vector<Attempt> attempts(bundles.size());
-  std::vector<std::pair<std::string, std::string>> headers = {{"X-Fhirgw-Peer", node_}, {"X-Source-System", node_}};
+  // return=minimal: only each entry's status is read, so the peer need not send every stored resource back.
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"X-Fhirgw-Peer", node_}, {"X-Source-System", node_}, {"Prefer", "return=minimal"}};
   if (token_) {
     auto t = token_->get(now_ms() / 1000);
     if (!t) {

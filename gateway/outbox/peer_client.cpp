@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <utility>
 #include <stdexcept>
 
 #include "tls/asio_context.h"
@@ -132,7 +133,7 @@ void PeerClient::abort() {
   impl_->ioc.stop();
 }
 
-HttpExchange PeerClient::post(const std::string& target, const std::string& content_type, const std::string& body,
+HttpExchange PeerClient::post(const std::string& target, const std::string& content_type, std::string body,
                               const std::vector<std::pair<std::string, std::string>>& headers) {
   HttpExchange out;
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, target, 11};
@@ -142,7 +143,7 @@ HttpExchange PeerClient::post(const std::string& target, const std::string& cont
   req.set(bhttp::field::user_agent, "fhirgw-outbox");
   for (const auto& [name, value] : headers) req.set(name, value);
   req.keep_alive(true);
-  req.body() = body;
+  req.body() = std::move(body);
   req.prepare_payload();
 
   // A kept-alive connection the peer closed meanwhile fails on first use: one fresh attempt then.

@@ -43,8 +43,9 @@ class PeerClient {
   PeerClient(const PeerClient&) = delete;
   PeerClient& operator=(const PeerClient&) = delete;
 
-  // `target` is an absolute path ("/fhir"); headers are name/value pairs added to the request.
-  HttpExchange post(const std::string& target, const std::string& content_type, const std::string& body,
+  // `target` is an absolute path ("/fhir"); headers are name/value pairs added to the request. `body` is
+  // moved into the request (a delivery Bundle is hundreds of kilobytes).
+  HttpExchange post(const std::string& target, const std::string& content_type, std::string body,
                     const std::vector<std::pair<std::string, std::string>>& headers);
   void close();
   // From another thread: ends a request in progress (it fails with "operation aborted") and every later

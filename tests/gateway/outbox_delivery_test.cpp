@@ -113,6 +113,7 @@ TEST_F(DeliveryTest, SendsOneTransactionAndAuditsIt) {
   EXPECT_EQ(seen[0].method, "POST");
   EXPECT_EQ(seen[0].target, "/fhir");
   EXPECT_EQ(seen[0].headers["x-fhirgw-peer"], "node-a");
+  EXPECT_EQ(seen[0].headers["prefer"], "return=minimal");  // the peer need not send every resource back
   EXPECT_NE(seen[0].body.find(R"("request":{"method":"PUT","url":"Patient/p1"})"), std::string::npos) << seen[0].body;
   EXPECT_NE(seen[0].body.find(R"("request":{"method":"PUT","url":"Patient/p2"})"), std::string::npos);
   const auto records = audit_.all();
