@@ -1,5 +1,6 @@
 #include "search/indexer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -212,6 +213,14 @@ IndexRows build_index(const ParamCatalog& catalog, std::string_view type, const 
         case storage::ParamKind::Id:
         case storage::ParamKind::LastUpdated:
           break;
+      }
+    }
+  }
+  if (const storage::IndexSource* source = catalog.patient_rows(type)) {
+    for (const storage::ReferenceRow& r : rows.references) {
+      if (r.param != source->param || r.target_type != source->target_type || r.target_id.empty()) continue;
+      if (std::find(rows.patients.begin(), rows.patients.end(), r.target_id) == rows.patients.end()) {
+        rows.patients.push_back(r.target_id);
       }
     }
   }

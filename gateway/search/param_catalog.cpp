@@ -34,8 +34,27 @@ ParamCatalog::ParamCatalog(const fhir::model::Registry& registry) {
       compiled.push_back(CompiledParam{def->name, def->type, *kind, std::move(expression), def->targets, {}});
     }
     share_index_rows(type, compiled);
+    for (const CompiledParam& p : compiled) {
+      // Only the single-source form: AuditEvent's `patient` (agent | entity, two sources) is excluded,
+      // so the server's own audit writes, one per request, pay nothing for it.
+      if (p.name == "patient" && p.kind == storage::ParamKind::Reference && p.sources.size() == 1 &&
+          p.sources.front().target_type == "Patient") {
+        patient_rows_.emplace(type, p.sources.front());
+      }
+    }
     if (!compiled.empty()) by_type_.emplace(type, std::move(compiled));
   }
+}
+
+const storage::IndexSource* ParamCatalog::patient_rows(std::string_view type) const {
+  const auto it = patient_rows_.find(std::string(type));
+  return it == patient_rows_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::pair<std::string, storage::IndexSource>> ParamCatalog::patient_rows() const {
+  std::vector<std::pair<std::string, storage::IndexSource>> out(patient_rows_.begin(), patient_rows_.end());
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> ParamCatalog::shared_params() const {

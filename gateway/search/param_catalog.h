@@ -37,8 +37,17 @@ class ParamCatalog {
   // them before can drop.
   std::vector<std::pair<std::string, std::string>> shared_params() const;
 
+  // Where `type`'s `patient` parameter reads one other reference parameter's rows of Patient targets
+  // (R4 Observation `patient` = `subject.where(resolve() is Patient)`), those rows; nullptr otherwise.
+  // The token rows of such a type are stored once more per patient (storage::IndexRows::patients,
+  // table idx_token_patient), so patient + token searches read one index range (gateway/search/README.md).
+  const storage::IndexSource* patient_rows(std::string_view type) const;
+  // Every type with patient_rows, sorted: what a store fills idx_token_patient from for existing data.
+  std::vector<std::pair<std::string, storage::IndexSource>> patient_rows() const;
+
  private:
   std::unordered_map<std::string, std::vector<CompiledParam>> by_type_;
+  std::unordered_map<std::string, storage::IndexSource> patient_rows_;
 };
 
 }  // namespace fhirgw::search

@@ -278,6 +278,7 @@ ParsedSearch parse_search(const ParamCatalog& catalog, const std::string& type,
                           const std::vector<std::pair<std::string, std::string>>& params) {
   ParsedSearch out;
   out.query.type = type;
+  if (const storage::IndexSource* rows = catalog.patient_rows(type)) out.query.patient_rows = *rows;
   std::vector<std::string> canonical;
   for (const auto& [key, value] : params) {
     if (is_transport_param(key)) continue;

@@ -114,7 +114,8 @@ int run_serve(cli::Args args) {
     const search::ParamCatalog catalog(registry);
     const fhir::validation::Validator validator(registry);
     storage::SqliteStore store({(std::filesystem::path(config.data_dir) / "fhirgw.sqlite").string(),
-                                config.synchronous == "full", config.read_connections, {}, catalog.shared_params()});
+                                config.synchronous == "full", config.read_connections, {}, catalog.shared_params(),
+                                catalog.patient_rows()});
     // Writes are audited inside their own transaction (AuditingStore); reads, searches and refusals are
     // queued to the AuditLog, which commits them in groups and is flushed on shutdown.
     audit::AuditingStore audited_store(store, catalog);

@@ -54,6 +54,11 @@ struct IndexRows {
   std::vector<ReferenceRow> references;
   std::vector<QuantityRow> quantities;
   std::vector<NumberRow> numbers;
+  // The ids of the Patients the resource belongs to: the targets of its type's `patient` rows
+  // (search::ParamCatalog::patient_rows). Every token row is stored once more under each of them
+  // (idx_token_patient), so a search by patient and token reads one index range instead of probing
+  // each of the patient's resources for the token.
+  std::vector<std::string> patients;
 };
 
 }  // namespace fhirgw::storage

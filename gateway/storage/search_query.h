@@ -88,6 +88,9 @@ struct SearchQuery {
   // Also return each match's current body (SearchResult::bodies), read in the same snapshot as the
   // match (by row, while its page is still in SQLite's cache) instead of a later lookup by id.
   bool with_bodies = false;
+  // The rows of the type's `patient` parameter when the store also keeps the type's token rows per
+  // patient (search::ParamCatalog::patient_rows): a search by that patient and a token then reads them.
+  std::optional<IndexSource> patient_rows;
 };
 
 struct ResourceRef {

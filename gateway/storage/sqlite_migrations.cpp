@@ -4,13 +4,16 @@
 #include <string>
 
 #include "storage/sqlite_connection.h"
+#include "storage/search_query.h"
 #include "storage/store.h"
 
 namespace fhirgw::storage {
 namespace {
 
-// Step N brings the schema from version N to N + 1: SQL, or nullptr for step 5 (drop_shared_rows).
+// Step N brings the schema from version N to N + 1: SQL, or nullptr for the steps done by a function
+// below (5: drop_shared_rows, 7: add_patient_token_rows).
 constexpr int kSharedRowsStep = 5;
+constexpr int kPatientTokenStep = 7;
 constexpr std::array<const char*, kSchemaVersion> kSteps = {
     // 0 -> 1: resources, history, search indexes, conditional-create keys.
     R"sql(
@@ -181,6 +184,7 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     // is no longer written twice. The step keeps an older fhirgw (which reads history bodies from
     // resource_history alone) from opening a database written this way.
     "-- body of the current version in resources only",
+    nullptr,  // 7 -> 8: add_patient_token_rows
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
@@ -199,9 +203,32 @@ void drop_shared_rows(Connection& db, const std::vector<std::pair<std::string, s
   }
 }
 
+// 7 -> 8: token rows per patient (gateway/search/README.md): a search by patient and code reads one
+// range of (type, patient, param, code, system, rid) instead of probing every resource of the patient
+// for the code. `patient` is the id of a Patient (ParamCatalog::patient_rows are of Patient targets). Filled here from the stored token and reference rows of each type's `patient`
+// rows (which ones is data: search::ParamCatalog::patient_rows); the reference index yields them by
+// patient, so the inserts stay within one patient's range of the new table at a time.
+void add_patient_token_rows(Connection& db, const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+  db.exec(R"sql(
+CREATE TABLE idx_token_patient(type TEXT NOT NULL, patient TEXT NOT NULL, param TEXT NOT NULL, code TEXT NOT NULL,
+                               system TEXT NOT NULL, rid INTEGER NOT NULL,
+                               PRIMARY KEY(type, patient, param, code, system, rid)) WITHOUT ROWID;
+)sql");
+  Statement& fill = db.cached(
+      "INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
+      "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
+      "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''");
+  for (const auto& [type, source] : patient_rows) {
+    StatementScope scope(fill);
+    fill.bind(1, type).bind(2, source.param).bind(3, source.target_type);
+    fill.step();
+  }
+}
+
 }  // namespace
 
-void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params) {
+void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params,
+             const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
   Statement& get = db.cached("PRAGMA user_version");
   int version = 0;
   {
@@ -217,6 +244,8 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
     try {
       if (step == kSharedRowsStep) {
         drop_shared_rows(db, shared_params);
+      } else if (step == kPatientTokenStep) {
+        add_patient_token_rows(db, patient_rows);
       } else {
         db.exec(kSteps[static_cast<std::size_t>(step)]);
       }

@@ -6,11 +6,13 @@
 #include <utility>
 #include <vector>
 
+#include "storage/search_query.h"
+
 namespace fhirgw::storage {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 
 // Schema 7 on, a resource's current body is stored once, in `resources`: its history row has none until a
 // later version (or a delete) replaces it and moves the body there. A history row's body, over
@@ -23,6 +25,9 @@ inline constexpr const char* kHistoryBodyJoin =
 // Brings the database to kSchemaVersion. Throws StorageError if the file is newer than this binary.
 // `shared_params`: (type, parameter) pairs whose index rows are no longer written because other
 // parameters' rows hold the same (search::ParamCatalog::shared_params); step 5 -> 6 deletes them.
-void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params = {});
+// `patient_rows`: (type, rows of its `patient` parameter) (search::ParamCatalog::patient_rows); step
+// 7 -> 8 fills idx_token_patient from them.
+void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params = {},
+             const std::vector<std::pair<std::string, IndexSource>>& patient_rows = {});
 
 }  // namespace fhirgw::storage

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -437,6 +438,56 @@ const SearchClause* pick_driver(const std::vector<SearchClause>& clauses) {
   return best;
 }
 
+// A search that idx_token_patient answers alone (its rows are the type's token rows per patient,
+// search::ParamCatalog::patient_rows): one clause selects exactly the patient rows of one patient
+// (`patient=X`, `subject=Patient/X`), another one token value with a code, without modifiers.
+struct PatientToken {
+  const SearchClause* patient = nullptr;
+  const SearchClause* token = nullptr;
+};
+
+bool selects_one_patient(const SearchClause& c, const IndexSource& rows) {
+  if (c.kind != ParamKind::Reference || c.chain || !c.modifier.empty() || c.any_of.size() != 1) return false;
+  const SearchValue& v = c.any_of.front();
+  if (v.target_id.empty()) return false;
+  if (c.sources.size() == 1 && c.sources.front().param == rows.param &&
+      c.sources.front().target_type == rows.target_type) {
+    return v.target_type.empty() || v.target_type == rows.target_type;  // patient=X, patient=Patient/X
+  }
+  return c.sources.empty() && c.param == rows.param && v.target_type == rows.target_type;  // subject=Patient/X
+}
+
+bool one_token_code(const SearchClause& c) {
+  return c.kind == ParamKind::Token && !c.chain && c.modifier.empty() && c.any_of.size() == 1 &&
+         !c.any_of.front().code.empty();
+}
+
+std::optional<PatientToken> pick_patient_token(const SearchQuery& query) {
+  if (!query.patient_rows) return std::nullopt;
+  PatientToken pt;
+  for (const SearchClause& c : query.all_of) {
+    if (!pt.patient && selects_one_patient(c, *query.patient_rows)) {
+      pt.patient = &c;
+    } else if (!pt.token && one_token_code(c)) {
+      pt.token = &c;
+    }
+  }
+  if (!pt.patient || !pt.token) return std::nullopt;
+  return pt;
+}
+
+// "FROM idx_token_patient d JOIN resources r ... WHERE d.type = ? AND d.patient = ? AND <token>": with a
+// system the rows come out in rid order (primary key (type, patient, param, code, system, rid)).
+void patient_token_rows(SqlBuilder& b, const std::string& type, const PatientToken& pt, std::int64_t now_ms) {
+  const SearchValue& patient = pt.patient->any_of.front();
+  b << " FROM idx_token_patient d JOIN resources r ON r.rid = d.rid WHERE d.type = ";
+  b.bind(type) << " AND d.patient = ";
+  b.bind(patient.target_id) << " AND ";
+  param_condition(b, "d", pt.token->param, pt.token->sources);
+  b << " AND ";
+  value_condition(b, *pt.token, pt.token->any_of.front(), now_ms);
+}
+
 void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key) {
   if (key.param == "_id") {
     b << "r.id";
@@ -496,10 +547,15 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
   // One clause drives the query through its index (rows of one value come out in resource order, so
   // with the default order the first page stops after `limit` matches); the other clauses are probes
   // of the candidate resource. Nothing collects all matches unless a _sort asks for it.
-  const SearchClause* driver = pick_driver(query.all_of);
-  const std::string key = driver ? "d.rid" : "r.rid";
+  const std::optional<PatientToken> patient_token = pick_patient_token(query);
+  const SearchClause* driver = patient_token ? nullptr : pick_driver(query.all_of);
+  const bool driven = patient_token || driver;
+  const std::string key = driven ? "d.rid" : "r.rid";
   SqlBuilder where;
-  if (driver) {
+  if (patient_token) {
+    patient_token_rows(where, query.type, *patient_token, now_ms);
+    where << " AND r.deleted = 0";
+  } else if (driver) {
     // A resource with several matching rows comes out once (SELECT DISTINCT, which SQLite does as it
     // goes, without sorting first). Index rows exist only for live resources, so the join is there
     // for the id (and for _id / _lastUpdated clauses).
@@ -515,7 +571,7 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
     where.bind(query.type) << " AND r.deleted = 0";
   }
   for (const SearchClause& c : query.all_of) {
-    if (&c == driver) continue;
+    if (&c == driver || (patient_token && (&c == patient_token->patient || &c == patient_token->token))) continue;
     where << " AND ";
     probe_condition(where, query.type, c, "r", key, now_ms);
   }
@@ -528,7 +584,7 @@ SearchResult run_search(Connection& db, const SearchQuery& query, std::int64_t n
     SqlBuilder select;
     // Without a driving index every row is one resource: no DISTINCT, and resources_by_type gives
     // them in rid order.
-    select << (driver ? "SELECT DISTINCT " : "SELECT ") << key << ", r.id" << where.sql;
+    select << (driven ? "SELECT DISTINCT " : "SELECT ") << key << ", r.id" << where.sql;
     select.bindings = where.bindings;
     if (after) {
       select << " AND " << key << " > ";

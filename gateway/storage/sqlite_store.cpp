@@ -261,6 +261,16 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void clear_index(std::int64_t rid) {
+    // idx_token_patient is keyed by patient, not rid: its rows of this resource are the stored token
+    // rows times the stored reference rows (a superset of the patient rows), each one key lookup.
+    {
+      StatementScope s(db_.cached(
+          "DELETE FROM idx_token_patient WHERE (type, patient, param, code, system, rid) IN "
+          "(SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
+          "FROM idx_token t JOIN idx_reference r ON r.rid = t.rid WHERE t.rid = ?1)"));
+      s->bind(1, rid);
+      s->step();
+    }
     for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_reference", "idx_quantity", "idx_number"}) {
       StatementScope s(db_.cached(std::string("DELETE FROM ") + table + " WHERE rid = ?"));
       s->bind(1, rid);
@@ -273,6 +283,13 @@ class SqliteWriteTransaction final : public WriteTransaction {
       StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_token VALUES(?, ?, ?, ?, ?, ?)"));
       s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.system).bind(5, t.code).bind(6, t.text);
       s->step();
+    }
+    for (const std::string& patient : rows.patients) {
+      for (const TokenRow& t : rows.tokens) {
+        StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_token_patient VALUES(?, ?, ?, ?, ?, ?)"));
+        s->bind(1, type).bind(2, patient).bind(3, t.param).bind(4, t.code).bind(5, t.system).bind(6, rid);
+        s->step();
+      }
     }
     for (const StringRow& t : rows.strings) {
       StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_string VALUES(?, ?, ?, ?, ?)"));
@@ -332,7 +349,7 @@ SqliteStore::SqliteStore(const SqliteOptions& options)
   }
   writer_ = std::make_unique<Connection>(options_.path, false);
   apply_pragmas(*writer_);
-  migrate(*writer_, options_.shared_params);
+  migrate(*writer_, options_.shared_params, options_.patient_rows);
   checkpointer_ =
       std::make_unique<WalCheckpointer>(*writer_, options_.path, options_.synchronous_full, options_.checkpoint);
 }

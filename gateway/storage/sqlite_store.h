@@ -52,6 +52,9 @@ struct SqliteOptions {
   // (type, parameter) pairs without index rows of their own (search::ParamCatalog::shared_params):
   // rows a database indexed before schema 6 are deleted by that migration.
   std::vector<std::pair<std::string, std::string>> shared_params{};
+  // (type, rows of its `patient` parameter) (search::ParamCatalog::patient_rows): schema 8 fills
+  // idx_token_patient from them for the resources a database already holds.
+  std::vector<std::pair<std::string, IndexSource>> patient_rows{};
 };
 
 class SqliteStore final : public Store {

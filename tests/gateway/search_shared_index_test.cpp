@@ -10,19 +10,16 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/model/metadata.h"
-#include "rest/fhir_service.h"
 #include "search/indexer.h"
 #include "search/param_catalog.h"
-#include "server/application.h"
-#include "server/metrics.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
+#include "search_service_fixture.h"
 
 namespace fhirgw {
 namespace {
 
-using http::Request;
 using http::Response;
 using storage::IndexSource;
 
@@ -85,62 +82,7 @@ TEST(SharedIndex, TheIndexerWritesSharedRowsOnce) {
   EXPECT_EQ(count(rows.quantities, "combo-value-quantity"), 0);
 }
 
-class SharedIndexSearchTest : public ::testing::Test {
- protected:
-  SharedIndexSearchTest()
-      : dir_(std::filesystem::temp_directory_path() / ("fhirgw-shared-" + std::to_string(std::random_device{}()))),
-        catalog_(fhir::model::Registry::r4()),
-        store_({(dir_ / "db.sqlite").string(), false, 2, {}, catalog_.shared_params()}),
-        service_(store_, fhir::model::Registry::r4(), catalog_, nullptr, config()),
-        app_(service_, store_, metrics_) {}
-  ~SharedIndexSearchTest() override { std::filesystem::remove_all(dir_); }
-
-  static rest::RestConfig config() {
-    rest::RestConfig c;
-    c.base_url = "http://test/fhir";
-    c.default_count = 50;
-    return c;
-  }
-
-  Response call(const std::string& method, const std::string& target, const std::string& body = {}) {
-    Request r;
-    r.method = method;
-    r.target = target;
-    r.body = body;
-    if (!body.empty()) r.headers.set("content-type", "application/fhir+json");
-    return app_.handle(r);
-  }
-
-  // The ids of a search's matches and includes, sorted ("Type/id").
-  std::vector<std::string> ids(const std::string& query) {
-    Response r = call("GET", "/fhir/" + query);
-    EXPECT_EQ(r.status, 200) << query << " " << r.body;
-    auto doc = fhir::json::parse(r.body);
-    std::vector<std::string> out;
-    if (!doc) return out;
-    if (const auto* entries = doc.document->root().find("entry")) {
-      for (const auto& e : entries->items()) {
-        const auto* res = e.find("resource");
-        if (!res || !res->find("id")) continue;
-        out.push_back(std::string(res->find("resourceType")->text()) + "/" + std::string(res->find("id")->text()));
-      }
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
-  void put(const std::string& type, const std::string& id, const std::string& body) {
-    const Response r = call("PUT", "/fhir/" + type + "/" + id, body);
-    ASSERT_TRUE(r.status == 200 || r.status == 201) << r.body;
-  }
-
-  std::filesystem::path dir_;
-  search::ParamCatalog catalog_;
-  storage::SqliteStore store_;
-  rest::FhirService service_;
-  server::Metrics metrics_;
-  server::Application app_;
-};
+using SharedIndexSearchTest = test::SearchServiceTest;
 
 std::string observation(const std::string& id, const std::string& subject, const std::string& code,
                         const std::string& component_code, const std::string& value, const std::string& component_value) {
@@ -227,6 +169,7 @@ TEST(SharedIndexMigration, StepSixDeletesTheRowsOfSharedParameters) {
   };
   {
     storage::Connection db(path, false);
+    db.exec("DROP TABLE idx_token_patient");  // schema 7's table
     db.exec("PRAGMA user_version = 5");
   }
   ASSERT_EQ(count("SELECT COUNT(*) FROM idx_reference"), 2);

@@ -103,10 +103,18 @@ tx_bundle 100 2857-1 > "$work/tx-a.json"
 observation_json > "$work/obs.json"
 
 # Search: a random patient and one of the ten codes per request (each pair has OBSERVATIONS /
-# PATIENTS / 10 matches; _count=10).
+# PATIENTS / 10 matches; _count=10). Each wrk thread has its own seed (42 + its number), so the two
+# threads do not replay the same queries (until 2026-11-28 18:30 UTC both seeded 42).
 cat > "$work/search.lua" <<LUA
 local codes = {"2857-1", "1742-6", "1920-8", "2160-0", "718-7", "6690-2", "777-3", "2345-7", "2951-2", "2823-3"}
-math.randomseed(42)
+local threads = 0
+setup = function(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
+init = function(args)
+  math.randomseed(42 + thread_number)
+end
 request = function()
   local path = string.format("/fhir/Observation?patient=bench-p%d&code=http://loinc.org%%7C%s&_count=10",
                              math.random(0, $patients - 1), codes[math.random(1, #codes)])
