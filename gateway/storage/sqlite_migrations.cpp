@@ -205,13 +205,14 @@ void drop_shared_rows(Connection& db, const std::vector<std::pair<std::string, s
 
 // 7 -> 8: token rows per patient (gateway/search/README.md): a search by patient and code reads one
 // range of (type, patient, param, code, system, rid) instead of probing every resource of the patient
-// for the code. `patient` is the id of a Patient (ParamCatalog::patient_rows are of Patient targets). Filled here from the stored token and reference rows of each type's `patient`
-// rows (which ones is data: search::ParamCatalog::patient_rows); the reference index yields them by
-// patient, so the inserts stay within one patient's range of the new table at a time.
+// for the code; `patient` is a Patient's id. Filled here from the stored token and reference rows of
+// each type's `patient` rows (which ones is data: search::ParamCatalog::patient_rows); the reference
+// index yields them by patient, so the inserts stay within one patient's range of the new table.
 void add_patient_token_rows(Connection& db, const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+  // IF NOT EXISTS and OR IGNORE: the step can run again on a database whose version was set back by hand.
   db.exec(R"sql(
-CREATE TABLE idx_token_patient(type TEXT NOT NULL, patient TEXT NOT NULL, param TEXT NOT NULL, code TEXT NOT NULL,
-                               system TEXT NOT NULL, rid INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS idx_token_patient(type TEXT NOT NULL, patient TEXT NOT NULL, param TEXT NOT NULL,
+                               code TEXT NOT NULL, system TEXT NOT NULL, rid INTEGER NOT NULL,
                                PRIMARY KEY(type, patient, param, code, system, rid)) WITHOUT ROWID;
 )sql");
   Statement& fill = db.cached(

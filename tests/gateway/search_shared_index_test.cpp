@@ -169,7 +169,6 @@ TEST(SharedIndexMigration, StepSixDeletesTheRowsOfSharedParameters) {
   };
   {
     storage::Connection db(path, false);
-    db.exec("DROP TABLE idx_token_patient");  // schema 7's table
     db.exec("PRAGMA user_version = 5");
   }
   ASSERT_EQ(count("SELECT COUNT(*) FROM idx_reference"), 2);
