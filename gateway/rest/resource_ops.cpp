@@ -72,6 +72,7 @@ OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v) {
   OpResult r;
   r.status = 201;
   r.created = true;
+  r.written = true;  // an inbound create is named by the request's Provenance (record_inbound)
   r.stored = stored_form(std::move(v), Method::Create, 1);
   if (ctx.changes) ctx.changes->changed(ctx.txn, *r.stored, ctx.origin);
   return r;

@@ -225,6 +225,32 @@ TEST_F(OutboxTest, InboundChangesGetAProvenanceAndAreNotSentBack) {
   EXPECT_EQ(ready("registry").size(), 1u);
 }
 
+// Creates by POST (alone, and in a transaction) take the path that prepares the stored form before the
+// write transaction; what they wrote is named by the Provenance like a PUT.
+TEST_F(OutboxTest, InboundCreatesAreNamedByTheProvenanceToo) {
+  const std::vector<std::pair<std::string, std::string>> from_b = {{"x-fhirgw-peer", "hospital-b"}};
+  const auto created = call("POST", "/fhir/Observation", observation("ignored", "1834-1"), from_b);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:0b0c1d2e-3f40-4152-8a63-748596a7b8c9","resource":)" + observation("ignored", "1834-1") +
+                             R"(,"request":{"method":"POST","url":"Observation"}}]})";
+  ASSERT_EQ(call("POST", "/fhir", bundle, from_b).status, 200);
+
+  storage::SearchQuery q;
+  q.type = "Observation";
+  q.limit = 10;
+  const auto observations = store_.search(q).matches;
+  ASSERT_EQ(observations.size(), 2u);
+  q.type = "Provenance";
+  const auto provenances = store_.search(q).matches;
+  ASSERT_EQ(provenances.size(), 2u);
+  std::string bodies;
+  for (const auto& p : provenances) bodies += store_.read("Provenance", p.id)->body;
+  for (const auto& o : observations) {
+    EXPECT_NE(bodies.find("\"Observation/" + o.id + "/_history/1\""), std::string::npos) << bodies;
+  }
+}
+
 TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
   ASSERT_EQ(call("PUT", "/fhir/Observation/o1", observation("o1", "1")).status, 201);
   ASSERT_EQ(call("PUT", "/fhir/Observation/o2", observation("o2", "1")).status, 201);
@@ -236,6 +262,15 @@ TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
   rows = ready("hospital-b");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].id, "o2");
+  {
+    const auto stats = store_.outbox_stats();
+    const auto b = std::find_if(stats.begin(), stats.end(), [](const auto& s) { return s.peer == "hospital-b"; });
+    ASSERT_NE(b, stats.end());
+    EXPECT_EQ(b->pending, 3u);
+    EXPECT_EQ(b->retrying, 1u);
+    EXPECT_EQ(b->last_error, "HTTP 500: boom");
+    EXPECT_GT(b->oldest_ms, 0);
+  }
 
   store_.outbox_dead_letter(store_.outbox_ready("hospital-b", 1LL << 62, 10)[0].seq, 5, "HTTP 500: boom");
   const auto stats = store_.outbox_stats();
