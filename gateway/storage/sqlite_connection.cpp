@@ -26,16 +26,17 @@ Statement& Statement::bind(int index, double value) {
   if (sqlite3_bind_double(stmt_, index, value) != SQLITE_OK) fail(db_, "bind");
   return *this;
 }
-Statement& Statement::bind(int index, std::string_view text) {
-  if (sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK) {
-    fail(db_, "bind");
-  }
-  return *this;
+Statement& Statement::bind(int index, std::string_view text) { return bind_bytes(index, text, true, true); }
+Statement& Statement::bind_blob(int index, std::string_view bytes) { return bind_bytes(index, bytes, false, true); }
+Statement& Statement::bind_ref(int index, std::string_view text) { return bind_bytes(index, text, true, false); }
+Statement& Statement::bind_blob_ref(int index, std::string_view bytes) {
+  return bind_bytes(index, bytes, false, false);
 }
-Statement& Statement::bind_blob(int index, std::string_view bytes) {
-  if (sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT) != SQLITE_OK) {
-    fail(db_, "bind");
-  }
+Statement& Statement::bind_bytes(int index, std::string_view bytes, bool text, bool copy) {
+  const sqlite3_destructor_type lifetime = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
+  const int rc = text ? sqlite3_bind_text64(stmt_, index, bytes.data(), bytes.size(), lifetime, SQLITE_UTF8)
+                      : sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), lifetime);
+  if (rc != SQLITE_OK) fail(db_, "bind");
   return *this;
 }
 Statement& Statement::bind_null(int index) {

@@ -26,6 +26,9 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
+  // Without a copy (the hot write path): the bytes must stay valid until the statement is reset.
+  Statement& bind_ref(int index, std::string_view text);
+  Statement& bind_blob_ref(int index, std::string_view bytes);
 
   // true: a row is available; false: done.
   bool step();
@@ -38,6 +41,8 @@ class Statement {
   bool column_is_null(int col) const;
 
  private:
+  Statement& bind_bytes(int index, std::string_view bytes, bool text, bool copy);
+
   sqlite3* db_;
   sqlite3_stmt* stmt_;
 };

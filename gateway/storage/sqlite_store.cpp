@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "storage/row_batch.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_outbox.h"
@@ -130,12 +131,17 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   std::optional<StoredVersion> read(const std::string& type, const std::string& id) override {
+    flush_index();
     return read_current(db_, type, id);
   }
 
-  SearchResult search(const SearchQuery& query) override { return run_search(db_, query, now_ms()); }
+  SearchResult search(const SearchQuery& query) override {
+    flush_index();
+    return run_search(db_, query, now_ms());
+  }
 
   std::int64_t current_version(const std::string& type, const std::string& id) override {
+    flush_index();
     StatementScope s(db_.cached("SELECT version FROM resources WHERE type = ? AND id = ?"));
     s->bind(1, type).bind(2, id);
     return s->step() ? s->column_int(0) : 0;
@@ -143,7 +149,10 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void put(const NewVersion& v, Method method, std::int64_t version) override {
     changed(v.type);
-    if (version > 1) keep_current_body(v.type, v.id);
+    if (version > 1) {
+      flush_index();  // clear_index below must see every row of this resource
+      keep_current_body(v.type, v.id);
+    }
     const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
     append_history(v.type, v.id, version, v.last_updated_ms, method);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
@@ -152,6 +161,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   bool remove(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when_ms) override {
     changed(type);
+    flush_index();
     keep_current_body(type, id);
     std::int64_t rid = 0;
     {
@@ -183,6 +193,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   std::optional<std::string> conditional_key_owner(const std::string& type, const std::string& criteria) override {
+    flush_index();
     StatementScope s(db_.cached("SELECT id FROM conditional_keys WHERE type = ? AND criteria = ?"));
     s->bind(1, type).bind(2, criteria);
     if (!s->step()) return std::nullopt;
@@ -199,6 +210,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void commit() override {
+    flush_index();
     if (savepoint_) db_.exec("RELEASE w");
     done_ = true;
     const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
@@ -221,7 +233,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
                       Method method) {
     StatementScope s(db_.cached(
         "INSERT INTO resource_history(type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?)"));
-    s->bind(1, type).bind(2, id).bind(3, version).bind(4, when).bind(5, std::string_view(method_name(method)));
+    s->bind_ref(1, type).bind_ref(2, id).bind(3, version).bind(4, when).bind_ref(5, method_name(method));
     s->step();
   }
 
@@ -241,7 +253,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
   std::int64_t insert_current(const NewVersion& v) {
     StatementScope s(db_.cached(
         "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, 1, ?, 0, ?)"));
-    s->bind(1, v.type).bind(2, v.id).bind(3, v.last_updated_ms).bind_blob(4, v.body);
+    s->bind_ref(1, v.type).bind_ref(2, v.id).bind(3, v.last_updated_ms).bind_blob_ref(4, v.body);
     s->step();
     return sqlite3_last_insert_rowid(db_.handle());
   }
@@ -252,7 +264,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
         "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, ?, ?, 0, ?) "
         "ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, last_updated = excluded.last_updated, "
         "deleted = 0, body = excluded.body RETURNING rid"));
-    s->bind(1, v.type).bind(2, v.id).bind(3, version).bind(4, v.last_updated_ms).bind_blob(5, v.body);
+    s->bind_ref(1, v.type).bind_ref(2, v.id).bind(3, version).bind(4, v.last_updated_ms).bind_blob_ref(5, v.body);
     std::int64_t rid = 0;
     if (s->step()) rid = s->column_int(0);
     while (s->step()) {
@@ -278,43 +290,28 @@ class SqliteWriteTransaction final : public WriteTransaction {
     }
   }
 
+  // The rows wait in index_ and go in with multi-row INSERTs (row_batch.h): before anything in this
+  // transaction reads the store, and at commit.
   void write_index(std::int64_t rid, const std::string& type, const IndexRows& rows) {
-    for (const TokenRow& t : rows.tokens) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_token VALUES(?, ?, ?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.system).bind(5, t.code).bind(6, t.text);
-      s->step();
-    }
+    for (const TokenRow& t : rows.tokens) index_.tokens.add({rid, type, t.param, t.system, t.code, t.text});
     for (const std::string& patient : rows.patients) {
-      for (const TokenRow& t : rows.tokens) {
-        StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_token_patient VALUES(?, ?, ?, ?, ?, ?)"));
-        s->bind(1, type).bind(2, patient).bind(3, t.param).bind(4, t.code).bind(5, t.system).bind(6, rid);
-        s->step();
-      }
+      for (const TokenRow& t : rows.tokens) index_.patient_tokens.add({type, patient, t.param, t.code, t.system, rid});
     }
-    for (const StringRow& t : rows.strings) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_string VALUES(?, ?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.normalized).bind(5, t.exact);
-      s->step();
-    }
-    for (const DateRow& t : rows.dates) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_date VALUES(?, ?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.low_ms).bind(5, t.high_ms);
-      s->step();
-    }
+    for (const StringRow& t : rows.strings) index_.strings.add({rid, type, t.param, t.normalized, t.exact});
+    for (const DateRow& t : rows.dates) index_.dates.add({rid, type, t.param, t.low_ms, t.high_ms});
     for (const ReferenceRow& t : rows.references) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_reference VALUES(?, ?, ?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.target_type).bind(5, t.target_id).bind(6, t.url);
-      s->step();
+      index_.references.add({rid, type, t.param, t.target_type, t.target_id, t.url});
     }
     for (const QuantityRow& t : rows.quantities) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_quantity VALUES(?, ?, ?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value).bind(5, t.system).bind(6, t.code);
-      s->step();
+      index_.quantities.add({rid, type, t.param, t.value, t.system, t.code});
     }
-    for (const NumberRow& t : rows.numbers) {
-      StatementScope s(db_.cached("INSERT OR IGNORE INTO idx_number VALUES(?, ?, ?, ?)"));
-      s->bind(1, rid).bind(2, type).bind(3, t.param).bind(4, t.value);
-      s->step();
+    for (const NumberRow& t : rows.numbers) index_.numbers.add({rid, type, t.param, t.value});
+  }
+
+  void flush_index() {
+    for (RowBatch* batch : {&index_.tokens, &index_.patient_tokens, &index_.strings, &index_.dates,
+                            &index_.references, &index_.quantities, &index_.numbers}) {
+      if (!batch->empty()) batch->flush(db_);
     }
   }
 
@@ -337,6 +334,15 @@ class SqliteWriteTransaction final : public WriteTransaction {
   Connection& db_;
   bool savepoint_ = false;  // joined an open batch: our work is SAVEPOINT w
   bool done_ = false;
+  struct {
+    RowBatch tokens{"INSERT OR IGNORE INTO idx_token", 6};
+    RowBatch patient_tokens{"INSERT OR IGNORE INTO idx_token_patient", 6};
+    RowBatch strings{"INSERT OR IGNORE INTO idx_string", 5};
+    RowBatch dates{"INSERT OR IGNORE INTO idx_date", 5};
+    RowBatch references{"INSERT OR IGNORE INTO idx_reference", 6};
+    RowBatch quantities{"INSERT OR IGNORE INTO idx_quantity", 6};
+    RowBatch numbers{"INSERT OR IGNORE INTO idx_number", 4};
+  } index_;  // rows not inserted yet
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)

@@ -275,6 +275,42 @@ TEST(SqliteStore, UncommittedTransactionLeavesNothing) {
   EXPECT_FALSE(store.read("Observation", "x"));
 }
 
+// A transaction's index rows go in together (multi-row INSERTs in chunks of 64, 16, 4 and 1 rows), yet
+// every read inside the transaction sees them, a second version replaces them, and exact duplicates of one
+// resource are stored once.
+TEST(SqliteStore, IndexRowsOfATransactionAreAllStoredAndSeenInside) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  auto by_code = [](const std::string& code) {
+    SearchQuery q;
+    q.type = "Observation";
+    q.all_of.push_back(token("code", "http://loinc.org", code));
+    return q;
+  };
+  constexpr int kResources = 87;  // rows per table: chunks of 64, 16, 4, 1, 1 and 1
+  {
+    auto txn = store.begin_write();
+    for (int i = 0; i < kResources; ++i) {
+      NewVersion v = obs("o" + std::to_string(i), i % 2 ? "odd" : "even", 1000 + i);
+      v.index.tokens.push_back(v.index.tokens.front());  // an exact duplicate
+      txn->put(v, Method::Create, 1);
+    }
+    EXPECT_EQ(txn->search(by_code("odd")).total, static_cast<std::size_t>(kResources / 2));
+    NewVersion again = obs("o0", "changed", 5000);
+    txn->put(again, Method::Update, 2);  // replaces o0's rows, pending or not
+    txn->commit();
+  }
+  EXPECT_EQ(store.search(by_code("odd")).total, static_cast<std::size_t>(kResources / 2));
+  EXPECT_EQ(store.search(by_code("even")).total, static_cast<std::size_t>(kResources / 2));
+  EXPECT_EQ(store.search(by_code("changed")).total, 1u);
+  Connection db(path, true);
+  StatementScope s(db.cached("SELECT (SELECT COUNT(*) FROM idx_token), (SELECT COUNT(*) FROM idx_quantity), "
+                             "(SELECT COUNT(*) FROM idx_date), (SELECT COUNT(*) FROM idx_reference)"));
+  ASSERT_TRUE(s->step());
+  for (int col = 0; col < 4; ++col) EXPECT_EQ(s->column_int(col), kResources) << col;
+}
+
 TEST(SqliteStore, SearchByTokenReferenceDateQuantity) {
   TempDir dir;
   SqliteStore store({dir.file("db.sqlite"), true, 2});
