@@ -4,6 +4,7 @@
 #include "fhir/mappings/from_fhir.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 #include <memory_resource>
@@ -939,6 +940,8 @@ bool map_streamed_bundle(const std::string& text, const Tables& tables, const Fr
   index.reserve(text.size() / 1024);  // a resource takes 1 KB and more: no rehashing
   bool plain = true;
   json::CompactDocument envelope;
+  json::CompactStreamOptions first_pass;
+  first_pass.keep = index_member;
   const bool accepted = json::stream_compact_items(
       text, "entry",
       [&](const Node& entry, std::uint32_t begin, std::uint32_t end) {
@@ -947,17 +950,39 @@ bool map_streamed_bundle(const std::string& text, const Tables& tables, const Fr
         if (member_text(*r, "resourceType") == "Bundle") plain = false;
         index.add(*r, member_text(entry, "fullUrl"), nullptr, begin, end);
       },
-      envelope, {}, index_member);
+      envelope, first_pass);
   if (!accepted || !plain || member_text(envelope.root(), "resourceType") != "Bundle") return false;
   const std::size_t ndjson_size = ndjson ? ndjson->size() : 0;
   Reverse reverse(index, tables, options, result, ndjson);
-  std::uint32_t i = 0;
+  // An entry is mapped once the kLookAhead items after it are read: the parts of a record the gateway wrote (its
+  // specimen, stage, lesions, results) follow it, and are then found in the trees the stream still holds.
+  constexpr std::size_t kLookAhead = 16;
+  struct Waiting {
+    std::uint32_t entry;
+    const Node* resource;
+    std::size_t item;
+  };
+  std::deque<Waiting> waiting;
+  std::uint32_t next_entry = 0;
+  std::size_t items = 0;
+  json::CompactStreamOptions second_pass;
+  second_pass.keep_items = kLookAhead;
   const bool all_read = json::stream_compact_items(
       text, "entry",
       [&](const Node& entry, std::uint32_t, std::uint32_t) {
-        if (const Node* r = entry.find("resource"); r && r->is_object()) reverse.map(i++, *r);
+        const Node* r = entry.find("resource");
+        const bool indexed = r && r->is_object();
+        index.hold(kLookAhead + 1, items, indexed ? next_entry : ResourceIndex::kNone, r);
+        if (indexed) waiting.push_back({next_entry++, r, items});
+        ++items;
+        for (; !waiting.empty() && items - waiting.front().item > kLookAhead; waiting.pop_front())
+          reverse.map(waiting.front().entry, *waiting.front().resource);
       },
-      envelope);
+      envelope, second_pass);
+  index.clear_held();
+  // The last entries: the stream has dropped their trees by now.
+  for (; all_read && !waiting.empty(); waiting.pop_front())
+    reverse.map(waiting.front().entry, *index.resource(waiting.front().entry));
   if (!all_read) {  // a duplicate key that the first pass did not build: the whole-document path reports it
     result.records.clear();  // (the arena stays: the records were allocated in it)
     result.outcome = {};

@@ -81,7 +81,9 @@ void ResourceIndex::add(const Node& r, std::string_view full_url, const Node* no
   if (!full_url.empty()) by_ref_.put(e.full_url, i);
   if (!e.id.empty()) {
     by_ref_.put(join({type, "/", e.id}), i);
-    by_ref_.put(join({"urn:uuid:", e.id}), i);
+    // (the gateway's fullUrl is that key already)
+    if (!(full_url.size() == 9 + e.id.size() && full_url.starts_with("urn:uuid:") && full_url.ends_with(e.id)))
+      by_ref_.put(join({"urn:uuid:", e.id}), i);
   }
   for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
     by_identifier_.put(join({sys, "|", val}), i);
@@ -117,6 +119,8 @@ std::uint32_t ResourceIndex::find(const Node& ref) const {
 const ResourceIndex::Node* ResourceIndex::resource(std::uint32_t i) {
   const Entry& e = entries_[i];
   if (e.node) return e.node;
+  for (const auto& [entry, tree] : held_)
+    if (entry == i) return tree;
   auto it = parsed_.find(i);
   if (it == parsed_.end()) {
     auto entry = json::parse_compact_slice(*text_, e.begin, e.end);
@@ -124,6 +128,11 @@ const ResourceIndex::Node* ResourceIndex::resource(std::uint32_t i) {
     it = parsed_.emplace(i, std::move(*entry.document)).first;
   }
   return member(it->second.root(), "resource");
+}
+
+void ResourceIndex::hold(std::size_t slots, std::size_t item, std::uint32_t i, const Node* resource) {
+  if (held_.size() != slots) held_.assign(slots, {kNone, nullptr});
+  held_[item % slots] = {i, resource};
 }
 
 void ResourceIndex::forget_parsed() {

@@ -67,8 +67,13 @@ class ResourceIndex {
   const Entry& operator[](std::uint32_t i) const noexcept { return entries_[i]; }
   // The entry a Reference points to (kNone if it is not in the input).
   std::uint32_t find(const Node& ref) const;
-  // The resource of entry i: its node, or (streamed) its entry parsed again, kept until forget_parsed().
+  // The resource of entry i: its node, the tree the stream still holds (see hold()), or its entry parsed again,
+  // kept until forget_parsed().
   const Node* resource(std::uint32_t i);
+  // Streamed: the stream holds the trees of its last `slots` items (json::CompactStreamOptions::keep_items + 1);
+  // item number `item` is entry i's (kNone: no entry), with this resource tree. clear_held(): none any more.
+  void hold(std::size_t slots, std::size_t item, std::uint32_t i, const Node* resource);
+  void clear_held() { held_.clear(); }
   // Between two resources being mapped: drops the resources parsed again once there are many of them.
   void forget_parsed();
 
@@ -90,6 +95,7 @@ class ResourceIndex {
   KeyTable by_identifier_;  // system|value
   mutable std::string key_;  // a lookup key being joined
   std::unordered_map<std::uint32_t, json::CompactDocument> parsed_;
+  std::vector<std::pair<std::uint32_t, const Node*>> held_;  // per stream slot: (entry, its resource tree)
 };
 
 // Calls fn(system, value) for each identifier of a resource (an array, or one object).

@@ -188,10 +188,11 @@ TEST(CompactStream, FilterLeavesMembersOutAndRefusalsAreReported) {
   const std::string text = R"({"entry":[{"resource":{"id":"x","meta":{"a":1,"a":2},"text":"t"},"search":{}}]})";
   std::string seen;
   CompactDocument envelope;
-  auto keep = [](std::size_t depth, std::string_view key) { return depth != 2 || key == "id"; };
+  CompactStreamOptions only_id;
+  only_id.keep = [](std::size_t depth, std::string_view key) { return depth != 2 || key == "id"; };
   EXPECT_TRUE(stream_compact_items(
       text, "entry", [&](const CompactNode& item, std::uint32_t, std::uint32_t) { seen = to_string(item.to_node()); },
-      envelope, {}, keep));
+      envelope, only_id));
   EXPECT_EQ(seen, R"({"resource":{"id":"x"},"search":{}})");  // the duplicate key was not built, so not checked
   seen.clear();
   EXPECT_FALSE(stream_compact_items(text, "entry", [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));

@@ -75,6 +75,7 @@ class CompactBuilder {
  public:
   explicit CompactBuilder(CompactDocument& doc) : arena_(doc.arena_.get()) {}
   explicit CompactBuilder(std::pmr::memory_resource* arena) : arena_(arena) {}
+  void set_arena(std::pmr::memory_resource* arena) noexcept { arena_ = arena; }
 
   void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
     CompactNode& n = values_.emplace_back();
@@ -252,10 +253,17 @@ namespace detail {
 // out and dropped when each item closes; everything else builds the envelope.
 class ItemStream {
  public:
-  ItemStream(CompactDocument& envelope, std::pmr::monotonic_buffer_resource* item_arena, std::string_view array_key,
-             const CompactItemFn& on_item, CompactKeyFilter keep)
-      : envelope_(envelope), item_(item_arena), item_arena_(item_arena), array_key_(array_key), on_item_(on_item),
-        keep_(keep) {}
+  ItemStream(CompactDocument& envelope, std::string_view array_key, const CompactItemFn& on_item,
+             const CompactStreamOptions& options)
+      : envelope_(envelope), item_(nullptr), ring_(options.keep_items + 1), array_key_(array_key),
+        on_item_(on_item), keep_(options.keep) {
+    // An item's tree usually fits its slot's first buffer, which a release keeps: no allocation per item.
+    const std::size_t bytes = options.keep_items == 0 ? 64 * 1024 : 16 * 1024;
+    for (Slot& slot : ring_) {
+      slot.buffer = std::make_unique_for_overwrite<std::byte[]>(bytes);
+      slot.arena = std::make_unique<std::pmr::monotonic_buffer_resource>(slot.buffer.get(), bytes, block_pool());
+    }
+  }
 
   void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
     if (skip_to_ != 0) {
@@ -293,6 +301,9 @@ class ItemStream {
     if (!in_item_ && in_array()) {
       in_item_ = true;
       item_begin_ = offset;
+      Slot& slot = ring_[items_ % ring_.size()];  // the oldest item kept: its tree is dropped now
+      slot.arena->release();
+      item_.set_arena(slot.arena.get());
     }
     if (in_item_) {
       item_.open(kind, offset);
@@ -312,10 +323,11 @@ class ItemStream {
     if (in_item_) {
       item_.close();
       if (level_ == 2) {
-        on_item_(item_.root(), item_begin_, end);
+        Slot& slot = ring_[items_++ % ring_.size()];
+        slot.root = item_.root();
         item_.reset();
-        item_arena_->release();
         in_item_ = false;
+        on_item_(slot.root, item_begin_, end);
       }
       return;
     }
@@ -331,8 +343,15 @@ class ItemStream {
   bool in_array() const noexcept { return array_open_ && level_ == 2; }
 
   CompactBuilder envelope_;
+  struct Slot {  // the memory of one item's tree
+    std::unique_ptr<std::byte[]> buffer;
+    std::unique_ptr<std::pmr::monotonic_buffer_resource> arena;
+    CompactNode root;
+  };
+
   CompactBuilder item_;
-  std::pmr::monotonic_buffer_resource* item_arena_;
+  std::vector<Slot> ring_;  // the current item and the ones kept before it
+  std::size_t items_ = 0;   // items delivered
   std::string_view array_key_;
   const CompactItemFn& on_item_;
   CompactKeyFilter keep_;
@@ -359,19 +378,12 @@ CompactParseResult parse_compact_reference(std::string_view text, const ParseOpt
 
 }  // namespace detail
 
-namespace {
-constexpr std::size_t kItemBuffer = 64 * 1024;
-}
-
 bool stream_compact_items(const std::string& text, std::string_view array_key, const CompactItemFn& on_item,
-                          CompactDocument& envelope, const ParseOptions& options, CompactKeyFilter keep) {
-  // One item's tree usually fits the first buffer: released after each item, so no allocation per item.
-  auto initial = std::make_unique_for_overwrite<std::byte[]>(kItemBuffer);
-  std::pmr::monotonic_buffer_resource item_arena(initial.get(), kItemBuffer, detail::block_pool());
+                          CompactDocument& envelope, const CompactStreamOptions& options) {
   CompactDocument doc;
-  detail::ItemStream stream(doc, &item_arena, array_key, on_item, keep);
+  detail::ItemStream stream(doc, array_key, on_item, options);
   std::vector<std::uint32_t> line_starts;
-  if (detail::scan(text, options, stream, line_starts) != detail::ScanResult::Accepted) return false;
+  if (detail::scan(text, options.parse, stream, line_starts) != detail::ScanResult::Accepted) return false;
   stream.finish(doc, std::move(line_starts));
   envelope = std::move(doc);
   return true;

@@ -114,19 +114,24 @@ inline CompactParseResult parse_compact(const char* text, const ParseOptions& op
 // Streaming read of a document whose bulk is the items of one array member of its root object (a Bundle's
 // "entry"), so that a large one is never held whole: the same strict scanner as parse_compact_borrowed (`text` must
 // outlive the trees), but each object or array item of root.<array_key> goes to `on_item` as soon as it is complete,
-// with its byte range [begin, end) in `text`. The item's tree is valid only during the call (its memory is reused for
-// the next item); strings without escapes point into `text`. The rest of the root is kept in `envelope` (the array
+// with its byte range [begin, end) in `text`. The item's tree is valid during the call (and, with keep_items, while
+// that many later items are read); its memory is then reused. Strings without escapes point into `text`. The rest of the root is kept in `envelope` (the array
 // there is empty; primitive items are not delivered). Returns false when the scanner does not accept the text —
 // items may have been delivered by then — and the caller then uses parse_compact_borrowed for the authoritative
 // result or error report.
-// With `keep`, an item's tree holds only the members for which keep(depth, key) is true (depth 1: the item's own
-// members, 2: theirs, ...); the others are scanned and checked like the rest but not built — and, not being
-// built, not checked for duplicate keys either (a later full parse of the item checks them).
 using CompactItemFn = std::function<void(const CompactNode& item, std::uint32_t begin, std::uint32_t end)>;
 using CompactKeyFilter = bool (*)(std::size_t depth, std::string_view key);
+struct CompactStreamOptions {
+  ParseOptions parse;
+  // When set, an item's tree holds only the members for which keep(depth, key) is true (depth 1: the item's own
+  // members, 2: theirs, ...); the others are scanned and checked like the rest but not built — and, not being
+  // built, not checked for duplicate keys either (a later full parse of the item checks them).
+  CompactKeyFilter keep = nullptr;
+  // The trees of this many items before the current one stay valid too (a window for looking ahead).
+  std::size_t keep_items = 0;
+};
 bool stream_compact_items(const std::string& text, std::string_view array_key, const CompactItemFn& on_item,
-                          CompactDocument& envelope, const ParseOptions& options = {},
-                          CompactKeyFilter keep = nullptr);
+                          CompactDocument& envelope, const CompactStreamOptions& options = {});
 // One value of `text` that was accepted before (an item range from stream_compact_items), parsed where it stands.
 // Its offsets are relative to `begin`.
 CompactParseResult parse_compact_slice(const std::string& text, std::uint32_t begin, std::uint32_t end);
