@@ -6,37 +6,53 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <memory_resource>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "fhir/json/arena.h"
 #include "fhir/json/compact.h"
 #include "node_build.h"
 
 namespace fhir::mappings {
 
-// Text key -> entry number, the last put of a key wins: open addressing in one array of (hash, key view, value),
-// so that a lookup in a large index costs one or two cache misses rather than a chain of list nodes.
+// Text key -> entry number, the last put of a key wins. Open addressing over 8-byte slots (32 bits of the hash,
+// the value) so that probing a large table stays in few cache lines; the key views, in a parallel array, are read
+// only when the hash bits match. Memory from `arena`. A put is applied a few puts later, its slot prefetched
+// meanwhile, so that a run of puts into a table larger than the caches overlaps its cache misses.
 class KeyTable {
  public:
   static constexpr std::uint32_t kNone = UINT32_MAX;
+  explicit KeyTable(std::pmr::memory_resource* arena) : slots_(arena), keys_(arena) {}
   void reserve(std::size_t keys);
   void put(std::string_view key, std::uint32_t value);  // `key` must outlive the table
-  std::uint32_t get(std::string_view key) const noexcept;
+  std::uint32_t get(std::string_view key) noexcept;
 
  private:
   struct Slot {
-    std::size_t hash = 0;
-    const char* key = nullptr;  // nullptr: free
-    std::uint32_t size = 0;
+    std::uint32_t tag = 0;  // high bits of the hash, never 0; 0: free
     std::uint32_t value = 0;
   };
+  static std::uint32_t tag_of(std::size_t hash) noexcept { return static_cast<std::uint32_t>(hash >> 32) | 1u; }
   std::size_t slot_for(std::string_view key, std::size_t hash) const noexcept;  // its slot, or the free one
-  void grow();
+  void apply(std::string_view key, std::size_t hash, std::uint32_t value);
+  void flush();  // applies the puts waiting
 
-  std::vector<Slot> slots_;  // a power of two, at most half full
+  struct Put {
+    std::string_view key;
+    std::size_t hash;
+    std::uint32_t value;
+  };
+  static constexpr std::size_t kDelay = 8;
+  Put waiting_[kDelay];
+  std::size_t puts_ = 0;     // puts made
+  std::size_t applied_ = 0;  // puts applied (the others wait in waiting_, in order)
+
+  std::pmr::vector<Slot> slots_;  // a power of two, at most half full
+  std::pmr::vector<std::string_view> keys_;
   std::size_t count_ = 0;
 };
 
@@ -66,7 +82,7 @@ class ResourceIndex {
   std::size_t size() const noexcept { return entries_.size(); }
   const Entry& operator[](std::uint32_t i) const noexcept { return entries_[i]; }
   // The entry a Reference points to (kNone if it is not in the input).
-  std::uint32_t find(const Node& ref) const;
+  std::uint32_t find(const Node& ref);
   // The resource of entry i: its node, the tree the stream still holds (see hold()), or its entry parsed again,
   // kept until forget_parsed().
   const Node* resource(std::uint32_t i);
@@ -87,13 +103,14 @@ class ResourceIndex {
   std::string record_prefix_;
   std::string mrn_system_;
   const std::string* text_;
-  std::vector<Entry> entries_;
+  // Everything below in blocks of the JSON block pool: reused by the next mapping, no fresh pages to fault in.
+  std::unique_ptr<std::pmr::memory_resource> arena_ = json::make_arena();
+  std::pmr::vector<Entry> entries_{arena_.get()};
   // Keys joined from parts ("Patient/p1", "urn:uuid:...", "system|value") and copied texts live in one arena:
   // the maps hold views, and a lookup by a reference's text needs no string at all.
-  std::pmr::monotonic_buffer_resource arena_{16384};
-  KeyTable by_ref_;         // fullUrl, Type/id, urn:uuid:id
-  KeyTable by_identifier_;  // system|value
-  mutable std::string key_;  // a lookup key being joined
+  KeyTable by_ref_{arena_.get()};         // fullUrl, Type/id, urn:uuid:id
+  KeyTable by_identifier_{arena_.get()};  // system|value
+  std::string key_;  // a lookup key being joined
   std::unordered_map<std::uint32_t, json::CompactDocument> parsed_;
   std::vector<std::pair<std::uint32_t, const Node*>> held_;  // per stream slot: (entry, its resource tree)
 };
