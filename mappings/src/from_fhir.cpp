@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <deque>
 #include <map>
-#include <set>
 #include <memory_resource>
 #include <unordered_map>
 
@@ -65,10 +64,10 @@ class Reader {
   const Node& node() const { return r_; }
 
   void report(const std::string& label, validation::Outcome& outcome) const {
-    static const std::set<std::string, std::less<>> kIgnored = {"resourceType", "id", "meta", "text", "extension",
-                                                                "contained", "language", "implicitRules"};
+    static constexpr std::string_view kIgnored[] = {"resourceType", "id",       "meta",     "text",
+                                                    "extension",    "contained", "language", "implicitRules"};
     for (const Node& m : r_.members()) {
-      if (kIgnored.contains(m.key()) || used(m.key())) continue;
+      if (std::find(std::begin(kIgnored), std::end(kIgnored), m.key()) != std::end(kIgnored) || used(m.key())) continue;
       warn(outcome, label, std::string(m.key()), "element is not represented in the internal record format; dropped");
     }
     if (const Node* exts = r_.find("extension"); exts && exts->is_array()) {
@@ -113,12 +112,12 @@ class Reverse {
     index_.forget_parsed();
     if (ndjson_) record_arena_.release();
     ++result_.resources_read;
-    const std::string label = label_of(r);
     RecordId rid = record_id(r);
     if (rid.derived) return;  // a part of another record (stage, lesion, specimen, ...)
+    label_of(r, label_);
     std::string type = rid.type.empty() ? classify(r) : rid.type;
     if (type.empty()) {
-      pending_.emplace_back(i, label);
+      pending_.emplace_back(i, label_);
       return;
     }
     if (rid.id.empty()) {
@@ -128,7 +127,7 @@ class Reverse {
       rid.source = opt_.default_source;
     }
     if (rid.id.empty()) {
-      Reader::warn(result_.outcome, label, "id", "resource has no id or identifier to use as the record id; skipped");
+      Reader::warn(result_.outcome, label_, "id", "resource has no id or identifier to use as the record id; skipped");
       ++result_.resources_skipped;
       return;
     }
@@ -140,7 +139,6 @@ class Reverse {
     b_.add_str(rec, "source", rid.source);
     if (const Node* u = rd.ext_value(t_.extension_url(ext::kUpdatedAt))) b_.add_str(rec, "updated_at", u->text());
     gateway_ = rid.gateway;
-    label_ = label;
     bool ok = false;
     if (type == "patient") ok = patient(rd, rec);
     else if (type == "diagnosis") ok = diagnosis(rd, rec);
@@ -155,7 +153,7 @@ class Reverse {
       ++result_.resources_skipped;
       return;
     }
-    rd.report(label, result_.outcome);
+    rd.report(label_, result_.outcome);
     if (ndjson_) {
       json::write(rec, *ndjson_);
       ndjson_->push_back('\n');
@@ -197,10 +195,14 @@ class Reverse {
     return out;
   }
 
-  static std::string label_of(const Node& r) {
-    std::string l(member_text(r, "resourceType"));
+  static void label_of(const Node& r, std::string& l) {
+    l.assign(member_text(r, "resourceType"));
     if (l.empty()) l = "(resource)";
     if (auto id = member_text(r, "id"); !id.empty()) l.append("/").append(id);
+  }
+  static std::string label_of(const Node& r) {
+    std::string l;
+    label_of(r, l);
     return l;
   }
 
