@@ -15,46 +15,10 @@
 
 #include "fhir/json/arena.h"
 #include "fhir/json/compact.h"
+#include "key_table.h"
 #include "node_build.h"
 
 namespace fhir::mappings {
-
-// Text key -> entry number, the last put of a key wins. Open addressing over 8-byte slots (32 bits of the hash,
-// the value) so that probing a large table stays in few cache lines; the key views, in a parallel array, are read
-// only when the hash bits match. Memory from `arena`. A put is applied a few puts later, its slot prefetched
-// meanwhile, so that a run of puts into a table larger than the caches overlaps its cache misses.
-class KeyTable {
- public:
-  static constexpr std::uint32_t kNone = UINT32_MAX;
-  explicit KeyTable(std::pmr::memory_resource* arena) : slots_(arena), keys_(arena) {}
-  void reserve(std::size_t keys);
-  void put(std::string_view key, std::uint32_t value);  // `key` must outlive the table
-  std::uint32_t get(std::string_view key) noexcept;
-
- private:
-  struct Slot {
-    std::uint32_t tag = 0;  // high bits of the hash, never 0; 0: free
-    std::uint32_t value = 0;
-  };
-  static std::uint32_t tag_of(std::size_t hash) noexcept { return static_cast<std::uint32_t>(hash >> 32) | 1u; }
-  std::size_t slot_for(std::string_view key, std::size_t hash) const noexcept;  // its slot, or the free one
-  void apply(std::string_view key, std::size_t hash, std::uint32_t value);
-  void flush();  // applies the puts waiting
-
-  struct Put {
-    std::string_view key;
-    std::size_t hash;
-    std::uint32_t value;
-  };
-  static constexpr std::size_t kDelay = 8;
-  Put waiting_[kDelay];
-  std::size_t puts_ = 0;     // puts made
-  std::size_t applied_ = 0;  // puts applied (the others wait in waiting_, in order)
-
-  std::pmr::vector<Slot> slots_;  // a power of two, at most half full
-  std::pmr::vector<std::string_view> keys_;
-  std::size_t count_ = 0;
-};
 
 class ResourceIndex {
  public:

@@ -6,13 +6,13 @@
 #include <tuple>
 #include <set>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "datetime.h"
 #include "fhir/mappings/ids.h"
 #include "fhir_names.h"
 #include "fhir/validation/primitives.h"
 #include "json_out.h"
+#include "key_table.h"
 #include "node_build.h"
 
 namespace fhir::mappings {
@@ -1031,7 +1031,7 @@ class Mapper {
   std::string& out_;
   bool with_request_;
   std::size_t resources_ = 0;
-  std::unordered_set<std::string> in_bundle_;
+  mutable TextSet in_bundle_;  // the ids of the resources in the bundle (a lookup applies pending inserts)
   // Keys and values are views of the input records' texts and pointers into rid_cache_ (stable nodes).
   std::unordered_map<TextKey, std::vector<std::string_view>, TextKeyHash> by_type_id_;  // (type, id) -> sources
   std::unordered_map<TextKey, std::vector<std::pair<std::string_view, const std::string*>>, TextKeyHash>
