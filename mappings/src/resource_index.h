@@ -2,7 +2,8 @@
 // references resolve inside the input (fullUrl, Type/id, urn:uuid:id, identifier system|value; the last resource
 // with a key wins) and a reference's record id or patient MRN needs no second look at the target.
 // For a large Bundle read as a stream, the index is all that is kept of the entries between the two passes
-// (from_fhir.cpp): a target whose content is needed is parsed again from its range of the text.
+// (from_fhir.cpp): a target whose content is needed is taken from the trees the stream still holds, or parsed
+// again from its range of the text.
 #pragma once
 
 #include <cstdint>

@@ -3,12 +3,15 @@
 // overloads) must accept and refuse exactly what json::parse does, with the same error, and build the same tree.
 // Both parsers try the strict scanner first and fall back to the RapidJSON-based reference parser: whatever the
 // scanner accepts, the reference must accept with the same tree and offsets, and whatever the reference accepts,
-// the scanner must accept too (unless it declined a number only the reference can judge).
+// the scanner must accept too (unless it declined a number only the reference can judge). The streaming read
+// (json::stream_compact_items over root.entry) accepts exactly what the scanner accepts and hands out the items
+// of the whole tree, in order, each re-parsing from its range to the same value, the rest kept in the envelope.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fhir/json/compact.h"
 #include "fhir/json/parser.h"
@@ -100,6 +103,38 @@ void check_scanner_agrees(std::string_view text) {
   }
 }
 
+// stream_compact_items against the scanner and the whole tree.
+void check_stream_agrees(std::string_view text, const fhir::json::ParseResult& parsed) {
+  const std::string owned(text);
+  std::vector<fhir::json::Node> items;
+  bool slices_agree = true;
+  fhir::json::CompactDocument envelope;
+  const bool accepted = fhir::json::stream_compact_items(
+      owned, "entry",
+      [&](const fhir::json::CompactNode& item, std::uint32_t begin, std::uint32_t end) {
+        items.push_back(item.to_node());
+        const fhir::json::CompactParseResult again = fhir::json::parse_compact_slice(owned, begin, end);
+        slices_agree = slices_agree && again && again.document->root().to_node() == items.back();
+      },
+      envelope);
+  const bool scanner_accepts = fhir::json::detail::scan_compact_only(text).result == fhir::json::detail::ScanResult::Accepted;
+  if (accepted != scanner_accepts) fail("the stream and the scanner disagree", text);
+  if (!accepted) return;
+  if (!parsed) fail("the stream accepts a text parse refuses", text);
+  if (!slices_agree) fail("an item's range re-parses to another value", text);
+  fhir::json::Node whole = parsed.document->root();
+  std::vector<fhir::json::Node> expected;
+  if (fhir::json::Node* entries = whole.is_object() ? whole.find("entry") : nullptr; entries && entries->is_array()) {
+    for (const fhir::json::Node& item : entries->items())
+      if (!item.is_primitive()) expected.push_back(item);
+    *entries = fhir::json::Node::array();
+  }
+  if (items.size() != expected.size()) fail("the stream handed out other items than the tree has", text);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (!(items[i] == expected[i])) fail("a streamed item differs from the tree's", text);
+  if (!(envelope.root().to_node() == whole)) fail("the stream's envelope differs from the tree without its items", text);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -108,6 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_scanner_agrees(text);
   check_parse_agrees_with_reference(text, parsed);
   check_compact_agrees(text, parsed);
+  check_stream_agrees(text, parsed);
   if (!parsed) {
     if (!parsed.error || parsed.error->offset > size) {
       std::fprintf(stderr, "fuzz_json: error offset %zu outside input of %zu bytes\n",
