@@ -37,7 +37,7 @@ struct PlannedEntry {
   std::optional<search::ParsedSearch> if_none_exist;  // conditional create
   std::optional<std::int64_t> if_match;
   std::string full_url;
-  std::optional<Node> resource;
+  Node* resource = nullptr;  // in the request's parsed Bundle (references are rewritten there)
   std::string assigned_id;  // POST: pre-assigned or matched id
   bool matched_existing = false;
   std::optional<storage::NewVersion> prepared;  // POST: stored form built before the write transaction
@@ -109,20 +109,20 @@ OpResult entry_error(std::size_t index, int status, const std::string& text, con
 Response FhirService::bundle(Ctx& ctx) {
   ParsedBody body;
   if (auto err = parse_resource_body(ctx, "Bundle", body)) return *err;
-  const Node& bundle = body.doc->root();
+  Node& bundle = body.doc->root();
   const Node* type_node = bundle.find("type");
   const std::string bundle_type = type_node && type_node->is_string() ? std::string(type_node->text()) : "";
   if (bundle_type != "transaction" && bundle_type != "batch") {
     return error_response(400, "POST /fhir takes a Bundle of type transaction or batch, not '" + bundle_type + "'");
   }
   const bool transaction = bundle_type == "transaction";
-  const Node* entries = bundle.find("entry");
+  Node* entries = bundle.find("entry");
   std::vector<PlannedEntry> plan;
 
   // 1. Read every entry's request.
   const std::size_t n = entries && entries->is_array() ? entries->items().size() : 0;
   for (std::size_t i = 0; i < n; ++i) {
-    const Node& e = entries->items()[i];
+    Node& e = entries->items()[i];
     PlannedEntry p;
     p.index = i;
     auto fail = [&](int status, const std::string& text) {
@@ -138,7 +138,7 @@ Response FhirService::bundle(Ctx& ctx) {
     const Node* method = request && request->is_object() ? request->find("method") : nullptr;
     const Node* url = request && request->is_object() ? request->find("url") : nullptr;
     if (const Node* fu = e.is_object() ? e.find("fullUrl") : nullptr; fu && fu->is_string()) p.full_url = fu->text();
-    if (const Node* r = e.is_object() ? e.find("resource") : nullptr; r && r->is_object()) p.resource = Node(*r);
+    if (Node* r = e.is_object() ? e.find("resource") : nullptr; r && r->is_object()) p.resource = r;
     if (!method || !method->is_string() || !url || !url->is_string()) {
       fail(400, "entry.request needs method and url");
     } else {
