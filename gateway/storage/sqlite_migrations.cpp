@@ -1,5 +1,6 @@
 #include "storage/sqlite_migrations.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -11,9 +12,10 @@ namespace fhirgw::storage {
 namespace {
 
 // Step N brings the schema from version N to N + 1: SQL, or nullptr for the steps done by a function
-// below (5: drop_shared_rows, 7: add_patient_token_rows).
+// below (5: drop_shared_rows, 7: add_patient_token_rows, 8: add_patient_token_sources).
 constexpr int kSharedRowsStep = 5;
 constexpr int kPatientTokenStep = 7;
+constexpr int kPatientSourcesStep = 8;
 constexpr std::array<const char*, kSchemaVersion> kSteps = {
     // 0 -> 1: resources, history, search indexes, conditional-create keys.
     R"sql(
@@ -185,6 +187,7 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     // resource_history alone) from opening a database written this way.
     "-- body of the current version in resources only",
     nullptr,  // 7 -> 8: add_patient_token_rows
+    nullptr,  // 8 -> 9: add_patient_token_sources
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
@@ -208,6 +211,16 @@ void drop_shared_rows(Connection& db, const std::vector<std::pair<std::string, s
 // for the code; `patient` is a Patient's id. Filled here from the stored token and reference rows of
 // each type's `patient` rows (which ones is data: search::ParamCatalog::patient_rows); the reference
 // index yields them by patient, so the inserts stay within one patient's range of the new table.
+// The rows of one type (its `patient` rows are `source`), from its stored token and reference rows.
+void fill_patient_token_rows(Connection& db, const std::string& type, const IndexSource& source) {
+  StatementScope fill(db.cached(
+      "INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
+      "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
+      "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''"));
+  fill->bind(1, type).bind(2, source.param).bind(3, source.target_type);
+  fill->step();
+}
+
 void add_patient_token_rows(Connection& db, const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
   // IF NOT EXISTS and OR IGNORE: the step can run again on a database whose version was set back by hand.
   db.exec(R"sql(
@@ -215,14 +228,64 @@ CREATE TABLE IF NOT EXISTS idx_token_patient(type TEXT NOT NULL, patient TEXT NO
                                code TEXT NOT NULL, system TEXT NOT NULL, rid INTEGER NOT NULL,
                                PRIMARY KEY(type, patient, param, code, system, rid)) WITHOUT ROWID;
 )sql");
-  Statement& fill = db.cached(
-      "INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
-      "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
-      "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''");
-  for (const auto& [type, source] : patient_rows) {
-    StatementScope scope(fill);
-    fill.bind(1, type).bind(2, source.param).bind(3, source.target_type);
-    fill.step();
+  for (const auto& [type, source] : patient_rows) fill_patient_token_rows(db, type, source);
+}
+
+void record_patient_token_source(Connection& db, const std::string& type, const IndexSource& source) {
+  StatementScope add(db.cached("INSERT OR REPLACE INTO idx_token_patient_sources VALUES(?, ?, ?)"));
+  add->bind(1, type).bind(2, source.param).bind(3, source.target_type);
+  add->step();
+}
+
+// 8 -> 9: which types idx_token_patient holds rows for (step 8 filled those of `patient_rows`), so a
+// later start whose catalog differs (other packages loaded) fills or drops types (sync_patient_token_rows)
+// instead of answering searches from a table without the rows of some resources.
+void add_patient_token_sources(Connection& db,
+                               const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+  db.exec(R"sql(
+CREATE TABLE IF NOT EXISTS idx_token_patient_sources(type TEXT PRIMARY KEY, param TEXT NOT NULL,
+                                                     target_type TEXT NOT NULL) WITHOUT ROWID;
+)sql");
+  for (const auto& [type, source] : patient_rows) record_patient_token_source(db, type, source);
+}
+
+// Every start: the types of `patient_rows` that the table has no rows for are filled, types it no longer
+// names are dropped (their rows would not be kept up to date by the writes of this catalog).
+void sync_patient_token_rows(Connection& db, const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+  std::vector<std::pair<std::string, IndexSource>> stored;
+  {
+    StatementScope list(db.cached("SELECT type, param, target_type FROM idx_token_patient_sources ORDER BY type"));
+    while (list->step()) stored.push_back({list->column_text(0), {list->column_text(1), list->column_text(2)}});
+  }
+  auto same = [](const std::pair<std::string, IndexSource>& a, const std::pair<std::string, IndexSource>& b) {
+    return a.first == b.first && a.second.param == b.second.param && a.second.target_type == b.second.target_type;
+  };
+  auto contains = [&](const std::vector<std::pair<std::string, IndexSource>>& list, const auto& entry) {
+    return std::any_of(list.begin(), list.end(), [&](const auto& e) { return same(e, entry); });
+  };
+  const bool changed =
+      stored.size() != patient_rows.size() ||
+      !std::all_of(stored.begin(), stored.end(), [&](const auto& e) { return contains(patient_rows, e); });
+  if (!changed) return;
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    for (const auto& entry : stored) {
+      if (contains(patient_rows, entry)) continue;
+      for (const char* table : {"idx_token_patient", "idx_token_patient_sources"}) {
+        StatementScope del(db.cached(std::string("DELETE FROM ") + table + " WHERE type = ?"));
+        del->bind(1, entry.first);
+        del->step();
+      }
+    }
+    for (const auto& entry : patient_rows) {
+      if (contains(stored, entry)) continue;
+      fill_patient_token_rows(db, entry.first, entry.second);
+      record_patient_token_source(db, entry.first, entry.second);
+    }
+    db.exec("COMMIT");
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
   }
 }
 
@@ -247,6 +310,8 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
         drop_shared_rows(db, shared_params);
       } else if (step == kPatientTokenStep) {
         add_patient_token_rows(db, patient_rows);
+      } else if (step == kPatientSourcesStep) {
+        add_patient_token_sources(db, patient_rows);
       } else {
         db.exec(kSteps[static_cast<std::size_t>(step)]);
       }
@@ -257,6 +322,7 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
       throw;
     }
   }
+  sync_patient_token_rows(db, patient_rows);
 }
 
 }  // namespace fhirgw::storage

@@ -12,7 +12,7 @@ namespace fhirgw::storage {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 8;
+inline constexpr int kSchemaVersion = 9;
 
 // Schema 7 on, a resource's current body is stored once, in `resources`: its history row has none until a
 // later version (or a delete) replaces it and moves the body there. A history row's body, over
@@ -26,7 +26,8 @@ inline constexpr const char* kHistoryBodyJoin =
 // `shared_params`: (type, parameter) pairs whose index rows are no longer written because other
 // parameters' rows hold the same (search::ParamCatalog::shared_params); step 5 -> 6 deletes them.
 // `patient_rows`: (type, rows of its `patient` parameter) (search::ParamCatalog::patient_rows); step
-// 7 -> 8 fills idx_token_patient from them.
+// 7 -> 8 fills idx_token_patient from them, and every call brings that table to them (types that were
+// not in the list of an earlier start are filled, types no longer in it dropped).
 void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params = {},
              const std::vector<std::pair<std::string, IndexSource>>& patient_rows = {});
 

@@ -1,9 +1,11 @@
 // Token rows per patient (idx_token_patient, schema 8): which types have them (decided from the
 // SearchParameter expressions), that the indexer names the resource's patients, that patient + token
-// searches answer from them exactly as the probes did (paging, updates, deletes, other clauses), and
-// that schema step 7 -> 8 fills them for a database's existing resources.
+// searches answer from them exactly as the probes did (paging, updates, deletes, other clauses), that
+// schema step 7 -> 8 fills them for a database's existing resources, and that a start with a catalog of
+// other types fills or drops types.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -23,6 +25,15 @@ namespace {
 
 using http::Response;
 using V = std::vector<std::string>;
+
+std::string observation(const std::string& id, const std::string& subject, const std::string& system,
+                        const std::string& code, const std::string& date) {
+  return R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"coding":[{"system":")" +
+         system + R"(","code":")" + code + R"("}]},"subject":{"reference":")" + subject +
+         R"("},"effectiveDateTime":")" + date + R"("})";
+}
+
+constexpr const char* kLoinc = "http://loinc.org";
 
 TEST(PatientTokenRows, DecidedFromThePatientParameter) {
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
@@ -46,8 +57,7 @@ TEST(PatientTokenRows, DecidedFromThePatientParameter) {
 TEST(PatientTokenRows, TheIndexerNamesThePatients) {
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
   auto patients = [&](const std::string& subject) {
-    const auto doc = fhir::json::parse(R"({"resourceType":"Observation","status":"final",
-      "code":{"coding":[{"system":"http://loinc.org","code":"2857-1"}]},"subject":{"reference":")" + subject + R"("}})");
+    const auto doc = fhir::json::parse(observation("o", subject, kLoinc, "2857-1", "2020-01-01"));
     EXPECT_TRUE(doc);
     return search::build_index(catalog, "Observation", doc.document->root()).patients;
   };
@@ -56,22 +66,9 @@ TEST(PatientTokenRows, TheIndexerNamesThePatients) {
   EXPECT_TRUE(patients("urn:uuid:0f0c6c4e-4b8e-4f5e-9d0c-0b1a2c3d4e5f").empty());
 }
 
-std::string observation(const std::string& id, const std::string& subject, const std::string& system,
-                        const std::string& code, const std::string& date) {
-  return R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"coding":[{"system":")" +
-         system + R"(","code":")" + code + R"("}]},"subject":{"reference":")" + subject +
-         R"("},"effectiveDateTime":")" + date + R"("})";
-}
-
-constexpr const char* kLoinc = "http://loinc.org";
-
 class PatientTokenSearchTest : public test::SearchServiceTest {
  protected:
-  std::int64_t count(const std::string& sql) {
-    storage::Connection db((dir_ / "db.sqlite").string(), true);
-    storage::StatementScope s(db.cached(sql));
-    return s->step() ? s->column_int(0) : -1;
-  }
+  std::int64_t count(const std::string& sql) { return test::query_int((dir_ / "db.sqlite").string(), sql); }
 
   void seed() {
     put("Patient", "p1", R"({"resourceType":"Patient","id":"p1"})");
@@ -129,7 +126,8 @@ TEST_F(PatientTokenSearchTest, PagesInResourceOrder) {
     }
     next.clear();
     for (const auto& link : doc.document->root().find("link")->items()) {
-      if (link.find("relation")->text() == "next") next = std::string(link.find("url")->text()).substr(11);  // "http://test"
+      // The links are absolute: drop "http://test".
+      if (link.find("relation")->text() == "next") next = std::string(link.find("url")->text()).substr(11);
     }
   }
   EXPECT_EQ(seen, (V{"o1", "o3"}));
@@ -151,34 +149,30 @@ TEST_F(PatientTokenSearchTest, UpdatesAndDeletesReplaceTheRows) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE rid NOT IN (SELECT rid FROM idx_token)"), 0);
 }
 
+// An Observation stored as a store without token rows per patient wrote it.
+void write_without_patients(storage::SqliteStore& store, const search::ParamCatalog& catalog, const std::string& id,
+                            const std::string& subject) {
+  const std::string body = observation(id, subject, kLoinc, "111-1", "2020-01-01");
+  const auto doc = fhir::json::parse(body);
+  ASSERT_TRUE(doc);
+  storage::NewVersion v{"Observation", id, body, 1000, {}};
+  v.index = search::build_index(catalog, "Observation", doc.document->root());
+  v.index.patients.clear();
+  auto txn = store.begin_write();
+  txn->put(v, storage::Method::Create, 1);
+  txn->commit();
+}
+
 TEST(PatientTokenMigration, StepEightFillsTheRowsOfExistingResources) {
   const auto dir = std::filesystem::temp_directory_path() / ("fhirgw-pt-mig-" + std::to_string(std::random_device{}()));
   const std::string path = (dir / "db.sqlite").string();
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
-  auto store_observation = [&](storage::SqliteStore& store, const std::string& id, const std::string& subject) {
-    const std::string body = observation(id, subject, kLoinc, "111-1", "2020-01-01");
-    const auto doc = fhir::json::parse(body);
-    ASSERT_TRUE(doc);
-    storage::NewVersion v;
-    v.type = "Observation";
-    v.id = id;
-    v.body = body;
-    v.index = search::build_index(catalog, "Observation", doc.document->root());
-    v.index.patients.clear();  // what a schema 7 server wrote
-    auto txn = store.begin_write();
-    txn->put(v, storage::Method::Create, 1);
-    txn->commit();
-  };
   {
     storage::SqliteStore store({path, false, 1, {}, catalog.shared_params(), catalog.patient_rows()});
-    store_observation(store, "o1", "Patient/p1");
-    store_observation(store, "o2", "Group/g1");
+    write_without_patients(store, catalog, "o1", "Patient/p1");
+    write_without_patients(store, catalog, "o2", "Group/g1");
   }
-  auto count = [&](const std::string& sql) {
-    storage::Connection db(path, true);
-    storage::StatementScope s(db.cached(sql));
-    return s->step() ? s->column_int(0) : -1;
-  };
+  auto count = [&](const std::string& sql) { return test::query_int(path, sql); };
   {
     storage::Connection db(path, false);
     db.exec("DROP TABLE idx_token_patient");
@@ -191,6 +185,27 @@ TEST(PatientTokenMigration, StepEightFillsTheRowsOfExistingResources) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE type = 'Observation' AND patient = 'p1' AND "
                   "param = 'code' AND code = '111-1' AND system = 'http://loinc.org'"),
             1);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(PatientTokenMigration, AStartWithOtherTypesFillsOrDropsThem) {
+  const auto dir = std::filesystem::temp_directory_path() / ("fhirgw-pt-" + std::to_string(std::random_device{}()));
+  const std::string path = (dir / "db.sqlite").string();
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  auto count = [&](const std::string& sql) { return test::query_int(path, sql); };
+  {
+    // A catalog without patient rows for any type (e.g. other packages loaded): none are written.
+    storage::SqliteStore store({path, false, 1, {}, catalog.shared_params(), {}});
+    write_without_patients(store, catalog, "o1", "Patient/p1");
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient"), 0);
+  { storage::SqliteStore store({path, false, 1, {}, catalog.shared_params(), catalog.patient_rows()}); }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE type = 'Observation' AND patient = 'p1'"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient_sources"),
+            static_cast<std::int64_t>(catalog.patient_rows().size()));
+  { storage::SqliteStore store({path, false, 1, {}, catalog.shared_params(), {}}); }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient_sources"), 0);
   std::filesystem::remove_all(dir);
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -16,12 +17,20 @@
 #include "search/param_catalog.h"
 #include "server/application.h"
 #include "server/metrics.h"
+#include "storage/sqlite_connection.h"
 #include "storage/sqlite_store.h"
 
 namespace fhirgw::test {
 
 using http::Request;
 using http::Response;
+
+// The first column of the first row of `sql` on the database file at `path` (-1 without a row).
+inline std::int64_t query_int(const std::string& path, const std::string& sql) {
+  storage::Connection db(path, true);
+  storage::StatementScope s(db.cached(sql));
+  return s->step() ? s->column_int(0) : -1;
+}
 
 class SearchServiceTest : public ::testing::Test {
  protected:

@@ -162,11 +162,7 @@ TEST(SharedIndexMigration, StepSixDeletesTheRowsOfSharedParameters) {
     txn->put(v, storage::Method::Create, 1);
     txn->commit();
   }
-  auto count = [&](const std::string& sql) {
-    storage::Connection db(path, true);
-    storage::StatementScope s(db.cached(sql));
-    return s->step() ? s->column_int(0) : -1;
-  };
+  auto count = [&](const std::string& sql) { return test::query_int(path, sql); };
   {
     storage::Connection db(path, false);
     db.exec("PRAGMA user_version = 5");
