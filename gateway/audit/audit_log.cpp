@@ -96,13 +96,20 @@ void AuditLog::stop() {
   idle_.notify_all();
 }
 
+// One group commit per flush interval (or sooner when a full batch is queued): what arrives while a
+// group is being written waits for the next interval instead of making a small group of its own, so
+// under load each commit (and its fsync) carries a full interval's records and reads fill their shared
+// AuditEvents. A record is committed at most one interval plus one write after it was queued.
 void AuditLog::run() {
   std::unique_lock lock(mutex_);
+  auto next = std::chrono::steady_clock::now() + options_.flush_interval;
   for (;;) {
-    wake_.wait_for(lock, options_.flush_interval,
-                   [this] { return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch; });
+    wake_.wait_until(lock, next, [this] { return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch; });
+    next = std::chrono::steady_clock::now() + options_.flush_interval;
+    const bool drain = stopping_ || flush_requested_;  // flush() and stop() want everything committed
     flush_requested_ = false;
-    while (!queue_.empty()) {
+    do {
+      if (queue_.empty()) break;
       std::deque<AuditRecord> batch;
       const std::size_t n = std::min(queue_.size(), options_.max_batch);
       for (std::size_t i = 0; i < n; ++i) {
@@ -115,9 +122,9 @@ void AuditLog::run() {
       write(batch);
       lock.lock();
       writing_ = false;
-    }
-    idle_.notify_all();
-    if (stopping_) return;
+    } while (drain || stopping_ || flush_requested_);
+    if (queue_.empty()) idle_.notify_all();
+    if (stopping_ && queue_.empty()) return;
   }
 }
 

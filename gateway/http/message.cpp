@@ -24,17 +24,29 @@ void Headers::set(std::string_view name, std::string value) {
 
 void Headers::add(std::string_view name, std::string value) { items_.emplace_back(to_lower(name), std::move(value)); }
 
+namespace {
+
+// `lower` (a stored name) equals `name` ignoring ASCII case; no copy of either.
+bool equals_lowered(std::string_view lower, std::string_view name) {
+  if (lower.size() != name.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (lower[i] != static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<std::string_view> Headers::get(std::string_view name) const {
-  const std::string key = to_lower(name);
   for (const auto& [k, v] : items_) {
-    if (k == key) return std::string_view(v);
+    if (equals_lowered(k, name)) return std::string_view(v);
   }
   return std::nullopt;
 }
 
 void Headers::remove(std::string_view name) {
-  const std::string key = to_lower(name);
-  std::erase_if(items_, [&](const auto& item) { return item.first == key; });
+  std::erase_if(items_, [&](const auto& item) { return equals_lowered(item.first, name); });
 }
 
 namespace {

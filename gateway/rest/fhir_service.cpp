@@ -254,7 +254,7 @@ void FhirService::record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector
 // ---- read / vread / history --------------------------------------------------------------------
 
 Response FhirService::read(Ctx& ctx, const std::string& type, const std::string& id) {
-  const auto v = store_.read(type, id);
+  auto v = store_.read(type, id);
   if (!v) return error_response(404, type + "/" + id + " is not known", "not-found");
   if (v->deleted) {
     Response r = error_response(410, type + "/" + id + " was deleted", "deleted");
@@ -276,7 +276,7 @@ Response FhirService::read(Ctx& ctx, const std::string& type, const std::string&
     if (parsed.error) return error_response(400, *parsed.error);
     r.body = render_resource(type, v->body, &parsed);
   } else {
-    r.body = v->body;
+    r.body = std::move(v->body);
   }
   if (ctx.req.method == "HEAD") r.body.clear();
   return r;
@@ -285,14 +285,14 @@ Response FhirService::read(Ctx& ctx, const std::string& type, const std::string&
 Response FhirService::vread(Ctx&, const std::string& type, const std::string& id, const std::string& vid) {
   const auto version = parse_etag(vid);
   if (!version || *version < 1) return error_response(400, "'" + vid + "' is not a version id");
-  const auto v = store_.vread(type, id, *version);
+  auto v = store_.vread(type, id, *version);
   if (!v) return error_response(404, type + "/" + id + " has no version " + vid, "not-found");
   if (v->deleted) return error_response(410, "version " + vid + " of " + type + "/" + id + " is a delete", "deleted");
   Response r;
   r.headers.set("content-type", std::string(http::kFhirJson));
   r.headers.set("etag", etag(v->version));
   r.headers.set("last-modified", http::format_http_date(v->last_updated_ms));
-  r.body = v->body;
+  r.body = std::move(v->body);
   return r;
 }
 

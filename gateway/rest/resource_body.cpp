@@ -4,7 +4,6 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <random>
 
 #include "fhir/json/parser.h"
@@ -29,12 +28,18 @@ std::string new_id() {
   } while (!last.compare_exchange_weak(prev, stamp, std::memory_order_relaxed));
   thread_local std::mt19937_64 rng{std::random_device{}()};
   const std::uint64_t b = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-7%03x-%04x-%012llx", static_cast<unsigned>(stamp >> 28),
-                static_cast<unsigned>((stamp >> 12) & 0xFFFF), static_cast<unsigned>(stamp & 0x0FFF),
-                static_cast<unsigned>(((b >> 48) & 0x3FFF) | 0x8000),
-                static_cast<unsigned long long>(b & 0xFFFFFFFFFFFFULL));
-  return buf;
+  // "%08x-%04x-7%03x-%04x-%012x" without snprintf (one id per request: its request id).
+  std::string out(36, '-');
+  auto hex = [&out](std::size_t at, std::uint64_t v, int digits) {
+    for (int i = digits - 1; i >= 0; --i, v >>= 4) out[at + static_cast<std::size_t>(i)] = "0123456789abcdef"[v & 0xF];
+  };
+  hex(0, (stamp >> 28) & 0xFFFFFFFFULL, 8);
+  hex(9, (stamp >> 12) & 0xFFFF, 4);
+  out[14] = '7';
+  hex(15, stamp & 0x0FFF, 3);
+  hex(19, ((b >> 48) & 0x3FFF) | 0x8000, 4);
+  hex(24, b & 0xFFFFFFFFFFFFULL, 12);
+  return out;
 }
 
 bool valid_id(std::string_view id) {

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <mutex>
@@ -61,6 +62,7 @@ struct HttpServer::Impl {
   std::atomic<std::int64_t> sessions{0};
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<SessionBase>> session_list;
+  std::size_t prune_at = 64;  // track() drops closed sessions when the list reaches this size
   tls::SslCtxPtr tls;  // set when serving HTTPS
   std::shared_ptr<const tls::IdentityMap> identities = std::make_shared<tls::IdentityMap>();
 };
@@ -175,6 +177,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void on_header(beast::error_code ec, std::size_t) {
     if (ec) return on_error(ec);
     busy_ = true;
+    // A request without a body (GET, HEAD, DELETE) is complete with its header: handle it now, not
+    // through another read operation (a timer armed and cancelled, a completion posted to the strand).
+    if (parser_->is_done()) return on_body({}, 0);
     lowest().expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
@@ -277,7 +282,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
 void HttpServer::Impl::track(const std::shared_ptr<SessionBase>& s) {
   std::lock_guard lock(sessions_mutex);
-  std::erase_if(session_list, [](const auto& w) { return w.expired(); });
+  // Dropping closed sessions scans the whole list: only when it has doubled since the last scan, so an
+  // accept costs O(1) amortized, not O(open connections).
+  if (session_list.size() >= prune_at) {
+    std::erase_if(session_list, [](const auto& w) { return w.expired(); });
+    prune_at = std::max<std::size_t>(64, 2 * session_list.size());
+  }
   session_list.push_back(s);
 }
 

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <set>
 #include <string>
 #include <thread>
@@ -20,6 +22,18 @@ TEST(NewId, IsAValidVersion7Uuid) {
   EXPECT_EQ(id[8], '-');
   EXPECT_EQ(id[14], '7');                                      // version
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);  // RFC 9562 variant
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      EXPECT_EQ(id[i], '-') << i;
+    } else {
+      EXPECT_NE(std::string("0123456789abcdef").find(id[i]), std::string::npos) << id;
+    }
+  }
+  // The first 48 bits are the Unix time in milliseconds (a full sequence may borrow a few ms ahead).
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const long long stamped = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
+  EXPECT_LE(std::llabs(stamped - now_ms), 10'000) << id;
 }
 
 TEST(NewId, StrictlyIncreasesWithinAThread) {

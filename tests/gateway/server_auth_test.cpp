@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "../support/pki/test_jose.h"
 #include "audit/audit_event.h"
@@ -16,6 +17,7 @@
 #include "fhir/model/metadata.h"
 #include "fhir/validation/validator.h"
 #include "rest/fhir_service.h"
+#include "search/indexer.h"
 #include "search/param_catalog.h"
 #include "server/application.h"
 #include "server/metrics.h"
@@ -232,6 +234,34 @@ TEST_F(AuthAuditTest, AuditEventsNeedANamedScopeAndAreNeverWrittenByClients) {
   EXPECT_EQ(write.status, 403);
 }
 
+// Through the API an auditor reads each AuditEvent the same by read, vread and every history (the store
+// keeps an AuditEvent's body in its current row only).
+TEST_F(AuthAuditTest, AuditEventsReadTheSameByReadVreadAndHistory) {
+  const std::string token = token_for("writer", "system/Patient.cruds system/Observation.cruds");
+  ASSERT_EQ(call("PUT", "/fhir/Patient/p1", token, kPatient).status, 201);
+  ASSERT_EQ(call("GET", "/fhir/Patient/p1", token).status, 200);
+  const auto events = audit_events();
+  ASSERT_GE(events.size(), 3u);  // token issue, the write, the read
+  const std::string auditor = token_for("auditor", "system/AuditEvent.rs");
+  for (const std::string& body : events) {
+    auto parsed = fhir::json::parse(body);
+    ASSERT_TRUE(parsed);
+    const std::string id(parsed.document->root().find("id")->text());
+    const Response read = call("GET", "/fhir/AuditEvent/" + id, auditor);
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(read.body, body);
+    const Response vread = call("GET", "/fhir/AuditEvent/" + id + "/_history/1", auditor);
+    ASSERT_EQ(vread.status, 200) << vread.body;
+    EXPECT_EQ(vread.body, body);
+    const Response instance = call("GET", "/fhir/AuditEvent/" + id + "/_history", auditor);
+    ASSERT_EQ(instance.status, 200) << instance.body;
+    EXPECT_NE(instance.body.find(body), std::string::npos);
+    const Response type = call("GET", "/fhir/AuditEvent/_history?_count=1000", auditor);
+    ASSERT_EQ(type.status, 200) << type.body;
+    EXPECT_NE(type.body.find(body), std::string::npos);
+  }
+}
+
 TEST_F(AuthAuditTest, AdminRoutesNeedAnAdminClient) {
   const std::string reader = token_for("reader", "system/*.rs");
   EXPECT_EQ(call("GET", "/admin/outbox", reader).status, 403);
@@ -342,6 +372,61 @@ TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
       EXPECT_NE(issue.severity, fhir::validation::Severity::Fatal) << issue.diagnostics;
     }
   }
+}
+
+// The distinct index rows of an AuditEvent, as comparable text (one line per row).
+std::set<std::string> distinct_rows(const storage::IndexRows& rows) {
+  std::set<std::string> out;
+  for (const auto& t : rows.tokens) out.insert("token|" + t.param + "|" + t.system + "|" + t.code + "|" + t.text);
+  for (const auto& t : rows.strings) out.insert("string|" + t.param + "|" + t.normalized + "|" + t.exact);
+  for (const auto& t : rows.dates) out.insert("date|" + t.param + "|" + std::to_string(t.low_ms) + "|" + std::to_string(t.high_ms));
+  for (const auto& t : rows.references) out.insert("ref|" + t.param + "|" + t.target_type + "|" + t.target_id + "|" + t.url);
+  for (const auto& t : rows.quantities) out.insert("qty|" + t.param + "|" + std::to_string(t.value) + "|" + t.system + "|" + t.code);
+  for (const auto& t : rows.numbers) out.insert("num|" + t.param + "|" + std::to_string(t.value));
+  return out;
+}
+
+// audit_event_version indexes one entity per distinct reference (a grouped read has up to 100 entities of
+// a few resources); the rows must be the same set as those of the whole stored body, for every kind.
+TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  std::vector<audit::AuditRecord> records(4);
+  records[0].interaction = "read";
+  records[0].client_id = "hospital-a";
+  records[0].network_address = "127.0.0.1";
+  records[0].period_start_ms = 1'800'000'000'000;
+  records[0].recorded_ms = 1'800'000'000'900;
+  for (int i = 0; i < 100; ++i) {
+    records[0].entities.push_back({"Patient/p" + std::to_string(i % 3), {}, {}, "req-" + std::to_string(i),
+                                   1'800'000'000'000 + i});
+  }
+  records[1].interaction = "search-type";
+  records[1].client_id = "hospital-b";
+  records[1].period_start_ms = 1'800'000'000'000;
+  records[1].entities = {audit::Entity::of_query("Observation?subject=Patient/p1&code=*"),
+                         audit::Entity::of_query("Condition?patient=Patient/p2"),
+                         audit::Entity::of_reference("Patient/p9")};
+  records[2].interaction = "transaction";
+  records[2].client_id = "fhirgw";
+  records[2].request_id = "req-x";
+  records[2].entities = {audit::Entity::of_reference("Patient/p1/_history/2", "update"),
+                         audit::Entity::of_reference("Observation/o1/_history/1", "create"),
+                         audit::Entity::of_reference("Patient/p1/_history/2", "update")};
+  records[3].type = audit::EventType::authentication;
+  records[3].outcome = audit::Outcome::minor_failure;
+  records[3].outcome_text = "token expired";
+  records[3].request_id = "req-y";
+  for (const auto& r : records) {
+    const storage::NewVersion v = audit::audit_event_version(r, catalog);
+    auto full = fhir::json::parse(v.body);
+    ASSERT_TRUE(full);
+    const auto expected = distinct_rows(search::build_index(catalog, "AuditEvent", full.document->root()));
+    EXPECT_FALSE(expected.empty());
+    EXPECT_EQ(distinct_rows(v.index), expected) << v.body;
+  }
+  // Every entity stays in the body.
+  const storage::NewVersion grouped = audit::audit_event_version(records[0], catalog);
+  for (int i = 0; i < 100; ++i) EXPECT_NE(grouped.body.find("\"req-" + std::to_string(i) + "\""), std::string::npos) << i;
 }
 
 }  // namespace
