@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <openssl/ssl.h>
@@ -21,6 +22,7 @@
 
 #include "auth/principal_memo.h"
 #include "http/error_response.h"
+#include "http/response_head.h"
 #include "server/logging.h"
 #include "tls/peer_identity.h"
 #include "tls/socket_stream.h"
@@ -83,18 +85,6 @@ http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::strin
   return r;
 }
 
-bhttp::response<bhttp::string_body> to_beast(http::Response&& r, unsigned version, bool keep_alive) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(r.status), version};
-  for (auto& [name, value] : r.headers.all()) res.set(name, value);
-  res.set(bhttp::field::server, "fhirgw");
-  res.body() = std::move(r.body);
-  res.keep_alive(keep_alive);
-  if (r.status != 304 && r.status != 204) {
-    res.prepare_payload();
-  }
-  return res;
-}
-
 }  // namespace
 
 // One connection. Stream is beast::tcp_stream (plain HTTP) or tls::SocketStream (HTTPS).
@@ -119,8 +109,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->expire_in(std::chrono::milliseconds(self->server_.config.read_timeout_ms));  // the TLS handshake's
+      self->watch();
       if constexpr (kTls) {
-        self->lowest().expires_after(std::chrono::milliseconds(self->server_.config.read_timeout_ms));
         self->stream_.async_handshake([self](beast::error_code ec) {
           if (ec) {
             // Not TLS, old protocol, no shared cipher, or a client certificate that is missing, expired,
@@ -150,6 +141,31 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   auto& lowest() { return beast::get_lowest_layer(stream_); }
 
+  // Timeouts: each step sets the connection's deadline (a plain store); one watchdog timer per connection
+  // wakes at the deadline, and only if it has not moved since closes the socket, which fails the pending
+  // operation. Beast's own stream timeouts would arm and cancel a timer for every read and write (a
+  // cancelled wait is one more handler through the strand per operation).
+  void expire_in(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    // Earlier than the watchdog wakes (a read timeout after an idle one): wake it then instead.
+    if (watching_ && !closed_ && deadline_ < watchdog_.expiry()) {
+      watchdog_.cancel();
+      watch();
+    }
+  }
+
+  void watch() {
+    watching_ = true;
+    watchdog_.expires_at(deadline_);
+    watchdog_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (ec || self->closed_) return;  // cancelled: the connection is closed, or re-armed earlier
+      if (std::chrono::steady_clock::now() < self->deadline_) return self->watch();  // moved on since
+      beast::error_code ignored;
+      self->lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      self->lowest().socket().close(ignored);
+    });
+  }
+
   void begin() {
     if (reject_) {
       server_.metrics.rejected_connections.fetch_add(1);
@@ -168,8 +184,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
     parser_->body_limit(server_.config.max_body_bytes);
     // Waiting for a new request: the idle timeout; a request already started: the read timeout.
-    lowest().expires_after(std::chrono::milliseconds(buffer_.size() == 0 ? server_.config.idle_timeout_ms
-                                                                         : server_.config.read_timeout_ms));
+    expire_in(std::chrono::milliseconds(buffer_.size() == 0 ? server_.config.idle_timeout_ms
+                                                            : server_.config.read_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
   }
@@ -180,7 +196,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // A request without a body (GET, HEAD, DELETE) is complete with its header: handle it now, not
     // through another read operation (a timer armed and cancelled, a completion posted to the strand).
     if (parser_->is_done()) return on_body({}, 0);
-    lowest().expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    expire_in(std::chrono::milliseconds(server_.config.read_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
   }
@@ -211,17 +227,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     return send(http::error_response(400, "malformed HTTP request"), 11, false);
   }
 
+  // The head is formatted once (http/response_head.h) and sent with the body in one gather write; the
+  // body goes out from the response's own string.
   void send(http::Response&& r, unsigned version, bool keep_alive) {
     busy_ = true;
-    response_ = std::make_shared<bhttp::response<bhttp::string_body>>(to_beast(std::move(r), version, keep_alive));
-    lowest().expires_after(std::chrono::milliseconds(server_.config.read_timeout_ms));
-    bhttp::async_write(stream_, *response_,
-                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                         self->response_.reset();
-                         if (ec) return self->close();
-                         if (!keep_alive) return self->lingering_close();
-                         self->read_header();
-                       });
+    head_ = http::response_head(r, version, keep_alive);
+    body_ = std::move(r.body);
+    expire_in(std::chrono::milliseconds(server_.config.read_timeout_ms));
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(stream_, buffers,
+                     [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                       self->body_ = {};
+                       if (ec) return self->close();
+                       if (!keep_alive) return self->lingering_close();
+                       self->read_header();
+                     });
   }
 
   // Half-close, then read and drop what the client still sends (e.g. the rest of a body over the
@@ -232,7 +252,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     } else {
       beast::error_code ec;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-      stream_.expires_after(std::chrono::seconds(2));
+      expire_in(std::chrono::seconds(2));
       drain_ = std::make_shared<std::array<char, 4096>>();
       drain();
     }
@@ -251,7 +271,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if constexpr (kTls) {
       if (!closing_) {
         closing_ = true;
-        lowest().expires_after(std::chrono::seconds(2));
+        expire_in(std::chrono::seconds(2));
         stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close_socket(); });
         return;
       }
@@ -261,6 +281,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void close_socket() {
     busy_ = false;
+    closed_ = true;
+    watchdog_.cancel();
     beast::error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     lowest().close();
@@ -269,12 +291,17 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream stream_;
   beast::flat_buffer buffer_{64 * 1024};  // also bounds how much a pipelining client can queue
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::shared_ptr<bhttp::response<bhttp::string_body>> response_;
+  std::string head_;  // of the response being written (its buffer is reused by the next one)
+  std::string body_;
   std::shared_ptr<std::array<char, 4096>> drain_;
   HttpServer::Impl& server_;
   std::string remote_;
   auth::PeerCertificate peer_;  // the verified client certificate of this connection (TLS only)
   auth::PrincipalMemo principal_memo_;  // its last Authorization header and the principal it gave
+  net::steady_timer watchdog_{stream_.get_executor()};
+  std::chrono::steady_clock::time_point deadline_{};
+  bool watching_ = false;
+  bool closed_ = false;
   bool reject_ = false;
   bool busy_ = false;
   bool closing_ = false;

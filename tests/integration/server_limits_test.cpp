@@ -30,6 +30,22 @@ TEST_F(Limits, SlowClientIsCutOff) {
   EXPECT_TRUE(responses.empty());
 }
 
+// A connection waits for its next request under the idle timeout; once a request has begun, the read
+// timeout holds for the rest of it even when the idle timeout is far longer.
+TEST(LimitsReadAfterIdle, SlowBodyIsCutOffByTheReadTimeout) {
+  TempDir dir;
+  const std::string config = dir.path() + "/config.json";
+  std::ofstream(config) << R"({"limits":{"read_timeout_ms":300,"idle_timeout_ms":30000}})";
+  ServerProcess server(dir.path() + "/data", {"--config", config});
+  Client c(server.port());
+  const auto start = std::chrono::steady_clock::now();
+  auto responses = c.raw("POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+                         "Content-Length: 100\r\n\r\n{\"resourceType\"",
+                         1);
+  EXPECT_TRUE(responses.empty());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // not the 30 s idle timeout
+}
+
 TEST_F(Limits, IdleKeepAliveConnectionIsClosed) {
   Client c(server_->port());
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);
