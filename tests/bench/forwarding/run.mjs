@@ -264,7 +264,7 @@ async function round(bin, r) {
 }
 
 const us = (x) => (x === undefined ? '' : x.toFixed(1));
-const median = (xs) => { const v = [...xs].sort((p, q) => p - q); return v[Math.floor((v.length - 1) / 2)]; };
+const median = (xs) => { const v = [...xs].sort((p, q) => p - q); const m = (v.length - 1) / 2; return (v[Math.floor(m)] + v[Math.ceil(m)]) / 2; };
 const label = (bin) => (BINARIES.length > 1 ? `${bin} ` : '');
 
 try {
