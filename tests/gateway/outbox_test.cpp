@@ -111,6 +111,14 @@ class OutboxTest : public ::testing::Test {
 
   std::vector<storage::OutboxItem> ready(const std::string& peer) { return store_.outbox_ready(peer, 1LL << 60, 100); }
 
+  storage::OutboxPeerStats stats_of(const std::string& peer) {
+    for (auto& s : store_.outbox_stats()) {
+      if (s.peer == peer) return s;
+    }
+    ADD_FAILURE() << "no outbox stats for " << peer;
+    return {};
+  }
+
   std::filesystem::path dir_;
   storage::SqliteStore store_;
   search::ParamCatalog catalog_;
@@ -262,23 +270,17 @@ TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
   rows = ready("hospital-b");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].id, "o2");
-  {
-    const auto stats = store_.outbox_stats();
-    const auto b = std::find_if(stats.begin(), stats.end(), [](const auto& s) { return s.peer == "hospital-b"; });
-    ASSERT_NE(b, stats.end());
-    EXPECT_EQ(b->pending, 3u);
-    EXPECT_EQ(b->retrying, 1u);
-    EXPECT_EQ(b->last_error, "HTTP 500: boom");
-    EXPECT_GT(b->oldest_ms, 0);
-  }
+  const storage::OutboxPeerStats retrying = stats_of("hospital-b");
+  EXPECT_EQ(retrying.pending, 3u);
+  EXPECT_EQ(retrying.retrying, 1u);
+  EXPECT_EQ(retrying.last_error, "HTTP 500: boom");
+  EXPECT_GT(retrying.oldest_ms, 0);
 
   store_.outbox_dead_letter(store_.outbox_ready("hospital-b", 1LL << 62, 10)[0].seq, 5, "HTTP 500: boom");
-  const auto stats = store_.outbox_stats();
-  const auto b = std::find_if(stats.begin(), stats.end(), [](const auto& s) { return s.peer == "hospital-b"; });
-  ASSERT_NE(b, stats.end());
-  EXPECT_EQ(b->pending, 2u);
-  EXPECT_EQ(b->dead_letters, 1u);
-  EXPECT_EQ(b->last_error, "HTTP 500: boom");
+  const storage::OutboxPeerStats dead_one = stats_of("hospital-b");
+  EXPECT_EQ(dead_one.pending, 2u);
+  EXPECT_EQ(dead_one.dead_letters, 1u);
+  EXPECT_EQ(dead_one.last_error, "HTTP 500: boom");
   rows = ready("hospital-b");
   ASSERT_EQ(rows.size(), 2u);  // with v1 dead, v2 of o1 may go
   const auto dead = store_.dead_letters(10);
