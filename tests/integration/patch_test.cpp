@@ -4,7 +4,6 @@
 // patches that would change the resource's identity, and strict validation of the patched result.
 #include <gtest/gtest.h>
 
-#include <fstream>
 
 #include "server_harness.h"
 
@@ -139,9 +138,7 @@ TEST_F(PatchTest, DeletedResourceIsGone) {
 
 TEST(PatchStrict, InvalidResultIsRejectedWith422) {
   TempDir dir;
-  const std::string config = dir.path() + "/strict.json";
-  std::ofstream(config) << R"({"fhir":{"validation":"strict"}})";
-  ServerProcess server(dir.path() + "/data", {"--config", config});
+  ServerProcess server(dir.path() + "/data", {"--config", write_config(dir, R"({"fhir":{"validation":"strict"}})")});
   Client c(server.port());
   auto created = c.request("POST", "/fhir/Observation", kObservation);
   ASSERT_EQ(created.status, 201) << created.body;

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -33,6 +34,14 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string write_config(const TempDir& dir, const std::string& json, const std::string& name) {
+  const std::string path = dir.path() + "/" + name;
+  std::ofstream out(path, std::ios::binary);
+  out << json;
+  if (!out.flush()) throw std::runtime_error("cannot write " + path);
+  return path;
 }
 
 ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args) {

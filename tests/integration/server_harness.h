@@ -23,6 +23,9 @@ class TempDir {
   std::string path_;
 };
 
+// Writes `json` to DIR/NAME (config.json by default) and returns the path, for `--config PATH`.
+std::string write_config(const TempDir& dir, const std::string& json, const std::string& name = "config.json");
+
 class ServerProcess {
  public:
   // Starts `fhirgw serve --listen 127.0.0.1:0 --data DIR [extra args]` and waits for the port line.

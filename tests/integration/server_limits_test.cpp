@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 #include "server_harness.h"
@@ -14,9 +13,8 @@ namespace {
 class Limits : public ::testing::Test {
  protected:
   Limits() {
-    const std::string config = dir_.path() + "/config.json";
-    std::ofstream(config) << R"({"limits":{"read_timeout_ms":300,"idle_timeout_ms":300,"max_connections":2,
-                                 "max_header_bytes":2048}})";
+    const std::string config = write_config(dir_, R"({"limits":{"read_timeout_ms":300,"idle_timeout_ms":300,
+                                                   "max_connections":2,"max_header_bytes":2048}})");
     server_ = std::make_unique<ServerProcess>(dir_.path() + "/data", std::vector<std::string>{"--config", config});
   }
   TempDir dir_;
@@ -34,8 +32,7 @@ TEST_F(Limits, SlowClientIsCutOff) {
 // timeout holds for the rest of it even when the idle timeout is far longer.
 TEST(LimitsReadAfterIdle, SlowBodyIsCutOffByTheReadTimeout) {
   TempDir dir;
-  const std::string config = dir.path() + "/config.json";
-  std::ofstream(config) << R"({"limits":{"read_timeout_ms":300,"idle_timeout_ms":30000}})";
+  const std::string config = write_config(dir, R"({"limits":{"read_timeout_ms":300,"idle_timeout_ms":30000}})");
   ServerProcess server(dir.path() + "/data", {"--config", config});
   Client c(server.port());
   const auto start = std::chrono::steady_clock::now();

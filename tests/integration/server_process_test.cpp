@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <set>
 #include <thread>
 
@@ -188,9 +187,7 @@ TEST(ServerProcess, KeepAlivePipeliningAndGzip) {
 
 TEST(ServerProcess, ErrorStatusesCarryOperationOutcome) {
   TempDir dir;
-  const std::string config = dir.path() + "/config.json";
-  std::ofstream(config) << R"({"limits":{"max_body_bytes":4096}})";
-  ServerProcess server(dir.path() + "/data", {"--config", config});
+  ServerProcess server(dir.path() + "/data", {"--config", write_config(dir, R"({"limits":{"max_body_bytes":4096}})")});
   Client c(server.port());
   struct Case {
     std::string method, target, body;
@@ -217,8 +214,7 @@ TEST(ServerProcess, ErrorStatusesCarryOperationOutcome) {
 
 TEST(ServerProcess, BadConfigIsFatal) {
   TempDir dir;
-  const std::string config = dir.path() + "/bad.json";
-  std::ofstream(config) << R"({"limits":{"max_body_bites":1}})";
+  const std::string config = write_config(dir, R"({"limits":{"max_body_bites":1}})");
   EXPECT_THROW(ServerProcess(dir.path(), {"--config", config}), std::runtime_error);
 }
 
