@@ -121,12 +121,9 @@ int to_fhir(const ParsedArgs& a, const fm::Tables& tables, const std::string& in
 int from_fhir(const ParsedArgs& a, const fm::Tables& tables, const std::string& input) {
   fm::FromFhirOptions options;
   if (auto s = a.value("source")) options.default_source = std::string(*s);
-  const auto result = fm::fhir_to_records(input, tables, options);
+  // Each record is written as it is mapped (a large Bundle is read entry by entry), not kept as a tree.
   std::string out;
-  for (const auto& rec : result.records) {
-    fhir::json::write(rec, out);
-    out.push_back('\n');
-  }
+  const auto result = fm::fhir_to_ndjson(input, tables, out, options);
   std::fwrite(out.data(), 1, out.size(), stdout);
   print_outcome(result.outcome);
   return result.outcome.has_errors() ? kExitFindings : kExitOk;
