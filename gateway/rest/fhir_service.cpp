@@ -278,7 +278,6 @@ Response FhirService::read(Ctx& ctx, const std::string& type, const std::string&
   } else {
     r.body = std::move(v->body);
   }
-  if (ctx.req.method == "HEAD") r.body.clear();
   return r;
 }
 

@@ -141,7 +141,7 @@ Response Application::handle(http::Request& req) {
     r.headers.set("vary", "Accept-Encoding");
   }
   r.headers.set("x-request-id", req.request_id);
-  if (req.method == "HEAD") r.body.clear();
+  // HEAD keeps its body here: the server sends only the head, whose Content-Length is the body GET would get.
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const std::string route_name = route_label(req.path.empty() ? std::string("/") : req.path);

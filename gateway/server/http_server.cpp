@@ -207,8 +207,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive();
     http::Request plain = to_plain(std::move(req), remote_, peer_, principal_memo_);
+    const bool head_only = plain.method == "HEAD";
     http::Response res = server_.app.handle(plain);
-    send(std::move(res), version, keep_alive && !server_.stopping);
+    send(std::move(res), version, keep_alive && !server_.stopping, head_only);
   }
 
   void on_error(beast::error_code ec) {
@@ -228,11 +229,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   // The head is formatted once (http/response_head.h) and sent with the body in one gather write; the
-  // body goes out from the response's own string.
-  void send(http::Response&& r, unsigned version, bool keep_alive) {
+  // body goes out from the response's own string. `head_only` (a HEAD request): the head alone, its
+  // Content-Length that of the body a GET would get (RFC 9110 §9.3.2, §8.6).
+  void send(http::Response&& r, unsigned version, bool keep_alive, bool head_only = false) {
     busy_ = true;
     head_ = http::response_head(r, version, keep_alive);
-    body_ = std::move(r.body);
+    body_ = head_only ? std::string() : std::move(r.body);
     expire_in(std::chrono::milliseconds(server_.config.read_timeout_ms));
     const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
     net::async_write(stream_, buffers,

@@ -247,7 +247,7 @@ long Client::recv_some(char* buf, std::size_t size) {
   return recv(fd_, buf, size, 0);
 }
 
-std::optional<HttpResponse> Client::read_response() {
+std::optional<HttpResponse> Client::read_response(bool head_request) {
   auto fill = [&]() {
     char buf[65536];
     const long n = recv_some(buf, sizeof buf);
@@ -278,7 +278,8 @@ std::optional<HttpResponse> Client::read_response() {
     pos = next;
   }
   buffer_.erase(0, header_end + 4);
-  const std::size_t length = r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
+  const std::size_t length =
+      !head_request && r.headers.count("content-length") ? std::stoul(r.headers["content-length"]) : 0;
   while (buffer_.size() < length) {
     if (!fill()) return std::nullopt;
   }
@@ -298,7 +299,7 @@ HttpResponse Client::request(const std::string& method, const std::string& targe
   if (!body.empty() && !has_ct) req += "Content-Type: application/fhir+json\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   if (fd_ < 0 || !send_all(req)) return {};
-  auto r = read_response();
+  auto r = read_response(method == "HEAD");
   return r ? *r : HttpResponse{};
 }
 

@@ -82,7 +82,8 @@ class Client {
   std::string tls_cipher() const;
 
  private:
-  std::optional<HttpResponse> read_response();
+  // `head_request`: the answer to a HEAD, which has no body whatever its Content-Length says.
+  std::optional<HttpResponse> read_response(bool head_request = false);
   bool send_all(const std::string& data);
   long recv_some(char* buf, std::size_t size);
   void connect_tcp(std::uint16_t port);

@@ -185,6 +185,29 @@ TEST(ServerProcess, KeepAlivePipeliningAndGzip) {
   EXPECT_NE(metrics.body.find("fhirgw_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
+// HEAD: the head a GET would get, Content-Length included (RFC 9110 §8.6: the length of the GET's body), and
+// no body bytes, so the next request on the connection is answered in step.
+TEST(ServerProcess, HeadAnswersWithTheHeadersOfGetAndNoBody) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  Client c(server.port());
+  ASSERT_EQ(c.request("PUT", "/fhir/Patient/head-1", R"({"resourceType":"Patient","id":"head-1"})").status, 201);
+  const auto get = c.request("GET", "/fhir/Patient/head-1");
+  ASSERT_EQ(get.status, 200);
+  ASSERT_FALSE(get.body.empty());
+  const auto head = c.request("HEAD", "/fhir/Patient/head-1");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.header("content-length"), std::to_string(get.body.size()));
+  EXPECT_EQ(head.header("etag"), get.header("etag"));
+  const auto again = c.request("GET", "/fhir/Patient/head-1");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body, get.body);
+  const auto healthz = c.request("HEAD", "/healthz");
+  EXPECT_EQ(healthz.status, 200);
+  EXPECT_NE(healthz.header("content-length"), "0");
+  EXPECT_EQ(c.request("GET", "/healthz").status, 200);
+}
+
 TEST(ServerProcess, ErrorStatusesCarryOperationOutcome) {
   TempDir dir;
   ServerProcess server(dir.path() + "/data", {"--config", write_config(dir, R"({"limits":{"max_body_bytes":4096}})")});
