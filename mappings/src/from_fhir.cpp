@@ -7,17 +7,17 @@
 #include <deque>
 #include <map>
 #include <memory_resource>
+#include <type_traits>
 #include <unordered_map>
 
-#include "fhir/json/writer.h"
 #include "fhir_names.h"
+#include "json_out.h"
 #include "node_build.h"
 #include "resource_index.h"
 
 namespace fhir::mappings {
 
 using Node = json::CompactNode;  // the parsed input
-using OutNode = json::Node;       // the records built
 using validation::Severity;
 
 namespace {
@@ -98,19 +98,22 @@ class Reader {
   std::size_t& ext_count_;
 };
 
+// kText: each record is written as one NDJSON line to *ndjson as soon as it is mapped, as JSON text from the start
+// (json_out.h: no tree, nothing serialized twice); else it is built as a json::Node tree in result.records.
+// Both write the same members in the same order, so the text is what json::write makes of the tree.
+template <bool kText>
 class Reverse {
+  using OutNode = std::conditional_t<kText, Out, json::Node>;
+  using Builder = std::conditional_t<kText, OutBuilder, NodeBuilder>;
+
  public:
-  // Records go to `result.records`, or with `ndjson` set, each as one line to *ndjson as soon as it is mapped.
   Reverse(ResourceIndex& index, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result, std::string* ndjson)
-      : index_(index), t_(t), opt_(opt), result_(result), ndjson_(ndjson),
-        b_(OutNode::allocator_type(ndjson ? static_cast<std::pmr::memory_resource*>(&record_arena_)
-                                          : result.arena ? result.arena.get() : std::pmr::get_default_resource())),
+      : index_(index), t_(t), opt_(opt), result_(result), ndjson_(ndjson), b_(builder(pool_, result)),
         record_prefix_(index.record_prefix()), consumed_(index.size(), false) {}
 
   // Maps resource i of the index (`r` is its resource).
   void map(std::uint32_t i, const Node& r) {
     index_.forget_parsed();
-    if (ndjson_) record_arena_.release();
     ++result_.resources_read;
     RecordId rid = record_id(r);
     if (rid.derived) return;  // a part of another record (stage, lesion, specimen, ...)
@@ -131,9 +134,18 @@ class Reverse {
       ++result_.resources_skipped;
       return;
     }
+    if (type == "patient" && !rid.gateway) {  // a foreign patient's record id is its MRN when it has one
+      bool found = false;
+      for_each_identifier(r, [&](std::string_view sys, std::string_view val) {
+        if (!found && sys == index_.mrn_system() && !val.empty()) {
+          rid.id = std::string(val);
+          found = true;
+        }
+      });
+    }
     Reader rd(r, reader_memory_);
     rd.use("identifier");
-    OutNode rec = b_.obj(16);  // a record has up to ~16 fields: no regrowth
+    OutNode rec = new_record();
     b_.add_str(rec, "type", type);
     b_.add_str(rec, "id", rid.id);
     b_.add_str(rec, "source", rid.source);
@@ -154,8 +166,8 @@ class Reverse {
       return;
     }
     rd.report(label_, result_.outcome);
-    if (ndjson_) {
-      json::write(rec, *ndjson_);
+    if constexpr (kText) {
+      rec.append_to(*ndjson_);
       ndjson_->push_back('\n');
       ++result_.records_written;
     } else {
@@ -173,6 +185,15 @@ class Reverse {
   }
 
  private:
+  static Builder builder(OutPool& pool, FromFhirResult& result) {
+    if constexpr (kText) return OutBuilder(pool);
+    else return NodeBuilder(json::Node::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource()));
+  }
+  OutNode new_record() const {
+    if constexpr (kText) return b_.obj();
+    else return b_.obj(16);  // a record has up to ~16 fields: no regrowth
+  }
+
   struct RecordId {
     std::string source, type, id;
     bool gateway = false;
@@ -357,13 +378,6 @@ class Reverse {
   // ---- the nine record types -------------------------------------------------------------------------------
   bool patient(Reader& rd, OutNode& rec) {
     const std::string& mrn_sys = index_.mrn_system();
-    if (!gateway_) {
-      std::string mrn;
-      for_each_identifier(rd.node(), [&](std::string_view sys, std::string_view val) {
-        if (mrn.empty() && sys == mrn_sys) mrn = std::string(val);
-      });
-      if (!mrn.empty()) rec.set("id", b_.str(mrn));
-    }
     if (const Node* names = rd.get("name"); names && names->size() > 0) {
       const Node& n = names->items()[0];
       OutNode name = b_.obj();
@@ -515,6 +529,7 @@ class Reverse {
       return false;
     }
     b_.add_str(rec, "drug", drug);
+    bool has_route = false;
     if (const Node* dosage = rd.get("dosage")) {
       if (const Node* dose = dosage->find("dose"); dose && dose->find("value")) {
         OutNode d = b_.obj();
@@ -522,15 +537,22 @@ class Reverse {
         put_str(d, "unit", unit_of(*dose));
         b_.add(rec, "dose", std::move(d));
       }
-      if (const Node* route = dosage->find("route")) put_str(rec, "route", code_or_text(route, "route", "dosage.route"));
+      if (const Node* route = dosage->find("route")) {
+        const std::string code = code_or_text(route, "route", "dosage.route");
+        put_str(rec, "route", code);
+        has_route = !code.empty();
+      }
     }
     put_str(rec, "frequency", local_code(rd.ext_value(t_.extension_url(ext::kFrequency)), "frequency"));
-    if (const Node* route = rd.ext_value(t_.extension_url(ext::kRoute)); route && !rec.find("route"))
+    if (const Node* route = rd.ext_value(t_.extension_url(ext::kRoute)); route && !has_route)
       put_str(rec, "route", local_code(route, "route"));
+    bool has_start = false;
     if (const Node* p = rd.get("effectivePeriod")) {
+      has_start = !member_text(*p, "start").empty();
       put_str(rec, "start", member_text(*p, "start"));
       put_str(rec, "end", member_text(*p, "end"));
     }
+    has_start = has_start || !rd.str("effectiveDateTime").empty();
     put_str(rec, "start", rd.str("effectiveDateTime"));
     if (const Node* c = rd.ext_value(t_.extension_url(ext::kCycle))) b_.add(rec, "cycle", number(c));
     put_str(rec, "regimen", ext_str(rd, ext::kRegimen));
@@ -559,7 +581,7 @@ class Reverse {
     }
     if (const Node* reasons = rd.get("reasonReference"); reasons && reasons->size() > 0)
       put_str(rec, "diagnosis", ref_id(&reasons->items()[0]));
-    if (!rec.find("start")) {
+    if (!has_start) {
       Reader::warn(result_.outcome, label_, "effective", "no administration time; skipped");
       return false;
     }
@@ -570,8 +592,12 @@ class Reverse {
     if (!set_patient(rd, rec, "subject")) return false;
     if (required_code(rd, rec, "code", "lab_test", "test", "Observation without code").empty()) return false;
     std::string unit;
+    bool has_value = false;
     if (const Node* q = rd.get("valueQuantity")) {
-      if (const Node* v = q->find("value")) b_.add(rec, "value", number(v));
+      if (const Node* v = q->find("value")) {
+        b_.add(rec, "value", number(v));
+        has_value = true;
+      }
       put_str(rec, "comparator", member_text(*q, "comparator"));
       unit = unit_of(*q);
     } else {
@@ -621,7 +647,7 @@ class Reverse {
     if (const Node* notes = rd.get("note"); notes && notes->size() > 0) put_str(rec, "note", member_text(notes->items()[0], "text"));
     rd.use("category");
     rd.use("derivedFrom");  // recomputed from the batch when sent again
-    if (!rec.find("value") && st != "cancelled" && st != "entered-in-error") {
+    if (!has_value && st != "cancelled" && st != "entered-in-error") {
       Reader::warn(result_.outcome, label_, "value[x]", "no quantity value; skipped (only numeric results are represented)");
       return false;
     }
@@ -650,6 +676,8 @@ class Reverse {
         consume(&ref);
         if (const Node* focus = size->find("focus"); focus && focus->size() > 0) consume(&focus->items()[0]);
         OutNode lesion = b_.obj();
+        bool has_longest = false;
+        bool has_short = false;
         if (const Node* bs = size->find("bodySite")) put_str(lesion, "site", member_text(*bs, "text"));
         if (const Node* comps = size->find("component")) {
           for (const Node& c : comps->items()) {
@@ -662,15 +690,16 @@ class Reverse {
               Reader::warn(result_.outcome, label_, "derivedFrom", "tumour size not in mm is not converted; dropped");
               continue;
             }
-            const char* key = longest ? "longest_mm" : "short_axis_mm";
-            if (!lesion.find(key)) b_.add(lesion, key, number(q->find("value")));
+            bool& has = longest ? has_longest : has_short;
+            if (!has) b_.add(lesion, longest ? "longest_mm" : "short_axis_mm", number(q->find("value")));
+            has = true;
           }
         }
         if (const Node* exts = size->find("extension"))
           for (const Node& e : exts->items())
             if (member_text(e, "url") == t_.extension_url(ext::kLesionTarget))
               b_.add(lesion, "target", b_.boolean(e.find("valueBoolean") && e.find("valueBoolean")->as_bool()));
-        if (lesion.find("longest_mm")) lesions.push_back(std::move(lesion));
+        if (has_longest) lesions.push_back(std::move(lesion));
       }
       if (lesions.size() > 0) b_.add(rec, "lesions", std::move(lesions));
     }
@@ -879,9 +908,8 @@ class Reverse {
   const FromFhirOptions& opt_;
   FromFhirResult& result_;
   std::string* ndjson_;
-  alignas(std::max_align_t) std::byte record_buffer_[16384];
-  std::pmr::monotonic_buffer_resource record_arena_{record_buffer_, sizeof record_buffer_};  // one record (NDJSON)
-  NodeBuilder b_;
+  OutPool pool_;  // the text buffers of kText
+  Builder b_;
   std::string record_prefix_;
   ReaderMemory reader_memory_;
   std::vector<bool> consumed_;  // per resource of the index: represented by a record
@@ -915,9 +943,12 @@ void map_resources(const std::vector<const Node*>& resources, const Tables& tabl
   ResourceIndex index(record_prefix(tables), mrn_system(tables));
   index.reserve(inputs.size());
   for (const Input& in : inputs) index.add(*in.resource, in.full_url, in.resource, 0, 0);
-  Reverse reverse(index, tables, options, result, ndjson);
-  for (std::uint32_t i = 0; i < index.size(); ++i) reverse.map(i, *index[i].node);
-  reverse.finish();
+  auto map_all = [&](auto&& reverse) {
+    for (std::uint32_t i = 0; i < index.size(); ++i) reverse.map(i, *index[i].node);
+    reverse.finish();
+  };
+  if (ndjson) map_all(Reverse<true>(index, tables, options, result, ndjson));
+  else map_all(Reverse<false>(index, tables, options, result, nullptr));
 }
 
 // Bundles from this size on are read as a stream: their trees would no longer fit in the caches.
@@ -936,6 +967,8 @@ bool index_member(std::size_t depth, std::string_view key) {
   return true;  // inside identifier
 }
 
+// kText: the records are written to *ndjson (see Reverse).
+template <bool kText>
 bool map_streamed_bundle(const std::string& text, const Tables& tables, const FromFhirOptions& options,
                          FromFhirResult& result, std::string* ndjson) {
   ResourceIndex index(record_prefix(tables), mrn_system(tables), &text);
@@ -955,7 +988,7 @@ bool map_streamed_bundle(const std::string& text, const Tables& tables, const Fr
       envelope, first_pass);
   if (!accepted || !plain || member_text(envelope.root(), "resourceType") != "Bundle") return false;
   const std::size_t ndjson_size = ndjson ? ndjson->size() : 0;
-  Reverse reverse(index, tables, options, result, ndjson);
+  Reverse<kText> reverse(index, tables, options, result, ndjson);
   // An entry is mapped once the kLookAhead items after it are read: the parts of a record the gateway wrote (its
   // specimen, stage, lesions, results) follow it, and are then found in the trees the stream still holds.
   constexpr std::size_t kLookAhead = 16;
@@ -1010,7 +1043,9 @@ namespace {
 FromFhirResult text_to_records(std::string_view text_in, const std::string* owner, const Tables& tables,
                                const FromFhirOptions& options, std::string* ndjson) {
   FromFhirResult result;
-  if (owner && owner->size() >= kStreamFrom && map_streamed_bundle(*owner, tables, options, result, ndjson))
+  if (owner && owner->size() >= kStreamFrom &&
+      (ndjson ? map_streamed_bundle<true>(*owner, tables, options, result, ndjson)
+              : map_streamed_bundle<false>(*owner, tables, options, result, nullptr)))
     return result;
   std::vector<json::CompactDocument> docs;
   auto whole = owner ? json::parse_compact_borrowed(*owner) : json::parse_compact(text_in);

@@ -1,5 +1,6 @@
-// JSON text built piece by piece (internal to the mappings library). The FHIR output is written as text the
-// moment a member is added: no tree is built and nothing is serialized twice. An `Out` is an object or array
+// JSON text built piece by piece (internal to the mappings library). The FHIR output (to_fhir.cpp) and the NDJSON
+// records (from_fhir.cpp) are written as text the moment a member is added: no tree is built and nothing is
+// serialized twice. An `Out` is an object or array
 // still open for members, or a finished scalar; adding it to a parent appends its text (and closes it).
 // Keys are code literals and are written without escaping; string values are escaped (json::write_string).
 #pragma once

@@ -1,5 +1,6 @@
 // Small helpers to build json::Node trees with one allocator (internal to the mappings library): the records
-// from FHIR. The FHIR output is written as text (json_out.h). Inputs are read as json::CompactNode trees.
+// of fhir_to_records (fhir_to_ndjson writes them as text, json_out.h, as does the FHIR output). Inputs are read as
+// json::CompactNode trees.
 #pragma once
 
 #include <string>
