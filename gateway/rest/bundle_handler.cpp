@@ -7,6 +7,7 @@
 // Batch: every entry on its own, each with its own store transaction; failures are entry responses.
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -41,6 +42,8 @@ struct PlannedEntry {
   std::string assigned_id;  // POST: pre-assigned or matched id
   bool matched_existing = false;
   std::optional<storage::NewVersion> prepared;  // POST: stored form built before the write transaction
+  bool current_read = false;                    // PUT by id: `current` read before the Bundle's writes
+  std::optional<storage::StoredVersion> current;
   OpResult result;
   fhir::validation::Outcome warnings;
 };
@@ -102,6 +105,15 @@ OpResult entry_error(std::size_t index, int status, const std::string& text, con
   OpResult r = OpResult::error(status, text, code);
   r.outcome.issues().back().expression = entry_error_prefix(index);
   return r;
+}
+
+// No two PUT entries name the same resource (else the second must see what the first wrote).
+bool put_ids_distinct(const std::vector<PlannedEntry>& plan) {
+  std::set<std::pair<std::string_view, std::string_view>> seen;
+  for (const PlannedEntry& p : plan) {
+    if (p.method == EntryMethod::Put && !seen.emplace(p.type, p.id).second) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -242,8 +254,13 @@ Response FhirService::bundle(Ctx& ctx) {
         }
         break;
       case EntryMethod::Put:
-        p.result = p.id.empty() ? conditional_update(w, p.type, *p.criteria, *p.resource, p.if_match)
-                                : update_resource(w, p.type, p.id, *p.resource, p.if_match);
+        if (p.id.empty()) {
+          p.result = conditional_update(w, p.type, *p.criteria, *p.resource, p.if_match);
+        } else if (p.current_read) {
+          p.result = update_resource(w, p.type, p.id, *p.resource, p.if_match, std::move(p.current));
+        } else {
+          p.result = update_resource(w, p.type, p.id, *p.resource, p.if_match);
+        }
         break;
       case EntryMethod::Get: {
         auto v = w.txn.read(p.type, p.id);
@@ -335,6 +352,13 @@ Response FhirService::bundle(Ctx& ctx) {
     }
     if (conditional) {
       if (auto failed = assign_ids(order, txn.get())) return *failed;
+    } else if (put_ids_distinct(plan)) {
+      // The current versions of every PUT before the first of them writes (resource_ops.h).
+      for (PlannedEntry* p : order) {
+        if (p->method != EntryMethod::Put) continue;
+        p->current = txn->read(p->type, p->id);
+        p->current_read = true;
+      }
     }
     for (PlannedEntry* p : order) {
       if (p->method == EntryMethod::Delete) continue;

@@ -108,7 +108,11 @@ OpResult create_resource(WriteContext& ctx, const std::string& type, const Node&
 
 OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id, const Node& resource,
                          std::optional<std::int64_t> if_match) {
-  const auto current = ctx.txn.read(type, id);
+  return update_resource(ctx, type, id, resource, if_match, ctx.txn.read(type, id));
+}
+
+OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id, const Node& resource,
+                         std::optional<std::int64_t> if_match, std::optional<StoredVersion> current) {
   if (if_match && (!current || current->deleted || current->version != *if_match)) {
     return OpResult::error(412, "If-Match version " + std::to_string(*if_match) + " is not the current version" +
                                     (current ? " (" + std::to_string(current->version) + ")" : std::string()));

@@ -53,6 +53,14 @@ OpResult create_resource(WriteContext& ctx, const std::string& type, const fhir:
 OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id,
                          const fhir::json::Node& resource, std::optional<std::int64_t> if_match);
 
+// The same with the current version of (type, id) already read in this transaction (nullopt: none).
+// A transaction Bundle reads the current version of all its PUTs before it writes any (every read
+// first inserts the index rows written so far, so reading between writes splits those into small
+// batches).
+OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id,
+                         const fhir::json::Node& resource, std::optional<std::int64_t> if_match,
+                         std::optional<storage::StoredVersion> current);
+
 // PUT /Type?criteria: 0 matches create, 1 updates, several -> 412.
 OpResult conditional_update(WriteContext& ctx, const std::string& type, const search::ParsedSearch& criteria,
                             const fhir::json::Node& resource, std::optional<std::int64_t> if_match);

@@ -259,6 +259,58 @@ TEST_F(OutboxTest, InboundCreatesAreNamedByTheProvenanceToo) {
   }
 }
 
+// A forwarded transaction reads the current version of every PUT before its first write
+// (resource_ops.h); the outcome must be what one read per entry gives: unchanged content writes
+// nothing, a change makes the next version, a DELETE of the same resource earlier in the Bundle is
+// seen by its PUT, and two PUTs of one resource (read one after the other) make two versions.
+TEST_F(OutboxTest, ForwardedPutsMakeTheSameVersionsAsOneReadPerEntry) {
+  const std::vector<std::pair<std::string, std::string>> from_b = {{"x-fhirgw-peer", "hospital-b"}};
+  for (const char* id : {"same", "changed", "gone"}) {
+    ASSERT_EQ(call("PUT", std::string("/fhir/Observation/") + id, observation(id, "1834-1"), from_b).status, 201);
+  }
+  auto put = [](const std::string& id, const std::string& code) {
+    return R"({"resource":)" + observation(id, code) + R"(,"request":{"method":"PUT","url":"Observation/)" + id + R"("}})";
+  };
+  auto transaction = [](const std::string& entries) {
+    return R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}";
+  };
+  const auto r = call("POST", "/fhir",
+                      transaction(put("same", "1834-1") + "," + put("changed", "1742-6") + "," + put("new", "1742-6") +
+                                  "," + put("gone", "1742-6") + R"(,{"request":{"method":"DELETE","url":"Observation/gone"}})"),
+                      from_b);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto version = [&](const std::string& id) {
+    const auto v = store_.read("Observation", id);
+    return v ? v->version : 0;
+  };
+  EXPECT_EQ(version("same"), 1);
+  EXPECT_EQ(version("changed"), 2);
+  EXPECT_EQ(version("new"), 1);
+  EXPECT_EQ(version("gone"), 3);  // v2 the delete (run first), v3 the PUT after it
+  EXPECT_NE(r.body.find(R"("location":"Observation/gone/_history/3")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("location":"Observation/same/_history/1")"), std::string::npos) << r.body;
+
+  // Every index row of the Bundle is searchable; the old code of "changed" no longer matches it.
+  const auto matching = call("GET", "/fhir/Observation?code=http://loinc.org|1742-6&_summary=count", "");
+  EXPECT_NE(matching.body.find(R"("total":3)"), std::string::npos) << matching.body;
+
+  // The Provenance names what was written, not the unchanged one.
+  storage::SearchQuery provenance;
+  provenance.type = "Provenance";
+  provenance.limit = 10;
+  std::string bodies;
+  for (const auto& p : store_.search(provenance).matches) bodies += store_.read("Provenance", p.id)->body;
+  EXPECT_NE(bodies.find("\"Observation/changed/_history/2\""), std::string::npos) << bodies;
+  EXPECT_NE(bodies.find("\"Observation/gone/_history/3\""), std::string::npos) << bodies;
+  EXPECT_EQ(bodies.find("\"Observation/same/_history/2\""), std::string::npos) << bodies;
+
+  // The same resource twice in one Bundle: the second PUT sees the first.
+  ASSERT_EQ(call("POST", "/fhir", transaction(put("twice", "1834-1") + "," + put("twice", "1742-6")), from_b).status, 200);
+  EXPECT_EQ(version("twice"), 2);
+  const auto twice = store_.read("Observation", "twice");
+  EXPECT_NE(twice->body.find("1742-6"), std::string::npos) << twice->body;
+}
+
 TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
   ASSERT_EQ(call("PUT", "/fhir/Observation/o1", observation("o1", "1")).status, 201);
   ASSERT_EQ(call("PUT", "/fhir/Observation/o2", observation("o2", "1")).status, 201);
