@@ -1,6 +1,8 @@
-// The server's TLS stream: tls::DirectTls (OpenSSL on the socket's descriptor) driven by Asio readiness
-// waits. A read is one SSL_read into the caller's buffer, plus an async_wait only when the socket has nothing
-// yet; a write copies the caller's buffers into one block and makes one SSL_write of it (one TLS record for a
+// The server's TLS stream: tls::DirectTls (OpenSSL on the socket's descriptor) driven by Asio. A read is
+// one SSL_read into the caller's buffer; when OpenSSL has no input, the ciphertext comes first from an
+// ordinary Asio socket read (the same system calls as a plain HTTP read: the recv is attempted only when the
+// socket may have data, and waiting for data costs no epoll change, unlike an async_wait). A write copies
+// the caller's buffers into one block and makes one SSL_write of it (one TLS record and one send for a
 // response up to 16 KB). It meets Asio's AsyncReadStream/AsyncWriteStream, so Beast's HTTP reader and
 // writer run over it, and it has the timeout part of beast::tcp_stream the server uses (expires_after,
 // then operations fail with beast::error::timeout and the socket is closed).
@@ -77,6 +79,7 @@ class SocketStream {
     return run<true>(
         [&tls = core_->tls, into]() -> IoResult {
           if (into.size() == 0) return {};
+          if (tls.needs_input()) return {IoStep::want_read, 0, 0};  // an SSL_read would only say so
           return tls.read(into.data(), into.size());
         },
         std::forward<Token>(token));
@@ -148,37 +151,50 @@ class SocketStream {
     }
   }
 
-  // Runs `attempt` until it is done or fails, waiting for the readiness it asks for in between. A result
-  // known at once is posted, as Asio requires of an initiating function.
+  // Runs `attempt` until it is done or fails. want_read: reads the socket into the TLS input (an Asio
+  // read, completing with the byte count); want_write: waits until the socket is writable. A result known
+  // at once is posted, as Asio requires of an initiating function.
   template <bool WithBytes, typename Attempt>
   class Op {
    public:
     Op(Core& core, Attempt attempt) : core_(core), attempt_(std::move(attempt)) {}
 
+    // Called to initiate (no arguments), after a socket read (error, bytes), after a wait (error), and
+    // after the post of a result known at once.
     template <typename Self>
-    void operator()(Self& self, error_code wait_error = {}) {
-      if (phase_ == Phase::posted) return finish(self, result_, bytes_);
-      const bool initiating = phase_ == Phase::initiating;
-      error_code ec;
-      std::size_t bytes = 0;
+    void operator()(Self& self, error_code ec = {}, std::size_t received = 0) {
+      const Phase phase = phase_;
+      if (phase == Phase::posted) return finish(self, result_, bytes_);
       if (core_.timed_out) {
         ec = boost::beast::error::timeout;
-      } else if (wait_error) {
-        ec = wait_error;
-      } else if (!core_.socket.is_open()) {
+      } else if (phase == Phase::reading && (!ec || ec == boost::asio::error::eof)) {
+        if (ec) {
+          core_.tls.received_eof();  // OpenSSL tells a close_notify before it from a truncation
+        } else {
+          core_.tls.received(received);
+        }
+        ec = {};
+      } else if (!ec && !core_.socket.is_open()) {
         ec = boost::asio::error::bad_descriptor;
-      } else {
+      }
+      std::size_t bytes = 0;
+      if (!ec) {
         const IoResult r = attempt_();
-        if (r.step == IoStep::want_read || r.step == IoStep::want_write) {
+        if (r.step == IoStep::want_read) {
+          phase_ = Phase::reading;
+          core_.socket.async_read_some(boost::asio::buffer(core_.tls.input_space(), DirectTls::input_capacity()),
+                                       std::move(self));
+          return;
+        }
+        if (r.step == IoStep::want_write) {
           phase_ = Phase::waiting;
-          using wait = boost::asio::socket_base::wait_type;
-          core_.socket.async_wait(r.step == IoStep::want_read ? wait::wait_read : wait::wait_write, std::move(self));
+          core_.socket.async_wait(boost::asio::socket_base::wait_write, std::move(self));
           return;
         }
         ec = to_error(r);
         bytes = r.bytes;
       }
-      if (!initiating) return finish(self, ec, bytes);
+      if (phase != Phase::initiating) return finish(self, ec, bytes);
       phase_ = Phase::posted;
       result_ = ec;
       bytes_ = bytes;
@@ -186,7 +202,7 @@ class SocketStream {
     }
 
    private:
-    enum class Phase { initiating, waiting, posted };
+    enum class Phase { initiating, reading, waiting, posted };
     template <typename Self>
     static void finish(Self& self, error_code ec, std::size_t bytes) {
       if constexpr (WithBytes) {

@@ -231,6 +231,11 @@ Client::~Client() {
   }
 }
 
+void Client::drop() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
 bool Client::send_all(const std::string& data) {
   std::size_t sent = 0;
   while (sent < data.size()) {

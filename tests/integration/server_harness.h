@@ -74,6 +74,8 @@ class Client {
   // Sends raw bytes and reads `count` responses (pipelining tests).
   std::vector<HttpResponse> raw(const std::string& bytes, std::size_t count);
   bool connected() const { return fd_ >= 0; }
+  // Closes the TCP connection at once: no TLS close_notify (what a crashed or cut-off peer looks like).
+  void drop();
   const std::string& tls_error() const { return tls_error_; }
   // The TLS session of this connection (for TlsOptions::session) and whether it was a resumed one.
   std::shared_ptr<void> session() const;

@@ -104,6 +104,35 @@ TEST_F(TlsStream, ResponseOfManyRecordsArrivesWhole) {
   EXPECT_EQ(c.request("GET", "/healthz").status, 200);  // the connection is still in step
 }
 
+TEST_F(TlsStream, ConnectionCutWithoutCloseNotifyIsClosedByTheServer) {
+  // Timeouts far longer than the test: the server must close because its input ended, not because it waited.
+  const std::string config = pki_dir_.write("patient.json", R"({"auth": {"enabled": false},
+      "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
+      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" + a_.server_files.key + R"(",
+              "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
+  ServerProcess patient(data_.path() + "/patient", {"--config", config});
+  auto open_connections = [&] {
+    const std::string m = Client(patient.port(), mtls()).request("GET", "/metrics").body;
+    const std::string key = "\nfhirgw_connections_open ";
+    const auto at = m.find(key);
+    return at == std::string::npos ? -1 : std::stoi(m.substr(at + key.size()));
+  };
+  Client cut(patient.port(), mtls());
+  ASSERT_TRUE(cut.connected()) << cut.tls_error();
+  ASSERT_EQ(cut.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(open_connections(), 2);
+  EXPECT_TRUE(cut.raw("GET /healthz HTTP/1.1\r\nHost: x\r\n", 0).empty());  // half a request, then gone
+  cut.drop();
+  int open = -1;
+  const auto start = Clock::now();
+  while (open != 1 && Clock::now() - start < std::chrono::seconds(10)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    open = open_connections();  // the probe's own connection is the 1
+  }
+  EXPECT_EQ(open, 1);
+  EXPECT_EQ(Client(patient.port(), mtls()).request("GET", "/healthz").status, 200);
+}
+
 TEST_F(TlsStream, SessionsResumeAfterTheServerClosesCleanly) {
   TlsOptions opts = mtls();
   {
