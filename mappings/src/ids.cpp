@@ -179,17 +179,19 @@ Uuid parse_uuid(std::string_view text) {
   return k == 32 ? u : Uuid{};
 }
 
-std::string format_uuid(const Uuid& u) {
+UuidText uuid_text(const Uuid& u) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
+  UuidText t;
+  std::size_t k = 0;
   for (std::size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    s.push_back(kHex[u[i] >> 4]);
-    s.push_back(kHex[u[i] & 0xF]);
+    if (i == 4 || i == 6 || i == 8 || i == 10) t[k++] = '-';
+    t[k++] = kHex[u[i] >> 4];
+    t[k++] = kHex[u[i] & 0xF];
   }
-  return s;
+  return t;
 }
+
+std::string format_uuid(const Uuid& u) { return std::string(view(uuid_text(u))); }
 
 Uuid uuid_v5(const Uuid& name_space, std::string_view name) {
   const std::string_view ns(reinterpret_cast<const char*>(name_space.data()), name_space.size());
@@ -206,19 +208,47 @@ Uuid gateway_namespace(std::string_view local_base) {
   return uuid_v5(kUrlNamespace, local_base);
 }
 
+namespace {
+
+// uuid_v5 of a name made of a few pieces; names of up to 256 bytes (all real ones) are composed on the stack.
+template <std::size_t N>
+Uuid uuid_v5_of(const Uuid& ns, const std::array<std::string_view, N>& pieces) {
+  std::size_t size = 0;
+  for (auto p : pieces) size += p.size();
+  char stack[256];
+  std::string heap;
+  char* name = stack;
+  if (size > sizeof stack) {
+    heap.resize(size);
+    name = heap.data();
+  }
+  std::size_t at = 0;
+  for (auto p : pieces) {
+    if (!p.empty()) std::memcpy(name + at, p.data(), p.size());
+    at += p.size();
+  }
+  return uuid_v5(ns, std::string_view(name, size));
+}
+
+}  // namespace
+
+UuidText record_resource_uuid(const Uuid& ns, std::string_view source, std::string_view type, std::string_view id,
+                              std::string_view part) {
+  if (part.empty()) return uuid_text(uuid_v5_of(ns, std::array<std::string_view, 5>{source, "|", type, "|", id}));
+  return uuid_text(uuid_v5_of(ns, std::array<std::string_view, 7>{source, "|", type, "|", id, "#", part}));
+}
+
+UuidText patient_resource_uuid(const Uuid& ns, std::string_view mrn) {
+  return uuid_text(uuid_v5_of(ns, std::array<std::string_view, 2>{"patient|", mrn}));
+}
+
 std::string record_resource_id(const Uuid& ns, std::string_view source, std::string_view type, std::string_view id,
                                std::string_view part) {
-  std::string name;
-  name.reserve(source.size() + type.size() + id.size() + part.size() + 3);
-  name.append(source).append("|").append(type).append("|").append(id);
-  if (!part.empty()) name.append("#").append(part);
-  return format_uuid(uuid_v5(ns, name));
+  return std::string(view(record_resource_uuid(ns, source, type, id, part)));
 }
 
 std::string patient_resource_id(const Uuid& ns, std::string_view mrn) {
-  std::string name = "patient|";
-  name.append(mrn);
-  return format_uuid(uuid_v5(ns, name));
+  return std::string(view(patient_resource_uuid(ns, mrn)));
 }
 
 }  // namespace fhir::mappings

@@ -15,7 +15,7 @@ void KeyTable::reserve(std::size_t keys) {
   old_keys.swap(keys_);
   for (std::size_t i = 0; i < old_slots.size(); ++i) {
     if (old_slots[i].tag == 0) continue;
-    const std::size_t at = slot_for(old_keys[i], std::hash<std::string_view>{}(old_keys[i]));
+    const std::size_t at = slot_for(old_keys[i], hash_text(old_keys[i]));
     slots_[at] = old_slots[i];
     keys_[at] = old_keys[i];
   }
@@ -53,7 +53,7 @@ void KeyTable::put(std::string_view key, std::uint32_t value) {
     const Put& p = waiting_[applied_++ % kDelay];
     apply(p.key, p.hash, p.value);
   }
-  const std::size_t hash = std::hash<std::string_view>{}(key);
+  const std::size_t hash = hash_text(key);
   if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
   waiting_[puts_++ % kDelay] = Put{key, hash, value};
 }
@@ -61,7 +61,7 @@ void KeyTable::put(std::string_view key, std::uint32_t value) {
 std::uint32_t KeyTable::get(std::string_view key) noexcept {
   flush();
   if (slots_.empty()) return kNone;
-  const Slot& s = slots_[slot_for(key, std::hash<std::string_view>{}(key))];
+  const Slot& s = slots_[slot_for(key, hash_text(key))];
   return s.tag != 0 ? s.value : kNone;
 }
 

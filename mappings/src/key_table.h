@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <memory_resource>
 #include <string_view>
@@ -10,6 +11,27 @@
 #include "fhir/json/arena.h"
 
 namespace fhir::mappings {
+
+// Hash of a short text (ids, codes, timestamps, URLs) for the per-batch indexes: 8 bytes at a time and a final
+// mix, inline (std::hash is an out-of-line call per text). All 64 bits are mixed: KeyTable takes its slot from
+// the low bits and its tag from the high ones.
+inline std::size_t hash_text(std::string_view s) noexcept {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull * (s.size() + 1);
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    h = (h ^ w) * 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 31;
+  }
+  std::uint64_t w = 0;
+  for (std::size_t k = 0; k < n; ++k) w |= std::uint64_t{static_cast<unsigned char>(p[k])} << (8 * k);
+  h = (h ^ w) * 0x94D049BB133111EBull;
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return h ^ (h >> 32);
+}
 
 // Text key -> entry number, the last put of a key wins. Open addressing over 8-byte slots (32 bits of the hash,
 // the value) so that probing a large table stays in few cache lines; the key views, in a parallel array, are read

@@ -2,7 +2,10 @@
 // field-by-field decisions.
 #include "fhir/mappings/to_fhir.h"
 
+#include <algorithm>
+#include <deque>
 #include <map>
+#include <stdexcept>
 #include <tuple>
 #include <set>
 #include <unordered_map>
@@ -32,8 +35,7 @@ struct TextKey {
 };
 struct TextKeyHash {
   std::size_t operator()(const TextKey& k) const noexcept {
-    const std::hash<std::string_view> h;
-    return h(k.a) ^ (h(k.b) * 0x9E3779B97F4A7C15ull) ^ (h(k.c) * 0xC2B2AE3D27D4EB4Full);
+    return hash_text(k.a) ^ (hash_text(k.b) * 0x9E3779B97F4A7C15ull) ^ (hash_text(k.c) * 0xC2B2AE3D27D4EB4Full);
   }
 };
 
@@ -43,6 +45,64 @@ struct RecordKey {
     const auto type = str(rec, "type");
     return TextKey{type, type == "patient" ? std::string_view{} : str(rec, "source"), str(rec, "id")};
   }
+};
+
+// The resource ids of a batch's records and of their parts ("stage", "lesion-2"): (record, part) -> id, each
+// computed once (SHA-1). Open addressing over 32-byte slots, no allocation per id; the ids themselves are kept in
+// a deque, so a view of one stays valid while the table grows.
+class IdCache {
+ public:
+  void reserve(std::size_t ids) {
+    std::size_t size = 16;
+    while (size < ids * 2) size *= 2;
+    if (size > slots_.size()) rehash(size);
+  }
+  template <typename Make>
+  const UuidText& get(const Node* rec, std::string_view part, Make&& make) {
+    if (part.size() > kMaxPart) throw std::length_error("resource id part name too long");  // cannot happen
+    if ((count_ + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 64 : slots_.size() * 2);
+    Slot* slot = find(rec, part);
+    if (slot->rec == nullptr) {
+      slot->rec = rec;
+      slot->part_size = static_cast<std::uint8_t>(part.size());
+      std::copy(part.begin(), part.end(), slot->part);
+      slot->index = static_cast<std::uint32_t>(ids_.size());
+      ids_.push_back(make());
+      ++count_;
+    }
+    return ids_[slot->index];
+  }
+
+ private:
+  static constexpr std::size_t kMaxPart = 19;
+  struct Slot {
+    const Node* rec = nullptr;  // nullptr: free
+    std::uint32_t index = 0;
+    std::uint8_t part_size = 0;
+    char part[kMaxPart] = {};
+  };
+  static std::size_t hash(const Node* rec, std::string_view part) noexcept {
+    std::size_t h = reinterpret_cast<std::uintptr_t>(rec) * 0x9E3779B97F4A7C15ull;
+    for (char c : part) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001B3ull;
+    return h ^ (h >> 29);
+  }
+  Slot* find(const Node* rec, std::string_view part) noexcept {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = hash(rec, part) & mask;; i = (i + 1) & mask) {
+      Slot& s = slots_[i];
+      if (s.rec == nullptr || (s.rec == rec && std::string_view(s.part, s.part_size) == part)) return &s;
+    }
+  }
+  void rehash(std::size_t size) {
+    std::vector<Slot> old(size);
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.rec != nullptr) *find(s.rec, std::string_view(s.part, s.part_size)) = s;
+  }
+
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::deque<UuidText> ids_;
+  std::size_t count_ = 0;
 };
 
 class Mapper {
@@ -55,7 +115,7 @@ class Mapper {
     // Sized once for the batch: no rehashing while indexing and planning.
     by_type_id_.reserve(records.size());
     labs_.reserve(records.size());
-    rid_cache_.reserve(records.size());
+    ids_.reserve(records.size() * 2);
     in_bundle_.reserve(records.size() * 2);
     for (const Node* r : records) {
       const auto type = str(*r, "type");
@@ -65,9 +125,9 @@ class Mapper {
       by_type_id_[TextKey{type, id}].emplace_back(source);
       const auto patient = str(*r, "patient");
       if (type == "drug_administration") {
-        admins_[TextKey{patient, str(*r, "drug")}].push_back({str(*r, "start"), &rid(*r)});
+        admins_[TextKey{patient, str(*r, "drug")}].push_back({str(*r, "start"), rid(*r)});
       } else if (type == "lab_result") {
-        labs_[TextKey{patient, str(*r, "test"), str(*r, "collected_at")}] = &rid(*r);
+        labs_[TextKey{patient, str(*r, "test"), str(*r, "collected_at")}] = rid(*r);
       }
     }
   }
@@ -89,17 +149,24 @@ class Mapper {
 
  private:
   // ---- building blocks ----------------------------------------------------------------------------------
-  Out base(std::string_view resource_type, const std::string& id, std::string_view profile) {
-    Out r = b_.obj();
+  // A resource, opened with its resourceType, id and meta.profile. By default it is written in place: as the
+  // next entry of the Bundle, straight into the output (no copy), so nothing else may be emitted before it is;
+  // `detached` ones (built before a resource emitted ahead of them) have a buffer of their own.
+  Out base(std::string_view resource_type, std::string_view id, std::string_view profile, bool detached = false) {
+    if (!detached && writing_in_place_) throw std::logic_error("to_fhir: a resource opened before the last was emitted");
+    if (!detached) {
+      entry_prefix(id);
+      writing_in_place_ = true;
+    }
+    Out r = detached ? b_.obj() : Out::object_in_place(out_);
     b_.add_str(r, "resourceType", resource_type);
     b_.add_str(r, "id", id);
     if (!profile.empty()) {
-      Out meta = b_.obj();
-      Out profiles = b_.arr();
+      std::string& meta = r.member_text("meta");
+      meta.append(R"({"profile":[)");
       scratch_.assign(kMcode).append(profile);
-      profiles.push_back(b_.str(scratch_));
-      b_.add(meta, "profile", std::move(profiles));
-      b_.add(r, "meta", std::move(meta));
+      json::write_string(scratch_, meta);
+      meta.append("]}");
     }
     return r;
   }
@@ -116,10 +183,15 @@ class Mapper {
     b_.add_str(idn, "value", scratch_);
   }
   // `system`: the identifier system of (source, record type).
+  // (Rendered once per batch: `source` and `type` are texts of the batch or literals.)
   void add_record_system(Out& idn, std::string_view source, std::string_view type) const {
-    scratch_.clear();
-    append_record_system(scratch_, t_, source, type);
-    b_.add_str(idn, "system", scratch_);
+    auto [it, inserted] = system_memo_.try_emplace(TextKey{source, type});
+    if (inserted) {
+      scratch_.clear();
+      append_record_system(scratch_, t_, source, type);
+      json::write_string(scratch_, it->second);
+    }
+    idn.member_text("system").append(it->second);
   }
   Out record_identifier(const Node& rec, std::string_view part = {}) const {
     Out idn = b_.obj();
@@ -132,32 +204,26 @@ class Mapper {
     return a;
   }
 
-  const std::string& rid(const Node& rec) {
-    auto [it, inserted] = rid_cache_.try_emplace(&rec);
-    if (inserted) it->second = record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"));
-    return it->second;
+  // The resource id of a record or of one of its parts, computed once per batch; the view stays valid.
+  std::string_view rid(const Node& rec, std::string_view part = {}) {
+    return view(ids_.get(&rec, part, [&] {
+      return record_resource_uuid(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part);
+    }));
   }
-  std::string rid(const Node& rec, std::string_view part) {
-    auto& parts = part_cache_[&rec];
-    for (const auto& [p, id] : parts)
-      if (p == part) return id;
-    parts.emplace_back(std::string(part), record_resource_id(ns_, str(rec, "source"), str(rec, "type"), str(rec, "id"), part));
-    return parts.back().second;
-  }
-  const std::string& target_id(std::string_view source, std::string_view type, std::string_view id) {
+  std::string_view target_id(std::string_view source, std::string_view type, std::string_view id) {
     auto [it, inserted] = target_cache_.try_emplace(std::make_tuple(source, type, id));
-    if (inserted) it->second = record_resource_id(ns_, source, type, id);
-    return it->second;
+    if (inserted) it->second = record_resource_uuid(ns_, source, type, id);
+    return view(it->second);
   }
 
   // A reference to a resource with a deterministic id: urn:uuid inside the bundle, Type/id outside.
-  Out ref(std::string_view type, const std::string& id) const {
+  Out ref(std::string_view type, std::string_view id) const {
     if (in_bundle_.contains(id)) scratch_.assign("urn:uuid:").append(id);
     else scratch_.assign(type).append("/").append(id);
     return b_.reference(scratch_);
   }
   // The same with Reference.identifier (system, value).
-  Out ref(std::string_view type, const std::string& id, std::string_view id_system, std::string_view id_value) const {
+  Out ref(std::string_view type, std::string_view id, std::string_view id_system, std::string_view id_value) const {
     Out r = ref(type, id);
     if (id_value.empty()) return r;
     Out idn = b_.obj();
@@ -171,13 +237,13 @@ class Mapper {
   Out patient_ref(const Node& rec) {
     const auto mrn = str(rec, "patient");
     auto [it, inserted] = patient_refs_.try_emplace(mrn);
-    if (inserted) ref("Patient", patient_resource_id(ns_, mrn), mrn_system_, mrn).append_to(it->second);
-    return b_.raw(it->second);
+    if (inserted) ref("Patient", view(patient_resource_uuid(ns_, mrn)), mrn_system_, mrn).append_to(it->second);
+    return OutBuilder::view(it->second);
   }
   // Reference to another record of this hospital named by its id (`diagnosis`, `primary_of`, `surgery`).
   // The target's source: the referencing record's own source if the batch holds such a record, else the only
   // other source that sent that id in this batch, else the referencing record's source.
-  const std::string& target_id_of(std::string_view source, std::string_view type, std::string_view id) {
+  std::string_view target_id_of(std::string_view source, std::string_view type, std::string_view id) {
     return target_id(source, type, id);
   }
   Out record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
@@ -204,9 +270,9 @@ class Mapper {
     const CodeTable* table = t_.table(kind);
     const CodeRow* row = table ? table->first(local) : nullptr;
     if (table) {
-      for (const CodeRow* r : table->forward(local, qualifier)) codings.push_back(b_.coding(r->system, r->code, r->display));
+      for (const CodeRow* r : table->forward(local, qualifier)) OutBuilder::push_coding(codings, r->system, r->code, r->display);
     }
-    codings.push_back(b_.coding(t_.local_system(kind), local, row ? std::string_view(row->display) : std::string_view{}));
+    OutBuilder::push_coding(codings, t_.local_system(kind), local, row ? std::string_view(row->display) : std::string_view{});
     return row;
   }
   Out codeable_of(Out codings, std::string_view text) const {
@@ -217,46 +283,56 @@ class Mapper {
   }
   static std::string_view display_of(const CodeRow* row) { return row ? std::string_view(row->display) : std::string_view{}; }
   // CodeableConcept: standard codings from the table, then the local coding; text = the row's display.
-  // A code always gives the same JSON, so each (kind, code, qualifier) is rendered once per batch.
+  // A code always gives the same JSON, so each (kind, code, qualifier) is rendered once per batch (keyed by views
+  // of literals and of the batch's texts, which outlive the Mapper) and added without a copy.
   Out codeable(std::string_view kind, std::string_view local, std::string_view qualifier = {}) const {
-    memo_key_.assign(kind).append(1, '\0').append(local).append(1, '\0').append(qualifier);
-    auto it = codeable_memo_.find(memo_key_);
-    if (it == codeable_memo_.end()) {
+    auto [it, inserted] = codeable_memo_.try_emplace(TextKey{kind, local, qualifier});
+    if (inserted) {
       Out codings = b_.arr();
       const CodeRow* row = add_codings(codings, kind, local, qualifier);
-      std::string json;
-      codeable_of(std::move(codings), display_of(row)).append_to(json);
-      it = codeable_memo_.emplace(memo_key_, std::move(json)).first;
+      codeable_of(std::move(codings), display_of(row)).append_to(it->second);
     }
-    return b_.raw(it->second);
+    return OutBuilder::view(it->second);
   }
+  // {"coding":[{"system":..,"code":..,"display":..}]}, written in one piece.
   Out fixed_concept(std::string_view system, std::string_view code, std::string_view display = {}) const {
     Out cc = b_.obj();
-    Out codings = b_.arr();
-    codings.push_back(b_.coding(system, code, display));
-    b_.add(cc, "coding", std::move(codings));
+    std::string& text = cc.member_text("coding");
+    text.push_back('[');
+    OutBuilder::write_coding(text, system, code, display);
+    text.push_back(']');
     return cc;
   }
   Out category(std::string_view code) const {
     Out a = b_.arr();
-    a.push_back(fixed_concept("http://terminology.hl7.org/CodeSystem/observation-category", code));
+    OutBuilder::write_concept(a.item_text(), "http://terminology.hl7.org/CodeSystem/observation-category", code);
     return a;
   }
 
   // Quantity with the unit as written, and its UCUM code when the unit table knows it.
+  // The members written for a unit ("unit", then "system" and "code" when UCUM knows it) are the same each time:
+  // rendered once per unit and batch (`unit` is a literal or a text of the batch).
   Out quantity(std::string_view value, std::string_view unit, std::string_view comparator = {}) {
     Out q = b_.obj();
-    b_.add(q, "value", b_.num(value));
+    q.member_text("value").append(value);
     if (!comparator.empty()) b_.add_str(q, "comparator", comparator);
     if (!unit.empty()) {
-      b_.add_str(q, "unit", unit);
-      const CodeTable* units = units_;
-      if (const CodeRow* row = units ? units->forward_first(unit) : nullptr) {
-        b_.add_str(q, "system", row->system);
-        b_.add_str(q, "code", row->code);
-      } else {
-        unit_warnings_.insert(std::string(unit));
+      auto [it, inserted] = unit_memo_.try_emplace(unit);
+      if (inserted) {
+        Out members = b_.obj();
+        b_.add_str(members, "unit", unit);
+        const CodeTable* units = units_;
+        if (const CodeRow* row = units ? units->forward_first(unit) : nullptr) {
+          b_.add_str(members, "system", row->system);
+          b_.add_str(members, "code", row->code);
+        } else {
+          unit_warnings_.insert(std::string(unit));
+        }
+        it->second.count = members.size();
+        members.append_to(it->second.json);
+        it->second.json = it->second.json.substr(1, it->second.json.size() - 2);  // without the braces
       }
+      q.append_members(it->second.json, it->second.count);
     }
     return q;
   }
@@ -267,11 +343,21 @@ class Mapper {
   static void add_if_any(Out& r, std::string_view key, Out v) {
     if (v.size() > 0) r.append_member(key, std::move(v));
   }
-  // Writes one Bundle entry (ids are UUIDs and types literals: nothing to escape).
-  void emit(std::string_view type, const std::string& id, Out resource) {
+  // Writes one Bundle entry (ids are UUIDs and types literals: nothing to escape): the part before the resource,
+  // then the resource and the rest (emit).
+  void entry_prefix(std::string_view id) {
     if (resources_++ > 0) out_.push_back(',');
     out_.append(R"({"fullUrl":"urn:uuid:)").append(id).append(R"(","resource":)");
-    resource.append_to(out_);
+  }
+  void emit(std::string_view type, std::string_view id, Out resource) {
+    if (resource.in_place()) {
+      resource.close_in_place();
+      writing_in_place_ = false;
+    } else {
+      if (writing_in_place_) throw std::logic_error("to_fhir: a resource emitted inside another");
+      entry_prefix(id);
+      resource.append_to(out_);
+    }
     if (with_request_) out_.append(R"(,"request":{"method":"PUT","url":")").append(type).append("/").append(id).append(R"("})");
     out_.push_back('}');
   }
@@ -282,7 +368,7 @@ class Mapper {
   void plan(const Node& rec) {
     const auto type = str(rec, "type");
     if (type == "patient") {
-      in_bundle_.insert(patient_resource_id(ns_, str(rec, "id")));
+      in_bundle_.insert(view(patient_resource_uuid(ns_, str(rec, "id"))));
       return;
     }
     in_bundle_.insert(rid(rec));
@@ -305,7 +391,8 @@ class Mapper {
  private:
   // ---- patient -> Patient (CancerPatient) -------------------------------------------------------------------
   void patient(const Node& rec) {
-    const std::string id = patient_resource_id(ns_, str(rec, "id"));
+    const UuidText patient_id = patient_resource_uuid(ns_, str(rec, "id"));
+    const std::string_view id = view(patient_id);
     Out r = base("Patient", id, "mcode-cancer-patient");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -378,7 +465,7 @@ class Mapper {
     const std::string_view profile = kind == "primary"     ? "mcode-primary-cancer-condition"
                                      : kind == "secondary" ? "mcode-secondary-cancer-condition"
                                                            : "";
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     Out r = base("Condition", id, profile);
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -408,7 +495,7 @@ class Mapper {
     b_.add(r, "category", std::move(cat));
     Out codings = b_.arr();
     // The record's ICD-10 (WHO) code goes first; the table's codings follow.
-    if (auto icd = str(rec, "icd10"); !icd.empty()) codings.push_back(b_.coding(t_.system("icd10"), icd));
+    if (auto icd = str(rec, "icd10"); !icd.empty()) OutBuilder::push_coding(codings, t_.system("icd10"), icd);
     const CodeRow* code_row = add_codings(codings, "diagnosis", code);
     b_.add(r, "code", codeable_of(std::move(codings), display_of(code_row)));
     if (auto site = str(rec, "body_site"); !site.empty()) {
@@ -441,7 +528,7 @@ class Mapper {
   void stage_observation(const Node& rec, const Node& stage, bool focus_is_primary) {
     const auto system = str(stage, "system");
     const auto value = str(stage, "value");
-    const std::string id = rid(rec, "stage");
+    const std::string_view id = rid(rec, "stage");
     Out r = base("Observation", id, focus_is_primary ? "mcode-cancer-stage" : "");
     b_.add(r, "identifier", identifiers(rec, "stage"));
     b_.add_str(r, "status", retracted(rec) ? "entered-in-error" : "final");
@@ -450,8 +537,8 @@ class Mapper {
     Out code = b_.obj();
     Out codings = b_.arr();
     if (table)
-      for (const CodeRow* row : table->forward(system, "type")) codings.push_back(b_.coding(row->system, row->code, row->display));
-    codings.push_back(b_.coding(t_.local_system("stage_system"), system));
+      for (const CodeRow* row : table->forward(system, "type")) OutBuilder::push_coding(codings, row->system, row->code, row->display);
+    OutBuilder::push_coding(codings, t_.local_system("stage_system"), system);
     b_.add(code, "coding", std::move(codings));
     b_.add(r, "code", std::move(code));
     b_.add(r, "subject", patient_ref(rec));
@@ -461,7 +548,7 @@ class Mapper {
     if (auto d = str(rec, "diagnosed_on"); !d.empty()) b_.add_str(r, "effectiveDateTime", d);
     Out v = b_.obj();
     Out vc = b_.arr();
-    vc.push_back(b_.coding(t_.local_system("stage-" + std::string(system)), value));
+    OutBuilder::push_coding(vc, t_.local_system("stage-" + std::string(system)), value);
     b_.add(v, "coding", std::move(vc));
     b_.add_str(v, "text", std::string(system) + " " + std::string(value));
     b_.add(r, "valueCodeableConcept", std::move(v));
@@ -478,7 +565,7 @@ class Mapper {
     const CodeTable* drugs = t_.table("drug");
     const CodeRow* row = drugs ? drugs->first(drug) : nullptr;
     const bool anticancer = row && row->has_flag("anticancer");
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     Out r = base("MedicationAdministration", id, anticancer ? "mcode-cancer-related-medication-administration" : "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -552,7 +639,7 @@ class Mapper {
     const CodeRow* row = tests ? tests->first(test) : nullptr;
     // TumorMarkerTest requires a value: a cancelled / retracted result without one is a plain lab Observation.
     const bool marker = row && row->has_flag("tumor-marker") && member(rec, "value");
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     const bool retract = retracted(rec);
     Out r = base("Observation", id, marker ? "mcode-tumor-marker-test" : "");
     Out exts = b_.arr();
@@ -612,7 +699,7 @@ class Mapper {
           if (plus == std::string::npos) plus = derived.size();
           const TextKey key{str(rec, "patient"), derived.substr(start, plus - start),
                             str(rec, "collected_at")};
-          if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", *it->second));
+          if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", it->second));
           start = plus + 1;
         }
         add_if_any(r, "derivedFrom", std::move(from));
@@ -620,7 +707,7 @@ class Mapper {
     }
     emit("Observation", id, std::move(r));
     if (!specimen.empty()) {
-      const std::string sid = rid(rec, "specimen");
+      const std::string_view sid = rid(rec, "specimen");
       Out s = base("Specimen", sid, "mcode-human-specimen");
       b_.add(s, "identifier", identifiers(rec, "specimen"));
       b_.add_str(s, "status", retract ? "entered-in-error" : "available");
@@ -638,7 +725,7 @@ class Mapper {
 
   // ---- tumor_assessment -> CancerDiseaseStatus + TumorSize/Tumor per lesion ---------------------------------
   void tumor_assessment(const Node& rec) {
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     const bool retract = retracted(rec);
     const auto status = retract ? "entered-in-error" : "final";
     Out r = base("Observation", id, "mcode-cancer-disease-status");
@@ -680,7 +767,7 @@ class Mapper {
     for (std::size_t k = 1; k <= lesions->items().size(); ++k) {
       const Node& lesion = lesions->items()[k - 1];
       const std::string n = std::to_string(k);
-      const std::string tumor_id = rid(rec, "tumor-" + n);
+      const std::string_view tumor_id = rid(rec, "tumor-" + n);
       Out tumor = base("BodyStructure", tumor_id, "mcode-tumor");
       if (!dx.empty()) {
         Out te = b_.arr();
@@ -703,7 +790,7 @@ class Mapper {
       b_.add(tumor, "patient", patient_ref(rec));
       emit("BodyStructure", tumor_id, std::move(tumor));
 
-      const std::string size_id = rid(rec, "lesion-" + n);
+      const std::string_view size_id = rid(rec, "lesion-" + n);
       Out s = base("Observation", size_id, "mcode-tumor-size");
       if (const Node* target = member(lesion, "target")) {
         Out se = b_.arr();
@@ -744,7 +831,7 @@ class Mapper {
   // ---- clinical_score -> ECOG / Child-Pugh / BCLC Observation -----------------------------------------------
   void clinical_score(const Node& rec) {
     const auto scale = str(rec, "scale");
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     Out r = base("Observation", id, scale == "ECOG" ? "mcode-ecog-performance-status" : "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -765,7 +852,7 @@ class Mapper {
     } else if (v) {
       Out cc = b_.obj();
       Out codings = b_.arr();
-      codings.push_back(b_.coding(t_.local_system("score-" + std::string(scale)), v->text()));
+      OutBuilder::push_coding(codings, t_.local_system("score-" + std::string(scale)), v->text());
       b_.add(cc, "coding", std::move(codings));
       b_.add_str(cc, "text", v->text());
       b_.add(r, "valueCodeableConcept", std::move(cc));
@@ -790,7 +877,7 @@ class Mapper {
       b_.add(c, "code", codeable("score", "CHILD_PUGH_CLASS"));
       Out vc = b_.obj();
       Out codings = b_.arr();
-      codings.push_back(b_.coding(t_.local_system("child-pugh-class"), cls));
+      OutBuilder::push_coding(codings, t_.local_system("child-pugh-class"), cls);
       b_.add(vc, "coding", std::move(codings));
       b_.add_str(vc, "text", "Child-Pugh class " + std::string(cls));
       b_.add(c, "valueCodeableConcept", std::move(vc));
@@ -802,7 +889,7 @@ class Mapper {
 
   // ---- surgery -> Procedure (CancerRelatedSurgicalProcedure) ------------------------------------------------
   void surgery(const Node& rec) {
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     Out r = base("Procedure", id, "mcode-cancer-related-surgical-procedure");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -856,7 +943,7 @@ class Mapper {
 
   // ---- pathology -> DiagnosticReport + Observations ---------------------------------------------------------
   void pathology(const Node& rec) {
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     const bool retract = retracted(rec);
     const auto status = str(rec, "status");
     const std::string_view obs_status = retract ? "entered-in-error" : status;
@@ -864,9 +951,9 @@ class Mapper {
     const bool issued_instant = !issued.empty() && validation::check_instant(issued) == nullptr;
     const auto surgery_id = str(rec, "surgery");
 
-    std::vector<std::pair<std::string, Out>> results;
+    std::vector<std::pair<std::string_view, Out>> results;
     auto observation = [&](std::string_view part, std::string_view profile, Out code) {
-      Out o = base("Observation", rid(rec, part), profile);
+      Out o = base("Observation", rid(rec, part), profile, /*detached=*/true);  // emitted after the report
       b_.add(o, "identifier", identifiers(rec, part));
       if (!surgery_id.empty()) {
         Out part_of = b_.arr();
@@ -883,7 +970,7 @@ class Mapper {
     auto local_code = [&](std::string_view code, std::string_view display) {
       Out cc = b_.obj();
       Out codings = b_.arr();
-      codings.push_back(b_.coding(t_.local_system("pathology"), code, display));
+      OutBuilder::push_coding(codings, t_.local_system("pathology"), code, display);
       b_.add(cc, "coding", std::move(codings));
       b_.add_str(cc, "text", display);
       return cc;
@@ -895,7 +982,7 @@ class Mapper {
                            fixed_concept(t_.system("loinc"), "31206-6"));
       Out v = b_.obj();
       Out codings = b_.arr();
-      if (!morphology.empty()) codings.push_back(b_.coding(t_.system("icdo3"), morphology));
+      if (!morphology.empty()) OutBuilder::push_coding(codings, t_.system("icdo3"), morphology);
       if (!histology.empty()) add_codings(codings, "histology", histology);
       b_.add(v, "coding", std::move(codings));
       b_.add(o, "valueCodeableConcept", std::move(v));
@@ -954,7 +1041,7 @@ class Mapper {
 
   // ---- adverse_event -> AdverseEvent ----------------------------------------------------------------------
   void adverse_event(const Node& rec) {
-    const std::string& id = rid(rec);  // stable: a node of rid_cache_
+    const std::string_view id = rid(rec);
     Out r = base("AdverseEvent", id, "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
@@ -994,15 +1081,15 @@ class Mapper {
         se_ext.push_back(ext(ext::kSuspectDrug, "valueCodeableConcept", codeable("drug", d.text())));
         b_.add(se, "extension", std::move(se_ext));
         // The suspect administration in this batch: the latest one of that drug started on or before onset.
-        const std::string* admin = nullptr;
+        std::string_view admin;
         if (auto it = admins_.find(TextKey{str(rec, "patient"), d.text()}); it != admins_.end()) {
           for (const auto& [start, rid_] : it->second) {
             if (onset.empty() || !certainly_before(onset, start)) admin = rid_;
           }
-          if (!admin) admin = it->second.front().second;
+          if (admin.empty()) admin = it->second.front().second;
         }
-        if (admin) {
-          Out instance = ref("MedicationAdministration", *admin);
+        if (!admin.empty()) {
+          Out instance = ref("MedicationAdministration", admin);
           b_.add(se, "instance", std::move(instance));
         } else {
           const std::string cid = "drug" + std::to_string(k);
@@ -1031,23 +1118,28 @@ class Mapper {
   std::string& out_;
   bool with_request_;
   std::size_t resources_ = 0;
+  bool writing_in_place_ = false;  // a resource opened by base() is being written into out_
   mutable TextSet in_bundle_;  // the ids of the resources in the bundle (a lookup applies pending inserts)
-  // Keys and values are views of the input records' texts and pointers into rid_cache_ (stable nodes).
+  // Keys and values are views of the input records' texts and of ids_ (stable).
   std::unordered_map<TextKey, std::vector<std::string_view>, TextKeyHash> by_type_id_;  // (type, id) -> sources
-  std::unordered_map<TextKey, std::vector<std::pair<std::string_view, const std::string*>>, TextKeyHash>
+  std::unordered_map<TextKey, std::vector<std::pair<std::string_view, std::string_view>>, TextKeyHash>
       admins_;  // (patient, drug) -> (start, resource id)
-  std::unordered_map<TextKey, const std::string*, TextKeyHash> labs_;  // (patient, test, collected_at) -> id
+  std::unordered_map<TextKey, std::string_view, TextKeyHash> labs_;  // (patient, test, collected_at) -> id
   std::set<std::string> unit_warnings_;
-  std::unordered_map<const Node*, std::string> rid_cache_;
-  std::unordered_map<const Node*, std::vector<std::pair<std::string, std::string>>> part_cache_;
-  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, std::string> target_cache_;
+  IdCache ids_;
+  std::map<std::tuple<std::string_view, std::string_view, std::string_view>, UuidText> target_cache_;
   std::unordered_map<std::string_view, std::string> patient_refs_;  // MRN (a view of the batch) -> Reference JSON
   std::string mrn_system_ = mrn_system(t_);
   const CodeTable* units_ = t_.table("unit");  // looked up once: used for every quantity
   const CodeTable* lab_tests_ = t_.table("lab_test");
   mutable std::string scratch_;  // text of one string value being written (no allocation per value)
-  mutable std::string memo_key_;
-  mutable std::unordered_map<std::string, std::string> codeable_memo_;  // see codeable()
+  mutable std::unordered_map<TextKey, std::string, TextKeyHash> codeable_memo_;  // see codeable()
+  mutable std::unordered_map<TextKey, std::string, TextKeyHash> system_memo_;    // see add_record_system()
+  struct UnitMembers {
+    std::string json;  // "unit":..,"system":..,"code":..
+    std::size_t count = 0;
+  };
+  std::unordered_map<std::string_view, UnitMembers> unit_memo_;  // see quantity()
 };
 
 }  // namespace
