@@ -960,7 +960,8 @@ constexpr std::size_t kStreamFrom = 1u << 20;
 // record needs (specimen, stage, lesions, results, medication) are parsed again from their range of the text.
 // False, with nothing done, unless `text` is a Bundle without nested Bundles that the scanner accepts: then the
 // whole-document path decides (and reports any error).
-// What the first pass builds of an entry: what ResourceIndex::add reads.
+// What the first pass builds of an entry: what ResourceIndex::add reads. The rest of it is only skimmed (its end
+// found, nothing checked): the second pass reads and checks every byte, and any refusal there falls back.
 bool index_member(std::size_t depth, std::string_view key) {
   if (depth == 1) return key == "fullUrl" || key == "resource";
   if (depth == 2) return key == "resourceType" || key == "id" || key == "identifier";
@@ -977,6 +978,7 @@ bool map_streamed_bundle(const std::string& text, const Tables& tables, const Fr
   json::CompactDocument envelope;
   json::CompactStreamOptions first_pass;
   first_pass.keep = index_member;
+  first_pass.skim_left_out = true;
   const bool accepted = json::stream_compact_items(
       text, "entry",
       [&](const Node& entry, std::uint32_t begin, std::uint32_t end) {

@@ -200,5 +200,58 @@ TEST(CompactStream, FilterLeavesMembersOutAndRefusalsAreReported) {
                                     [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
 }
 
+// skim_left_out: the members the filter leaves out are skimmed, not read. On a valid text the items are exactly
+// those without skimming, whatever the skipped values hold: strings with brackets, quotes and backslashes
+// escaped, an escape across the 64-byte blocks the skim works on, long strings and deep nesting; an invalid
+// skipped value is not noticed (the caller's full pass finds it).
+TEST(CompactStream, SkimmedMembersGiveTheSameItemsOnValidTexts) {
+  auto items_of = [](const std::string& text, bool skim, bool& accepted) {
+    CompactStreamOptions options;
+    options.keep = [](std::size_t depth, std::string_view key) { return depth == 1 || key == "id" || key == "keep"; };
+    options.skim_left_out = skim;
+    std::string out;
+    CompactDocument envelope;
+    accepted = stream_compact_items(
+        text, "entry",
+        [&](const CompactNode& item, std::uint32_t begin, std::uint32_t end) {
+          out += to_string(item.to_node()) + " @" + std::to_string(begin) + "-" + std::to_string(end) + "\n";
+        },
+        envelope, options);
+    return out;
+  };
+  std::vector<std::string> values = {
+      R"("plain")", R"("a ] } [ { , : inside")", R"("esc \" ] \\ }\\")", R"("\u005d\u007d")", "12.50", "-0.5e+3",
+      "true", "false", "null", "[]", "{}", R"([1,[2,[3,{"a":[{}]}]],"]"])", R"({"a":{"b":"}"},"c":["{",{}]})",
+      R"({"k":")" + std::string(200, 'x') + R"(]"})", R"([")" + std::string(100, '{') + R"("])"};
+  // An escape right at the end of a 64-byte block (the skim starts a block at the value) and just after it.
+  for (std::size_t at : {60u, 61u, 62u, 63u, 64u, 126u, 127u}) {
+    std::string v = R"({"s":")" + std::string(at - 6, 'y') + R"(\"]}\\"})";
+    values.push_back(v);
+  }
+  std::string text = R"({"resourceType":"Bundle","entry":[)";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) text += ",";
+    text += R"({"resource":{"skip":)" + values[i] + R"(,"id":"r)" + std::to_string(i) + R"(","more":)" + values[i] +
+            R"(,"keep":)" + values[i] + R"(},"request":)" + values[i] + "}";
+  }
+  text += "]}";
+  ASSERT_TRUE(parse(text)) << text;
+  bool read = false, skimmed = false;
+  const std::string expected = items_of(text, false, read);
+  EXPECT_TRUE(read);
+  EXPECT_EQ(items_of(text, true, skimmed), expected);
+  EXPECT_TRUE(skimmed);
+  EXPECT_NE(expected.find(R"("id":"r21")"), std::string::npos);
+  // Not checked when skimmed: a bad literal in a left-out member.
+  const std::string bad = R"({"entry":[{"resource":{"skip":tru,"id":"x"}}]})";
+  EXPECT_EQ(items_of(bad, true, skimmed), R"({"resource":{"id":"x"}} @10-44)" "\n");
+  EXPECT_TRUE(skimmed);
+  items_of(bad, false, read);
+  EXPECT_FALSE(read);
+  // A skimmed value that never ends is refused.
+  items_of(R"({"entry":[{"resource":{"skip":[[1,"]"]}}]})", true, skimmed);
+  EXPECT_FALSE(skimmed);
+}
+
 }  // namespace
 }  // namespace fhir::json

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "fhir/json/compact.h"
@@ -103,6 +104,31 @@ void check_scanner_agrees(std::string_view text) {
   }
 }
 
+// On a text the scanner accepts, skimming the members a filter leaves out (skim_left_out) hands out exactly the
+// items, ranges included, that reading them does.
+void check_skim_agrees(const std::string& text) {
+  auto items_of = [&](bool skim, bool& accepted) {
+    fhir::json::CompactStreamOptions options;
+    options.keep = [](std::size_t depth, std::string_view key) { return depth == 1 || key.size() % 2 == 0; };
+    options.skim_left_out = skim;
+    std::vector<std::pair<fhir::json::Node, std::pair<std::uint32_t, std::uint32_t>>> items;
+    fhir::json::CompactDocument envelope;
+    accepted = fhir::json::stream_compact_items(
+        text, "entry",
+        [&](const fhir::json::CompactNode& item, std::uint32_t begin, std::uint32_t end) {
+          items.emplace_back(item.to_node(), std::make_pair(begin, end));
+        },
+        envelope, options);
+    return items;
+  };
+  bool read = false, skimmed = false;
+  const auto expected = items_of(false, read);
+  const auto got = items_of(true, skimmed);
+  if (!read) return;  // a duplicate key in a member the filter keeps: not the skim's business
+  if (!skimmed) fail("skimming refuses a text the scanner accepts", text);
+  if (got != expected) fail("skimming hands out other items than reading", text);
+}
+
 // stream_compact_items against the scanner and the whole tree.
 void check_stream_agrees(std::string_view text, const fhir::json::ParseResult& parsed) {
   const std::string owned(text);
@@ -133,6 +159,7 @@ void check_stream_agrees(std::string_view text, const fhir::json::ParseResult& p
   for (std::size_t i = 0; i < items.size(); ++i)
     if (!(items[i] == expected[i])) fail("a streamed item differs from the tree's", text);
   if (!(envelope.root().to_node() == whole)) fail("the stream's envelope differs from the tree without its items", text);
+  check_skim_agrees(owned);
 }
 
 }  // namespace

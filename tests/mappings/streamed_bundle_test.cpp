@@ -8,6 +8,7 @@
 #include <functional>
 
 #include <string>
+#include <vector>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
@@ -185,6 +186,22 @@ TEST(StreamedBundle, TextsTheStreamDoesNotTakeGoToTheWholeDocumentPath) {
     inner.set("resource", std::move(res));
     entries.push_back(std::move(inner));
   });
+  // Invalid JSON inside members the first pass only skims (a bad literal, an unclosed bracket, a control
+  // character in a string, in the middle of the Bundle): found by the second pass, which checks every byte.
+  std::vector<std::string> skimmed_bad(3, bundle);
+  const auto status = bundle.find("\"status\":\"", bundle.size() / 2);
+  ASSERT_NE(status, std::string::npos);
+  skimmed_bad[0].replace(status, 10, "\"status\":tru,\"x\":");
+  const auto subject = bundle.find("\"subject\":{", bundle.size() / 2);
+  ASSERT_NE(subject, std::string::npos);
+  skimmed_bad[1].replace(subject, 11, "\"subject\":[{");
+  skimmed_bad[2].insert(status + 10, "\n");
+  for (const std::string& bad : skimmed_bad) {
+    SCOPED_TRACE(bad.substr(status - 20, 60));
+    expect_streamed_equals_whole(bad);
+    EXPECT_EQ(whole_document(bad).ndjson, "");
+    EXPECT_NE(whole_document(bad).issues.find("not valid JSON"), std::string::npos) << whole_document(bad).issues.substr(0, 300);
+  }
   for (const std::string* text : {&duplicate, &truncated, &list, &nested}) {
     SCOPED_TRACE(text->substr(0, 40));
     expect_streamed_equals_whole(*text);

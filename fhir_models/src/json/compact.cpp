@@ -256,7 +256,7 @@ class ItemStream {
   ItemStream(CompactDocument& envelope, std::string_view array_key, const CompactItemFn& on_item,
              const CompactStreamOptions& options)
       : envelope_(envelope), item_(nullptr), ring_(options.keep_items + 1), array_key_(array_key),
-        on_item_(on_item), keep_(options.keep) {
+        on_item_(on_item), keep_(options.keep), skim_(options.keep && options.skim_left_out) {
     // An item's tree usually fits its slot's first buffer, which a release keeps: no allocation per item.
     const std::size_t bytes = options.keep_items == 0 ? 64 * 1024 : 16 * 1024;
     for (Slot& slot : ring_) {
@@ -264,6 +264,10 @@ class ItemStream {
       slot.arena = std::make_unique<std::pmr::monotonic_buffer_resource>(slot.buffer.get(), bytes, block_pool());
     }
   }
+
+  // A member that keep() leaves out, with skim_left_out: its value is skimmed (skim_value), not scanned.
+  bool skim_member() const noexcept { return skim_ && skip_to_ != 0; }
+  void skimmed() noexcept { skip_to_ = 0; }
 
   void scalar(Kind kind, const char* s, std::size_t len, std::uint32_t offset) {
     if (skip_to_ != 0) {
@@ -355,6 +359,7 @@ class ItemStream {
   std::string_view array_key_;
   const CompactItemFn& on_item_;
   CompactKeyFilter keep_;
+  bool skim_;
   std::size_t level_ = 0;   // open containers
   std::size_t skip_to_ = 0;  // when not 0: a member being left out, at this level
   bool next_is_array_ = false;  // the root member being read is array_key

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -127,11 +128,138 @@ inline const char* number_stop(const char* p, bool& declined) noexcept {
   return p;
 }
 
+// Skimming: the end of a value found WITHOUT checking it (for a pass whose text a later full pass checks).
+// Exact on any prefix of a valid text; on an invalid one it returns some position up to `end`, or nullptr when it
+// reaches `end` inside a container or string.
+namespace skim {
+
+// The bytes of a 64-byte block that matter to skimming, one bit per byte.
+struct Masks {
+  std::uint64_t quotes = 0, backslashes = 0, opens = 0, closes = 0;
+};
+inline Masks masks(const char* block) noexcept {
+  Masks m;
+#if defined(__SSE2__)
+  // '[' | 0x20 == '{' and ']' | 0x20 == '}' (and nothing else maps there): two compares find all four brackets.
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i open = _mm_set1_epi8('{'), close = _mm_set1_epi8('}'), fold = _mm_set1_epi8(0x20);
+  for (int k = 0; k < 4; ++k) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
+    const __m128i folded = _mm_or_si128(x, fold);
+    auto bits = [k](__m128i eq) {
+      return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(eq))) << (16 * k);
+    };
+    m.quotes |= bits(_mm_cmpeq_epi8(x, quote));
+    m.backslashes |= bits(_mm_cmpeq_epi8(x, backslash));
+    m.opens |= bits(_mm_cmpeq_epi8(folded, open));
+    m.closes |= bits(_mm_cmpeq_epi8(folded, close));
+  }
+#else
+  for (int k = 0; k < 64; ++k) {
+    const std::uint64_t bit = std::uint64_t{1} << k;
+    const char c = block[k];
+    if (c == '"') m.quotes |= bit;
+    if (c == '\\') m.backslashes |= bit;
+    if (c == '{' || c == '[') m.opens |= bit;
+    if (c == '}' || c == ']') m.closes |= bit;
+  }
+#endif
+  return m;
+}
+
+// Bit i set when an odd number of bits at or below i are set in x: with x the quotes, the bytes inside strings
+// (opening quote included, closing quote not).
+inline std::uint64_t prefix_xor(std::uint64_t x) noexcept {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// Past the closing quote of the string whose content starts at `p`; nullptr at `end`.
+inline const char* string_end(const char* p, const char* end) noexcept {
+  while (p < end) {
+    if (*p == '"') return p + 1;
+    p += *p == '\\' ? 2 : 1;
+  }
+  return nullptr;
+}
+
+// Past the container that opens at `p` ('{' or '['). Works on 64-byte blocks: quotes give the in-string mask
+// (prefix XOR), brackets outside strings are counted, and only a block where the depth may reach zero is walked
+// bracket by bracket. A block with a backslash is walked byte by byte (escapes are rare in FHIR JSON).
+inline const char* container_end(const char* p, const char* end) noexcept {
+  std::size_t depth = 0;
+  bool in_string = false;
+  alignas(16) char tail[64];
+  while (p < end) {
+    const char* block = p;
+    const std::size_t n = static_cast<std::size_t>(end - p) < 64 ? static_cast<std::size_t>(end - p) : 64;
+    if (n < 64) {
+      std::memset(tail, ' ', sizeof tail);
+      std::memcpy(tail, p, n);
+      block = tail;
+    }
+    const Masks m = masks(block);
+    if (m.backslashes != 0) {  // byte by byte to the end of this block (or one past it, after an escape)
+      const char* stop = p + n;
+      while (p < stop) {
+        const char c = *p;
+        if (in_string) {
+          if (c == '\\') ++p;
+          else if (c == '"') in_string = false;
+        } else if (c == '"') {
+          in_string = true;
+        } else if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+          return p + 1;
+        }
+        ++p;
+      }
+      continue;
+    }
+    const std::uint64_t inside = prefix_xor(m.quotes) ^ (in_string ? ~std::uint64_t{0} : 0);
+    const std::uint64_t opens = m.opens & ~inside;
+    const std::uint64_t closes = m.closes & ~inside;
+    const auto n_closes = static_cast<std::size_t>(__builtin_popcountll(closes));
+    if (n_closes < depth) {  // the depth cannot reach zero in this block
+      depth = depth + static_cast<std::size_t>(__builtin_popcountll(opens)) - n_closes;
+    } else {
+      for (std::uint64_t brackets = opens | closes; brackets != 0; brackets &= brackets - 1) {
+        const int i = __builtin_ctzll(brackets);
+        if ((opens >> i) & 1) {
+          ++depth;
+        } else if (--depth == 0) {
+          return p + i + 1;
+        }
+      }
+    }
+    in_string = (inside >> 63) & 1;
+    p += n;
+  }
+  return nullptr;
+}
+
+}  // namespace skim
+
+// Past the JSON value that starts at `p` (its first byte), without checking it (see namespace skim).
+inline const char* skim_value(const char* p, const char* end) noexcept {
+  if (*p == '"') return skim::string_end(p + 1, end);
+  if (*p == '{' || *p == '[') return skim::container_end(p, end);
+  while (p < end && *p != ',' && *p != '}' && *p != ']' && static_cast<unsigned char>(*p) > ' ') ++p;  // number, literal
+  return p;
+}
+
 // The scanner proper. Handler:
 //   void scalar(Kind kind, const char* s, std::size_t n, std::uint32_t offset)  // Null/True/False/Number
 //   void string(const char* s, std::size_t n, std::uint32_t offset, bool in_scratch)
 //   bool key(const char* s, std::size_t n, bool in_scratch)                     // false: duplicate key
 //   void open(Kind kind, std::uint32_t offset);  void close(std::uint32_t end)   // end: past the bracket
+// and optionally  bool skim_member(); void skimmed()   // after a key: skim its value unchecked (skim_value)?
 // `in_scratch`: the text is a decoded copy that the next string overwrites (copy it to keep it), else it points
 // into `text`. `text` must be followed by a NUL byte (text.data()[text.size()] == '\0').
 template <typename Handler>
@@ -253,6 +381,15 @@ member: {
   if (*p != ':') return ScanResult::Refused;
   ++p;
   skip_space();
+  // A handler may have this member's value skimmed instead of read (see skim_value): it is then not checked.
+  if constexpr (requires { handler.skim_member(); }) {
+    if (handler.skim_member()) {
+      p = skim_value(p, end);
+      if (p == nullptr) return ScanResult::Refused;
+      handler.skimmed();
+      goto after_value;
+    }
+  }
   goto value;
 }
 

@@ -127,6 +127,11 @@ struct CompactStreamOptions {
   // members, 2: theirs, ...); the others are scanned and checked like the rest but not built — and, not being
   // built, not checked for duplicate keys either (a later full parse of the item checks them).
   CompactKeyFilter keep = nullptr;
+  // With keep: the members it leaves out are skimmed instead (brackets and strings followed to the value's end,
+  // nothing checked, no line counted), several times faster. Then a true return no longer means the text is valid
+  // JSON, only that the items kept read well: for a pass whose text a later full pass checks anyway. On a valid
+  // text the items are exactly those without skimming.
+  bool skim_left_out = false;
   // The trees of this many items before the current one stay valid too (a window for looking ahead).
   std::size_t keep_items = 0;
 };
