@@ -122,6 +122,10 @@ class SocketStream {
     clock::time_point armed_until = clock::time_point::max();
     bool timed_out = false;
     std::vector<char> pending_write;
+    // A socket read into the TLS input is pending. A second operation that needs input meanwhile (the
+    // shutdown the server starts while a read waits for the next request) waits for readability instead:
+    // two reads into the one input buffer could overwrite each other's bytes.
+    bool reading = false;
   };
 
   static void arm(const std::shared_ptr<Core>& core, clock::time_point at) {
@@ -152,7 +156,8 @@ class SocketStream {
   }
 
   // Runs `attempt` until it is done or fails. want_read: reads the socket into the TLS input (an Asio
-  // read, completing with the byte count); want_write: waits until the socket is writable. A result known
+  // read, completing with the byte count), or waits for readability while another operation's read is
+  // pending; want_write: waits until the socket is writable. A result known
   // at once is posted, as Asio requires of an initiating function.
   template <bool WithBytes, typename Attempt>
   class Op {
@@ -165,6 +170,7 @@ class SocketStream {
     void operator()(Self& self, error_code ec = {}, std::size_t received = 0) {
       const Phase phase = phase_;
       if (phase == Phase::posted) return finish(self, result_, bytes_);
+      if (phase == Phase::reading) core_.reading = false;
       if (core_.timed_out) {
         ec = boost::beast::error::timeout;
       } else if (phase == Phase::reading && (!ec || ec == boost::asio::error::eof)) {
@@ -180,15 +186,17 @@ class SocketStream {
       std::size_t bytes = 0;
       if (!ec) {
         const IoResult r = attempt_();
-        if (r.step == IoStep::want_read) {
+        if (r.step == IoStep::want_read && !core_.reading) {
           phase_ = Phase::reading;
+          core_.reading = true;
           core_.socket.async_read_some(boost::asio::buffer(core_.tls.input_space(), DirectTls::input_capacity()),
                                        std::move(self));
           return;
         }
-        if (r.step == IoStep::want_write) {
+        if (r.step == IoStep::want_read || r.step == IoStep::want_write) {
+          using wait = boost::asio::socket_base::wait_type;
           phase_ = Phase::waiting;
-          core_.socket.async_wait(boost::asio::socket_base::wait_write, std::move(self));
+          core_.socket.async_wait(r.step == IoStep::want_read ? wait::wait_read : wait::wait_write, std::move(self));
           return;
         }
         ec = to_error(r);

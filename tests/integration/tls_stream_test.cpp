@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "../support/pki/test_pki.h"
 #include "server_harness.h"
@@ -131,6 +133,24 @@ TEST_F(TlsStream, ConnectionCutWithoutCloseNotifyIsClosedByTheServer) {
   }
   EXPECT_EQ(open, 1);
   EXPECT_EQ(Client(patient.port(), mtls()).request("GET", "/healthz").status, 200);
+}
+
+TEST_F(TlsStream, SigtermClosesIdleKeepAliveConnectionsAndExits) {
+  // Long timeouts: the server closes these connections because it stops, while each waits for a request.
+  const std::string config = pki_dir_.write("stopping.json", R"({"auth": {"enabled": false},
+      "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
+      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" + a_.server_files.key + R"(",
+              "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
+  ServerProcess stopping(data_.path() + "/stopping", {"--config", config});
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<Client>(stopping.port(), mtls()));
+    ASSERT_EQ(idle.back()->request("GET", "/healthz").status, 200);
+  }
+  const auto start = Clock::now();
+  EXPECT_EQ(stopping.terminate_and_wait(), 0);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(10));
+  for (auto& c : idle) EXPECT_EQ(c->request("GET", "/healthz").status, 0);  // closed, not answered
 }
 
 TEST_F(TlsStream, SessionsResumeAfterTheServerClosesCleanly) {
