@@ -168,9 +168,15 @@ struct Checker {
   void walk(const FieldRule& rule, const Node& node, const std::vector<std::string>& segs, std::size_t i,
             const std::string& prefix) {
     std::string_view seg = segs[i];
+    if (seg.ends_with("[]")) seg.remove_suffix(2);
+    walk_from(rule, node.find(seg), segs, i, prefix);
+  }
+  // The same once the member segs[i] names is looked up (`child`, nullptr when absent).
+  void walk_from(const FieldRule& rule, const Node* child, const std::vector<std::string>& segs, std::size_t i,
+                 const std::string& prefix) {
+    std::string_view seg = segs[i];
     const bool each = seg.ends_with("[]");
     if (each) seg.remove_suffix(2);
-    const Node* child = node.find(seg);
     const bool last = i + 1 == segs.size();
     if (!each) {
       if (last) {
@@ -378,18 +384,20 @@ bool check_record(const Node& record, std::uint32_t line, const Tables& tables, 
   }
   const std::string_view t = type->text();
   const auto& rules = tables.rules_for(t);
+  // Each rule looks up its member (keys are unique: the parser refuses duplicates); the members no rule found
+  // are not part of the contract. Found members are marked in a bit set (records have far fewer than 64).
+  const auto members = record.members();
+  const bool few = members.size() <= 64;
+  std::uint64_t found = 0;
   for (const FieldRule* rule : rules) {
-    if (rule->path == "type") continue;
-    c.walk(*rule, record, rule->segments, 0, "");
+    const Node* head = record.find(rule->head);
+    if (head && few) found |= std::uint64_t{1} << (head - members.data());
+    if (rule->path != "type") c.walk_from(*rule, head, rule->segments, 0, "");
   }
-  for (const Node& m : record.members()) {
-    bool known = false;
-    for (const FieldRule* rule : rules) {
-      if (std::string_view(rule->head) == m.key()) {
-        known = true;
-        break;
-      }
-    }
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    const Node& m = members[i];
+    bool known = few && ((found >> i) & 1) != 0;
+    for (std::size_t r = 0; !known && !few && r < rules.size(); ++r) known = std::string_view(rules[r]->head) == m.key();
     if (!known)
       c.warning("not-supported", std::string(m.key()), "field is not part of the record contract; ignored");
   }

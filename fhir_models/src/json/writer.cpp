@@ -78,8 +78,32 @@ void write_value(const Node& node, std::string& out, bool pretty, int depth) {
 
 }  // namespace
 
+namespace {
+
+// Index of the first byte of `s` to escape, s.size() if none.
+std::size_t first_escape(std::string_view s) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {  // eight bytes at a time (the common case: codes, ids, URLs, text)
+    std::uint64_t chunk;
+    std::memcpy(&chunk, s.data() + i, 8);
+    if (needs_escape(chunk)) break;
+  }
+  for (; i < s.size(); ++i)
+    if (kEscape[static_cast<unsigned char>(s[i])] != 0) return i;
+  return s.size();
+}
+
+}  // namespace
+
 void write_string(std::string_view s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
+  const std::size_t n = s.size();
+  if (first_escape(s) == n) {  // nothing to escape: the quotes and the text in one go
+    const std::size_t at = out.size();
+    out.append(n + 2, '"');
+    if (n > 0) std::memcpy(out.data() + at + 1, s.data(), n);
+    return;
+  }
   out.push_back('"');
   std::size_t run_start = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
