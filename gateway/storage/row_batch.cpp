@@ -5,9 +5,8 @@
 
 namespace fhirgw::storage {
 
-void RowBatch::add(std::initializer_list<Value> row) {
-  if (row.size() != columns_) throw StorageError("row of " + std::to_string(row.size()) + " values for " + std::string(insert_));
-  values_.insert(values_.end(), row);
+void RowBatch::wrong_width(std::size_t values) const {
+  throw StorageError("row of " + std::to_string(values) + " values for " + std::string(insert_));
 }
 
 std::string RowBatch::sql(std::size_t rows) const {

@@ -6,9 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -23,8 +23,13 @@ class RowBatch {
   // `insert`: the statement up to its VALUES, e.g. "INSERT OR IGNORE INTO idx_token"; `columns`: values per row.
   RowBatch(std::string_view insert, std::size_t columns) : insert_(insert), columns_(columns) {}
 
-  // One row: exactly `columns` values (copied: the caller's rows may be gone before flush()).
-  void add(std::initializer_list<Value> row);
+  // One row: exactly `columns` values, kept until flush() (the caller's rows may be gone by then).
+  // Each value is constructed in place: a string is copied once, or moved.
+  template <class... V>
+  void add(V&&... row) {
+    if (sizeof...(V) != columns_) wrong_width(sizeof...(V));
+    (values_.emplace_back(std::forward<V>(row)), ...);
+  }
   bool empty() const { return values_.empty(); }
   // Inserts every pending row with `db` and empties the batch. Throws StorageError.
   void flush(Connection& db);
@@ -35,6 +40,7 @@ class RowBatch {
   static constexpr std::size_t kChunks[] = {64, 16, 4, 1};
 
   std::string sql(std::size_t rows) const;
+  [[noreturn]] void wrong_width(std::size_t values) const;
 
   std::string_view insert_;  // a literal
   std::size_t columns_;

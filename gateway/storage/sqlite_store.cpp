@@ -293,19 +293,17 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // The rows wait in index_ and go in with multi-row INSERTs (row_batch.h): before anything in this
   // transaction reads the store, and at commit.
   void write_index(std::int64_t rid, const std::string& type, const IndexRows& rows) {
-    for (const TokenRow& t : rows.tokens) index_.tokens.add({rid, type, t.param, t.system, t.code, t.text});
+    for (const TokenRow& t : rows.tokens) index_.tokens.add(rid, type, t.param, t.system, t.code, t.text);
     for (const std::string& patient : rows.patients) {
-      for (const TokenRow& t : rows.tokens) index_.patient_tokens.add({type, patient, t.param, t.code, t.system, rid});
+      for (const TokenRow& t : rows.tokens) index_.patient_tokens.add(type, patient, t.param, t.code, t.system, rid);
     }
-    for (const StringRow& t : rows.strings) index_.strings.add({rid, type, t.param, t.normalized, t.exact});
-    for (const DateRow& t : rows.dates) index_.dates.add({rid, type, t.param, t.low_ms, t.high_ms});
+    for (const StringRow& t : rows.strings) index_.strings.add(rid, type, t.param, t.normalized, t.exact);
+    for (const DateRow& t : rows.dates) index_.dates.add(rid, type, t.param, t.low_ms, t.high_ms);
     for (const ReferenceRow& t : rows.references) {
-      index_.references.add({rid, type, t.param, t.target_type, t.target_id, t.url});
+      index_.references.add(rid, type, t.param, t.target_type, t.target_id, t.url);
     }
-    for (const QuantityRow& t : rows.quantities) {
-      index_.quantities.add({rid, type, t.param, t.value, t.system, t.code});
-    }
-    for (const NumberRow& t : rows.numbers) index_.numbers.add({rid, type, t.param, t.value});
+    for (const QuantityRow& t : rows.quantities) index_.quantities.add(rid, type, t.param, t.value, t.system, t.code);
+    for (const NumberRow& t : rows.numbers) index_.numbers.add(rid, type, t.param, t.value);
   }
 
   void flush_index() {
