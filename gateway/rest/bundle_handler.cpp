@@ -44,6 +44,7 @@ struct PlannedEntry {
   std::optional<storage::NewVersion> prepared;  // POST: stored form built before the write transaction
   bool current_read = false;                    // PUT by id: `current` read before the Bundle's writes
   std::optional<storage::StoredVersion> current;
+  std::optional<PreparedVersion> prepared_put;  // PUT by id: stored form built before, for a guessed version
   OpResult result;
   fhir::validation::Outcome warnings;
 };
@@ -257,7 +258,8 @@ Response FhirService::bundle(Ctx& ctx) {
         if (p.id.empty()) {
           p.result = conditional_update(w, p.type, *p.criteria, *p.resource, p.if_match);
         } else if (p.current_read) {
-          p.result = update_resource(w, p.type, p.id, *p.resource, p.if_match, std::move(p.current));
+          p.result = update_resource(w, p.type, p.id, *p.resource, p.if_match, std::move(p.current),
+                                     std::move(p.prepared_put));
         } else {
           p.result = update_resource(w, p.type, p.id, *p.resource, p.if_match);
         }
@@ -332,9 +334,15 @@ Response FhirService::bundle(Ctx& ctx) {
       // (JSON text, index rows) are built before the write transaction, which then holds the
       // writer only for the SQLite writes.
       assign_ids(order, nullptr);
+      const bool distinct_puts = put_ids_distinct(plan);
       for (PlannedEntry* p : order) {
         if (p->method == EntryMethod::Post) {
           p->prepared = prepare_version(catalog_, p->type, p->assigned_id, *p->resource, 1, ctx.now_ms);
+        } else if (p->method == EntryMethod::Put && distinct_puts) {
+          // As version 1: a forwarding peer's first delivery of a resource, the bulk of what it sends.
+          // An update is built again for its version inside the transaction (as without this); a
+          // snapshot read to guess better cost more CPU than the wasted build saves.
+          p->prepared_put = PreparedVersion{1, prepare_version(catalog_, p->type, p->id, *p->resource, 1, ctx.now_ms)};
         }
       }
     }

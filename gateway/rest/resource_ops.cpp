@@ -31,14 +31,18 @@ StoredVersion stored_form(storage::NewVersion&& v, Method method, std::int64_t v
   return out;
 }
 
-// Writes version `version` of (type, id) and returns what was stored.
-StoredVersion write_version(WriteContext& ctx, const std::string& type, const std::string& id,
-                            const Node& resource, std::int64_t version, Method method) {
-  storage::NewVersion v = prepare_version(ctx.catalog, type, id, resource, version, ctx.now_ms);
+// Writes `v`, the stored form of version `version`, and returns what was stored.
+StoredVersion write_prepared(WriteContext& ctx, storage::NewVersion&& v, std::int64_t version, Method method) {
   ctx.txn.put(v, method, version);
   StoredVersion out = stored_form(std::move(v), method, version);
   if (ctx.changes) ctx.changes->changed(ctx.txn, out, ctx.origin);
   return out;
+}
+
+// Writes version `version` of (type, id) and returns what was stored.
+StoredVersion write_version(WriteContext& ctx, const std::string& type, const std::string& id,
+                            const Node& resource, std::int64_t version, Method method) {
+  return write_prepared(ctx, prepare_version(ctx.catalog, type, id, resource, version, ctx.now_ms), version, method);
 }
 
 OpResult found(std::optional<StoredVersion> v) {
@@ -112,7 +116,8 @@ OpResult update_resource(WriteContext& ctx, const std::string& type, const std::
 }
 
 OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id, const Node& resource,
-                         std::optional<std::int64_t> if_match, std::optional<StoredVersion> current) {
+                         std::optional<std::int64_t> if_match, std::optional<StoredVersion> current,
+                         std::optional<PreparedVersion> prepared) {
   if (if_match && (!current || current->deleted || current->version != *if_match)) {
     return OpResult::error(412, "If-Match version " + std::to_string(*if_match) + " is not the current version" +
                                     (current ? " (" + std::to_string(current->version) + ")" : std::string()));
@@ -123,7 +128,10 @@ OpResult update_resource(WriteContext& ctx, const std::string& type, const std::
   r.created = !current || current->deleted;
   r.status = r.created ? 201 : 200;
   r.written = true;
-  r.stored = write_version(ctx, type, id, resource, version, r.created && !current ? Method::Create : Method::Update);
+  const Method method = r.created && !current ? Method::Create : Method::Update;
+  r.stored = prepared && prepared->version == version
+                 ? write_prepared(ctx, std::move(prepared->stored), version, method)
+                 : write_version(ctx, type, id, resource, version, method);
   return r;
 }
 

@@ -53,13 +53,20 @@ OpResult create_resource(WriteContext& ctx, const std::string& type, const fhir:
 OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id,
                          const fhir::json::Node& resource, std::optional<std::int64_t> if_match);
 
+// The stored form of a version built before the write transaction, for the version number it guessed.
+struct PreparedVersion {
+  std::int64_t version = 0;
+  storage::NewVersion stored;
+};
+
 // The same with the current version of (type, id) already read in this transaction (nullopt: none).
 // A transaction Bundle reads the current version of all its PUTs before it writes any (every read
 // first inserts the index rows written so far, so reading between writes splits those into small
-// batches).
+// batches). `prepared` is written if it is for the version this update makes (else built again here):
+// a Bundle builds its PUTs' stored forms before it takes the writer, from a snapshot read.
 OpResult update_resource(WriteContext& ctx, const std::string& type, const std::string& id,
                          const fhir::json::Node& resource, std::optional<std::int64_t> if_match,
-                         std::optional<storage::StoredVersion> current);
+                         std::optional<storage::StoredVersion> current, std::optional<PreparedVersion> prepared = {});
 
 // PUT /Type?criteria: 0 matches create, 1 updates, several -> 412.
 OpResult conditional_update(WriteContext& ctx, const std::string& type, const search::ParsedSearch& criteria,
