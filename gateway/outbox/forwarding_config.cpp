@@ -60,7 +60,7 @@ const std::vector<Member<PeerConfig>>& peer_members() {
          return p.client_alg == "RS384" || p.client_alg == "ES384" ? std::string() : std::string("must be RS384 or ES384");
        }},
       {"auth.scope", "system/*.write", "scope asked for", [](const Node& n, PeerConfig& p) { return text(n, p.scope); }},
-      {"batch_size", "500", "resources per transaction Bundle",
+      {"batch_size", "1000", "resources per transaction Bundle",
        [](const Node& n, PeerConfig& p) { return integer(n, p.batch_size, 1, 10'000); }},
       {"in_flight", "4", "transaction Bundles sent at once (one connection each; a resource is in one of them)",
        [](const Node& n, PeerConfig& p) { return integer(n, p.in_flight, 1, 64); }},

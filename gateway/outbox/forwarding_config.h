@@ -31,7 +31,7 @@ struct PeerConfig {
   std::string client_key_id;  // kid of the key registered at the peer
   std::string client_alg = "RS384";
   std::string scope = "system/*.write";
-  std::size_t batch_size = 500;
+  std::size_t batch_size = 1000;
   // Transaction Bundles sent at once, each on its own connection (DeliveryWorker).
   std::size_t in_flight = 4;
   int max_attempts = 10;

@@ -287,6 +287,12 @@ TEST_F(OutboxTest, ForwardedPutsMakeTheSameVersionsAsOneReadPerEntry) {
   EXPECT_EQ(version("changed"), 2);
   EXPECT_EQ(version("new"), 1);
   EXPECT_EQ(version("gone"), 3);  // v2 the delete (run first), v3 the PUT after it
+  // The stored body carries the version it was stored as (built before the transaction as version 1,
+  // again inside for an update).
+  for (const auto& [id, v] : std::vector<std::pair<std::string, std::string>>{{"changed", "2"}, {"new", "1"}, {"gone", "3"}}) {
+    const auto stored = store_.read("Observation", id);
+    EXPECT_NE(stored->body.find(R"("versionId":")" + v + "\""), std::string::npos) << stored->body;
+  }
   EXPECT_NE(r.body.find(R"("location":"Observation/gone/_history/3")"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find(R"("location":"Observation/same/_history/1")"), std::string::npos) << r.body;
 

@@ -1,7 +1,8 @@
 // Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
-//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=1000 LABS=100 CHUNK=2000 BATCH=500 VALIDATION=lenient
-//   IN_FLIGHT=N sets the peer's in_flight (Bundles sent at once); unset: the server's default (and a binary
-//   older than that key still starts).
+//   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=1000 LABS=100 CHUNK=2000 VALIDATION=lenient
+//   BATCH=N sets the peer's batch_size and IN_FLIGHT=N its in_flight (Bundles sent at once); unset: the
+//   server's default (so an A/B of two binaries compares their defaults; a binary older than in_flight
+//   still starts).
 //   ROUNDS=N (default 1) repeats every phase; BINARIES=path1,path2 alternates fhirgw binaries round by round
 //   (A/B: both gateways of a pair run the same binary); PHASES=1,2,2m,3 (default all; 2 and 2m need 1).
 //   AUDIT=off switches the audit off on both gateways (it is on by default, as in the product).
@@ -38,7 +39,7 @@ let fhirgw = BINARIES[0];
 const PATIENTS = Number(process.env.PATIENTS ?? 1000);
 const LABS = Number(process.env.LABS ?? 100);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
-const BATCH = Number(process.env.BATCH ?? 500);
+const BATCH = process.env.BATCH ? { batch_size: Number(process.env.BATCH) } : {};
 const IN_FLIGHT = process.env.IN_FLIGHT ? { in_flight: Number(process.env.IN_FLIGHT) } : {};
 const work = mkdtempSync(join(tmpdir(), 'fhirgw-fwd-bench-'));
 const children = [];
@@ -68,7 +69,7 @@ async function start(name, port, forwarding, more = {}) {
 // `secure`: the peer's tls + auth members (then https).
 const aConfig = (bPort, secure) => ({
   node: 'hospital-a', peers: [{ name: 'hospital-b', url: `${secure ? 'https' : 'http'}://127.0.0.1:${bPort}/fhir`,
-                                batch_size: BATCH, ...IN_FLIGHT, backoff_ms: 20, max_backoff_ms: 200, ...(secure ?? {}) }],
+                                ...BATCH, ...IN_FLIGHT, backoff_ms: 20, max_backoff_ms: 200, ...(secure ?? {}) }],
   routes: [{ peer: 'hospital-b', types: ['*'] }] });
 
 // A test PKI with the openssl CLI: B's CA + server certificate (IP 127.0.0.1), A's CA + client certificate
@@ -290,7 +291,7 @@ try {
       }
     }
   }
-  console.log(`\nbatch_size ${BATCH}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, ` +
+  console.log(`\nbatch_size ${BATCH.batch_size ?? 'default'}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, ` +
               `${PATIENTS} patients x ${LABS} labs, audit ${AUDIT ? 'on' : 'off'}, load average at the start ${load0.map((x) => x.toFixed(2)).join(' ')}, ` +
               `at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
