@@ -31,6 +31,9 @@ struct ServerConfig {
   std::size_t audit_batch = 5000;
   std::size_t audit_queue_max = 10'000;
   int threads = 4;
+  // Threads that run write requests (every method but GET, HEAD, OPTIONS) instead of the I/O threads: a
+  // write waits for its group commit's WAL sync, meanwhile its I/O thread serves others. 0: inline.
+  int write_threads = 8;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::size_t max_connections = 1024;

@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -45,7 +46,9 @@ class SessionBase {
 struct HttpServer::Impl {
   Impl(Application& a, const ServerConfig& c, Metrics& m)
       : app(a), config(c), metrics(m), ioc(c.threads), acceptor(net::make_strand(ioc)), signals(ioc, SIGINT, SIGTERM),
-        shutdown_timer(ioc) {}
+        shutdown_timer(ioc) {
+    if (c.write_threads > 0) write_pool.emplace(static_cast<std::size_t>(c.write_threads));
+  }
 
   void accept();
   void begin_shutdown();
@@ -66,6 +69,7 @@ struct HttpServer::Impl {
   std::vector<std::weak_ptr<SessionBase>> session_list;
   std::size_t prune_at = 64;  // track() drops closed sessions when the list reaches this size
   tls::SslCtxPtr tls;  // set when serving HTTPS
+  std::optional<net::thread_pool> write_pool;  // config.write_threads > 0
   std::shared_ptr<const tls::IdentityMap> identities = std::make_shared<tls::IdentityMap>();
 };
 
@@ -208,8 +212,26 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const bool keep_alive = req.keep_alive();
     http::Request plain = to_plain(std::move(req), remote_, peer_, principal_memo_);
     const bool head_only = plain.method == "HEAD";
+    if (server_.write_pool && plain.method != "GET" && !head_only && plain.method != "OPTIONS") {
+      return handle_in_write_pool(std::move(plain), version, keep_alive);
+    }
     http::Response res = server_.app.handle(plain);
     send(std::move(res), version, keep_alive && !server_.stopping, head_only);
+  }
+
+  // A write waits for its group commit's WAL sync (gateway/storage); in the write pool, not on an I/O
+  // thread, so more writes meet in one commit while the I/O threads serve other requests. The
+  // connection has no operation pending meanwhile (its next read starts after the answer is sent from
+  // its strand); no read timeout runs while the handler does, and the I/O context is kept running.
+  void handle_in_write_pool(http::Request&& plain, unsigned version, bool keep_alive) {
+    deadline_ = std::chrono::steady_clock::time_point::max();
+    net::post(*server_.write_pool, [self = this->shared_from_this(), plain = std::move(plain), version, keep_alive,
+                                    work = net::make_work_guard(server_.ioc)]() mutable {
+      http::Response res = self->server_.app.handle(plain);
+      net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive]() mutable {
+        self->send(std::move(res), version, keep_alive && !self->server_.stopping);
+      });
+    });
   }
 
   void on_error(beast::error_code ec) {
@@ -436,6 +458,7 @@ void HttpServer::run() {
   for (int i = 1; i < impl_->config.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+  if (impl_->write_pool) impl_->write_pool->join();
 }
 
 void HttpServer::stop() {

@@ -167,6 +167,53 @@ TEST(ServerProcess, SigtermShutsDownGracefully) {
   EXPECT_EQ(server.terminate_and_wait(), 0);
 }
 
+// Writes run in the write pool (`write_threads`, 8 by default) while they wait for their commit's sync:
+// SIGTERM with several in flight answers each one the server had read, exits 0, and every 201 is stored.
+TEST(ServerProcess, SigtermWithWritesInTheWritePoolAnswersThemAndExits) {
+  TempDir dir;
+  std::vector<std::vector<std::string>> created(4);
+  {
+    ServerProcess server(dir.path());
+    std::vector<std::thread> writers;
+    for (std::size_t t = 0; t < created.size(); ++t) {
+      writers.emplace_back([&server, &list = created[t]] {
+        Client c(server.port());
+        for (;;) {  // until the shutdown closes the connection
+          const auto r = c.request("POST", "/fhir/Patient", R"({"resourceType":"Patient","active":true})");
+          if (r.status != 201) break;
+          list.push_back(r.header("location"));
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    EXPECT_EQ(server.terminate_and_wait(), 0);
+    for (auto& w : writers) w.join();
+  }
+  ServerProcess restarted(dir.path());
+  Client c(restarted.port());
+  std::size_t stored = 0;
+  for (const auto& list : created) {
+    for (const std::string& location : list) {
+      const auto at = location.find("Patient/");
+      ASSERT_NE(at, std::string::npos) << location;
+      EXPECT_EQ(c.request("GET", "/fhir/" + location.substr(at)).status, 200) << location;
+      ++stored;
+    }
+  }
+  EXPECT_GT(stored, 0u);
+}
+
+// `write_threads: 0`: the I/O threads run writes themselves.
+TEST(ServerProcess, WritesWithoutAWritePool) {
+  TempDir dir;
+  ServerProcess server(dir.path() + "/data", {"--config", write_config(dir, R"({"write_threads":0})")});
+  Client c(server.port());
+  ASSERT_EQ(c.request("PUT", "/fhir/Patient/inline-1", R"({"resourceType":"Patient","id":"inline-1"})").status, 201);
+  EXPECT_EQ(c.request("GET", "/fhir/Patient/inline-1").status, 200);
+  EXPECT_EQ(c.request("DELETE", "/fhir/Patient/inline-1").status, 200);
+  EXPECT_EQ(c.request("GET", "/fhir/Patient/inline-1").status, 410);
+}
+
 TEST(ServerProcess, KeepAlivePipeliningAndGzip) {
   TempDir dir;
   ServerProcess server(dir.path());
