@@ -129,7 +129,7 @@ const std::vector<KeyDef>& keys() {
        "read/search AuditEvents waiting for the writer; when full, requests wait for room (503 after 2 s) rather than go unaudited",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_queue_max, 100, 10'000'000); }},
       {"threads", "4", "I/O and handler threads", [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},
-      {"write_threads", "8",
+      {"write_threads", "16",
        "threads that run write requests (all methods but GET, HEAD, OPTIONS) while they wait for their commit's sync; 0: the I/O threads run them",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.write_threads, 0, 256); }},
       {"limits.max_header_bytes", "16384", "largest request header block; more is answered 413",

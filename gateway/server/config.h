@@ -33,7 +33,7 @@ struct ServerConfig {
   int threads = 4;
   // Threads that run write requests (every method but GET, HEAD, OPTIONS) instead of the I/O threads: a
   // write waits for its group commit's WAL sync, meanwhile its I/O thread serves others. 0: inline.
-  int write_threads = 8;
+  int write_threads = 16;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 32 * 1024 * 1024;
   std::size_t max_connections = 1024;

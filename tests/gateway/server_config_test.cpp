@@ -39,11 +39,11 @@ TEST(ServerConfig, UnknownKeysAndBadValuesAreErrors) {
 
 TEST(ServerConfig, WriteThreadsRunWritesBesideTheIoThreadsOrNot) {
   ServerConfig c;
-  EXPECT_EQ(c.write_threads, 8);
+  EXPECT_EQ(c.write_threads, 16);
   EXPECT_FALSE(apply_config_json(R"({"write_threads":0})", c));
   EXPECT_EQ(c.write_threads, 0);  // the I/O threads run writes
-  EXPECT_FALSE(apply_config_json(R"({"write_threads":16})", c));
-  EXPECT_EQ(c.write_threads, 16);
+  EXPECT_FALSE(apply_config_json(R"({"write_threads":4})", c));
+  EXPECT_EQ(c.write_threads, 4);
   EXPECT_TRUE(apply_config_json(R"({"write_threads":-1})", c));
   EXPECT_TRUE(apply_config_json(R"({"write_threads":257})", c));
   EXPECT_NE(config_reference().find("write_threads"), std::string::npos);

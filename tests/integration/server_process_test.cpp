@@ -167,7 +167,7 @@ TEST(ServerProcess, SigtermShutsDownGracefully) {
   EXPECT_EQ(server.terminate_and_wait(), 0);
 }
 
-// Writes run in the write pool (`write_threads`, 8 by default) while they wait for their commit's sync:
+// Writes run in the write pool (`write_threads`, 16 by default) while they wait for their commit's sync:
 // SIGTERM with several in flight answers each one the server had read, exits 0, and every 201 is stored.
 TEST(ServerProcess, SigtermWithWritesInTheWritePoolAnswersThemAndExits) {
   TempDir dir;
