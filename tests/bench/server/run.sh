@@ -4,7 +4,7 @@
 # load average before and after. Exits 1, naming the workloads and their statuses, if any workload
 # had a non-2xx answer or a socket error.
 #   tests/bench/server/run.sh [BUILD_DIR]     (default: build)
-#   DURATION=10s CONNECTIONS=32 OBSERVATIONS=1000000 PATIENTS=1000 THREADS=4
+#   DURATION=10s CONNECTIONS=32 OBSERVATIONS=1000000 PATIENTS=1000 THREADS=4 [WRITE_THREADS=N: the server's default]
 # The search runs on OBSERVATIONS stored Observations (PATIENTS patients x 10 LOINC codes), seeded
 # through the server's own transaction endpoint (tests/bench/server/seed.py; validation off and
 # synchronous=normal while seeding only) and kept in BUILD_DIR/bench/seed-N-P for the next run
@@ -42,9 +42,22 @@ statuses() {  # statuses -> "status count" lines: fhirgw's requests by status so
     awk '{n[$1] += $2} END {for (s in n) print s, n[s]}'
 }
 
+settle() {  # waits (at most 30 s) until fhirgw's CPU time stops growing: the previous workload's background work
+  # (audit writer, WAL checkpoint of its writes) would otherwise run during, and be charged to, the next one
+  [[ -n "${gw:-}" ]] || return 0
+  local previous=-1 now
+  for _ in $(seq 60); do
+    now="$(awk '{print $14 + $15}' "/proc/$gw_pid/stat")"
+    ((now - previous <= 1)) && return 0
+    previous="$now"
+    sleep 0.5
+  done
+}
+
 row() {  # row NAME URL [wrk args...]; a workload with errors is listed in $failed
   local name="$1" url="$2"
   shift 2
+  settle
   local out before after
   before="$(statuses)"
   # --timeout 30s: a slow answer counts in the latency (wrk drops requests past its timeout, 2 s by default,
@@ -90,13 +103,19 @@ JSON
 fi
 cp -r "$seed_dir" "$work/data"
 rm -f "$work/data/fhirgw.port"
+# Write the 3.7 GB copy out now: otherwise the kernel writes it back during the first workloads, and every
+# fdatasync of the server (audit and data commits) queues behind it (seen as p99 of ~1 s for reads).
+sync
 
 # 2. The server under test: durable defaults (synchronous=full, lenient validation).
+write_threads_key=""
+[[ -n "${WRITE_THREADS:-}" ]] && write_threads_key="\"write_threads\": $WRITE_THREADS, "
 cat > "$work/config.json" <<JSON
-{"threads": $threads, "log": {"access_log": false}}
+{"threads": $threads, $write_threads_key"log": {"access_log": false}}
 JSON
 start "$fhirgw" serve --config "$work/config.json" --listen 127.0.0.1:0 --data "$work/data"
 gw="http://127.0.0.1:$port"
+gw_pid="${pids[-1]}"
 stored="$(curl -sf "$gw/fhir/Observation?_summary=count" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
 
 tx_bundle 100 2857-1 > "$work/tx-a.json"
