@@ -62,14 +62,10 @@ class ChunkedOutput {
 
 int kind_rank(TypeKind k) {
   switch (k) {
-    case TypeKind::PrimitiveType:
-      return 0;
-    case TypeKind::ComplexType:
-      return 1;
-    case TypeKind::Resource:
-      return 2;
-    case TypeKind::Logical:
-      return 3;
+    case TypeKind::PrimitiveType: return 0;
+    case TypeKind::ComplexType: return 1;
+    case TypeKind::Resource: return 2;
+    case TypeKind::Logical: return 3;
   }
   return 4;
 }
@@ -105,8 +101,7 @@ struct Generated {
 
 bool generate(const std::string& package_dir, Generated& result, std::string& error) {
   fhir::tools::Package package;
-  if (!fhir::tools::read_package(package_dir,
-                                 {"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter"},
+  if (!fhir::tools::read_package(package_dir, {"StructureDefinition", "ValueSet", "CodeSystem", "SearchParameter"},
                                  package, error)) {
     return false;
   }
@@ -129,11 +124,9 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
     (t->is_profile || t->kind == TypeKind::Logical ? profiles : core).push_back(t.get());
   }
   std::sort(core.begin(), core.end(), [](const TypeDef* a, const TypeDef* b) {
-    return kind_rank(a->kind) != kind_rank(b->kind) ? kind_rank(a->kind) < kind_rank(b->kind)
-                                                    : a->name < b->name;
+    return kind_rank(a->kind) != kind_rank(b->kind) ? kind_rank(a->kind) < kind_rank(b->kind) : a->name < b->name;
   });
-  std::sort(profiles.begin(), profiles.end(),
-            [](const TypeDef* a, const TypeDef* b) { return a->url < b->url; });
+  std::sort(profiles.begin(), profiles.end(), [](const TypeDef* a, const TypeDef* b) { return a->url < b->url; });
   result.views_header = fhir::tools::generate_views_header(core, kNote, error);
   if (result.views_header.empty()) return false;
   ChunkedOutput types_out("r4-types");
@@ -184,8 +177,7 @@ bool generate(const std::string& package_dir, Generated& result, std::string& er
   for (ChunkedOutput* out : {&types_out, &profiles_out, &cs_out, &vs_out, &sp_out}) {
     for (auto& f : out->take()) {
       if (f.second.size() >= 4u * 1024 * 1024) {
-        error = f.first + " would be " + std::to_string(f.second.size()) +
-                " bytes: over the 4 MiB limit per file";
+        error = f.first + " would be " + std::to_string(f.second.size()) + " bytes: over the 4 MiB limit per file";
         return false;
       }
       result.files.push_back(std::move(f));
@@ -245,8 +237,7 @@ int main(int argc, char** argv) {
   if (package_dir.empty() || out_dir.empty() == check_dir.empty()) return usage();
 
   if (skip_if_missing && !fs::is_directory(package_dir)) {
-    std::cout << "SKIPPED: FHIR package folder " << package_dir
-              << " is absent (run deploy/fetch-fhir-packages.sh)\n";
+    std::cout << "SKIPPED: FHIR package folder " << package_dir << " is absent (run deploy/fetch-fhir-packages.sh)\n";
     return 77;
   }
   Generated generated;
@@ -292,8 +283,7 @@ int main(int argc, char** argv) {
     } else if (committed != content) {
       std::size_t at = 0;
       while (at < committed.size() && at < content.size() && committed[at] == content[at]) ++at;
-      const auto line =
-          std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
+      const auto line = std::count(content.begin(), content.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1;
       std::cerr << "drifted: " << name << " (first difference at line " << line << ")\n";
       ++drift;
     }

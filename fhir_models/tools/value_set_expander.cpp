@@ -28,8 +28,7 @@ void ValueSetExpander::add_code_system(const json::Node& node) {
   systems_[url] = std::move(cs);
 }
 
-void ValueSetExpander::collect_concepts(CodeSystem& cs, const json::Node& concepts,
-                                        const std::string* parent) {
+void ValueSetExpander::collect_concepts(CodeSystem& cs, const json::Node& concepts, const std::string* parent) {
   if (!concepts.is_array()) return;
   for (const json::Node& c : concepts.items()) {
     const std::string code = text_of(c, "code");
@@ -84,8 +83,7 @@ const ValueSetExpander::CodeSystem* ValueSetExpander::complete_system(const std:
   return it != systems_.end() && it->second.content == "complete" ? &it->second : nullptr;
 }
 
-void ValueSetExpander::descendants(const CodeSystem& cs, const std::string& code,
-                                   std::set<std::string>& out) const {
+void ValueSetExpander::descendants(const CodeSystem& cs, const std::string& code, std::set<std::string>& out) const {
   const auto it = cs.children.find(code);
   if (it == cs.children.end()) return;
   for (const std::string& child : it->second) {
@@ -141,8 +139,7 @@ ValueSetExpander::Expansion ValueSetExpander::expand_include(const json::Node& i
     // Imports intersect with each other and with the system part.
     bool seeded = false;
     for (const json::Node& imp : imports->items()) {
-      Expansion imported =
-          expand_internal(strip_version(std::string(imp.is_string() ? imp.text() : "")), in_progress);
+      Expansion imported = expand_internal(strip_version(std::string(imp.is_string() ? imp.text() : "")), in_progress);
       result.complete = result.complete && imported.complete;
       if (have_system_part) {
         const auto it = imported.codes.find(system);
@@ -192,8 +189,7 @@ ValueSetExpander::Expansion ValueSetExpander::expand_internal(const std::string&
         }
       }
     }
-  } else if (const json::Node* expansion = vs.find("expansion");
-             expansion != nullptr && expansion->is_object()) {
+  } else if (const json::Node* expansion = vs.find("expansion"); expansion != nullptr && expansion->is_object()) {
     // A pre-computed expansion (a few value sets carry one instead of a compose).
     std::vector<const json::Node*> stack{expansion->find("contains")};
     while (!stack.empty()) {

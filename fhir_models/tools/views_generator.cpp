@@ -13,16 +13,15 @@ using model::TypeKind;
 
 const std::set<std::string>& cpp_keywords() {
   static const std::set<std::string> k = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case",
-      "catch", "char", "class", "compl", "concept", "const", "consteval", "constexpr", "constinit",
-      "const_cast", "continue", "co_await", "co_return", "co_yield", "decltype", "default", "delete", "do",
-      "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-      "friend", "goto", "if", "import", "inline", "int", "long", "module", "mutable", "namespace", "new",
-      "noexcept", "not", "not_eq", "nullptr", "operator", "or", "or_eq", "private", "protected", "public",
-      "register", "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
-      "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true",
-      "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
-      "wchar_t", "while", "xor", "xor_eq",
+      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break", "case", "catch", "char",
+      "class", "compl", "concept", "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await",
+      "co_return", "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum",
+      "explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if", "import", "inline", "int",
+      "long", "module", "mutable", "namespace", "new", "noexcept", "not", "not_eq", "nullptr", "operator", "or",
+      "or_eq", "private", "protected", "public", "register", "reinterpret_cast", "requires", "return", "short",
+      "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this",
+      "thread_local", "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual",
+      "void", "volatile", "wchar_t", "while", "xor", "xor_eq",
       // names the view base classes use
       "exists", "node", "child_node", "resource_type", "as"};
   return k;
@@ -122,9 +121,7 @@ class Generator {
     return e.types.size() == 1 ? view_of_type(e.types[0].code) : "view::Element";
   }
 
-  static std::string many(const std::string& view, bool array) {
-    return array ? "view::List<" + view + ">" : view;
-  }
+  static std::string many(const std::string& view, bool array) { return array ? "view::List<" + view + ">" : view; }
 
   void emit(std::string& out) const {
     out += "// " + note_ + "\n";
@@ -187,8 +184,8 @@ class Generator {
 
 }  // namespace
 
-std::string generate_views_header(const std::vector<const model::TypeDef*>& core_types,
-                                  const std::string& note, std::string& error) {
+std::string generate_views_header(const std::vector<const model::TypeDef*>& core_types, const std::string& note,
+                                  std::string& error) {
   std::string out;
   Generator g(core_types, note);
   if (!g.run(out, error)) return {};

@@ -189,7 +189,8 @@ AuditRecord index_view(const AuditRecord& record) {
 
 storage::NewVersion audit_event_version(const AuditRecord& record, const search::ParamCatalog& catalog) {
   const std::int64_t now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   storage::NewVersion v;
   v.type = "AuditEvent";
   v.id = rest::new_id();

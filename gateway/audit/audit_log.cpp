@@ -16,9 +16,9 @@ constexpr std::size_t kMaxEntitiesPerEvent = 100;
 // AuditEvent costs far more than building one, so this keeps a read flood from being bounded by the audit
 // writer. Records without entities (failed authentications) stay one event each.
 bool can_merge(const AuditRecord& group, const AuditRecord& r) {
-  return !group.entities.empty() && !r.entities.empty() && group.type == r.type &&
-         group.interaction == r.interaction && group.outcome == r.outcome && group.outcome_text == r.outcome_text &&
-         group.client_id == r.client_id && group.network_address == r.network_address &&
+  return !group.entities.empty() && !r.entities.empty() && group.type == r.type && group.interaction == r.interaction &&
+         group.outcome == r.outcome && group.outcome_text == r.outcome_text && group.client_id == r.client_id &&
+         group.network_address == r.network_address &&
          group.entities.size() + r.entities.size() <= kMaxEntitiesPerEvent;
 }
 
@@ -50,9 +50,9 @@ AuditLog::~AuditLog() { stop(); }
 
 bool AuditLog::record(AuditRecord record) {
   if (record.recorded_ms == 0) {
-    record.recorded_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
+    record.recorded_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
   }
   std::lock_guard lock(mutex_);
   if (stopping_ || queue_.size() >= options_.max_queue) return false;
@@ -104,7 +104,8 @@ void AuditLog::run() {
   std::unique_lock lock(mutex_);
   auto next = std::chrono::steady_clock::now() + options_.flush_interval;
   for (;;) {
-    wake_.wait_until(lock, next, [this] { return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch; });
+    wake_.wait_until(lock, next,
+                     [this] { return stopping_ || flush_requested_ || queue_.size() >= options_.max_batch; });
     next = std::chrono::steady_clock::now() + options_.flush_interval;
     const bool drain = stopping_ || flush_requested_;  // flush() and stop() want everything committed
     flush_requested_ = false;

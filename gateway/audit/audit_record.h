@@ -46,11 +46,11 @@ struct AuditRecord {
   // search-system, create, update, patch, delete, transaction, batch, operation); unused for authentication.
   std::string interaction;
   Outcome outcome = Outcome::success;
-  std::string outcome_text;    // short reason of a failure; never request content
-  std::string client_id;       // the requesting client (token or certificate); empty if unknown
-  std::string network_address;  // remote IP address
-  std::string request_id;       // X-Request-Id of the HTTP request, for correlation with the access log
-  std::int64_t recorded_ms = 0;  // 0: now
+  std::string outcome_text;          // short reason of a failure; never request content
+  std::string client_id;             // the requesting client (token or certificate); empty if unknown
+  std::string network_address;       // remote IP address
+  std::string request_id;            // X-Request-Id of the HTTP request, for correlation with the access log
+  std::int64_t recorded_ms = 0;      // 0: now
   std::int64_t period_start_ms = 0;  // set for an AuditEvent that stands for several requests (period)
   std::vector<Entity> entities;
 };

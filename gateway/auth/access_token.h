@@ -45,8 +45,8 @@ class AccessTokens {
   // `older_keys`: public keys of previous signing keys still accepted for verification.
   static Result<AccessTokens> create(SigningKey signer, AccessTokenPolicy policy, KeySet older_keys = {});
 
-  Result<IssuedToken> issue(std::string_view client_id, const Permissions& scopes,
-                            std::string_view cert_thumbprint, std::int64_t now) const;
+  Result<IssuedToken> issue(std::string_view client_id, const Permissions& scopes, std::string_view cert_thumbprint,
+                            std::int64_t now) const;
   Result<AccessTokenClaims> verify(std::string_view token, std::int64_t now) const;
 
   const AccessTokenPolicy& policy() const { return policy_; }

@@ -37,7 +37,9 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 // ASCII only, without the locale lookup of std::isalnum (this runs over every byte of every token).
-constexpr bool ascii_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+constexpr bool ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 // b64token (RFC 6750 §2.1): 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 bool is_b64token(std::string_view t) {
@@ -101,8 +103,7 @@ std::optional<AuthError> authorize(const AuthSettings& settings, const Principal
   if (!settings.enabled || allows(principal.permissions, resource_type, interaction)) return std::nullopt;
   // Name the scope that would have been enough (SMART v2 form).
   static constexpr std::string_view kLetters = "cruds";
-  std::string needed =
-      "system/" + (resource_type.empty() ? std::string("*") : printable(resource_type)) + ".";
+  std::string needed = "system/" + (resource_type.empty() ? std::string("*") : printable(resource_type)) + ".";
   const auto bits = required_rights(interaction);
   for (std::size_t i = 0; i < kLetters.size(); ++i) {
     if (bits & (1u << i)) needed += kLetters[i];

@@ -30,9 +30,8 @@ std::string random_token_id() {
 }
 
 Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view assertion,
-                                                                const ClientRegistry& clients,
-                                                                ReplayCache& replay, std::int64_t now,
-                                                                const AssertionPolicy& policy) {
+                                                                const ClientRegistry& clients, ReplayCache& replay,
+                                                                std::int64_t now, const AssertionPolicy& policy) {
   auto jws = parse_jws(assertion, policy.limits);
   if (!jws) return invalid_client("client_assertion: " + jws.error().reason);
   const auto& claims = jws->claims.root();
@@ -53,8 +52,7 @@ Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view
                               printable(jws->header.kid) + "' for client '" + client_id + "'",
                           client_id);
   }
-  if (!verify_jws(*jws, key->key.get()))
-    return invalid_client("client_assertion signature is invalid", client_id);
+  if (!verify_jws(*jws, key->key.get())) return invalid_client("client_assertion signature is invalid", client_id);
 
   // Signed by the client from here on: the claims can be trusted as what the client said.
   if (!aud_matches(claims, policy.token_endpoint)) {
@@ -71,38 +69,34 @@ Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view
   const std::int64_t expires_at = *exp_at;
   if (expires_at + policy.clock_skew <= now) return invalid_client("client_assertion has expired", client_id);
   if (expires_at > now + policy.max_lifetime + policy.clock_skew) {
-    return invalid_client(
-        "client_assertion 'exp' is more than " + std::to_string(policy.max_lifetime) + " s ahead", client_id);
+    return invalid_client("client_assertion 'exp' is more than " + std::to_string(policy.max_lifetime) + " s ahead",
+                          client_id);
   }
   if (nbf_at && *nbf_at > now + policy.clock_skew) {
     return invalid_client("client_assertion is not valid yet ('nbf')", client_id);
   }
   if (iat_at) {
-    if (*iat_at > now + policy.clock_skew)
-      return invalid_client("client_assertion 'iat' is in the future", client_id);
+    if (*iat_at > now + policy.clock_skew) return invalid_client("client_assertion 'iat' is in the future", client_id);
     if (*iat_at < now - policy.max_lifetime - policy.clock_skew) {
       return invalid_client("client_assertion 'iat' is too old", client_id);
     }
   }
   const auto jti = string_claim(claims, "jti");
   if (!jti || jti->empty()) return invalid_client("client_assertion has no 'jti'", client_id);
-  if (jti->size() > policy.max_jti_length)
-    return invalid_client("client_assertion 'jti' is too long", client_id);
+  if (jti->size() > policy.max_jti_length) return invalid_client("client_assertion 'jti' is too long", client_id);
 
   switch (replay.remember(*iss, *jti, expires_at + policy.clock_skew, now)) {
-    case ReplayCache::Outcome::fresh:
-      break;
-    case ReplayCache::Outcome::replayed:
-      return invalid_client("client_assertion 'jti' was already used", client_id);
+    case ReplayCache::Outcome::fresh: break;
+    case ReplayCache::Outcome::replayed: return invalid_client("client_assertion 'jti' was already used", client_id);
     case ReplayCache::Outcome::full:
       return OAuthError{503, "temporarily_unavailable", "too many live assertions, retry later", client_id};
   }
   return VerifiedAssertion{client, std::string(*jti), expires_at};
 }
 
-Result<std::string> make_client_assertion(std::string_view client_id, std::string_view token_endpoint,
-                                          JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid,
-                                          std::int64_t now, std::int64_t lifetime) {
+Result<std::string> make_client_assertion(std::string_view client_id, std::string_view token_endpoint, JwsAlg alg,
+                                          const EVP_PKEY* private_key, std::string_view kid, std::int64_t now,
+                                          std::int64_t lifetime) {
   using fhir::json::Node;
   if (lifetime <= 0 || lifetime > 300) return fail("client assertion lifetime must be 1..300 s");
   Node claims = Node::object();

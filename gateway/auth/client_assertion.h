@@ -36,15 +36,14 @@ struct VerifiedAssertion {
 };
 
 Result<VerifiedAssertion, OAuthError> validate_client_assertion(std::string_view assertion,
-                                                                const ClientRegistry& clients,
-                                                                ReplayCache& replay, std::int64_t now,
-                                                                const AssertionPolicy& policy);
+                                                                const ClientRegistry& clients, ReplayCache& replay,
+                                                                std::int64_t now, const AssertionPolicy& policy);
 
 // A signed client assertion for `client_id` towards `token_endpoint`, valid for `lifetime` seconds
 // (at most 300), with a random jti.
-Result<std::string> make_client_assertion(std::string_view client_id, std::string_view token_endpoint,
-                                          JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid,
-                                          std::int64_t now, std::int64_t lifetime = 240);
+Result<std::string> make_client_assertion(std::string_view client_id, std::string_view token_endpoint, JwsAlg alg,
+                                          const EVP_PKEY* private_key, std::string_view kid, std::int64_t now,
+                                          std::int64_t lifetime = 240);
 
 // 128 random bits, base64url (for jti values).
 std::string random_token_id();

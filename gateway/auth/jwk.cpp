@@ -34,8 +34,7 @@ Result<std::string> b64_member(const fhir::json::Node& jwk, std::string_view nam
 }
 
 Bn to_bn(const std::string& bytes) {
-  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()),
-                      nullptr),
+  return Bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()), nullptr),
             BN_free);
 }
 

@@ -83,17 +83,15 @@ bool verify_jws(const ParsedJws& jws, const EVP_PKEY* key) {
   }
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   const bool ok =
-      ctx &&
-      EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(key)) == 1 &&
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(key)) == 1 &&
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                       reinterpret_cast<const unsigned char*>(jws.signing_input.data()),
-                       jws.signing_input.size()) == 1;
+                       reinterpret_cast<const unsigned char*>(jws.signing_input.data()), jws.signing_input.size()) == 1;
   ERR_clear_error();
   return ok;
 }
 
-Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid,
-                             std::string_view typ, const fhir::json::Node& claims) {
+Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid, std::string_view typ,
+                             const fhir::json::Node& claims) {
   if (!key_fits(private_key, alg)) return fail("signing key does not fit " + std::string(jws_alg_name(alg)));
   if (!claims.is_object()) return fail("JWT claims must be a JSON object");
   auto header = fhir::json::Node::object();
@@ -106,11 +104,9 @@ Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::strin
 
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   std::size_t len = 0;
-  if (!ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(private_key)) !=
-          1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size()) != 1) {
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(private_key)) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) !=
+          1) {
     return fail("signing failed: " + openssl_error_text());
   }
   std::string sig(len, '\0');
@@ -159,9 +155,8 @@ std::optional<std::string> ecdsa_der_to_jose(std::string_view der, std::size_t w
   }
   std::string out(2 * width, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
-  const bool ok =
-      BN_bn2binpad(ECDSA_SIG_get0_r(sig), o, static_cast<int>(width)) == static_cast<int>(width) &&
-      BN_bn2binpad(ECDSA_SIG_get0_s(sig), o + width, static_cast<int>(width)) == static_cast<int>(width);
+  const bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(sig), o, static_cast<int>(width)) == static_cast<int>(width) &&
+                  BN_bn2binpad(ECDSA_SIG_get0_s(sig), o + width, static_cast<int>(width)) == static_cast<int>(width);
   ECDSA_SIG_free(sig);
   if (!ok) return std::nullopt;
   return out;
@@ -173,8 +168,7 @@ std::optional<std::string_view> string_claim(const fhir::json::Node& claims, std
   return v->text();
 }
 
-Result<std::optional<std::int64_t>> numeric_date_claim(const fhir::json::Node& claims,
-                                                       std::string_view name) {
+Result<std::optional<std::int64_t>> numeric_date_claim(const fhir::json::Node& claims, std::string_view name) {
   const auto* v = claims.find(name);
   if (v == nullptr) return std::optional<std::int64_t>{};
   if (!v->is_number()) return fail("claim '" + std::string(name) + "' is not a number");
@@ -182,8 +176,7 @@ Result<std::optional<std::int64_t>> numeric_date_claim(const fhir::json::Node& c
   double d = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), d);
   // Beyond year 5000 or before 1970 is not a date any issuer means.
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(d) || d < 0 ||
-      d > 95617584000.0) {
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(d) || d < 0 || d > 95617584000.0) {
     return fail("claim '" + std::string(name) + "' is not a valid NumericDate");
   }
   return std::optional<std::int64_t>(static_cast<std::int64_t>(std::floor(d)));

@@ -41,8 +41,8 @@ Result<ParsedJws> parse_jws(std::string_view compact, const JwsLimits& limits = 
 bool verify_jws(const ParsedJws& jws, const EVP_PKEY* key);
 
 // Signs `claims` (a JSON object) into a compact JWS with header {"alg","kid"?,"typ"?}.
-Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid,
-                             std::string_view typ, const fhir::json::Node& claims);
+Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::string_view kid, std::string_view typ,
+                             const fhir::json::Node& claims);
 
 // ECDSA signature forms: JOSE uses fixed-width r||s, OpenSSL uses DER. `width` is the byte size of r and s
 // (48 for P-384). nullopt on malformed input.

@@ -35,10 +35,8 @@ bool is_p384(const EVP_PKEY* key) {
 bool key_fits(const EVP_PKEY* key, JwsAlg alg) {
   if (key == nullptr) return false;
   switch (alg) {
-    case JwsAlg::RS384:
-      return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
-    case JwsAlg::ES384:
-      return EVP_PKEY_is_a(key, "EC") && is_p384(key);
+    case JwsAlg::RS384: return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
+    case JwsAlg::ES384: return EVP_PKEY_is_a(key, "EC") && is_p384(key);
   }
   return false;
 }

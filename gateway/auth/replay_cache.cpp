@@ -2,8 +2,8 @@
 
 namespace fhirgw::auth {
 
-ReplayCache::Outcome ReplayCache::remember(std::string_view issuer, std::string_view jti,
-                                           std::int64_t expires_at, std::int64_t now) {
+ReplayCache::Outcome ReplayCache::remember(std::string_view issuer, std::string_view jti, std::int64_t expires_at,
+                                           std::int64_t now) {
   // Length-prefixed so ("a b", "c") and ("a", "b c") stay different keys.
   std::string key = std::to_string(issuer.size());
   key += ':';

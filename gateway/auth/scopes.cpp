@@ -98,20 +98,14 @@ std::uint8_t required_rights(Interaction interaction) {
   switch (interaction) {
     case Interaction::read:
     case Interaction::vread:
-    case Interaction::history:
-      return rights::r;
+    case Interaction::history: return rights::r;
     case Interaction::search:
-    case Interaction::history_type:
-      return rights::s;
-    case Interaction::create:
-      return rights::c;
+    case Interaction::history_type: return rights::s;
+    case Interaction::create: return rights::c;
     case Interaction::update:
-    case Interaction::patch:
-      return rights::u;
-    case Interaction::delete_:
-      return rights::d;
-    case Interaction::operation:
-      return rights::r | rights::s;
+    case Interaction::patch: return rights::u;
+    case Interaction::delete_: return rights::d;
+    case Interaction::operation: return rights::r | rights::s;
   }
   return rights::all;
 }

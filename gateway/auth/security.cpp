@@ -19,8 +19,8 @@ Result<const Principal*, AuthError> Security::authenticate(std::optional<std::st
   auto fresh = auth::authenticate(settings, tokens ? &*tokens : nullptr, authorization, peer, now);
   if (!fresh) return std::move(fresh).error();
   // Accepted with auth on means a verified token, valid while the token check would still accept it.
-  const std::int64_t valid_until = settings.enabled ? fresh->expires_at + tokens->policy().clock_skew
-                                                    : std::numeric_limits<std::int64_t>::max();
+  const std::int64_t valid_until =
+      settings.enabled ? fresh->expires_at + tokens->policy().clock_skew : std::numeric_limits<std::int64_t>::max();
   return &memo.remember(header, std::move(fresh).value(), valid_until);
 }
 
@@ -39,8 +39,7 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
   out->settings.enabled = config.auth_enabled;
   if (!config.auth_enabled) {
     if (!loopback_only(listen_host)) {
-      return fail("auth can be switched off only on a loopback listener, not on '" +
-                  std::string(listen_host) + "'");
+      return fail("auth can be switched off only on a loopback listener, not on '" + std::string(listen_host) + "'");
     }
     return out;
   }
@@ -63,8 +62,7 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
   auto key = load_private_key_pem(config.token_signing_key_file);
   if (!key) return fail("token signing key: " + key.error().reason);
   const auto alg = alg_for_key(key->get());
-  if (!alg)
-    return fail("token signing key '" + config.token_signing_key_file + "' is not EC P-384 or RSA >= 2048");
+  if (!alg) return fail("token signing key '" + config.token_signing_key_file + "' is not EC P-384 or RSA >= 2048");
   KeySet older;
   for (const auto& path : config.previous_token_jwks_files) {
     auto set = load_jwks_file(path);
@@ -72,8 +70,8 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
     for (const auto& k : set->keys()) older.add(k);
   }
   AccessTokenPolicy policy{base + "/auth", base, config.token_lifetime, config.clock_skew};
-  auto tokens = AccessTokens::create({*alg, std::move(key).value(), config.token_signing_kid}, policy,
-                                     std::move(older));
+  auto tokens =
+      AccessTokens::create({*alg, std::move(key).value(), config.token_signing_kid}, policy, std::move(older));
   if (!tokens) return std::move(tokens).error();
   out->tokens.emplace(std::move(tokens).value());
   auto jwks = out->tokens->public_jwks();
@@ -84,8 +82,7 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
   AssertionPolicy assertion;
   assertion.token_endpoint = base + "/auth/token";
   assertion.clock_skew = config.clock_skew;
-  out->token_endpoint =
-      std::make_unique<TokenEndpoint>(out->clients, *out->replay, *out->tokens, assertion, clock);
+  out->token_endpoint = std::make_unique<TokenEndpoint>(out->clients, *out->replay, *out->tokens, assertion, clock);
 
   SmartConfiguration smart;
   smart.issuer = policy.issuer;

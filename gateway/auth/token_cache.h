@@ -31,8 +31,7 @@ class VerifiedTokenCache {
 
   // The claims of `token` if it was verified before and has not expired by `valid_until >= now`.
   std::optional<AccessTokenClaims> find(std::string_view token, std::int64_t now, std::int64_t clock_skew);
-  void insert(std::string_view token, const AccessTokenClaims& claims, std::int64_t now,
-              std::int64_t clock_skew);
+  void insert(std::string_view token, const AccessTokenClaims& claims, std::int64_t now, std::int64_t clock_skew);
   std::size_t size() const;
 
  private:

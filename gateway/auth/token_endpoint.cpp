@@ -47,8 +47,7 @@ bool is_form_content_type(std::string_view ct) {
   return true;
 }
 
-const std::string* param(const std::vector<std::pair<std::string, std::string>>& form,
-                         std::string_view name) {
+const std::string* param(const std::vector<std::pair<std::string, std::string>>& form, std::string_view name) {
   for (const auto& [k, v] : form) {
     if (k == name) return &v;
   }
@@ -76,8 +75,7 @@ Result<Permissions, OAuthError> grant(std::string_view requested, const Register
     if (!seen && covers(client.allowed_scopes, *rule)) granted.rules.push_back(std::move(rule).value());
   }
   if (granted.empty()) {
-    return OAuthError{400, "invalid_scope", "none of the requested scopes is allowed for this client",
-                      client.id};
+    return OAuthError{400, "invalid_scope", "none of the requested scopes is allowed for this client", client.id};
   }
   return granted;
 }
@@ -87,8 +85,7 @@ Result<Permissions, OAuthError> grant(std::string_view requested, const Register
 Result<std::vector<std::pair<std::string, std::string>>> parse_form_body(std::string_view body) {
   std::vector<std::pair<std::string, std::string>> out;
   if (body.empty()) return out;
-  if (!boost::urls::parse_query(body))
-    return fail("form body is not valid application/x-www-form-urlencoded");
+  if (!boost::urls::parse_query(body)) return fail("form body is not valid application/x-www-form-urlencoded");
   boost::urls::encoding_opts opt;
   opt.space_as_plus = true;
   // The string_view constructor (validated just above, so it cannot throw): Debian's 1.81 library does not
@@ -124,9 +121,8 @@ Result<ReceivedToken> parse_token_response(std::string_view json) {
   const auto& root = doc.document->root();
   if (const auto* error = root.find("error"); error != nullptr && error->is_string()) {
     const auto* description = root.find("error_description");
-    return fail(
-        printable(error->text()) + ": " +
-        (description != nullptr && description->is_string() ? printable(description->text(), 200) : ""));
+    return fail(printable(error->text()) + ": " +
+                (description != nullptr && description->is_string() ? printable(description->text(), 200) : ""));
   }
   const auto* token = root.find("access_token");
   const auto* type = root.find("token_type");
@@ -169,8 +165,7 @@ TokenReply TokenEndpoint::handle(const TokenRequest& request) const {
     return error_reply(invalid_request("client_assertion_type must be " + std::string(kAssertionType)));
   }
   const auto* assertion = param(*form, "client_assertion");
-  if (assertion == nullptr || assertion->empty())
-    return error_reply(invalid_request("client_assertion is missing"));
+  if (assertion == nullptr || assertion->empty()) return error_reply(invalid_request("client_assertion is missing"));
   const auto* scope = param(*form, "scope");
   if (scope == nullptr || scope->empty()) return error_reply(invalid_request("scope is missing"));
 
@@ -193,8 +188,7 @@ TokenReply TokenEndpoint::handle(const TokenRequest& request) const {
   TokenReply reply;
   reply.body = "{\"access_token\":";
   fhir::json::write_string(issued->token, reply.body);
-  reply.body +=
-      ",\"token_type\":\"bearer\",\"expires_in\":" + std::to_string(issued->expires_in) + ",\"scope\":";
+  reply.body += ",\"token_type\":\"bearer\",\"expires_in\":" + std::to_string(issued->expires_in) + ",\"scope\":";
   fhir::json::write_string(issued->scope, reply.body);
   reply.body += '}';
   reply.headers = json_headers();

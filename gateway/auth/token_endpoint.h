@@ -43,8 +43,8 @@ struct TokenReply {
 class TokenEndpoint {
  public:
   // All references must outlive the endpoint.
-  TokenEndpoint(const ClientRegistry& clients, ReplayCache& replay, const AccessTokens& tokens,
-                AssertionPolicy policy, const Clock& clock)
+  TokenEndpoint(const ClientRegistry& clients, ReplayCache& replay, const AccessTokens& tokens, AssertionPolicy policy,
+                const Clock& clock)
       : clients_(clients), replay_(replay), tokens_(tokens), policy_(std::move(policy)), clock_(clock) {}
 
   TokenReply handle(const TokenRequest& request) const;

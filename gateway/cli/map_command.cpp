@@ -95,9 +95,12 @@ void print_outcome(const fhir::validation::Outcome& outcome) {
 int to_fhir(const ParsedArgs& a, const fm::Tables& tables, const std::string& input) {
   fm::ToFhirOptions options;
   if (auto b = a.value("bundle")) {
-    if (*b == "transaction") options.bundle_type = fm::BundleType::Transaction;
-    else if (*b == "batch") options.bundle_type = fm::BundleType::Batch;
-    else if (*b == "collection") options.bundle_type = fm::BundleType::Collection;
+    if (*b == "transaction")
+      options.bundle_type = fm::BundleType::Transaction;
+    else if (*b == "batch")
+      options.bundle_type = fm::BundleType::Batch;
+    else if (*b == "collection")
+      options.bundle_type = fm::BundleType::Collection;
     else {
       std::cerr << "fhirgw map: --bundle must be transaction, batch or collection\n";
       return kExitUsage;
@@ -132,9 +135,9 @@ int from_fhir(const ParsedArgs& a, const fm::Tables& tables, const std::string& 
 }  // namespace
 
 int run_map(Args args) {
-  static constexpr std::array kSpecs{
-      OptionSpec{"bundle", true}, OptionSpec{"all-or-nothing", false}, OptionSpec{"pretty", false},
-      OptionSpec{"tables", true}, OptionSpec{"source", true}};
+  static constexpr std::array kSpecs{OptionSpec{"bundle", true}, OptionSpec{"all-or-nothing", false},
+                                     OptionSpec{"pretty", false}, OptionSpec{"tables", true},
+                                     OptionSpec{"source", true}};
   if (args.empty() || args.front() == "--help" || args.front() == "-h") {
     (args.empty() ? std::cerr : std::cout) << kUsage;
     return args.empty() ? kExitUsage : kExitOk;

@@ -11,22 +11,22 @@
 namespace fhirgw::cli {
 
 enum class InputFormat {
-  Auto,     // by extension (.ndjson/.jsonl = NDJSON, .json = document); otherwise sniff the first line
-  Json,     // one JSON document (resource or Bundle)
-  Ndjson,   // one resource per line, blank lines ignored
+  Auto,    // by extension (.ndjson/.jsonl = NDJSON, .json = document); otherwise sniff the first line
+  Json,    // one JSON document (resource or Bundle)
+  Ndjson,  // one resource per line, blank lines ignored
 };
 
 struct ReadLimits {
-  std::size_t max_line_bytes = std::size_t{16} << 20;      // one NDJSON line
-  std::size_t max_document_bytes = std::size_t{512} << 20; // one whole .json document
+  std::size_t max_line_bytes = std::size_t{16} << 20;       // one NDJSON line
+  std::size_t max_document_bytes = std::size_t{512} << 20;  // one whole .json document
 };
 
 // One resource's text, or the reason it could not be read (too long).
 struct Record {
-  std::string_view text;      // empty if `error` is set
-  std::uint64_t line = 1;     // 1-based line in the input where the record starts
-  bool ndjson = false;        // the record is one line of an NDJSON stream
-  std::string error;          // non-empty: the record was skipped, e.g. "line 7 is longer than 16777216 bytes"
+  std::string_view text;   // empty if `error` is set
+  std::uint64_t line = 1;  // 1-based line in the input where the record starts
+  bool ndjson = false;     // the record is one line of an NDJSON stream
+  std::string error;       // non-empty: the record was skipped, e.g. "line 7 is longer than 16777216 bytes"
 };
 
 // Calls `on_record` for each record in `path` ("-" = stdin). Returns false (and sets `io_error`) if the

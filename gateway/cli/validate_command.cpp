@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "cli/issue_text.h"
 #include "cli/input_options.h"
+#include "cli/issue_text.h"
 #include "cli/options.h"
 #include "cli/output.h"
 #include "cli/profile_packages.h"
@@ -40,10 +40,9 @@ constexpr std::string_view kUsage =
     "exit: 0 no errors, 1 errors found, 2 could not run (usage, I/O)\n";
 
 constexpr std::array kOptions{
-    OptionSpec{"profile", true},         OptionSpec{"package", true},
-    OptionSpec{"format", true},          OptionSpec{"input", true},
-    OptionSpec{"max-line-bytes", true},  OptionSpec{"max-document-bytes", true},
-    OptionSpec{"no-invariants", false},  OptionSpec{"no-terminology", false},
+    OptionSpec{"profile", true},        OptionSpec{"package", true},         OptionSpec{"format", true},
+    OptionSpec{"input", true},          OptionSpec{"max-line-bytes", true},  OptionSpec{"max-document-bytes", true},
+    OptionSpec{"no-invariants", false}, OptionSpec{"no-terminology", false},
 };
 
 int usage_error(const std::string& message) {

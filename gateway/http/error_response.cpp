@@ -6,36 +6,21 @@ namespace fhirgw::http {
 
 std::string_view issue_code_for_status(int status) {
   switch (status) {
-    case 400:
-      return "invalid";
-    case 401:
-      return "login";
-    case 403:
-      return "forbidden";
-    case 404:
-      return "not-found";
-    case 405:
-      return "not-supported";
-    case 406:
-      return "not-supported";
-    case 409:
-      return "conflict";
-    case 410:
-      return "deleted";
-    case 412:
-      return "conflict";
-    case 413:
-      return "too-costly";
-    case 415:
-      return "not-supported";
-    case 422:
-      return "processing";
-    case 429:
-      return "throttled";
-    case 503:
-      return "transient";
-    default:
-      return status >= 500 ? "exception" : "processing";
+    case 400: return "invalid";
+    case 401: return "login";
+    case 403: return "forbidden";
+    case 404: return "not-found";
+    case 405: return "not-supported";
+    case 406: return "not-supported";
+    case 409: return "conflict";
+    case 410: return "deleted";
+    case 412: return "conflict";
+    case 413: return "too-costly";
+    case 415: return "not-supported";
+    case 422: return "processing";
+    case 429: return "throttled";
+    case 503: return "transient";
+    default: return status >= 500 ? "exception" : "processing";
   }
 }
 

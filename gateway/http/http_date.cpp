@@ -81,8 +81,8 @@ bool rfc850_date(Cursor c, Parts& p, int current_year) {
 // "Sun Nov  6 08:49:37 1994"
 bool asctime_date(Cursor c, Parts& p) {
   return c.one_of(kDays, p.weekday) && c.literal(" ") && c.one_of(kMonths, p.month) && c.literal(" ") &&
-         c.number(2, p.day, true) && c.literal(" ") && c.time_of_day(p.hour, p.minute, p.second) &&
-         c.literal(" ") && c.number(4, p.year) && c.s.empty();
+         c.number(2, p.day, true) && c.literal(" ") && c.time_of_day(p.hour, p.minute, p.second) && c.literal(" ") &&
+         c.number(4, p.year) && c.s.empty();
 }
 
 std::optional<std::int64_t> to_unix_ms(const Parts& p) {
@@ -103,11 +103,10 @@ std::string format_http_date(std::int64_t unix_ms) {
   const year_month_day date{day_start};
   const hh_mm_ss clock{floor<seconds>(t - day_start)};
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
-                kDays[weekday(day_start).c_encoding()].data(), static_cast<unsigned>(date.day()),
-                kMonths[static_cast<unsigned>(date.month()) - 1].data(), static_cast<int>(date.year()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
+  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT", kDays[weekday(day_start).c_encoding()].data(),
+                static_cast<unsigned>(date.day()), kMonths[static_cast<unsigned>(date.month()) - 1].data(),
+                static_cast<int>(date.year()), static_cast<int>(clock.hours().count()),
+                static_cast<int>(clock.minutes().count()), static_cast<int>(clock.seconds().count()));
   return buf;
 }
 

@@ -55,7 +55,9 @@ bool is_token(std::string_view name) {
   return true;
 }
 
-bool is_safe_value(std::string_view value) { return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
+bool is_safe_value(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 void append_number(std::string& out, std::size_t n) {
   char buf[24];

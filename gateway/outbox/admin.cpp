@@ -59,7 +59,8 @@ std::string Admin::counts_json() {
     member(out, "dead_letters", static_cast<std::int64_t>(st.dead_letters));
     if (st.oldest_ms > 0) member(out, "oldest", search::format_instant(st.oldest_ms));
     if (!st.last_error.empty()) member(out, "last_error", st.last_error);
-    if (const std::string e = peer_error_ ? peer_error_(st.peer) : std::string(); !e.empty()) member(out, "peer_error", e);
+    if (const std::string e = peer_error_ ? peer_error_(st.peer) : std::string(); !e.empty())
+      member(out, "peer_error", e);
     out += '}';
   };
   // Configured peers first (zeros included), then rows of peers no longer configured.
@@ -118,7 +119,8 @@ http::Response Admin::handle(const http::Request& req) {
     }
     const auto id = parse_int(std::string_view(p).substr(kPrefix.size(), p.size() - kPrefix.size() - kSuffix.size()));
     if (!id) return error_response(400, "the dead letter id must be a number");
-    if (!store_.retry_dead_letter(*id, now_ms())) return error_response(404, "no dead letter " + std::to_string(*id), "not-found");
+    if (!store_.retry_dead_letter(*id, now_ms()))
+      return error_response(404, "no dead letter " + std::to_string(*id), "not-found");
     if (wake_) wake_();
     return json("{\"retried\":" + std::to_string(*id) + "}");
   }

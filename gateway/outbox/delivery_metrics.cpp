@@ -29,13 +29,15 @@ std::string DeliveryMetrics::render() {
   std::string out;
   auto counter = [&](const char* name, const char* help, std::uint64_t PerPeer::*field) {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n";
-    for (const auto& [peer, p] : peers_) out += std::string(name) + "{peer=\"" + peer + "\"} " + std::to_string(p.*field) + "\n";
+    for (const auto& [peer, p] : peers_)
+      out += std::string(name) + "{peer=\"" + peer + "\"} " + std::to_string(p.*field) + "\n";
   };
   counter("fhirgw_outbox_delivered_total", "Resource versions acknowledged by the peer.", &PerPeer::delivered);
   counter("fhirgw_outbox_failures_total", "Failed delivery attempts.", &PerPeer::failures);
   counter("fhirgw_outbox_dead_letters_total", "Resource versions given up on.", &PerPeer::dead);
-  out += "# HELP fhirgw_outbox_delivery_seconds Time from storing a version to the peer's acknowledgement.\n"
-         "# TYPE fhirgw_outbox_delivery_seconds histogram\n";
+  out +=
+      "# HELP fhirgw_outbox_delivery_seconds Time from storing a version to the peer's acknowledgement.\n"
+      "# TYPE fhirgw_outbox_delivery_seconds histogram\n";
   char le[32];
   for (const auto& [peer, p] : peers_) {
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
@@ -43,7 +45,8 @@ std::string DeliveryMetrics::render() {
       out += "fhirgw_outbox_delivery_seconds_bucket{peer=\"" + peer + "\",le=\"" + le + "\"} " +
              std::to_string(p.buckets[i]) + "\n";
     }
-    out += "fhirgw_outbox_delivery_seconds_bucket{peer=\"" + peer + "\",le=\"+Inf\"} " + std::to_string(p.delivered) + "\n";
+    out += "fhirgw_outbox_delivery_seconds_bucket{peer=\"" + peer + "\",le=\"+Inf\"} " + std::to_string(p.delivered) +
+           "\n";
     out += "fhirgw_outbox_delivery_seconds_sum{peer=\"" + peer + "\"} " + std::to_string(p.sum) + "\n";
     out += "fhirgw_outbox_delivery_seconds_count{peer=\"" + peer + "\"} " + std::to_string(p.delivered) + "\n";
   }

@@ -14,10 +14,11 @@ namespace fhirgw::outbox {
 class DeliveryMetrics {
  public:
   // Up to 10 minutes: a peer catching up on a backlog (or a bulk load) delivers minutes after storing.
-  static constexpr std::array<double, 15> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 600};
+  static constexpr std::array<double, 15> kBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                   2.5,   5,    10,    30,   60,  120,  600};
 
   void delivered(const std::string& peer, double latency_seconds);
-  void failed(const std::string& peer);        // one resource's failed attempt (or one batch's transport failure)
+  void failed(const std::string& peer);  // one resource's failed attempt (or one batch's transport failure)
   void dead_lettered(const std::string& peer);
   std::string render();
 

@@ -36,8 +36,8 @@ constexpr std::int64_t kIdlePollMs = 25;
 
 }  // namespace
 
-DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node, DeliveryMetrics& metrics,
-                               audit::Recorder* audit, Log log)
+DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, std::string node,
+                               DeliveryMetrics& metrics, audit::Recorder* audit, Log log)
     : store_(store),
       peer_(peer),
       node_(std::move(node)),
@@ -46,7 +46,8 @@ DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, st
       log_(std::move(log)),
       url_([&peer] {
         PeerUrl u;
-        if (!parse_peer_url(peer.url, u)) throw std::runtime_error("forwarding peer " + peer.name + ": url is not http(s)");
+        if (!parse_peer_url(peer.url, u))
+          throw std::runtime_error("forwarding peer " + peer.name + ": url is not http(s)");
         return u;
       }()),
       rng_(std::random_device{}()) {
@@ -141,8 +142,7 @@ bool DeliveryWorker::deliver_due() {
   for (std::size_t i = 0; i < bundles.size(); ++i) {
     const Attempt& a = attempts[i];
     switch (a.sent) {
-      case Sent::Delivered:
-        break;
+      case Sent::Delivered: break;
       case Sent::PeerBusy:
         set_peer_error(a.error);
         metrics_.failed(peer_.name);
@@ -289,7 +289,8 @@ void DeliveryWorker::fail_one(const storage::OutboxItem& item, const std::string
   if (attempts >= peer_.max_attempts || now - item.created_ms > peer_.max_age_ms) {
     store_.outbox_dead_letter(item.seq, now, error);
     metrics_.dead_lettered(peer_.name);
-    audit_delivery({&item}, 0, "forwarding to " + peer_.name + " gave up after " + std::to_string(attempts) + " attempts");
+    audit_delivery({&item}, 0,
+                   "forwarding to " + peer_.name + " gave up after " + std::to_string(attempts) + " attempts");
     log_("outbox_dead_letter", peer_.name + ": " + item.type + " after " + std::to_string(attempts) + " attempts");
   } else {
     store_.outbox_failed(item.seq, now + backoff(attempts), error);

@@ -10,7 +10,8 @@ Forwarding::Forwarding(storage::Store& store, const ForwardingConfig& config, co
       config_(config),
       callers_authenticated_(callers_authenticated),
       router_(config, catalog),
-      admin_(store, config, [this] { wake_all(); }, [this](const std::string& peer) { return peer_error(peer); }) {
+      admin_(
+          store, config, [this] { wake_all(); }, [this](const std::string& peer) { return peer_error(peer); }) {
   for (const PeerConfig& peer : config.peers) {
     const bool routed = std::any_of(config.routes.begin(), config.routes.end(),
                                     [&](const RouteConfig& r) { return r.peer == peer.name; });

@@ -50,16 +50,20 @@ const std::vector<Member<PeerConfig>>& peer_members() {
        [](const Node& n, PeerConfig& p) { return text(n, p.tls_key_file); }},
       {"auth.token_url", "\"\"", "the peer's token endpoint (SMART backend services); empty: no token sent",
        [](const Node& n, PeerConfig& p) { return text(n, p.token_url); }},
-      {"auth.client_id", "\"\"", "our client id at the peer", [](const Node& n, PeerConfig& p) { return text(n, p.client_id); }},
+      {"auth.client_id", "\"\"", "our client id at the peer",
+       [](const Node& n, PeerConfig& p) { return text(n, p.client_id); }},
       {"auth.key_file", "\"\"", "PEM private key that signs our client assertions",
        [](const Node& n, PeerConfig& p) { return text(n, p.client_key_file); }},
       {"auth.kid", "\"\"", "kid of that key as registered at the peer",
        [](const Node& n, PeerConfig& p) { return text(n, p.client_key_id); }},
-      {"auth.alg", "RS384", "RS384 or ES384", [](const Node& n, PeerConfig& p) {
+      {"auth.alg", "RS384", "RS384 or ES384",
+       [](const Node& n, PeerConfig& p) {
          if (auto e = text(n, p.client_alg); !e.empty()) return e;
-         return p.client_alg == "RS384" || p.client_alg == "ES384" ? std::string() : std::string("must be RS384 or ES384");
+         return p.client_alg == "RS384" || p.client_alg == "ES384" ? std::string()
+                                                                   : std::string("must be RS384 or ES384");
        }},
-      {"auth.scope", "system/*.write", "scope asked for", [](const Node& n, PeerConfig& p) { return text(n, p.scope); }},
+      {"auth.scope", "system/*.write", "scope asked for",
+       [](const Node& n, PeerConfig& p) { return text(n, p.scope); }},
       {"batch_size", "1000", "resources per transaction Bundle",
        [](const Node& n, PeerConfig& p) { return integer(n, p.batch_size, 1, 10'000); }},
       {"in_flight", "4", "transaction Bundles sent at once (one connection each; a resource is in one of them)",
@@ -85,7 +89,8 @@ const std::vector<Member<PeerConfig>>& peer_members() {
 
 const std::vector<Member<RouteConfig>>& route_members() {
   static const std::vector<Member<RouteConfig>> m = {
-      {"peer", "(required)", "name of a peer in forwarding.peers", [](const Node& n, RouteConfig& r) { return text(n, r.peer); }},
+      {"peer", "(required)", "name of a peer in forwarding.peers",
+       [](const Node& n, RouteConfig& r) { return text(n, r.peer); }},
       {"types", "[]", "resource types forwarded, \"*\" = all (empty with a search: the search's type)",
        [](const Node& n, RouteConfig& r) { return names(n, r.types); }},
       {"search", "\"\"",

@@ -37,7 +37,7 @@ struct PeerConfig {
   int max_attempts = 10;
   std::int64_t max_age_ms = 24LL * 3600 * 1000;
   std::int64_t timeout_ms = 30'000;
-  std::int64_t backoff_ms = 200;       // first retry delay; doubles per attempt (with jitter)
+  std::int64_t backoff_ms = 200;  // first retry delay; doubles per attempt (with jitter)
   std::int64_t max_backoff_ms = 60'000;
 };
 
@@ -48,7 +48,7 @@ struct RouteConfig {
 };
 
 struct ForwardingConfig {
-  std::string node;                 // this gateway's name, sent to peers in X-Fhirgw-Peer
+  std::string node;                  // this gateway's name, sent to peers in X-Fhirgw-Peer
   std::vector<std::string> inbound;  // peer names whose writes are stored with a Provenance, never sent back
   std::vector<PeerConfig> peers;
   std::vector<RouteConfig> routes;

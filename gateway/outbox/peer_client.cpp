@@ -1,5 +1,6 @@
 #include "outbox/peer_client.h"
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,11 +9,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
-#include <atomic>
 #include <chrono>
 #include <optional>
-#include <utility>
 #include <stdexcept>
+#include <utility>
 
 #include "tls/asio_context.h"
 
@@ -156,7 +156,8 @@ HttpExchange PeerClient::post(const std::string& target, const std::string& cont
       }
     }
     bhttp::response<bhttp::string_body> res;
-    const auto ec = impl_->secure ? impl_->exchange(*impl_->secure, req, res) : impl_->exchange(*impl_->plain, req, res);
+    const auto ec =
+        impl_->secure ? impl_->exchange(*impl_->secure, req, res) : impl_->exchange(*impl_->plain, req, res);
     if (ec) {
       impl_->drop();
       out.error = "request to " + url_.host + ":" + url_.port + " failed: " + ec.message();
@@ -166,7 +167,8 @@ HttpExchange PeerClient::post(const std::string& target, const std::string& cont
     out.sent = true;
     out.status = static_cast<int>(res.result_int());
     out.body = std::move(res.body());
-    if (const auto it = res.find(bhttp::field::retry_after); it != res.end()) out.retry_after = std::string(it->value());
+    if (const auto it = res.find(bhttp::field::retry_after); it != res.end())
+      out.retry_after = std::string(it->value());
     if (!res.keep_alive()) impl_->drop();
     return out;
   }

@@ -17,7 +17,8 @@ PeerToken::PeerToken(const PeerConfig& peer) : peer_(peer), alg_(*auth::parse_jw
   if (!key) throw std::runtime_error("forwarding peer " + peer.name + ": " + key.error().reason);
   key_ = std::move(key).value();
   if (!auth::key_fits(key_.get(), alg_)) {
-    throw std::runtime_error("forwarding peer " + peer.name + ": auth.key_file does not fit auth.alg " + peer.client_alg);
+    throw std::runtime_error("forwarding peer " + peer.name + ": auth.key_file does not fit auth.alg " +
+                             peer.client_alg);
   }
   if (!parse_peer_url(peer.token_url, token_url_)) {
     throw std::runtime_error("forwarding peer " + peer.name + ": auth.token_url is not an http(s) URL");
@@ -28,13 +29,15 @@ PeerToken::PeerToken(const PeerConfig& peer) : peer_(peer), alg_(*auth::parse_jw
 
 auth::Result<std::string> PeerToken::get(std::int64_t now_s) {
   if (!token_.empty() && now_s < refresh_at_) return token_;
-  auto assertion = auth::make_client_assertion(peer_.client_id, peer_.token_url, alg_, key_.get(), peer_.client_key_id, now_s);
+  auto assertion =
+      auth::make_client_assertion(peer_.client_id, peer_.token_url, alg_, key_.get(), peer_.client_key_id, now_s);
   if (!assertion) return auth::Error{"client assertion: " + assertion.error().reason};
   const auto reply = client_->post(token_url_.path.empty() ? "/" : token_url_.path, "application/x-www-form-urlencoded",
                                    auth::token_request_body(*assertion, peer_.scope), {});
   if (!reply.sent) return auth::Error{"token endpoint: " + reply.error};
   auto token = auth::parse_token_response(reply.body);
-  if (!token) return auth::Error{"token endpoint answered " + std::to_string(reply.status) + ": " + token.error().reason};
+  if (!token)
+    return auth::Error{"token endpoint answered " + std::to_string(reply.status) + ": " + token.error().reason};
   token_ = token->access_token;
   refresh_at_ = now_s + std::max<std::int64_t>(token->expires_in - kRefreshMargin, 1);
   return token_;

@@ -40,7 +40,8 @@ bool Router::typed(const CompiledRoute& r, const storage::StoredVersion& v) {
   return std::any_of(r.types.begin(), r.types.end(), [&](const std::string& t) { return t == "*" || t == v.type; });
 }
 
-bool Router::search_matches(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const {
+bool Router::search_matches(storage::WriteTransaction& txn, const CompiledRoute& r,
+                            const storage::StoredVersion& v) const {
   http::QueryParams params = r.criteria;
   params.emplace_back("_id", v.id);
   const auto parsed = search::parse_search(catalog_, v.type, params);
@@ -52,7 +53,8 @@ bool Router::search_matches(storage::WriteTransaction& txn, const CompiledRoute&
 
 // What a route sends for this version: nothing, the version (PUT, or DELETE for a delete), or a DELETE
 // because the resource no longer matches the search that had sent it to the peer.
-Router::Action Router::action(storage::WriteTransaction& txn, const CompiledRoute& r, const storage::StoredVersion& v) const {
+Router::Action Router::action(storage::WriteTransaction& txn, const CompiledRoute& r,
+                              const storage::StoredVersion& v) const {
   if (!typed(r, v)) return Action::none;
   if (r.criteria.empty()) return Action::send;
   if (v.deleted) {

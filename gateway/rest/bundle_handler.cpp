@@ -31,15 +31,15 @@ struct PlannedEntry {
   std::size_t index = 0;
   EntryMethod method = EntryMethod::Get;
   std::string type;
-  std::string id;                       // from the URL (PUT/DELETE/GET Type/id)
-  std::string vid;                      // GET Type/id/_history/vid
-  http::QueryParams criteria_params;    // conditional URL
+  std::string id;                                     // from the URL (PUT/DELETE/GET Type/id)
+  std::string vid;                                    // GET Type/id/_history/vid
+  http::QueryParams criteria_params;                  // conditional URL
   std::optional<search::ParsedSearch> criteria;       // conditional update/delete
   std::optional<search::ParsedSearch> if_none_exist;  // conditional create
   std::optional<std::int64_t> if_match;
   std::string full_url;
   Node* resource = nullptr;  // in the request's parsed Bundle (references are rewritten there)
-  std::string assigned_id;  // POST: pre-assigned or matched id
+  std::string assigned_id;   // POST: pre-assigned or matched id
   bool matched_existing = false;
   std::optional<storage::NewVersion> prepared;  // POST: stored form built before the write transaction
   bool current_read = false;                    // PUT by id: `current` read before the Bundle's writes
@@ -51,28 +51,17 @@ struct PlannedEntry {
 
 const char* status_text(int status) {
   switch (status) {
-    case 200:
-      return "200 OK";
-    case 201:
-      return "201 Created";
-    case 204:
-      return "204 No Content";
-    case 400:
-      return "400 Bad Request";
-    case 403:
-      return "403 Forbidden";
-    case 404:
-      return "404 Not Found";
-    case 409:
-      return "409 Conflict";
-    case 410:
-      return "410 Gone";
-    case 412:
-      return "412 Precondition Failed";
-    case 422:
-      return "422 Unprocessable Entity";
-    default:
-      return status >= 500 ? "500 Internal Server Error" : "400 Bad Request";
+    case 200: return "200 OK";
+    case 201: return "201 Created";
+    case 204: return "204 No Content";
+    case 400: return "400 Bad Request";
+    case 403: return "403 Forbidden";
+    case 404: return "404 Not Found";
+    case 409: return "409 Conflict";
+    case 410: return "410 Gone";
+    case 412: return "412 Precondition Failed";
+    case 422: return "422 Unprocessable Entity";
+    default: return status >= 500 ? "500 Internal Server Error" : "400 Bad Request";
   }
 }
 
@@ -138,9 +127,7 @@ Response FhirService::bundle(Ctx& ctx) {
     Node& e = entries->items()[i];
     PlannedEntry p;
     p.index = i;
-    auto fail = [&](int status, const std::string& text) {
-      p.result = entry_error(i, status, text);
-    };
+    auto fail = [&](int status, const std::string& text) { p.result = entry_error(i, status, text); };
     // A batch entry the client's scopes do not cover (the auth filter decided; it audited the refusal).
     if (const auto refused = ctx.req.refused_entries.find(i); refused != ctx.req.refused_entries.end()) {
       p.result = entry_error(i, 403, refused->second, "forbidden");
@@ -156,15 +143,21 @@ Response FhirService::bundle(Ctx& ctx) {
       fail(400, "entry.request needs method and url");
     } else {
       const std::string_view m = method->text();
-      if (m == "DELETE") p.method = EntryMethod::Delete;
-      else if (m == "POST") p.method = EntryMethod::Post;
-      else if (m == "PUT") p.method = EntryMethod::Put;
-      else if (m == "GET" || m == "HEAD") p.method = EntryMethod::Get;
-      else fail(400, "method " + std::string(m) + " is not supported in a Bundle");
+      if (m == "DELETE")
+        p.method = EntryMethod::Delete;
+      else if (m == "POST")
+        p.method = EntryMethod::Post;
+      else if (m == "PUT")
+        p.method = EntryMethod::Put;
+      else if (m == "GET" || m == "HEAD")
+        p.method = EntryMethod::Get;
+      else
+        fail(400, "method " + std::string(m) + " is not supported in a Bundle");
       std::string u(url->text());
       if (u.starts_with(ctx.base + "/")) u.erase(0, ctx.base.size() + 1);
       std::string path;
-      if (!p.result.failed() && !http::parse_target("/" + u, path, p.criteria_params)) fail(400, "request.url is not a valid URL");
+      if (!p.result.failed() && !http::parse_target("/" + u, path, p.criteria_params))
+        fail(400, "request.url is not a valid URL");
       std::vector<std::string> seg;
       for (std::size_t s = 1, next; s <= path.size(); s = next + 1) {
         next = path.find('/', s);
@@ -199,19 +192,24 @@ Response FhirService::bundle(Ctx& ctx) {
             fail(400, "ifNoneExist is not a query string");
           } else {
             p.if_none_exist = search::parse_search(catalog_, p.type, params);
-            if (p.if_none_exist->error) fail(400, "ifNoneExist: " + *p.if_none_exist->error);
-            else if (p.if_none_exist->query.all_of.empty()) fail(400, "ifNoneExist has no known search parameter");
+            if (p.if_none_exist->error)
+              fail(400, "ifNoneExist: " + *p.if_none_exist->error);
+            else if (p.if_none_exist->query.all_of.empty())
+              fail(400, "ifNoneExist has no known search parameter");
           }
         }
       }
       if (!p.result.failed() && p.id.empty() && (p.method == EntryMethod::Put || p.method == EntryMethod::Delete)) {
         p.criteria = search::parse_search(catalog_, p.type, p.criteria_params);
-        if (p.criteria->error) fail(400, *p.criteria->error);
-        else if (p.criteria->query.all_of.empty()) fail(400, "a conditional " + std::string(m) + " needs criteria");
+        if (p.criteria->error)
+          fail(400, *p.criteria->error);
+        else if (p.criteria->query.all_of.empty())
+          fail(400, "a conditional " + std::string(m) + " needs criteria");
       }
       if (!p.result.failed() && p.method == EntryMethod::Put && !p.id.empty()) {
         const Node* rid = p.resource->find("id");
-        if (!rid || !rid->is_string() || rid->text() != p.id) fail(400, "entry.resource.id must equal the id in request.url");
+        if (!rid || !rid->is_string() || rid->text() != p.id)
+          fail(400, "entry.resource.id must equal the id in request.url");
       }
       if (!p.result.failed() && p.method == EntryMethod::Get && p.id.empty()) {
         fail(400, "only reads (GET Type/id) are supported inside a Bundle");
@@ -225,8 +223,9 @@ Response FhirService::bundle(Ctx& ctx) {
         if (config_.validation == ValidationMode::Strict) {
           p.result.status = 422;
           p.result.outcome = p.warnings;
-          for (auto& issue : p.result.outcome.issues()) issue.expression = entry_error_prefix(i) + ".resource" +
-                                                                           (issue.expression.empty() ? "" : " " + issue.expression);
+          for (auto& issue : p.result.outcome.issues())
+            issue.expression =
+                entry_error_prefix(i) + ".resource" + (issue.expression.empty() ? "" : " " + issue.expression);
         }
       }
     }
@@ -251,7 +250,8 @@ Response FhirService::bundle(Ctx& ctx) {
         } else if (p.prepared) {
           p.result = create_prepared(w, std::move(*p.prepared));
         } else {
-          p.result = create_resource(w, p.type, *p.resource, p.if_none_exist ? &*p.if_none_exist : nullptr, p.assigned_id);
+          p.result =
+              create_resource(w, p.type, *p.resource, p.if_none_exist ? &*p.if_none_exist : nullptr, p.assigned_id);
         }
         break;
       case EntryMethod::Put:
@@ -266,8 +266,10 @@ Response FhirService::bundle(Ctx& ctx) {
         break;
       case EntryMethod::Get: {
         auto v = w.txn.read(p.type, p.id);
-        if (!v) p.result = OpResult::error(404, p.type + "/" + p.id + " is not known", "not-found");
-        else if (v->deleted) p.result = OpResult::error(410, p.type + "/" + p.id + " was deleted", "deleted");
+        if (!v)
+          p.result = OpResult::error(404, p.type + "/" + p.id + " is not known", "not-found");
+        else if (v->deleted)
+          p.result = OpResult::error(410, p.type + "/" + p.id + " was deleted", "deleted");
         else {
           p.result = OpResult{};
           p.result.stored = std::move(v);
@@ -275,7 +277,8 @@ Response FhirService::bundle(Ctx& ctx) {
         break;
       }
     }
-    if (p.result.failed() && !p.result.outcome.issues().empty() && p.result.outcome.issues().back().expression.empty()) {
+    if (p.result.failed() && !p.result.outcome.issues().empty() &&
+        p.result.outcome.issues().back().expression.empty()) {
       p.result.outcome.issues().back().expression = entry_error_prefix(p.index);
     }
   };
@@ -283,7 +286,8 @@ Response FhirService::bundle(Ctx& ctx) {
   // Ids for creates (conditional ones may match an existing resource) and for PUTs by fullUrl, then
   // references to them rewritten. `txn` answers the conditional searches; without conditional
   // entries nothing here reads the store. Returns a 412 response if an ifNoneExist matches several.
-  auto assign_ids = [&](const std::vector<PlannedEntry*>& order, storage::WriteTransaction* txn) -> std::optional<Response> {
+  auto assign_ids = [&](const std::vector<PlannedEntry*>& order,
+                        storage::WriteTransaction* txn) -> std::optional<Response> {
     std::map<std::string, std::string> ids;
     for (PlannedEntry* p : order) {
       if (p->method == EntryMethod::Post) {

@@ -67,8 +67,8 @@ http::Response FhirService::capability_statement(Ctx& ctx) {
     if (!def || def->abstract) continue;
     Node r = Node::object();
     r.append_member("type", Node::string(type));
-    r.append_member("interaction", code_list("code", {"read", "vread", "update", "patch", "delete",
-                                                      "history-instance", "history-type", "create", "search-type"}));
+    r.append_member("interaction", code_list("code", {"read", "vread", "update", "patch", "delete", "history-instance",
+                                                      "history-type", "create", "search-type"}));
     r.append_member("versioning", Node::string("versioned"));
     r.append_member("readHistory", Node::boolean(true));
     r.append_member("updateCreate", Node::boolean(true));

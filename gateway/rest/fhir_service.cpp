@@ -107,7 +107,8 @@ Response FhirService::dispatch(Ctx& ctx) {
     return m == "GET" ? history(ctx, {}, {}) : method_not_allowed(m, "GET");
   }
   const std::string& type = seg[0];
-  if (!registry_.is_resource_type(type)) return error_response(404, "'" + type + "' is not an R4 resource type", "not-supported");
+  if (!registry_.is_resource_type(type))
+    return error_response(404, "'" + type + "' is not an R4 resource type", "not-supported");
 
   if (seg.size() == 1) {
     if (m == "GET") return search(ctx, type, req.query);
@@ -172,7 +173,8 @@ std::optional<Response> FhirService::parse_resource_body(Ctx& ctx, const std::st
   out.doc = std::move(parsed.document);
   const Node& root = out.doc->root();
   const Node* rt = root.is_object() ? root.find("resourceType") : nullptr;
-  if (!rt || !rt->is_string()) return error_response(400, "the body is not a FHIR resource (no resourceType)", "structure");
+  if (!rt || !rt->is_string())
+    return error_response(400, "the body is not a FHIR resource (no resourceType)", "structure");
   if (!type.empty() && rt->text() != type) {
     return error_response(400, "the body is a " + std::string(rt->text()) + ", the URL says " + type, "invalid");
   }
@@ -218,17 +220,13 @@ Response FhirService::write_response(Ctx& ctx, const OpResult& result, const fhi
   const std::string location = ctx.base + "/" + v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
   r.headers.set(result.status == 201 ? "location" : "content-location", location);
   switch (ctx.prefs.return_pref) {
-    case ReturnPref::Minimal:
-      r.headers.remove("content-type");
-      break;
+    case ReturnPref::Minimal: r.headers.remove("content-type"); break;
     case ReturnPref::OperationOutcome: {
       fhir::validation::Outcome o = warnings;
       r.body = fhir::json::to_string(o.to_operation_outcome());
       break;
     }
-    case ReturnPref::Representation:
-      r.body = v.body;
-      break;
+    case ReturnPref::Representation: r.body = v.body; break;
   }
   return r;
 }
@@ -344,7 +342,8 @@ Response FhirService::history(Ctx& ctx, const std::string& type, const std::stri
     const std::string full_url = ctx.base + "/" + v.type + "/" + v.id;
     const std::string request_url = v.method == storage::Method::Create ? v.type : v.type + "/" + v.id;
     const std::string request = json_object({{"method", storage::method_name(v.method)}, {"url", request_url}});
-    const char* status = v.method == storage::Method::Create ? "201 Created" : (v.deleted ? "204 No Content" : "200 OK");
+    const char* status =
+        v.method == storage::Method::Create ? "201 Created" : (v.deleted ? "204 No Content" : "200 OK");
     const std::string response = json_object(
         {{"status", status}, {"etag", etag(v.version)}, {"lastModified", search::format_instant(v.last_updated_ms)}});
     b.entry(full_url, v.deleted ? std::string_view() : std::string_view(v.body), {}, request, response);
@@ -381,7 +380,6 @@ std::optional<std::string> conditional_criteria(const search::ParamCatalog& cata
   return std::nullopt;
 }
 
-
 Response FhirService::create(Ctx& ctx, const std::string& type) {
   ParsedBody body;
   if (auto err = parse_resource_body(ctx, type, body)) return *err;
@@ -392,9 +390,11 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
     std::string query(*ine);
     if (query.starts_with(type + "?")) query.erase(0, type.size() + 1);
     if (!query.starts_with("?")) query.insert(0, "?");
-    if (!http::parse_target("/" + query, path, params)) return error_response(400, "If-None-Exist is not a query string");
+    if (!http::parse_target("/" + query, path, params))
+      return error_response(400, "If-None-Exist is not a query string");
     if_none_exist.emplace();
-    if (auto err = conditional_criteria(catalog_, type, params, *if_none_exist)) return error_response(400, "If-None-Exist: " + *err);
+    if (auto err = conditional_criteria(catalog_, type, params, *if_none_exist))
+      return error_response(400, "If-None-Exist: " + *err);
   }
   fhir::validation::Outcome warnings;
   if (auto rejected = validate_resource(body.doc->root(), &body.doc->lines(), warnings)) return *rejected;
@@ -425,7 +425,8 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
     const Node* body_id = resource.find("id");
     if (!body_id || !body_id->is_string()) return error_response(400, "an update needs the resource id in the body");
     if (body_id->text() != id) {
-      return error_response(400, "the body id '" + std::string(body_id->text()) + "' differs from the URL id '" + id + "'");
+      return error_response(400,
+                            "the body id '" + std::string(body_id->text()) + "' differs from the URL id '" + id + "'");
     }
   }
   fhir::validation::Outcome warnings;
@@ -491,7 +492,8 @@ Response FhirService::validate_operation(Ctx& ctx, const std::string& type, cons
   }
   if (!id.empty()) {
     const Node* rid = resource->find("id");
-    if (rid && rid->is_string() && rid->text() != id) return error_response(400, "the resource id differs from the URL");
+    if (rid && rid->is_string() && rid->text() != id)
+      return error_response(400, "the resource id differs from the URL");
   }
   if (!validator_) return error_response(501, "validation is not available");
   const auto outcome = validator_->validate(*resource, &body.doc->lines(), options);

@@ -19,7 +19,7 @@ using patch_detail::not_applicable;
 // One `operation` parameter, read from its parts.
 struct Operation {
   std::string type, path, name;
-  const Node* value = nullptr;       // the `value` part (holds value[x] or nested parts)
+  const Node* value = nullptr;  // the `value` part (holds value[x] or nested parts)
   std::optional<std::int64_t> index, source, destination;
 };
 
@@ -48,14 +48,22 @@ Operation read_operation(const Node& parameter) {
     const Node* name = part.is_object() ? part.find("name") : nullptr;
     if (!name || !name->is_string()) malformed("every part needs a name");
     const std::string_view n = name->text();
-    if (n == "type") op.type = string_of(part, n);
-    else if (n == "path") op.path = string_of(part, n);
-    else if (n == "name") op.name = string_of(part, n);
-    else if (n == "value") op.value = &part;
-    else if (n == "index") op.index = integer_of(part, n);
-    else if (n == "source") op.source = integer_of(part, n);
-    else if (n == "destination") op.destination = integer_of(part, n);
-    else malformed("unknown part '" + std::string(n) + "'");
+    if (n == "type")
+      op.type = string_of(part, n);
+    else if (n == "path")
+      op.path = string_of(part, n);
+    else if (n == "name")
+      op.name = string_of(part, n);
+    else if (n == "value")
+      op.value = &part;
+    else if (n == "index")
+      op.index = integer_of(part, n);
+    else if (n == "source")
+      op.source = integer_of(part, n);
+    else if (n == "destination")
+      op.destination = integer_of(part, n);
+    else
+      malformed("unknown part '" + std::string(n) + "'");
   }
   if (op.path.empty()) malformed("the operation has no path");
   return op;
@@ -142,7 +150,8 @@ Selection select(Node& resource, const std::string& path, const fhir::model::Reg
   if (!result.ok()) not_applicable("path '" + path + "' could not be evaluated: " + result.message);
   Selection s;
   for (const auto& item : result.items) {
-    if (!item.is_element() || !item.node()) not_applicable("path '" + path + "' selects something that is not an element");
+    if (!item.is_element() || !item.node())
+      not_applicable("path '" + path + "' selects something that is not an element");
     Location loc;  // stays empty (object == nullptr) for the resource itself
     if (item.node() != &resource && !find_location(resource, item.node(), loc)) {
       not_applicable("path '" + path + "' selects a value outside the resource");
@@ -192,19 +201,22 @@ void do_replace(Node& resource, const Operation& op, const fhir::model::Registry
   std::string suffix;
   Node value = value_json(*op.value, resource.get_allocator(), suffix);
   Node& member = *loc.object->find(loc.key);
-  if (loc.index) member.items()[*loc.index] = std::move(value);
-  else member = std::move(value);
+  if (loc.index)
+    member.items()[*loc.index] = std::move(value);
+  else
+    member = std::move(value);
 }
 
 // The key under which `name` is stored in the selected object, and whether that element repeats.
-std::pair<std::string, bool> element_for_add(const fp::Item& parent, const std::string& name,
-                                             const std::string& suffix, const Node& object) {
+std::pair<std::string, bool> element_for_add(const fp::Item& parent, const std::string& name, const std::string& suffix,
+                                             const Node& object) {
   const fp::ElementType& t = parent.type();
   if (t.def) {
     const auto& source = t.def->children_source(t.def->elements[t.element]);
     const std::uint32_t source_index = t.def->index_of(source);
     if (!suffix.empty()) {
-      if (const auto* e = t.def->child(source_index, name + suffix); e && e->is_choice) return {name + suffix, e->is_array()};
+      if (const auto* e = t.def->child(source_index, name + suffix); e && e->is_choice)
+        return {name + suffix, e->is_array()};
     }
     if (const auto* e = t.def->child(source_index, name)) return {name, e->is_array()};
     not_applicable("'" + name + "' is not an element of " + std::string(t.name));
@@ -257,7 +269,7 @@ void do_insert(Node& resource, const Operation& op, const fhir::model::Registry&
   insert_item(list, static_cast<std::size_t>(*op.index), value_json(*op.value, resource.get_allocator(), suffix));
   if (Node* ext = extension_sibling(s.locations.front()); ext && ext->is_array()) {
     insert_item(*ext, std::min<std::size_t>(static_cast<std::size_t>(*op.index), ext->items().size()),
-              Node::null(resource.get_allocator()));
+                Node::null(resource.get_allocator()));
   }
 }
 
@@ -273,7 +285,8 @@ void do_move(Node& resource, const Operation& op, const fhir::model::Registry& r
   Node& list = selected_list(s, op.path);
   const auto size = list.items().size();
   const auto from = static_cast<std::size_t>(*op.source), to = static_cast<std::size_t>(*op.destination);
-  if (from >= size || to >= size) not_applicable("source and destination must be below the list size " + std::to_string(size));
+  if (from >= size || to >= size)
+    not_applicable("source and destination must be below the list size " + std::to_string(size));
   move_item(list, from, to);
   if (Node* ext = extension_sibling(s.locations.front()); ext && ext->is_array() && ext->items().size() == size) {
     move_item(*ext, from, to);
@@ -297,14 +310,21 @@ std::optional<PatchFailure> apply_fhirpath_patch(Node& resource, const Node& par
   try {
     for (const Node& parameter : params->items()) {
       const Node* name = parameter.is_object() ? parameter.find("name") : nullptr;
-      if (!name || !name->is_string() || name->text() != "operation") malformed("every parameter must be an 'operation'");
+      if (!name || !name->is_string() || name->text() != "operation")
+        malformed("every parameter must be an 'operation'");
       const Operation op = read_operation(parameter);
-      if (op.type == "add") do_add(work, op, registry);
-      else if (op.type == "insert") do_insert(work, op, registry);
-      else if (op.type == "delete") do_delete(work, op, registry);
-      else if (op.type == "replace") do_replace(work, op, registry);
-      else if (op.type == "move") do_move(work, op, registry);
-      else malformed("unknown operation type '" + op.type + "' (add, insert, delete, replace, move)");
+      if (op.type == "add")
+        do_add(work, op, registry);
+      else if (op.type == "insert")
+        do_insert(work, op, registry);
+      else if (op.type == "delete")
+        do_delete(work, op, registry);
+      else if (op.type == "replace")
+        do_replace(work, op, registry);
+      else if (op.type == "move")
+        do_move(work, op, registry);
+      else
+        malformed("unknown operation type '" + op.type + "' (add, insert, delete, replace, move)");
       ++index;
     }
   } catch (const patch_detail::OperationFailed& f) {

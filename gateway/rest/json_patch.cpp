@@ -44,7 +44,8 @@ std::string describe(const std::vector<std::string>& tokens) {
 }
 
 // An array index token: digits without leading zeros, below `limit` (or equal when `allow_end`).
-std::size_t array_index(const std::string& token, std::size_t size, bool allow_end, const std::vector<std::string>& path) {
+std::size_t array_index(const std::string& token, std::size_t size, bool allow_end,
+                        const std::vector<std::string>& path) {
   if (allow_end && token == "-") return size;
   std::size_t index = 0;
   const bool digits = !token.empty() && (token == "0" || token.front() != '0') &&
@@ -118,10 +119,8 @@ bool numbers_equal(std::string_view a, std::string_view b) {
 bool json_equal(const Node& a, const Node& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {
-    case Kind::Number:
-      return numbers_equal(a.text(), b.text());
-    case Kind::String:
-      return a.text() == b.text();
+    case Kind::Number: return numbers_equal(a.text(), b.text());
+    case Kind::String: return a.text() == b.text();
     case Kind::Array:
       if (a.items().size() != b.items().size()) return false;
       for (std::size_t i = 0; i < a.items().size(); ++i) {
@@ -135,8 +134,7 @@ bool json_equal(const Node& a, const Node& b) {
         if (!other || !json_equal(m.value, *other)) return false;
       }
       return true;
-    default:
-      return true;  // null, true, false: equal kinds are equal values
+    default: return true;  // null, true, false: equal kinds are equal values
   }
 }
 
@@ -176,8 +174,10 @@ void apply_operation(Node& root, const Node& op) {
   } else if (name == "move") {
     const auto from = parse_pointer(string_member(op, "from"), "from");
     if (is_proper_prefix(from, path)) malformed("'from' " + describe(from) + " cannot move into its own child");
-    if (from != path) add(root, path, remove(root, from));
-    else resolve(root, from);  // moving onto itself still requires the location to exist
+    if (from != path)
+      add(root, path, remove(root, from));
+    else
+      resolve(root, from);  // moving onto itself still requires the location to exist
   } else if (name == "copy") {
     const auto from = parse_pointer(string_member(op, "from"), "from");
     add(root, path, Node(resolve(root, from), alloc));

@@ -22,9 +22,9 @@ struct CachedSearch {
   std::string type;
   std::vector<storage::ResourceRef> matches;
   std::optional<std::size_t> total;  // left out when not known without counting (no _total=accurate)
-  search::ParsedSearch parsed;  // includes, elements, summary of the original request
-  std::string self_query;       // the original query string, for the first page's self link
-  std::string client_id;        // who ran the search: only that client may page through it
+  search::ParsedSearch parsed;       // includes, elements, summary of the original request
+  std::string self_query;            // the original query string, for the first page's self link
+  std::string client_id;             // who ran the search: only that client may page through it
 };
 
 // One page of a search as rendered: its matches, links and total (if known).
@@ -34,7 +34,7 @@ struct PageView {
   std::vector<storage::ResourceRef> matches;
   std::optional<std::size_t> total;
   std::vector<std::pair<std::string, std::string>> links;  // relation, url
-  std::vector<std::string> bodies;  // the matches' bodies when the search returned them
+  std::vector<std::string> bodies;                         // the matches' bodies when the search returned them
 };
 
 class PageCache {

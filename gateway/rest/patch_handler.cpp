@@ -1,6 +1,6 @@
 // The FHIR `patch` interaction: PATCH /fhir/Type/id (and conditional PATCH /fhir/Type?criteria) with a
-// JSON Patch document or a FHIRPath Patch (Parameters). The patch is applied to the current version inside the write transaction, so a
-// concurrent update cannot slip in between read and write; the result is validated like any update.
+// JSON Patch document or a FHIRPath Patch (Parameters). The patch is applied to the current version inside the write
+// transaction, so a concurrent update cannot slip in between read and write; the result is validated like any update.
 #include "fhir/json/parser.h"
 #include "http/error_response.h"
 #include "rest/fhirpath_patch.h"
@@ -41,8 +41,9 @@ Response patch_failure(PatchFormat format, const PatchFailure& f) {
 Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string& id) {
   const auto format = patch_format(ctx.req);
   if (!format) {
-    return error_response(415, "PATCH takes a JSON Patch (application/json-patch+json) or a FHIRPath Patch "
-                               "(Parameters as application/fhir+json)");
+    return error_response(415,
+                          "PATCH takes a JSON Patch (application/json-patch+json) or a FHIRPath Patch "
+                          "(Parameters as application/fhir+json)");
   }
   auto parsed_patch = fhir::json::parse(ctx.req.body);
   if (!parsed_patch) {
@@ -65,7 +66,8 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
     q.limit = 2;
     q.count_total = false;
     const auto matches = txn->search(q).matches;
-    if (matches.empty()) return error_response(404, "no " + type + " matches '" + criteria.canonical + "'", "not-found");
+    if (matches.empty())
+      return error_response(404, "no " + type + " matches '" + criteria.canonical + "'", "not-found");
     if (matches.size() > 1) {
       return error_response(412, "several resources match '" + criteria.canonical + "'; a conditional patch needs one",
                             "multiple-matches");
@@ -76,8 +78,10 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
   if (!current) return error_response(404, type + "/" + target_id + " is not known", "not-found");
   if (current->deleted) return error_response(410, type + "/" + target_id + " was deleted", "deleted");
   if (if_match.version && *if_match.version != current->version) {
-    return error_response(412, "If-Match version " + std::to_string(*if_match.version) + " is not the current version (" +
-                                   std::to_string(current->version) + ")", "conflict");
+    return error_response(412,
+                          "If-Match version " + std::to_string(*if_match.version) + " is not the current version (" +
+                              std::to_string(current->version) + ")",
+                          "conflict");
   }
 
   auto resource = fhir::json::parse(current->body);

@@ -40,8 +40,8 @@ StoredVersion write_prepared(WriteContext& ctx, storage::NewVersion&& v, std::in
 }
 
 // Writes version `version` of (type, id) and returns what was stored.
-StoredVersion write_version(WriteContext& ctx, const std::string& type, const std::string& id,
-                            const Node& resource, std::int64_t version, Method method) {
+StoredVersion write_version(WriteContext& ctx, const std::string& type, const std::string& id, const Node& resource,
+                            std::int64_t version, Method method) {
   return write_prepared(ctx, prepare_version(ctx.catalog, type, id, resource, version, ctx.now_ms), version, method);
 }
 
@@ -58,9 +58,8 @@ std::string match_count_text(std::size_t n, const std::string& criteria) {
 
 }  // namespace
 
-storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type,
-                                    const std::string& id, const Node& resource, std::int64_t version,
-                                    std::int64_t now_ms) {
+storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type, const std::string& id,
+                                    const Node& resource, std::int64_t version, std::int64_t now_ms) {
   const Node stamped = stamp(resource, id, version, now_ms);
   storage::NewVersion v;
   v.type = type;
@@ -149,8 +148,8 @@ OpResult conditional_update(WriteContext& ctx, const std::string& type, const se
   }
   const std::string& id = matches.front().id;
   if (body_id && body_id->is_string() && body_id->text() != id) {
-    return OpResult::error(400, "resource id '" + std::string(body_id->text()) + "' differs from the matched resource '" +
-                                    id + "'");
+    return OpResult::error(
+        400, "resource id '" + std::string(body_id->text()) + "' differs from the matched resource '" + id + "'");
   }
   return update_resource(ctx, type, id, resource, if_match);
 }

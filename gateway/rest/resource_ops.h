@@ -25,7 +25,7 @@ struct WriteContext {
 };
 
 struct OpResult {
-  int status = 200;  // 200 / 201 on success; 4xx with `outcome` on failure
+  int status = 200;                              // 200 / 201 on success; 4xx with `outcome` on failure
   std::optional<storage::StoredVersion> stored;  // the version the interaction produced or found
   fhir::validation::Outcome outcome;
   bool created = false;  // a new resource was made (201)
@@ -37,9 +37,8 @@ struct OpResult {
 
 // The stored form of version `version` of (type, id): stamped JSON text and index rows. Needs no
 // store, so callers build it before taking the write transaction (which then covers only the writes).
-storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type,
-                                    const std::string& id, const fhir::json::Node& resource, std::int64_t version,
-                                    std::int64_t now_ms);
+storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type, const std::string& id,
+                                    const fhir::json::Node& resource, std::int64_t version, std::int64_t now_ms);
 
 // POST of a resource prepared as version 1 under a new server id (no conditions): writes it.
 OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v);

@@ -236,7 +236,8 @@ Response FhirService::render_frozen_page(Ctx& ctx, const CachedSearch& s, std::s
     view.links.emplace_back("self", page_link(offset));
   }
   if (!page_id.empty() && end < s.matches.size()) view.links.emplace_back("next", page_link(end));
-  if (!page_id.empty() && offset > 0) view.links.emplace_back("previous", page_link(offset > count ? offset - count : 0));
+  if (!page_id.empty() && offset > 0)
+    view.links.emplace_back("previous", page_link(offset > count ? offset - count : 0));
   return render_page(ctx, view, warnings);
 }
 

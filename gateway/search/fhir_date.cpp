@@ -115,8 +115,7 @@ std::optional<DateRange> parse_date_range(std::string_view s) {
     }
   }
   if (pos != s.size()) return std::nullopt;
-  const std::int64_t lo =
-      day_start + ((hh * 3600LL + mm * 60 + std::min(ss, 59u)) * 1000) + frac_ms - offset_ms;
+  const std::int64_t lo = day_start + ((hh * 3600LL + mm * 60 + std::min(ss, 59u)) * 1000) + frac_ms - offset_ms;
   return DateRange{lo, lo + precision_ms - 1};
 }
 
@@ -129,8 +128,8 @@ std::string format_instant(std::int64_t ms) {
   }
   const Civil c = civil_from_days(days);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m,
-                c.d, static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m, c.d,
+                static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
                 static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
   return buf;
 }

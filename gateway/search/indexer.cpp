@@ -48,7 +48,8 @@ void index_token(const std::string& param, const Node& n, IndexRows& rows) {
   }
   if (const Node* value = n.find("value"); value && value->is_string()) {  // Identifier, ContactPoint
     std::string text;
-    if (const Node* type = n.find("type"); type && type->is_object()) text = normalize_string(text_of(type->find("text")));
+    if (const Node* type = n.find("type"); type && type->is_object())
+      text = normalize_string(text_of(type->find("text")));
     rows.tokens.push_back({param, text_of(n.find("system")), std::string(value->text()), std::move(text)});
     return;
   }
@@ -192,27 +193,14 @@ IndexRows build_index(const ParamCatalog& catalog, std::string_view type, const 
     for (const MatchedNode& m : p.expression.evaluate(resource, type)) {
       switch (p.kind) {
         case storage::ParamKind::Token:
-        case storage::ParamKind::Uri:
-          index_token(p.name, *m.node, rows);
-          break;
-        case storage::ParamKind::String:
-          index_string(p.name, *m.node, rows);
-          break;
-        case storage::ParamKind::Date:
-          index_date(p.name, *m.node, rows);
-          break;
-        case storage::ParamKind::Reference:
-          index_reference(p.name, *m.node, rows);
-          break;
-        case storage::ParamKind::Quantity:
-          index_quantity(p.name, *m.node, rows);
-          break;
-        case storage::ParamKind::Number:
-          index_number(p.name, *m.node, rows);
-          break;
+        case storage::ParamKind::Uri: index_token(p.name, *m.node, rows); break;
+        case storage::ParamKind::String: index_string(p.name, *m.node, rows); break;
+        case storage::ParamKind::Date: index_date(p.name, *m.node, rows); break;
+        case storage::ParamKind::Reference: index_reference(p.name, *m.node, rows); break;
+        case storage::ParamKind::Quantity: index_quantity(p.name, *m.node, rows); break;
+        case storage::ParamKind::Number: index_number(p.name, *m.node, rows); break;
         case storage::ParamKind::Id:
-        case storage::ParamKind::LastUpdated:
-          break;
+        case storage::ParamKind::LastUpdated: break;
       }
     }
   }

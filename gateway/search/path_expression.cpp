@@ -75,7 +75,8 @@ std::optional<PathStep> parse_step(std::string_view seg) {
   if (open == std::string_view::npos || seg.back() != ')') return std::nullopt;
   const std::string_view fn = seg.substr(0, open);
   const std::string_view arg = trim(seg.substr(open + 1, seg.size() - open - 2));
-  if ((fn == "as" || fn == "ofType") && is_identifier(arg)) return PathStep{PathStep::Kind::AsType, std::string(arg), {}};
+  if ((fn == "as" || fn == "ofType") && is_identifier(arg))
+    return PathStep{PathStep::Kind::AsType, std::string(arg), {}};
   if (fn == "extension") return PathStep{PathStep::Kind::ExtensionUrl, unquote(arg), {}};
   if (fn == "where") {
     constexpr std::string_view kResolveIs = "resolve() is ";

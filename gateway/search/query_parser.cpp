@@ -109,9 +109,7 @@ std::optional<std::string> parse_value(const CompiledParam* param, ParamKind kin
       }
       return std::nullopt;
     }
-    case ParamKind::Id:
-      v.code = unescape(raw);
-      return std::nullopt;
+    case ParamKind::Id: v.code = unescape(raw); return std::nullopt;
     case ParamKind::String:
       v.text = modifier == "exact" ? unescape(raw) : normalize_string(unescape(raw));
       return std::nullopt;
@@ -169,16 +167,12 @@ std::optional<std::string> parse_value(const CompiledParam* param, ParamKind kin
 bool modifier_allowed(ParamKind kind, const std::string& m, const CompiledParam* param) {
   if (m.empty() || m == "missing") return true;
   switch (kind) {
-    case ParamKind::Token:
-      return m == "not" || m == "text";
-    case ParamKind::String:
-      return m == "exact" || m == "contains";
+    case ParamKind::Token: return m == "not" || m == "text";
+    case ParamKind::String: return m == "exact" || m == "contains";
     case ParamKind::Reference:
       return param && std::find(param->targets.begin(), param->targets.end(), m) != param->targets.end();
-    case ParamKind::Id:
-      return m == "not";
-    default:
-      return false;
+    case ParamKind::Id: return m == "not";
+    default: return false;
   }
 }
 
@@ -239,7 +233,8 @@ std::optional<std::string> build_clause(const ParamCatalog& catalog, const std::
     return std::nullopt;
   }
 
-  if (!modifier_allowed(kind, modifier, param)) return "modifier ':" + modifier + "' is not supported for '" + name + "'";
+  if (!modifier_allowed(kind, modifier, param))
+    return "modifier ':" + modifier + "' is not supported for '" + name + "'";
   if (modifier == "missing") {
     if (value != "true" && value != "false") return "':missing' takes true or false";
     clause.modifier = "missing";

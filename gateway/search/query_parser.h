@@ -23,13 +23,13 @@ struct ParsedSearch {
   storage::SearchQuery query;
   std::size_t count = 0;  // 0: use the server default
   bool count_given = false;
-  std::string summary;    // "", "count", "true", "false", "data", "text"
+  std::string summary;  // "", "count", "true", "false", "data", "text"
   std::vector<std::string> elements;
   std::vector<IncludeSpec> includes;
   std::vector<IncludeSpec> revincludes;
-  std::vector<std::string> unknown;   // parameters that were ignored (warnings, or 400 when strict)
-  std::optional<std::string> error;   // a parameter that cannot be understood: 400
-  std::string canonical;              // normalized criteria (sorted name=value pairs), for conditional keys
+  std::vector<std::string> unknown;  // parameters that were ignored (warnings, or 400 when strict)
+  std::optional<std::string> error;  // a parameter that cannot be understood: 400
+  std::string canonical;             // normalized criteria (sorted name=value pairs), for conditional keys
 };
 
 // Parameters that are not search criteria and that the caller handles (_format, _pretty, paging).

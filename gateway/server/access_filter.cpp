@@ -59,7 +59,8 @@ FilterResult forbidden(const auth::Security* security, const http::Request& req,
   if (!why.www_authenticate.empty()) {
     r.headers.set("www-authenticate", why.www_authenticate);
   } else if (security) {
-    r.headers.set("www-authenticate", "Bearer realm=\"" + security->settings.realm + "\", error=\"insufficient_scope\"");
+    r.headers.set("www-authenticate",
+                  "Bearer realm=\"" + security->settings.realm + "\", error=\"insufficient_scope\"");
   }
   out.refused = std::move(r);
   out.audits.push_back(refusal_record(req, access.interaction, access.entities, client_id, why.reason));
@@ -98,7 +99,8 @@ FilterResult check_access(const auth::Security* security, const http::Request& r
                                           req.principal_memo ? *req.principal_memo : one_request);
   if (!principal) {
     const auth::AuthError& e = principal.error();
-    out.refused = with_challenge(error_response(401, "authentication required: " + e.reason, "login"), e.www_authenticate);
+    out.refused =
+        with_challenge(error_response(401, "authentication required: " + e.reason, "login"), e.www_authenticate);
     audit::AuditRecord a = base_record(req);
     a.type = audit::EventType::authentication;
     a.client_id = req.peer_client_id;

@@ -26,7 +26,7 @@ struct FilterResult {
   std::optional<http::Response> refused;  // set: answer this instead of handling the request
   // The failed authentication/authorization (with `refused`), or one record per refused batch entry.
   std::vector<audit::AuditRecord> audits;
-  std::string client_id;                  // the authenticated client when not refused
+  std::string client_id;                               // the authenticated client when not refused
   std::map<std::size_t, std::string> refused_entries;  // batch: Bundle.entry index -> why (for the handler)
 };
 

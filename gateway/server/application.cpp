@@ -6,9 +6,9 @@
 #include "http/error_response.h"
 #include "rest/resource_body.h"
 #include "server/access_filter.h"
-#include "server/request_access.h"
 #include "server/gzip.h"
 #include "server/logging.h"
+#include "server/request_access.h"
 
 namespace fhirgw::server {
 
@@ -43,7 +43,8 @@ void Application::record(audit::AuditRecord&& r) {
 
 // Auth routes, then the access filter, then the handler; the audit record of what happened last.
 Response Application::route(http::Request& req) {
-  if (!http::parse_target(req.target, req.path, req.query)) return error_response(400, "the request target is not a valid URL");
+  if (!http::parse_target(req.target, req.path, req.query))
+    return error_response(400, "the request target is not a valid URL");
   std::optional<audit::AuditRecord> token_audit;
   if (auto r = auth_route(security, req, token_audit)) {
     if (token_audit) record(std::move(*token_audit));

@@ -12,7 +12,7 @@ namespace {
 using fhir::json::Node;
 
 struct KeyDef {
-  const char* path;   // dotted JSON path
+  const char* path;  // dotted JSON path
   const char* fallback;
   const char* help;
   // Applies a value; returns an error text ("" = fine).
@@ -126,11 +126,14 @@ const std::vector<KeyDef>& keys() {
       {"audit.batch", "5000", "read/search AuditEvents per group commit at most (the writer takes what is queued)",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_batch, 1, 100'000); }},
       {"audit.queue_max", "10000",
-       "read/search AuditEvents waiting for the writer; when full, requests wait for room (503 after 2 s) rather than go unaudited",
+       "read/search AuditEvents waiting for the writer; when full, requests wait for room (503 after 2 s) rather than "
+       "go unaudited",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.audit_queue_max, 100, 10'000'000); }},
-      {"threads", "4", "I/O and handler threads", [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},
+      {"threads", "4", "I/O and handler threads",
+       [](const Node& n, ServerConfig& c) { return want_int(n, c.threads, 1, 256); }},
       {"write_threads", "16",
-       "threads that run write requests (all methods but GET, HEAD, OPTIONS) while they wait for their commit's sync; 0: the I/O threads run them",
+       "threads that run write requests (all methods but GET, HEAD, OPTIONS) while they wait for their commit's sync; "
+       "0: the I/O threads run them",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.write_threads, 0, 256); }},
       {"limits.max_header_bytes", "16384", "largest request header block; more is answered 413",
        [](const Node& n, ServerConfig& c) { return want_int(n, c.max_header_bytes, 1024, 1 << 20); }},

@@ -1,5 +1,9 @@
 #include "server/http_server.h"
 
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,9 +15,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <openssl/ssl.h>
-#include <algorithm>
-#include <array>
 #include <csignal>
 #include <mutex>
 #include <optional>
@@ -45,7 +46,12 @@ class SessionBase {
 
 struct HttpServer::Impl {
   Impl(Application& a, const ServerConfig& c, Metrics& m)
-      : app(a), config(c), metrics(m), ioc(c.threads), acceptor(net::make_strand(ioc)), signals(ioc, SIGINT, SIGTERM),
+      : app(a),
+        config(c),
+        metrics(m),
+        ioc(c.threads),
+        acceptor(net::make_strand(ioc)),
+        signals(ioc, SIGINT, SIGTERM),
         shutdown_timer(ioc) {
     if (c.write_threads > 0) write_pool.emplace(static_cast<std::size_t>(c.write_threads));
   }
@@ -67,8 +73,8 @@ struct HttpServer::Impl {
   std::atomic<std::int64_t> sessions{0};
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<SessionBase>> session_list;
-  std::size_t prune_at = 64;  // track() drops closed sessions when the list reaches this size
-  tls::SslCtxPtr tls;  // set when serving HTTPS
+  std::size_t prune_at = 64;                   // track() drops closed sessions when the list reaches this size
+  tls::SslCtxPtr tls;                          // set when serving HTTPS
   std::optional<net::thread_pool> write_pool;  // config.write_threads > 0
   std::shared_ptr<const tls::IdentityMap> identities = std::make_shared<tls::IdentityMap>();
 };
@@ -242,8 +248,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
       const bool header = ec != bhttp::error::body_limit;
       http::Response r = http::error_response(
-          413, header ? "the request header is larger than " + std::to_string(server_.config.max_header_bytes) + " bytes"
-                      : "the request body is larger than " + std::to_string(server_.config.max_body_bytes) + " bytes");
+          413, header
+                   ? "the request header is larger than " + std::to_string(server_.config.max_header_bytes) + " bytes"
+                   : "the request body is larger than " + std::to_string(server_.config.max_body_bytes) + " bytes");
       return send(std::move(r), 11, false);
     }
     // Anything else is a malformed request.
@@ -320,7 +327,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<std::array<char, 4096>> drain_;
   HttpServer::Impl& server_;
   std::string remote_;
-  auth::PeerCertificate peer_;  // the verified client certificate of this connection (TLS only)
+  auth::PeerCertificate peer_;          // the verified client certificate of this connection (TLS only)
   auth::PrincipalMemo principal_memo_;  // its last Authorization header and the principal it gave
   net::steady_timer watchdog_{stream_.get_executor()};
   std::chrono::steady_clock::time_point deadline_{};

@@ -57,11 +57,13 @@ std::string Metrics::render() {
   out += "# HELP fhirgw_connections_rejected_total Connections refused at the connection cap.\n";
   out += "# TYPE fhirgw_connections_rejected_total counter\n";
   out += "fhirgw_connections_rejected_total " + std::to_string(rejected_connections.load()) + "\n";
-  out += "# HELP fhirgw_tls_handshake_failures_total TLS handshakes refused (bad or missing client certificate, "
-         "protocol).\n# TYPE fhirgw_tls_handshake_failures_total counter\n";
+  out +=
+      "# HELP fhirgw_tls_handshake_failures_total TLS handshakes refused (bad or missing client certificate, "
+      "protocol).\n# TYPE fhirgw_tls_handshake_failures_total counter\n";
   out += "fhirgw_tls_handshake_failures_total " + std::to_string(tls_handshake_failures.load()) + "\n";
-  out += "# HELP fhirgw_tls_resumed_total TLS handshakes that resumed a session.\n"
-         "# TYPE fhirgw_tls_resumed_total counter\n";
+  out +=
+      "# HELP fhirgw_tls_resumed_total TLS handshakes that resumed a session.\n"
+      "# TYPE fhirgw_tls_resumed_total counter\n";
   out += "fhirgw_tls_resumed_total " + std::to_string(tls_resumed.load()) + "\n";
   for (const auto& s : samplers) out += s();
   return out;

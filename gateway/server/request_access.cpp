@@ -4,8 +4,8 @@
 #include <optional>
 
 #include "fhir/json/parser.h"
-#include "http/body_json.h"
 #include "fhir/mappings/to_fhir.h"
+#include "http/body_json.h"
 
 namespace fhirgw::server {
 namespace {
@@ -30,8 +30,8 @@ std::vector<std::string_view> segments(std::string_view path) { return segments_
 
 // Parameters whose values are ids, references, identifiers or paging/format controls: kept in the audit.
 constexpr std::array<std::string_view, 18> kKeptParams = {
-    "_id",     "patient",      "subject",   "identifier", "encounter", "_count",   "_offset",   "_getpages", "_sort",
-    "_include", "_revinclude", "_elements", "_summary",   "_format",   "_total",   "_since",    "_snapshot", "_at"};
+    "_id",      "patient",     "subject",   "identifier", "encounter", "_count", "_offset", "_getpages", "_sort",
+    "_include", "_revinclude", "_elements", "_summary",   "_format",   "_total", "_since",  "_snapshot", "_at"};
 
 bool kept(std::string_view name) {
   const auto colon = name.find(':');  // modifiers: patient:Patient, _include:iterate
@@ -61,7 +61,7 @@ std::optional<FhirCall> fhir_call(std::string_view method, const std::vector<std
   };
   if (seg.empty()) {
     if (method == "GET") return set(Interaction::search, "search-system");  // _getpages or system search
-    return std::nullopt;                                                      // POST: the Bundle's entries
+    return std::nullopt;                                                    // POST: the Bundle's entries
   }
   if (seg[0] == "_history") return set(Interaction::history_type, "history-system");
   if (seg[0].starts_with("$")) return set(Interaction::operation, "operation");
@@ -69,8 +69,8 @@ std::optional<FhirCall> fhir_call(std::string_view method, const std::vector<std
   if (seg.size() == 1) {
     if (method == "GET" || method == "HEAD") return set(Interaction::search, "search-type");
     if (method == "POST") return set(Interaction::create, "create", true);
-    if (method == "PUT") return set(Interaction::update, "update", true);       // conditional update
-    if (method == "DELETE") return set(Interaction::delete_, "delete", true);   // conditional delete
+    if (method == "PUT") return set(Interaction::update, "update", true);      // conditional update
+    if (method == "DELETE") return set(Interaction::delete_, "delete", true);  // conditional delete
     if (method == "PATCH") return set(Interaction::patch, "patch", true);
     return set(Interaction::read, "read");  // unknown method: the handler answers 405
   }

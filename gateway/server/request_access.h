@@ -26,7 +26,7 @@ enum class Area { open, fhir, internal, admin };
 struct Need {
   std::string type;  // "" for a system-level interaction (needs a "*" scope)
   auth::Interaction interaction;
-  int entry = -1;    // the Bundle.entry index it comes from; -1: the request itself
+  int entry = -1;  // the Bundle.entry index it comes from; -1: the request itself
 };
 
 // One entry of a transaction/batch Bundle, for auditing a refusal of that entry alone.
@@ -38,10 +38,10 @@ struct EntryAccess {
 struct RequestAccess {
   Area area = Area::open;
   std::vector<Need> needs;
-  std::string interaction;           // restful-interaction code for the audit record; "" = not audited
+  std::string interaction;              // restful-interaction code for the audit record; "" = not audited
   std::vector<audit::Entity> entities;  // what the audit record names
-  bool single_write = false;         // create/update/patch/delete of one resource (audited in its transaction)
-  std::vector<EntryAccess> entries;  // a Bundle's entries, by index (entries without a usable request too)
+  bool single_write = false;            // create/update/patch/delete of one resource (audited in its transaction)
+  std::vector<EntryAccess> entries;     // a Bundle's entries, by index (entries without a usable request too)
 };
 
 // `req.path` and `req.query` must be parsed already.

@@ -11,10 +11,10 @@
 #include "auth/security.h"
 #include "cli/profile_packages.h"
 #include "cli/registry_loader.h"
-#include "outbox/forwarding.h"
 #include "fhir/mappings/tables.h"
 #include "fhir/model/metadata.h"
 #include "fhir/validation/validator.h"
+#include "outbox/forwarding.h"
 #include "rest/fhir_service.h"
 #include "rest/internal_records.h"
 #include "search/param_catalog.h"
@@ -43,9 +43,9 @@ int usage_error(const std::string& message) {
 
 rest::RestConfig rest_config(const ServerConfig& c) {
   rest::RestConfig r;
-  r.validation = c.validation == "strict"  ? rest::ValidationMode::Strict
-                 : c.validation == "off"   ? rest::ValidationMode::Off
-                                           : rest::ValidationMode::Lenient;
+  r.validation = c.validation == "strict" ? rest::ValidationMode::Strict
+                 : c.validation == "off"  ? rest::ValidationMode::Off
+                                          : rest::ValidationMode::Lenient;
   r.default_count = c.default_count;
   r.max_count = c.max_count;
   r.max_search_results = c.max_search_results;
@@ -114,25 +114,31 @@ int run_serve(cli::Args args) {
     const search::ParamCatalog catalog(registry);
     const fhir::validation::Validator validator(registry);
     storage::SqliteStore store({(std::filesystem::path(config.data_dir) / "fhirgw.sqlite").string(),
-                                config.synchronous == "full", config.read_connections, {}, catalog.shared_params(),
+                                config.synchronous == "full",
+                                config.read_connections,
+                                {},
+                                catalog.shared_params(),
                                 catalog.patient_rows()});
     // Writes are audited inside their own transaction (AuditingStore); reads, searches and refusals are
     // queued to the AuditLog, which commits them in groups and is flushed on shutdown.
     audit::AuditingStore audited_store(store, catalog);
     storage::Store& served_store = config.audit_enabled ? static_cast<storage::Store&>(audited_store) : store;
-    audit::AuditLog audit_log(store, catalog,
-                              {std::chrono::milliseconds(config.audit_flush_ms), config.audit_batch, config.audit_queue_max});
+    audit::AuditLog audit_log(
+        store, catalog, {std::chrono::milliseconds(config.audit_flush_ms), config.audit_batch, config.audit_queue_max});
     rest::FhirService service(served_store, registry, catalog, &validator, rest_config(config));
     Metrics metrics;
     metrics.add_sampler([&store, &service] {
       const auto st = store.stats();
       return "# HELP fhirgw_store_resources Current (not deleted) resources.\n# TYPE fhirgw_store_resources gauge\n"
-             "fhirgw_store_resources " + std::to_string(st.resources) +
+             "fhirgw_store_resources " +
+             std::to_string(st.resources) +
              "\n# HELP fhirgw_store_bytes Database size on disk.\n# TYPE fhirgw_store_bytes gauge\n"
-             "fhirgw_store_bytes " + std::to_string(st.bytes) +
+             "fhirgw_store_bytes " +
+             std::to_string(st.bytes) +
              "\n# HELP fhirgw_validation_failures_total Resources with validation errors on write.\n"
              "# TYPE fhirgw_validation_failures_total counter\n"
-             "fhirgw_validation_failures_total " + std::to_string(service.validation_failures()) + "\n";
+             "fhirgw_validation_failures_total " +
+             std::to_string(service.validation_failures()) + "\n";
     });
     outbox::Forwarding forwarding(store, config.forwarding, catalog, auth_on(config),
                                   config.audit_enabled ? &audit_log : nullptr,
@@ -157,15 +163,16 @@ int run_serve(cli::Args args) {
     app.internal_records = [&internal](const http::Request& req) { return internal.handle(req); };
     HttpServer server(app, config, metrics);
     const std::uint16_t port = server.bind();
-    const std::string address = (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]"
-                                                                                    : config.listen_host) +
-                                ":" + std::to_string(port);
+    const std::string address =
+        (config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host) +
+        ":" + std::to_string(port);
     const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
     // Security needs the bound port (the default public URL, with port 0) and is fatal on any error.
     const auth::SystemClock clock;
     auth::SecurityConfig security_config = config.security;
     security_config.auth_enabled = auth_on(config);
-    if (security_config.public_base_url.empty()) security_config.public_base_url = std::string(scheme) + "://" + address;
+    if (security_config.public_base_url.empty())
+      security_config.public_base_url = std::string(scheme) + "://" + address;
     auto security = auth::build_security(security_config, config.listen_host, clock);
     if (!security) throw std::runtime_error(security.error().reason);
     server.prepare_tls((*security)->identities);

@@ -12,7 +12,7 @@ struct TokenRow {
   std::string param;
   std::string system;  // empty: no system
   std::string code;
-  std::string text;    // display / CodeableConcept.text, lower-cased, for :text
+  std::string text;  // display / CodeableConcept.text, lower-cased, for :text
 };
 
 struct StringRow {
@@ -32,7 +32,7 @@ struct ReferenceRow {
   std::string param;
   std::string target_type;  // empty for absolute URLs not pointing at this server
   std::string target_id;
-  std::string url;          // the reference text as written
+  std::string url;  // the reference text as written
 };
 
 struct QuantityRow {

@@ -42,11 +42,11 @@ struct DeadLetter {
 
 struct OutboxPeerStats {
   std::string peer;
-  std::uint64_t pending = 0;       // rows in the outbox
-  std::uint64_t retrying = 0;      // of those, rows that failed at least once
+  std::uint64_t pending = 0;   // rows in the outbox
+  std::uint64_t retrying = 0;  // of those, rows that failed at least once
   std::uint64_t dead_letters = 0;
-  std::int64_t oldest_ms = 0;      // created time of the oldest pending row (0: none)
-  std::string last_error;          // of the most recently failed pending row or dead letter
+  std::int64_t oldest_ms = 0;  // created time of the oldest pending row (0: none)
+  std::string last_error;      // of the most recently failed pending row or dead letter
 };
 
 }  // namespace fhirgw::storage

@@ -62,8 +62,10 @@ void ReaderPool::release(PooledReader r) {
   if (r.open && sqlite3_get_autocommit(r.conn->handle())) r.open = false;
   if (!keep_.load()) end(r);
   std::lock_guard lock(mutex_);
-  if (idle_.size() < max_idle_) idle_.push_back(std::move(r));
-  else end(r);
+  if (idle_.size() < max_idle_)
+    idle_.push_back(std::move(r));
+  else
+    end(r);
 }
 
 void ReaderPool::committed(bool data, bool keep_snapshots) {

@@ -35,7 +35,7 @@ enum class Freshness {
 
 struct PooledReader {
   std::unique_ptr<Connection> conn;
-  bool open = false;  // a read transaction is open
+  bool open = false;            // a read transaction is open
   std::uint64_t data_seen = 0;  // data commits counted when it began
   std::uint64_t all_seen = 0;   // all commits counted when it began
   std::chrono::steady_clock::time_point began{};

@@ -27,7 +27,7 @@ struct SearchValue {
   std::int64_t high_ms = 0;
   // number / quantity
   double number = 0;
-  double number_low = 0;   // implicit precision range of the value as written
+  double number_low = 0;  // implicit precision range of the value as written
   double number_high = 0;
   // reference
   std::string target_type;
@@ -56,8 +56,8 @@ struct SearchClause {
   std::string param;
   ParamKind kind = ParamKind::Token;
   std::vector<IndexSource> sources;  // empty: the rows stored under `param`
-  std::string modifier;  // "", "not", "text", "exact", "contains", "missing", "above", "below", ...
-  bool missing = false;  // for :missing=true|false
+  std::string modifier;              // "", "not", "text", "exact", "contains", "missing", "above", "below", ...
+  bool missing = false;              // for :missing=true|false
   std::vector<SearchValue> any_of;
   std::optional<Chain> chain;  // reference chains: any_of is empty then
 
@@ -69,7 +69,7 @@ struct SearchClause {
 };
 
 struct SortKey {
-  std::string param;   // "_id", "_lastUpdated" or an index parameter
+  std::string param;  // "_id", "_lastUpdated" or an index parameter
   ParamKind kind = ParamKind::String;
   bool descending = false;
   std::vector<IndexSource> sources;  // empty: the rows stored under `param`

@@ -73,7 +73,6 @@ class Connection {
   std::unordered_map<std::string, std::unique_ptr<Statement>> generated_;
 };
 
-
 // Resets a cached statement when leaving scope, so a half-stepped statement never holds a read lock.
 class StatementScope {
  public:

@@ -4,8 +4,8 @@
 #include <array>
 #include <string>
 
-#include "storage/sqlite_connection.h"
 #include "storage/search_query.h"
+#include "storage/sqlite_connection.h"
 #include "storage/store.h"
 
 namespace fhirgw::storage {
@@ -213,10 +213,10 @@ void drop_shared_rows(Connection& db, const std::vector<std::pair<std::string, s
 // index yields them by patient, so the inserts stay within one patient's range of the new table.
 // The rows of one type (its `patient` rows are `source`), from its stored token and reference rows.
 void fill_patient_token_rows(Connection& db, const std::string& type, const IndexSource& source) {
-  StatementScope fill(db.cached(
-      "INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
-      "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
-      "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''"));
+  StatementScope fill(
+      db.cached("INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
+                "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
+                "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''"));
   fill->bind(1, type).bind(2, source.param).bind(3, source.target_type);
   fill->step();
 }
@@ -240,8 +240,7 @@ void record_patient_token_source(Connection& db, const std::string& type, const 
 // 8 -> 9: which types idx_token_patient holds rows for (step 8 filled those of `patient_rows`), so a
 // later start whose catalog differs (other packages loaded) fills or drops types (sync_patient_token_rows)
 // instead of answering searches from a table without the rows of some resources.
-void add_patient_token_sources(Connection& db,
-                               const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+void add_patient_token_sources(Connection& db, const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
   db.exec(R"sql(
 CREATE TABLE IF NOT EXISTS idx_token_patient_sources(type TEXT PRIMARY KEY, param TEXT NOT NULL,
                                                      target_type TEXT NOT NULL) WITHOUT ROWID;
@@ -300,8 +299,8 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
     if (get.step()) version = static_cast<int>(get.column_int(0));
   }
   if (version > kSchemaVersion) {
-    throw StorageError("database schema version " + std::to_string(version) +
-                       " is newer than this fhirgw supports (" + std::to_string(kSchemaVersion) + ")");
+    throw StorageError("database schema version " + std::to_string(version) + " is newer than this fhirgw supports (" +
+                       std::to_string(kSchemaVersion) + ")");
   }
   for (int step = version; step < kSchemaVersion; ++step) {
     db.exec("BEGIN IMMEDIATE");

@@ -41,8 +41,8 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   std::vector<OutboxItem> out;
   std::map<std::pair<std::string, std::string>, std::int64_t> waiting;  // resource -> first seq waiting
   {
-    StatementScope s(db->cached(
-        "SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
+    StatementScope s(
+        db->cached("SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
     s->bind(1, peer).bind(2, now_ms);
     while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
   }
@@ -52,7 +52,8 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   StatementScope s(db->cached(
       std::string("SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
                   "h.method, ") +
-      kHistoryBody + ", o.send_delete "
+      kHistoryBody +
+      ", o.send_delete "
       "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version" +
       kHistoryBodyJoin + " WHERE o.peer = ?1 AND +o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
   s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
@@ -126,10 +127,10 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
   std::vector<std::string> peers;
   {
     // The distinct peers, one index seek each.
-    StatementScope s(db->cached(
-        "WITH RECURSIVE p(peer) AS (SELECT MIN(peer) FROM outbox UNION ALL "
-        "SELECT (SELECT MIN(peer) FROM outbox WHERE peer > p.peer) FROM p WHERE p.peer IS NOT NULL) "
-        "SELECT peer FROM p WHERE peer IS NOT NULL"));
+    StatementScope s(
+        db->cached("WITH RECURSIVE p(peer) AS (SELECT MIN(peer) FROM outbox UNION ALL "
+                   "SELECT (SELECT MIN(peer) FROM outbox WHERE peer > p.peer) FROM p WHERE p.peer IS NOT NULL) "
+                   "SELECT peer FROM p WHERE peer IS NOT NULL"));
     while (s->step()) peers.push_back(s->column_text(0));
   }
   for (const std::string& peer : peers) {
@@ -140,8 +141,7 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
       if (s->step()) st.pending = static_cast<std::uint64_t>(s->column_int(0));
     }
     {
-      StatementScope s(db->cached(
-          "SELECT COUNT(*) FROM outbox WHERE peer = ?1 AND next_attempt > 0 AND attempts > 0"));
+      StatementScope s(db->cached("SELECT COUNT(*) FROM outbox WHERE peer = ?1 AND next_attempt > 0 AND attempts > 0"));
       s->bind(1, peer);
       if (s->step()) st.retrying = static_cast<std::uint64_t>(s->column_int(0));
     }
@@ -171,9 +171,9 @@ std::vector<OutboxPeerStats> SqliteStore::outbox_stats() {
 
 std::vector<DeadLetter> SqliteStore::dead_letters(std::size_t limit) {
   ReaderLease db(readers_);
-  StatementScope s(db->cached(
-      "SELECT dl, peer, type, id, version, created, attempts, failed_at, last_error FROM dead_letters "
-      "ORDER BY dl LIMIT ?"));
+  StatementScope s(
+      db->cached("SELECT dl, peer, type, id, version, created, attempts, failed_at, last_error FROM dead_letters "
+                 "ORDER BY dl LIMIT ?"));
   s->bind(1, static_cast<std::int64_t>(limit));
   std::vector<DeadLetter> out;
   while (s->step()) {
@@ -196,9 +196,9 @@ bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
   bool found = false;
   write_alone([&] {
     {
-      StatementScope s(writer_->cached(
-          "INSERT INTO outbox(peer, type, id, version, created, send_delete) "
-          "SELECT peer, type, id, version, ?2, send_delete FROM dead_letters WHERE dl = ?1"));
+      StatementScope s(
+          writer_->cached("INSERT INTO outbox(peer, type, id, version, created, send_delete) "
+                          "SELECT peer, type, id, version, ?2, send_delete FROM dead_letters WHERE dl = ?1"));
       s->bind(1, id).bind(2, now_ms);
       s->step();
       found = writer_->changes() == 1;

@@ -16,8 +16,7 @@ namespace fhirgw::storage {
 SearchClause::SearchClause(const SearchClause& o)
     : param(o.param), kind(o.kind), sources(o.sources), modifier(o.modifier), missing(o.missing), any_of(o.any_of) {
   if (o.chain) {
-    chain = Chain{o.chain->target_type,
-                  o.chain->clause ? std::make_unique<SearchClause>(*o.chain->clause) : nullptr};
+    chain = Chain{o.chain->target_type, o.chain->clause ? std::make_unique<SearchClause>(*o.chain->clause) : nullptr};
   }
 }
 
@@ -54,21 +53,14 @@ class SqlBuilder {
 const char* index_table(ParamKind kind) {
   switch (kind) {
     case ParamKind::Token:
-    case ParamKind::Uri:
-      return "idx_token";
-    case ParamKind::String:
-      return "idx_string";
-    case ParamKind::Date:
-      return "idx_date";
-    case ParamKind::Reference:
-      return "idx_reference";
-    case ParamKind::Quantity:
-      return "idx_quantity";
-    case ParamKind::Number:
-      return "idx_number";
+    case ParamKind::Uri: return "idx_token";
+    case ParamKind::String: return "idx_string";
+    case ParamKind::Date: return "idx_date";
+    case ParamKind::Reference: return "idx_reference";
+    case ParamKind::Quantity: return "idx_quantity";
+    case ParamKind::Number: return "idx_number";
     case ParamKind::Id:
-    case ParamKind::LastUpdated:
-      break;
+    case ParamKind::LastUpdated: break;
   }
   return "";
 }
@@ -253,8 +245,7 @@ void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& va
       return;
     }
     case ParamKind::Id:
-    case ParamKind::LastUpdated:
-      return;
+    case ParamKind::LastUpdated: return;
   }
 }
 
@@ -402,9 +393,7 @@ int selectivity_rank(const SearchClause& c) {
     rank = 9;
   } else {
     switch (c.kind) {
-      case ParamKind::Reference:
-        rank = 1;
-        break;
+      case ParamKind::Reference: rank = 1; break;
       case ParamKind::Token:
       case ParamKind::Uri:
         rank = c.modifier == "text" ? 8 : 2;
@@ -412,17 +401,12 @@ int selectivity_rank(const SearchClause& c) {
           if (v.code.empty()) rank = std::max(rank, 7);  // system| only
         }
         break;
-      case ParamKind::String:
-        rank = c.modifier == "exact" ? 3 : c.modifier == "contains" ? 8 : 5;
-        break;
+      case ParamKind::String: rank = c.modifier == "exact" ? 3 : c.modifier == "contains" ? 8 : 5; break;
       case ParamKind::Date:
       case ParamKind::Quantity:
-      case ParamKind::Number:
-        rank = 6;
-        break;
+      case ParamKind::Number: rank = 6; break;
       case ParamKind::Id:
-      case ParamKind::LastUpdated:
-        break;
+      case ParamKind::LastUpdated: break;
     }
   }
   return rank * 2 + (c.any_of.size() > 1 ? 1 : 0);
@@ -501,17 +485,10 @@ void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key)
   std::string column = "value";
   switch (key.kind) {
     case ParamKind::Token:
-    case ParamKind::Uri:
-      column = "code";
-      break;
-    case ParamKind::Date:
-      column = key.descending ? "high" : "low";
-      break;
-    case ParamKind::Reference:
-      column = "target_id";
-      break;
-    default:
-      break;
+    case ParamKind::Uri: column = "code"; break;
+    case ParamKind::Date: column = key.descending ? "high" : "low"; break;
+    case ParamKind::Reference: column = "target_id"; break;
+    default: break;
   }
   b << "(SELECT " << aggregate << "(" << column << ") FROM " << index_table(key.kind) << " s WHERE s.rid = r.rid AND ";
   param_condition(b, "s", key.param, key.sources);

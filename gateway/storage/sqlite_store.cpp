@@ -1,14 +1,14 @@
 #include "storage/sqlite_store.h"
 
-#include <algorithm>
-#include <chrono>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
 
 #include "storage/row_batch.h"
 #include "storage/sqlite_connection.h"
@@ -20,12 +20,9 @@ namespace fhirgw::storage {
 
 const char* method_name(Method m) noexcept {
   switch (m) {
-    case Method::Create:
-      return "POST";
-    case Method::Update:
-      return "PUT";
-    case Method::Delete:
-      return "DELETE";
+    case Method::Create: return "POST";
+    case Method::Update: return "PUT";
+    case Method::Delete: return "DELETE";
   }
   return "PUT";
 }
@@ -165,9 +162,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
     keep_current_body(type, id);
     std::int64_t rid = 0;
     {
-      StatementScope s(db_.cached(
-          "UPDATE resources SET version = ?, last_updated = ?, deleted = 1, body = NULL "
-          "WHERE type = ? AND id = ? AND deleted = 0 RETURNING rid"));
+      StatementScope s(
+          db_.cached("UPDATE resources SET version = ?, last_updated = ?, deleted = 1, body = NULL "
+                     "WHERE type = ? AND id = ? AND deleted = 0 RETURNING rid"));
       s->bind(1, version).bind(2, when_ms).bind(3, type).bind(4, id);
       if (!s->step()) return false;
       rid = s->column_int(0);
@@ -231,8 +228,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // (kHistoryBody); keep_current_body copies it here once a later version replaces it.
   void append_history(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when,
                       Method method) {
-    StatementScope s(db_.cached(
-        "INSERT INTO resource_history(type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?)"));
+    StatementScope s(
+        db_.cached("INSERT INTO resource_history(type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?)"));
     s->bind_ref(1, type).bind_ref(2, id).bind(3, version).bind(4, when).bind_ref(5, method_name(method));
     s->step();
   }
@@ -251,8 +248,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // A first version has no row yet. A plain one-row INSERT needs no statement journal, unlike an upsert
   // or RETURNING (SQLite then copies every page the statement touches to a temporary file first).
   std::int64_t insert_current(const NewVersion& v) {
-    StatementScope s(db_.cached(
-        "INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, 1, ?, 0, ?)"));
+    StatementScope s(
+        db_.cached("INSERT INTO resources(type, id, version, last_updated, deleted, body) VALUES(?, ?, 1, ?, 0, ?)"));
     s->bind_ref(1, v.type).bind_ref(2, v.id).bind(3, v.last_updated_ms).bind_blob_ref(4, v.body);
     s->step();
     return sqlite3_last_insert_rowid(db_.handle());
@@ -276,10 +273,10 @@ class SqliteWriteTransaction final : public WriteTransaction {
     // idx_token_patient is keyed by patient, not rid: its rows of this resource are the stored token
     // rows times the stored reference rows (a superset of the patient rows), each one key lookup.
     {
-      StatementScope s(db_.cached(
-          "DELETE FROM idx_token_patient WHERE (type, patient, param, code, system, rid) IN "
-          "(SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
-          "FROM idx_token t JOIN idx_reference r ON r.rid = t.rid WHERE t.rid = ?1)"));
+      StatementScope s(
+          db_.cached("DELETE FROM idx_token_patient WHERE (type, patient, param, code, system, rid) IN "
+                     "(SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
+                     "FROM idx_token t JOIN idx_reference r ON r.rid = t.rid WHERE t.rid = ?1)"));
       s->bind(1, rid);
       s->step();
     }
@@ -307,8 +304,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   void flush_index() {
-    for (RowBatch* batch : {&index_.tokens, &index_.patient_tokens, &index_.strings, &index_.dates,
-                            &index_.references, &index_.quantities, &index_.numbers}) {
+    for (RowBatch* batch : {&index_.tokens, &index_.patient_tokens, &index_.strings, &index_.dates, &index_.references,
+                            &index_.quantities, &index_.numbers}) {
       if (!batch->empty()) batch->flush(db_);
     }
   }
@@ -367,8 +364,7 @@ std::optional<StoredVersion> SqliteStore::read(const std::string& type, const st
   return read_current(*db, type, id);
 }
 
-std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id,
-                                                std::int64_t version) {
+std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id, std::int64_t version) {
   ReaderLease db(readers_, freshness_for(type));
   StatementScope s(db->cached(std::string("SELECT h.last_updated, h.method, ") + kHistoryBody +
                               " FROM resource_history h" + kHistoryBodyJoin +
@@ -424,9 +420,9 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
     bind(*count);
     if (count->step()) page.total = static_cast<std::size_t>(count->column_int(0));
   }
-  auto s = db->prepare(std::string("SELECT h.type, h.id, h.version, h.last_updated, h.method, ") + kHistoryBody +
-                       " FROM resource_history h" + kHistoryBodyJoin + where +
-                       " ORDER BY h.seq DESC LIMIT ?5 OFFSET ?6");
+  auto s =
+      db->prepare(std::string("SELECT h.type, h.id, h.version, h.last_updated, h.method, ") + kHistoryBody +
+                  " FROM resource_history h" + kHistoryBodyJoin + where + " ORDER BY h.seq DESC LIMIT ?5 OFFSET ?6");
   bind(*s);
   s->bind(5, static_cast<std::int64_t>(q.limit)).bind(6, static_cast<std::int64_t>(q.offset));
   while (s->step()) {
@@ -450,9 +446,9 @@ SearchResult SqliteStore::search(const SearchQuery& query) {
 
 std::vector<ResourceRef> SqliteStore::references_of(const ResourceRef& source, const std::string& param) {
   ReaderLease db(readers_, freshness_for(source.type));
-  StatementScope s(db->cached(
-      "SELECT x.target_type, x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
-      "WHERE r.type = ?1 AND r.id = ?2 AND (?3 = '' OR x.param = ?3) AND x.target_type <> ''"));
+  StatementScope s(
+      db->cached("SELECT x.target_type, x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
+                 "WHERE r.type = ?1 AND r.id = ?2 AND (?3 = '' OR x.param = ?3) AND x.target_type <> ''"));
   s->bind(1, source.type).bind(2, source.id).bind(3, param);
   std::vector<ResourceRef> out;
   while (s->step()) {

@@ -103,8 +103,8 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   std::mutex write_mutex_;
   std::atomic<int> writers_waiting_{0};  // threads blocked in lock_writer()
-  std::shared_ptr<Batch> batch_;          // the open batch; guarded by write_mutex_
-  std::mutex batch_mutex_;                // guards Batch::done / ok
+  std::shared_ptr<Batch> batch_;         // the open batch; guarded by write_mutex_
+  std::mutex batch_mutex_;               // guards Batch::done / ok
   std::condition_variable batch_done_;
   std::unique_ptr<Connection> writer_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // declared after writer_: stops before it closes

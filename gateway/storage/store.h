@@ -42,8 +42,8 @@ struct StoredVersion {
 };
 
 struct HistoryQuery {
-  std::string type;                  // empty: system history
-  std::string id;                    // empty: type (or system) history
+  std::string type;  // empty: system history
+  std::string id;    // empty: type (or system) history
   std::optional<std::int64_t> since_ms;
   // Paging snapshot: only versions recorded up to this change sequence number (the first page's
   // HistoryPage::snapshot). A bound by sequence, not by time: a version stamped earlier but committed
@@ -64,7 +64,7 @@ struct NewVersion {
   std::string id;
   std::string body;  // final JSON text, meta already set by the caller
   std::int64_t last_updated_ms = 0;
-  IndexRows index;   // search index rows of this version
+  IndexRows index;  // search index rows of this version
 };
 
 class WriteTransaction {
@@ -83,16 +83,13 @@ class WriteTransaction {
   virtual void put(const NewVersion& v, Method method, std::int64_t version) = 0;
   // Writes a delete marker as version current_version + 1. No-op (returns false) if already deleted
   // or absent.
-  virtual bool remove(const std::string& type, const std::string& id, std::int64_t version,
-                      std::int64_t when_ms) = 0;
+  virtual bool remove(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when_ms) = 0;
 
   // Claims a conditional-create key (type + normalized criteria) for (type, id). Returns false when
   // another resource holds it: the unique key that makes concurrent conditional creates safe even
   // across processes.
-  virtual bool claim_conditional_key(const std::string& type, const std::string& criteria,
-                                     const std::string& id) = 0;
-  virtual std::optional<std::string> conditional_key_owner(const std::string& type,
-                                                           const std::string& criteria) = 0;
+  virtual bool claim_conditional_key(const std::string& type, const std::string& criteria, const std::string& id) = 0;
+  virtual std::optional<std::string> conditional_key_owner(const std::string& type, const std::string& criteria) = 0;
 
   // Adds an outbox row (item.seq is assigned): committed or rolled back with the rest of this
   // transaction, which is what makes forwarding exactly as durable as the change itself.
@@ -120,7 +117,7 @@ enum class WriteIntent : std::uint8_t {
 struct StoreStats {
   std::uint64_t resources = 0;  // current, not deleted
   std::uint64_t versions = 0;
-  std::uint64_t bytes = 0;      // database size on disk
+  std::uint64_t bytes = 0;  // database size on disk
 };
 
 class Store {
@@ -128,8 +125,7 @@ class Store {
   virtual ~Store() = default;
 
   virtual std::optional<StoredVersion> read(const std::string& type, const std::string& id) = 0;
-  virtual std::optional<StoredVersion> vread(const std::string& type, const std::string& id,
-                                             std::int64_t version) = 0;
+  virtual std::optional<StoredVersion> vread(const std::string& type, const std::string& id, std::int64_t version) = 0;
   // Current versions of many resources (missing ones are skipped), in the order asked.
   virtual std::vector<StoredVersion> read_many(const std::vector<ResourceRef>& refs) = 0;
   virtual HistoryPage history(const HistoryQuery& query) = 0;

@@ -53,8 +53,7 @@ int bio_read(BIO* b, char* data, std::size_t size, std::size_t* read) {
 
 long bio_ctrl(BIO* b, int cmd, long, void*) {
   switch (cmd) {
-    case BIO_CTRL_FLUSH:
-      return 1;
+    case BIO_CTRL_FLUSH: return 1;
     case BIO_CTRL_PENDING: {
       const Channel& in = channel_of(b);
       return static_cast<long>(in.end - in.begin);
@@ -63,8 +62,7 @@ long bio_ctrl(BIO* b, int cmd, long, void*) {
       const Channel& in = channel_of(b);
       return in.eof && in.begin == in.end ? 1 : 0;
     }
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -117,12 +115,9 @@ bool DirectTls::needs_input() const {
 IoResult DirectTls::outcome(int ret, std::size_t bytes) {
   if (ret > 0) return {IoStep::done, bytes, 0};
   switch (SSL_get_error(ssl_, ret)) {
-    case SSL_ERROR_WANT_READ:
-      return {IoStep::want_read, 0, 0};
-    case SSL_ERROR_WANT_WRITE:
-      return {IoStep::want_write, 0, 0};
-    case SSL_ERROR_ZERO_RETURN:
-      return {IoStep::eof, 0, 0};
+    case SSL_ERROR_WANT_READ: return {IoStep::want_read, 0, 0};
+    case SSL_ERROR_WANT_WRITE: return {IoStep::want_write, 0, 0};
+    case SSL_ERROR_ZERO_RETURN: return {IoStep::eof, 0, 0};
     case SSL_ERROR_SYSCALL: {
       const unsigned long e = ERR_get_error();
       return e == 0 ? IoResult{IoStep::truncated, 0, 0} : IoResult{IoStep::failed, 0, e};

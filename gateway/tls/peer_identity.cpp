@@ -74,8 +74,7 @@ auth::Result<bool> IdentityMap::add(std::string_view rule, std::string client_id
   } else {
     return auth::fail("certificate rule '" + std::string(rule) + "' is not cn:, dns: or uri: <value>");
   }
-  if (r.client_id.empty())
-    return auth::fail("certificate rule '" + std::string(rule) + "' maps to no client");
+  if (r.client_id.empty()) return auth::fail("certificate rule '" + std::string(rule) + "' maps to no client");
   rules_.push_back(std::move(r));
   return true;
 }

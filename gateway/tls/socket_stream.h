@@ -10,14 +10,13 @@
 // Header-only templates over Asio and Beast: include it only in the translation unit that serves HTTP.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
-
-#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -144,14 +143,10 @@ class SocketStream {
 
   static error_code to_error(const IoResult& r) {
     switch (r.step) {
-      case IoStep::done:
-        return {};
-      case IoStep::eof:
-        return boost::asio::error::eof;
-      case IoStep::truncated:
-        return boost::asio::ssl::error::stream_truncated;
-      default:
-        return {static_cast<int>(r.error), boost::asio::error::get_ssl_category()};
+      case IoStep::done: return {};
+      case IoStep::eof: return boost::asio::error::eof;
+      case IoStep::truncated: return boost::asio::ssl::error::stream_truncated;
+      default: return {static_cast<int>(r.error), boost::asio::error::get_ssl_category()};
     }
   }
 

@@ -17,8 +17,7 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
-constexpr const char* kTls13Suites =
-    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+constexpr const char* kTls13Suites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr unsigned char kSessionContext[] = "fhirgw";
 constexpr long kSessionCacheSize = 10000;  // resumable sessions kept (the oldest go first)
@@ -32,8 +31,8 @@ int no_passphrase(char*, int, int, void*) { return 0; }  // never prompt on a te
 
 // The server context keeps its IdentityMap here so the verify callback can reach it.
 int identity_index() {
-  static const int index = SSL_CTX_get_ex_new_index(
-      0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
+  static const int index =
+      SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, [](void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) {
         delete static_cast<std::shared_ptr<const IdentityMap>*>(ptr);
       });
   return index;
@@ -52,9 +51,8 @@ int verify_known_client(int preverify_ok, X509_STORE_CTX* store) {
 }
 
 auth::Result<bool> common_setup(SSL_CTX* ctx) {
-  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 || SSL_CTX_set_ciphersuites(ctx, kTls13Suites) != 1 ||
-      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 || SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
+      SSL_CTX_set_ciphersuites(ctx, kTls13Suites) != 1 || SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
     return ssl_fail("cannot configure TLS versions and ciphers");
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
@@ -63,8 +61,7 @@ auth::Result<bool> common_setup(SSL_CTX* ctx) {
 }
 
 auth::Result<bool> load_identity(SSL_CTX* ctx, const std::string& chain, const std::string& key) {
-  if (!std::filesystem::is_regular_file(chain))
-    return auth::fail("certificate file '" + chain + "' not found");
+  if (!std::filesystem::is_regular_file(chain)) return auth::fail("certificate file '" + chain + "' not found");
   if (!std::filesystem::is_regular_file(key)) return auth::fail("private key file '" + key + "' not found");
   if (SSL_CTX_use_certificate_chain_file(ctx, chain.c_str()) != 1) {
     return ssl_fail("cannot load certificate chain '" + chain + "'");
@@ -165,8 +162,6 @@ bool prepare_client_connection(SSL* ssl, std::string_view host) {
   return SSL_set_tlsext_host_name(ssl, name.c_str()) == 1 && SSL_set1_host(ssl, name.c_str()) == 1;
 }
 
-std::string verify_result_text(const SSL* ssl) {
-  return X509_verify_cert_error_string(SSL_get_verify_result(ssl));
-}
+std::string verify_result_text(const SSL* ssl) { return X509_verify_cert_error_string(SSL_get_verify_result(ssl)); }
 
 }  // namespace fhirgw::tls

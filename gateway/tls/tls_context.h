@@ -31,11 +31,11 @@ struct SslCtxFree {
 using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxFree>;
 
 struct ServerTlsConfig {
-  std::string certificate_chain_file;      // PEM, leaf first, then intermediates
-  std::string private_key_file;            // PEM, unencrypted (protect it with file permissions)
-  std::string client_ca_file;              // PEM bundle; empty = no client certificates (one-way TLS)
-  bool require_client_certificate = true;  // with client_ca_file: refuse clients without a certificate
-  int verify_depth = 3;                    // max intermediates between client certificate and CA
+  std::string certificate_chain_file;                // PEM, leaf first, then intermediates
+  std::string private_key_file;                      // PEM, unencrypted (protect it with file permissions)
+  std::string client_ca_file;                        // PEM bundle; empty = no client certificates (one-way TLS)
+  bool require_client_certificate = true;            // with client_ca_file: refuse clients without a certificate
+  int verify_depth = 3;                              // max intermediates between client certificate and CA
   std::shared_ptr<const IdentityMap> known_clients;  // optional, see above
 };
 

@@ -47,8 +47,8 @@ std::optional<TimeRange> time_range(std::string_view s) {
   const auto day = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
   if (s.size() == 10) return TimeRange{day * 86400 - kSlack, (day + 1) * 86400 + kSlack};
   int hh = 0, mi = 0, ss = 0;
-  if (s[10] != 'T' || !digits(s, 11, 2, hh) || s.size() < 19 || s[13] != ':' || !digits(s, 14, 2, mi) ||
-      s[16] != ':' || !digits(s, 17, 2, ss))
+  if (s[10] != 'T' || !digits(s, 11, 2, hh) || s.size() < 19 || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
+      !digits(s, 17, 2, ss))
     return std::nullopt;
   std::size_t pos = 19;
   if (pos < s.size() && s[pos] == '.') {

@@ -12,22 +12,23 @@ inline constexpr std::string_view kMcode = "http://hl7.org/fhir/us/mcode/Structu
 
 // Gateway extensions (last resort for contract fields without a FHIR element), under <local-base>/StructureDefinition/.
 namespace ext {
-inline constexpr std::string_view kUpdatedAt = "record-updated-at";          // valueDateTime, every resource
-inline constexpr std::string_view kRecordStatus = "record-status";           // valueCode, Patient/AdverseEvent retraction
-inline constexpr std::string_view kHbvCarrier = "patient-hbv-carrier";       // valueBoolean
-inline constexpr std::string_view kPrimary = "diagnosis-primary";            // valueBoolean
-inline constexpr std::string_view kClinicalStatus = "diagnosis-clinical-status";  // valueCode (retracted Condition, con-5)
-inline constexpr std::string_view kFrequency = "administration-frequency";   // valueCodeableConcept
-inline constexpr std::string_view kRoute = "administration-route";           // valueCodeableConcept (no dose, mad-1)
-inline constexpr std::string_view kCycle = "treatment-cycle";                // valueInteger
-inline constexpr std::string_view kRegimen = "treatment-regimen";            // valueString
-inline constexpr std::string_view kResultUnit = "result-unit";           // valueString (lab result without value)
-inline constexpr std::string_view kReportedAt = "result-reported-at";        // valueDateTime (not an instant)
-inline constexpr std::string_view kCriteria = "response-criteria";           // valueCodeableConcept
-inline constexpr std::string_view kLesionTarget = "lesion-target";           // valueBoolean
-inline constexpr std::string_view kCtcaeGrade = "ctcae-grade";               // valueInteger
-inline constexpr std::string_view kResolved = "adverse-event-resolved";      // valueDate
-inline constexpr std::string_view kSuspectDrug = "suspect-drug";             // valueCodeableConcept
+inline constexpr std::string_view kUpdatedAt = "record-updated-at";     // valueDateTime, every resource
+inline constexpr std::string_view kRecordStatus = "record-status";      // valueCode, Patient/AdverseEvent retraction
+inline constexpr std::string_view kHbvCarrier = "patient-hbv-carrier";  // valueBoolean
+inline constexpr std::string_view kPrimary = "diagnosis-primary";       // valueBoolean
+inline constexpr std::string_view kClinicalStatus =
+    "diagnosis-clinical-status";                                            // valueCode (retracted Condition, con-5)
+inline constexpr std::string_view kFrequency = "administration-frequency";  // valueCodeableConcept
+inline constexpr std::string_view kRoute = "administration-route";          // valueCodeableConcept (no dose, mad-1)
+inline constexpr std::string_view kCycle = "treatment-cycle";               // valueInteger
+inline constexpr std::string_view kRegimen = "treatment-regimen";           // valueString
+inline constexpr std::string_view kResultUnit = "result-unit";              // valueString (lab result without value)
+inline constexpr std::string_view kReportedAt = "result-reported-at";       // valueDateTime (not an instant)
+inline constexpr std::string_view kCriteria = "response-criteria";          // valueCodeableConcept
+inline constexpr std::string_view kLesionTarget = "lesion-target";          // valueBoolean
+inline constexpr std::string_view kCtcaeGrade = "ctcae-grade";              // valueInteger
+inline constexpr std::string_view kResolved = "adverse-event-resolved";     // valueDate
+inline constexpr std::string_view kSuspectDrug = "suspect-drug";            // valueCodeableConcept
 }  // namespace ext
 
 // Standard extension URLs.

@@ -22,7 +22,9 @@ using validation::Severity;
 
 namespace {
 
-std::string_view text(const Node* n) { return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{}; }
+std::string_view text(const Node* n) {
+  return n && (n->is_string() || n->is_number()) ? n->text() : std::string_view{};
+}
 std::string_view date_part(std::string_view dt) { return dt.size() > 10 ? dt.substr(0, 10) : dt; }
 
 // What a Reader remembers; reused from one resource to the next (no allocation per resource).
@@ -64,7 +66,7 @@ class Reader {
   const Node& node() const { return r_; }
 
   void report(const std::string& label, validation::Outcome& outcome) const {
-    static constexpr std::string_view kIgnored[] = {"resourceType", "id",       "meta",     "text",
+    static constexpr std::string_view kIgnored[] = {"resourceType", "id",        "meta",     "text",
                                                     "extension",    "contained", "language", "implicitRules"};
     for (const Node& m : r_.members()) {
       if (std::find(std::begin(kIgnored), std::end(kIgnored), m.key()) != std::end(kIgnored) || used(m.key())) continue;
@@ -107,9 +109,16 @@ class Reverse {
   using Builder = std::conditional_t<kText, OutBuilder, NodeBuilder>;
 
  public:
-  Reverse(ResourceIndex& index, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result, std::string* ndjson)
-      : index_(index), t_(t), opt_(opt), result_(result), ndjson_(ndjson), b_(builder(pool_, result)),
-        record_prefix_(index.record_prefix()), consumed_(index.size(), false) {}
+  Reverse(ResourceIndex& index, const Tables& t, const FromFhirOptions& opt, FromFhirResult& result,
+          std::string* ndjson)
+      : index_(index),
+        t_(t),
+        opt_(opt),
+        result_(result),
+        ndjson_(ndjson),
+        b_(builder(pool_, result)),
+        record_prefix_(index.record_prefix()),
+        consumed_(index.size(), false) {}
 
   // Maps resource i of the index (`r` is its resource).
   void map(std::uint32_t i, const Node& r) {
@@ -152,15 +161,24 @@ class Reverse {
     if (const Node* u = rd.ext_value(t_.extension_url(ext::kUpdatedAt))) b_.add_str(rec, "updated_at", u->text());
     gateway_ = rid.gateway;
     bool ok = false;
-    if (type == "patient") ok = patient(rd, rec);
-    else if (type == "diagnosis") ok = diagnosis(rd, rec);
-    else if (type == "drug_administration") ok = drug_administration(rd, rec);
-    else if (type == "lab_result") ok = lab_result(rd, rec);
-    else if (type == "tumor_assessment") ok = tumor_assessment(rd, rec);
-    else if (type == "clinical_score") ok = clinical_score(rd, rec);
-    else if (type == "surgery") ok = surgery(rd, rec);
-    else if (type == "pathology") ok = pathology(rd, rec);
-    else if (type == "adverse_event") ok = adverse_event(rd, rec);
+    if (type == "patient")
+      ok = patient(rd, rec);
+    else if (type == "diagnosis")
+      ok = diagnosis(rd, rec);
+    else if (type == "drug_administration")
+      ok = drug_administration(rd, rec);
+    else if (type == "lab_result")
+      ok = lab_result(rd, rec);
+    else if (type == "tumor_assessment")
+      ok = tumor_assessment(rd, rec);
+    else if (type == "clinical_score")
+      ok = clinical_score(rd, rec);
+    else if (type == "surgery")
+      ok = surgery(rd, rec);
+    else if (type == "pathology")
+      ok = pathology(rd, rec);
+    else if (type == "adverse_event")
+      ok = adverse_event(rd, rec);
     if (!ok) {
       ++result_.resources_skipped;
       return;
@@ -186,12 +204,17 @@ class Reverse {
 
  private:
   static Builder builder(OutPool& pool, FromFhirResult& result) {
-    if constexpr (kText) return OutBuilder(pool);
-    else return NodeBuilder(json::Node::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource()));
+    if constexpr (kText)
+      return OutBuilder(pool);
+    else
+      return NodeBuilder(
+          json::Node::allocator_type(result.arena ? result.arena.get() : std::pmr::get_default_resource()));
   }
   OutNode new_record() const {
-    if constexpr (kText) return b_.obj();
-    else return b_.obj(16);  // a record has up to ~16 fields: no regrowth
+    if constexpr (kText)
+      return b_.obj();
+    else
+      return b_.obj(16);  // a record has up to ~16 fields: no regrowth
   }
 
   struct RecordId {
@@ -263,7 +286,8 @@ class Reverse {
     if (!local_code(code, "lab_test").empty()) return "lab_result";
     if (const Node* cats = r.find("category"); cats && cats->is_array()) {
       for (const Node& c : cats->items())
-        if (has_code(&c, "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory")) return "lab_result";
+        if (has_code(&c, "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory"))
+          return "lab_result";
     }
     return {};
   }
@@ -278,7 +302,8 @@ class Reverse {
         if (member_text(c, "system") == local_sys) return std::string(member_text(c, "code"));
       if (const CodeTable* table = t_.table(kind)) {
         for (const Node& c : codings->items())
-          if (const CodeRow* row = table->reverse(member_text(c, "system"), member_text(c, "code"))) return row->local_code;
+          if (const CodeRow* row = table->reverse(member_text(c, "system"), member_text(c, "code")))
+            return row->local_code;
       }
     }
     return {};
@@ -387,7 +412,8 @@ class Reverse {
         for (const Node& x : given->items()) g.push_back(b_.str(x.text()));
         b_.add(name, "given", std::move(g));
       }
-      if (name.size() > 0) b_.add(rec, "name", std::move(name));
+      if (name.size() > 0)
+        b_.add(rec, "name", std::move(name));
       else if (auto tx = member_text(n, "text"); !tx.empty())
         Reader::warn(result_.outcome, label_, "name.text", "a name given only as text is not represented");
     }
@@ -399,8 +425,10 @@ class Reverse {
     b_.add_str(rec, "sex", gender);
     put_str(rec, "birth_date", rd.str("birthDate"));
     if (const Node* d = rd.get("deceasedBoolean")) {
-      if (!d->as_bool()) b_.add(rec, "deceased", b_.boolean(false));
-      else Reader::warn(result_.outcome, label_, "deceasedBoolean", "deceased without a date is not represented");
+      if (!d->as_bool())
+        b_.add(rec, "deceased", b_.boolean(false));
+      else
+        Reader::warn(result_.outcome, label_, "deceasedBoolean", "deceased without a date is not represented");
     }
     if (auto dd = rd.str("deceasedDateTime"); !dd.empty()) b_.add_str(rec, "deceased", date_part(dd));
     OutNode ids = b_.arr();
@@ -416,7 +444,8 @@ class Reverse {
       ids.push_back(std::move(x));
     });
     if (ids.size() > 0) b_.add(rec, "identifiers", std::move(ids));
-    if (const Node* h = rd.ext_value(t_.extension_url(ext::kHbvCarrier))) b_.add(rec, "hbv_carrier", b_.boolean(h->as_bool()));
+    if (const Node* h = rd.ext_value(t_.extension_url(ext::kHbvCarrier)))
+      b_.add(rec, "hbv_carrier", b_.boolean(h->as_bool()));
     if (ext_str(rd, ext::kRecordStatus) == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
     rd.use("active");
     return true;
@@ -430,7 +459,8 @@ class Reverse {
       std::string icd, icd_cm;
       for (const Node& c : code->find("coding")->items()) {
         if (member_text(c, "system") == t_.system("icd10") && icd.empty()) icd = std::string(member_text(c, "code"));
-        if (member_text(c, "system") == t_.system("icd10cm") && icd_cm.empty()) icd_cm = std::string(member_text(c, "code"));
+        if (member_text(c, "system") == t_.system("icd10cm") && icd_cm.empty())
+          icd_cm = std::string(member_text(c, "code"));
       }
       if (icd.empty() && !gateway_) icd = icd_cm;  // gateway resources carry the record's ICD-10 as WHO ICD-10
       put_str(rec, "icd10", icd);
@@ -458,8 +488,10 @@ class Reverse {
     if (const Node* c = rd.get("clinicalStatus"); c && c->find("coding") && c->find("coding")->size() > 0)
       cs = std::string(member_text(c->find("coding")->items()[0], "code"));
     if (cs.empty()) cs = ext_str(rd, ext::kClinicalStatus);
-    if (cs == "active" || cs == "remission" || cs == "resolved") b_.add_str(rec, "clinical_status", cs);
-    else if (!cs.empty()) Reader::warn(result_.outcome, label_, "clinicalStatus", "status '" + cs + "' is not represented");
+    if (cs == "active" || cs == "remission" || cs == "resolved")
+      b_.add_str(rec, "clinical_status", cs);
+    else if (!cs.empty())
+      Reader::warn(result_.outcome, label_, "clinicalStatus", "status '" + cs + "' is not represented");
     if (const Node* p = rd.ext_value(t_.extension_url(ext::kPrimary))) {
       b_.add(rec, "primary", b_.boolean(p->as_bool()));
     } else if (!gateway_) {
@@ -482,7 +514,8 @@ class Reverse {
         if (const Node* v = obs->find("valueCodeableConcept")) {
           if (const Node* codings = v->find("coding"))
             for (const Node& c : codings->items())
-              if (member_text(c, "system") == t_.local_system("stage-" + system)) value = std::string(member_text(c, "code"));
+              if (member_text(c, "system") == t_.local_system("stage-" + system))
+                value = std::string(member_text(c, "code"));
           if (value.empty()) value = std::string(member_text(*v, "text"));
         }
         if (!system.empty() && !value.empty()) {
@@ -508,7 +541,8 @@ class Reverse {
   bool drug_administration(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
     std::string drug;
-    if (const Node* m = rd.get("medicationCodeableConcept")) drug = code_or_text(m, "drug", "medicationCodeableConcept");
+    if (const Node* m = rd.get("medicationCodeableConcept"))
+      drug = code_or_text(m, "drug", "medicationCodeableConcept");
     if (const Node* mr = rd.get("medicationReference")) {
       const Node* med = nullptr;
       const auto r = member_text(*mr, "reference");
@@ -559,9 +593,11 @@ class Reverse {
     if (const Node* intent = rd.ext_value(std::string(kMcode) + "mcode-procedure-intent"))
       put_str(rec, "intent", local_code(intent, "intent"));
     rd.ext_value(std::string(kMcode) + "mcode-normalization-basis");  // derived from the dose unit
-    static const std::map<std::string_view, std::string_view> kStatus = {
-        {"completed", "completed"}, {"in-progress", "in_progress"}, {"stopped", "stopped"},
-        {"not-done", "not_done"}, {"entered-in-error", "entered_in_error"}};
+    static const std::map<std::string_view, std::string_view> kStatus = {{"completed", "completed"},
+                                                                         {"in-progress", "in_progress"},
+                                                                         {"stopped", "stopped"},
+                                                                         {"not-done", "not_done"},
+                                                                         {"entered-in-error", "entered_in_error"}};
     const auto st = rd.str("status");
     if (auto it = kStatus.find(st); it != kStatus.end()) {
       b_.add_str(rec, "status", it->second);
@@ -613,7 +649,8 @@ class Reverse {
       put_str(range, "text", member_text(rr, "text"));
       if (range.size() > 0) b_.add(rec, "reference_range", std::move(range));
     }
-    if (const Node* interp = rd.get("interpretation"); interp && interp->size() > 0 && interp->items()[0].find("coding")) {
+    if (const Node* interp = rd.get("interpretation");
+        interp && interp->size() > 0 && interp->items()[0].find("coding")) {
       for (const Node& c : interp->items()[0].find("coding")->items()) {
         const auto f = member_text(c, "code");
         if (f == "H" || f == "L" || f == "N" || f == "HH" || f == "LL") {
@@ -635,8 +672,10 @@ class Reverse {
     if (reported.empty()) reported = ext_str(rd, ext::kReportedAt);
     put_str(rec, "reported_at", reported);
     const auto st = rd.str("status");
-    if (st == "final" || st == "preliminary" || st == "corrected" || st == "cancelled") b_.add_str(rec, "status", st);
-    else if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    if (st == "final" || st == "preliminary" || st == "corrected" || st == "cancelled")
+      b_.add_str(rec, "status", st);
+    else if (st == "entered-in-error")
+      b_.add_str(rec, "status", "entered_in_error");
     else if (st == "amended") {
       Reader::warn(result_.outcome, label_, "status", "status 'amended' mapped to 'corrected'");
       b_.add_str(rec, "status", "corrected");
@@ -644,11 +683,13 @@ class Reverse {
       Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' is not represented; skipped");
       return false;
     }
-    if (const Node* notes = rd.get("note"); notes && notes->size() > 0) put_str(rec, "note", member_text(notes->items()[0], "text"));
+    if (const Node* notes = rd.get("note"); notes && notes->size() > 0)
+      put_str(rec, "note", member_text(notes->items()[0], "text"));
     rd.use("category");
     rd.use("derivedFrom");  // recomputed from the batch when sent again
     if (!has_value && st != "cancelled" && st != "entered-in-error") {
-      Reader::warn(result_.outcome, label_, "value[x]", "no quantity value; skipped (only numeric results are represented)");
+      Reader::warn(result_.outcome, label_, "value[x]",
+                   "no quantity value; skipped (only numeric results are represented)");
       return false;
     }
     return true;
@@ -663,7 +704,8 @@ class Reverse {
     put_str(rec, "criteria", local_code(rd.ext_value(t_.extension_url(ext::kCriteria)), "criteria"));
     const std::string response = local_code(rd.get("valueCodeableConcept"), "response");
     if (response.empty()) {
-      Reader::warn(result_.outcome, label_, "valueCodeableConcept", "disease status has no RECIST category mapping; skipped");
+      Reader::warn(result_.outcome, label_, "valueCodeableConcept",
+                   "disease status has no RECIST category mapping; skipped");
       return false;
     }
     b_.add_str(rec, "response", response);
@@ -703,11 +745,14 @@ class Reverse {
       }
       if (lesions.size() > 0) b_.add(rec, "lesions", std::move(lesions));
     }
-    if (const Node* focus = rd.get("focus"); focus && focus->size() > 0) put_str(rec, "diagnosis", ref_id(&focus->items()[0]));
+    if (const Node* focus = rd.get("focus"); focus && focus->size() > 0)
+      put_str(rec, "diagnosis", ref_id(&focus->items()[0]));
     const auto st = rd.str("status");
-    if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    if (st == "entered-in-error")
+      b_.add_str(rec, "status", "entered_in_error");
     else {
-      if (st != "final") Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' mapped to 'final'");
+      if (st != "final")
+        Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' mapped to 'final'");
       b_.add_str(rec, "status", "final");
     }
     return true;
@@ -762,8 +807,10 @@ class Reverse {
       OutNode segs = b_.arr();
       for (const Node& s : sites->items()) {
         const std::string seg = local_code(&s, "liver_segment");
-        if (!seg.empty()) segs.push_back(b_.str(seg));
-        else Reader::warn(result_.outcome, label_, "bodySite", "body site that is not a liver segment is not represented");
+        if (!seg.empty())
+          segs.push_back(b_.str(seg));
+        else
+          Reader::warn(result_.outcome, label_, "bodySite", "body site that is not a liver segment is not represented");
       }
       if (segs.size() > 0) b_.add(rec, "body_sites", std::move(segs));
     }
@@ -778,9 +825,10 @@ class Reverse {
       }
       if (list.size() > 0) b_.add(rec, "complications", std::move(list));
     }
-    static const std::map<std::string_view, std::string_view> kStatus = {
-        {"completed", "completed"}, {"in-progress", "in_progress"}, {"not-done", "not_done"},
-        {"entered-in-error", "entered_in_error"}};
+    static const std::map<std::string_view, std::string_view> kStatus = {{"completed", "completed"},
+                                                                         {"in-progress", "in_progress"},
+                                                                         {"not-done", "not_done"},
+                                                                         {"entered-in-error", "entered_in_error"}};
     const auto st = rd.str("status");
     if (auto it = kStatus.find(st); it != kStatus.end()) {
       b_.add_str(rec, "status", it->second);
@@ -824,12 +872,14 @@ class Reverse {
           const std::string g = local_code(vcc, "grade");
           if (!g.empty()) b_.add(rec, "grade", b_.num(g));
         } else if (local_code(code, "pathology") == "TUMOR_NECROSIS_PCT") {
-          if (const Node* q = o->find("valueQuantity"); q && q->find("value")) b_.add(rec, "necrosis_pct", number(q->find("value")));
+          if (const Node* q = o->find("valueQuantity"); q && q->find("value"))
+            b_.add(rec, "necrosis_pct", number(q->find("value")));
         } else if (local_code(code, "pathology") == "RESECTION_MARGIN") {
           put_str(rec, "margin_status", local_code(vcc, "margin"));
           if (const Node* comps = o->find("component"))
             for (const Node& c : comps->items())
-              if (const Node* q = c.find("valueQuantity"); q && q->find("value")) b_.add(rec, "margin_mm", number(q->find("value")));
+              if (const Node* q = c.find("valueQuantity"); q && q->find("value"))
+                b_.add(rec, "margin_mm", number(q->find("value")));
         } else {
           Reader::warn(result_.outcome, label_, "result", label_of(*o) + " is not represented in the pathology record");
         }
@@ -837,8 +887,10 @@ class Reverse {
     }
     put_str(rec, "conclusion", rd.str("conclusion"));
     const auto st = rd.str("status");
-    if (st == "final" || st == "amended") b_.add_str(rec, "status", st);
-    else if (st == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
+    if (st == "final" || st == "amended")
+      b_.add_str(rec, "status", st);
+    else if (st == "entered-in-error")
+      b_.add_str(rec, "status", "entered_in_error");
     else if (st == "corrected" || st == "appended") {
       Reader::warn(result_.outcome, label_, "status", "status '" + std::string(st) + "' mapped to 'amended'");
       b_.add_str(rec, "status", "amended");
@@ -851,7 +903,8 @@ class Reverse {
 
   bool adverse_event(Reader& rd, OutNode& rec) {
     if (!set_patient(rd, rec, "subject")) return false;
-    if (required_code(rd, rec, "event", "adverse_event", "event", "AdverseEvent without event code").empty()) return false;
+    if (required_code(rd, rec, "event", "adverse_event", "event", "AdverseEvent without event code").empty())
+      return false;
     if (const Node* g = rd.ext_value(t_.extension_url(ext::kCtcaeGrade))) b_.add(rec, "ctcae_grade", number(g));
     rd.use("severity");  // derived from the CTCAE grade
     put_str(rec, "onset", date_part(rd.str("date")));
@@ -866,7 +919,8 @@ class Reverse {
         std::string drug;
         if (const Node* exts = se.find("extension"))
           for (const Node& e : exts->items())
-            if (member_text(e, "url") == t_.extension_url(ext::kSuspectDrug)) drug = local_code(e.find("valueCodeableConcept"), "drug");
+            if (member_text(e, "url") == t_.extension_url(ext::kSuspectDrug))
+              drug = local_code(e.find("valueCodeableConcept"), "drug");
         if (drug.empty()) {
           if (const Node* inst = se.find("instance")) {
             const auto r = member_text(*inst, "reference");
@@ -885,18 +939,24 @@ class Reverse {
             }
           }
         }
-        if (!drug.empty()) drugs.push_back(b_.str(drug));
-        else Reader::warn(result_.outcome, label_, "suspectEntity", "suspect entity is not an identifiable drug; dropped");
+        if (!drug.empty())
+          drugs.push_back(b_.str(drug));
+        else
+          Reader::warn(result_.outcome, label_, "suspectEntity", "suspect entity is not an identifiable drug; dropped");
       }
       if (drugs.size() > 0) b_.add(rec, "suspect_drugs", std::move(drugs));
     }
     if (const Node* o = rd.get("outcome"); o && o->find("coding") && o->find("coding")->size() > 0) {
-      static const std::map<std::string_view, std::string_view> kOutcome = {
-          {"resolved", "resolved"}, {"recovering", "resolving"}, {"ongoing", "not_resolved"}, {"fatal", "fatal"},
-          {"resolvedWithSequelae", "resolved"}};
+      static const std::map<std::string_view, std::string_view> kOutcome = {{"resolved", "resolved"},
+                                                                            {"recovering", "resolving"},
+                                                                            {"ongoing", "not_resolved"},
+                                                                            {"fatal", "fatal"},
+                                                                            {"resolvedWithSequelae", "resolved"}};
       const auto code = member_text(o->find("coding")->items()[0], "code");
-      if (auto it = kOutcome.find(code); it != kOutcome.end()) b_.add_str(rec, "outcome", it->second);
-      else Reader::warn(result_.outcome, label_, "outcome", "outcome '" + std::string(code) + "' is not represented");
+      if (auto it = kOutcome.find(code); it != kOutcome.end())
+        b_.add_str(rec, "outcome", it->second);
+      else
+        Reader::warn(result_.outcome, label_, "outcome", "outcome '" + std::string(code) + "' is not represented");
     }
     if (ext_str(rd, ext::kRecordStatus) == "entered-in-error") b_.add_str(rec, "status", "entered_in_error");
     rd.use("actuality");
@@ -912,7 +972,7 @@ class Reverse {
   Builder b_;
   std::string record_prefix_;
   ReaderMemory reader_memory_;
-  std::vector<bool> consumed_;  // per resource of the index: represented by a record
+  std::vector<bool> consumed_;                                  // per resource of the index: represented by a record
   std::vector<std::pair<std::uint32_t, std::string>> pending_;  // resources not mapped as records (yet)
   bool gateway_ = false;
   std::string label_;
@@ -947,8 +1007,10 @@ void map_resources(const std::vector<const Node*>& resources, const Tables& tabl
     for (std::uint32_t i = 0; i < index.size(); ++i) reverse.map(i, *index[i].node);
     reverse.finish();
   };
-  if (ndjson) map_all(Reverse<true>(index, tables, options, result, ndjson));
-  else map_all(Reverse<false>(index, tables, options, result, nullptr));
+  if (ndjson)
+    map_all(Reverse<true>(index, tables, options, result, ndjson));
+  else
+    map_all(Reverse<false>(index, tables, options, result, nullptr));
 }
 
 // Bundles from this size on are read as a stream: their trees would no longer fit in the caches.
@@ -1020,7 +1082,7 @@ bool map_streamed_bundle(const std::string& text, const Tables& tables, const Fr
   // The last entries: the stream has dropped their trees by now.
   for (; all_read && !waiting.empty(); waiting.pop_front())
     reverse.map(waiting.front().entry, *index.resource(waiting.front().entry));
-  if (!all_read) {  // a duplicate key that the first pass did not build: the whole-document path reports it
+  if (!all_read) {           // a duplicate key that the first pass did not build: the whole-document path reports it
     result.records.clear();  // (the arena stays: the records were allocated in it)
     result.outcome = {};
     result.resources_read = result.resources_skipped = result.records_written = 0;

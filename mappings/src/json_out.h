@@ -20,8 +20,12 @@ using OutPool = std::vector<std::string>;
 class Out {
  public:
   Out(Out&& o) noexcept
-      : text_(std::move(o.text_)), view_(o.view_), pool_(std::exchange(o.pool_, nullptr)),
-        home_(std::exchange(o.home_, nullptr)), size_(o.size_), close_(o.close_) {}
+      : text_(std::move(o.text_)),
+        view_(o.view_),
+        pool_(std::exchange(o.pool_, nullptr)),
+        home_(std::exchange(o.home_, nullptr)),
+        size_(o.size_),
+        close_(o.close_) {}
   Out& operator=(Out&& o) noexcept {
     if (this != &o) {
       recycle();
@@ -112,8 +116,10 @@ class Out {
     text_.append("\":", 2);
   }
   void recycle() {
-    if (home_) *std::exchange(home_, nullptr) = std::move(text_);
-    else if (pool_ && text_.capacity() > 32 && pool_->size() < 256) pool_->push_back(std::move(text_));
+    if (home_)
+      *std::exchange(home_, nullptr) = std::move(text_);
+    else if (pool_ && text_.capacity() > 32 && pool_->size() < 256)
+      pool_->push_back(std::move(text_));
   }
 
   std::string text_;
@@ -163,7 +169,8 @@ class OutBuilder {
   static void add_str(Out& o, std::string_view key, std::string_view v) { o.append_string(key, v); }
 
   // A Coding: {"system":..,"code":..[,"display":..]}, written into `out`.
-  static void write_coding(std::string& out, std::string_view system, std::string_view code, std::string_view display = {}) {
+  static void write_coding(std::string& out, std::string_view system, std::string_view code,
+                           std::string_view display = {}) {
     out.append(R"({"system":)");
     json::write_string(system, out);
     out.append(R"(,"code":)");
@@ -175,7 +182,8 @@ class OutBuilder {
     out.push_back('}');
   }
   // A CodeableConcept of one Coding: {"coding":[<coding>]}.
-  static void write_concept(std::string& out, std::string_view system, std::string_view code, std::string_view display = {}) {
+  static void write_concept(std::string& out, std::string_view system, std::string_view code,
+                            std::string_view display = {}) {
     out.append(R"({"coding":[)");
     write_coding(out, system, code, display);
     out.append("]}");

@@ -16,9 +16,9 @@ using validation::Severity;
 
 namespace {
 
-constexpr std::array<std::string_view, 9> kRecordTypes = {
-    "patient", "diagnosis", "drug_administration", "lab_result", "tumor_assessment",
-    "clinical_score", "surgery", "pathology", "adverse_event"};
+constexpr std::array<std::string_view, 9> kRecordTypes = {"patient",    "diagnosis",        "drug_administration",
+                                                          "lab_result", "tumor_assessment", "clinical_score",
+                                                          "surgery",    "pathology",        "adverse_event"};
 
 bool is_record_type(std::string_view t) {
   for (auto x : kRecordTypes)
@@ -87,8 +87,9 @@ struct Checker {
     char* end = nullptr;
     const double v = std::strtod(t.c_str(), &end);
     if ((rule.min && v < *rule.min) || (rule.max && v > *rule.max)) {
-      error("value", field.str(), "value " + t + " is outside " + std::to_string(static_cast<long long>(*rule.min)) +
-                                ".." + std::to_string(static_cast<long long>(*rule.max)));
+      error("value", field.str(),
+            "value " + t + " is outside " + std::to_string(static_cast<long long>(*rule.min)) + ".." +
+                std::to_string(static_cast<long long>(*rule.max)));
     }
   }
 
@@ -306,9 +307,9 @@ RecordBatch RecordBatch::read(std::string_view text, validation::Outcome& outcom
     if (k == line.size()) continue;  // blank lines are ignored
     auto parsed = json::parse_compact(line);
     if (!parsed) {
-      add_record_issue(outcome, Severity::Error, "structure", line_no, "",
-                       "not valid JSON (column " + std::to_string(parsed.error->location.column) +
-                           "): " + parsed.error->message);
+      add_record_issue(
+          outcome, Severity::Error, "structure", line_no, "",
+          "not valid JSON (column " + std::to_string(parsed.error->location.column) + "): " + parsed.error->message);
       batch.records_.push_back(InputRecord{line_no, index++, nullptr, true});
       continue;
     }
@@ -397,9 +398,9 @@ bool check_record(const Node& record, std::uint32_t line, const Tables& tables, 
   for (std::size_t i = 0; i < members.size(); ++i) {
     const Node& m = members[i];
     bool known = few && ((found >> i) & 1) != 0;
-    for (std::size_t r = 0; !known && !few && r < rules.size(); ++r) known = std::string_view(rules[r]->head) == m.key();
-    if (!known)
-      c.warning("not-supported", std::string(m.key()), "field is not part of the record contract; ignored");
+    for (std::size_t r = 0; !known && !few && r < rules.size(); ++r)
+      known = std::string_view(rules[r]->head) == m.key();
+    if (!known) c.warning("not-supported", std::string(m.key()), "field is not part of the record contract; ignored");
   }
   if (c.ok) check_cross_fields(record, t, c);
   return c.ok;

@@ -32,7 +32,7 @@ class ResourceIndex {
     std::string_view record_id;  // value of its first gateway record identifier (may be ""); none: id
     std::string_view mrn;        // its first non-empty MRN identifier value
     bool has_record_id = false;
-    const Node* node = nullptr;  // the resource, when the whole input is parsed (else read from the text)
+    const Node* node = nullptr;        // the resource, when the whole input is parsed (else read from the text)
     std::uint32_t begin = 0, end = 0;  // streamed: the range of its Bundle entry in the text
   };
 
@@ -75,7 +75,7 @@ class ResourceIndex {
   // the maps hold views, and a lookup by a reference's text needs no string at all.
   KeyTable by_ref_{arena_.get()};         // fullUrl, Type/id, urn:uuid:id
   KeyTable by_identifier_{arena_.get()};  // system|value
-  std::string key_;  // a lookup key being joined
+  std::string key_;                       // a lookup key being joined
   std::unordered_map<std::uint32_t, json::CompactDocument> parsed_;
   std::vector<std::pair<std::uint32_t, const Node*>> held_;  // per stream slot: (entry, its resource tree)
 };

@@ -48,12 +48,19 @@ void for_each_row(std::string_view text, Fn&& fn) {
 }
 
 FieldKind field_kind(std::string_view k) {
-  static const std::pair<std::string_view, FieldKind> kKinds[] = {
-      {"id", FieldKind::Id},           {"source", FieldKind::Source},   {"date", FieldKind::Date},
-      {"datetime", FieldKind::DateTime}, {"uri", FieldKind::Uri},       {"enum", FieldKind::Enum},
-      {"decimal", FieldKind::Decimal}, {"integer", FieldKind::Integer}, {"boolean", FieldKind::Boolean},
-      {"object", FieldKind::Object},   {"array", FieldKind::Array},     {"false_or_date", FieldKind::FalseOrDate},
-      {"int_or_string", FieldKind::IntOrString}};
+  static const std::pair<std::string_view, FieldKind> kKinds[] = {{"id", FieldKind::Id},
+                                                                  {"source", FieldKind::Source},
+                                                                  {"date", FieldKind::Date},
+                                                                  {"datetime", FieldKind::DateTime},
+                                                                  {"uri", FieldKind::Uri},
+                                                                  {"enum", FieldKind::Enum},
+                                                                  {"decimal", FieldKind::Decimal},
+                                                                  {"integer", FieldKind::Integer},
+                                                                  {"boolean", FieldKind::Boolean},
+                                                                  {"object", FieldKind::Object},
+                                                                  {"array", FieldKind::Array},
+                                                                  {"false_or_date", FieldKind::FalseOrDate},
+                                                                  {"int_or_string", FieldKind::IntOrString}};
   if (k.starts_with("local:")) return FieldKind::Local;
   for (const auto& [name, kind] : kKinds)
     if (name == k) return kind;
@@ -258,19 +265,31 @@ std::optional<Tables> Tables::from_files(const std::map<std::string, std::string
 
 void Tables::index_rules() {
   // Precomputed URLs (see local_system / extension_url).
-  static const char* const kExtraKinds[] = {"pathology", "child-pugh-class", "stage-BCLC", "stage-CNLC", "stage-TNM8",
-                                            "score-ECOG", "score-CHILD_PUGH", "score-BCLC"};
-  static const char* const kExtensions[] = {
-      "record-updated-at", "record-status", "patient-hbv-carrier", "diagnosis-primary", "diagnosis-clinical-status",
-      "administration-frequency", "administration-route", "treatment-cycle", "treatment-regimen", "result-unit",
-      "result-reported-at", "response-criteria", "lesion-target", "ctcae-grade", "adverse-event-resolved",
-      "suspect-drug"};
+  static const char* const kExtraKinds[] = {"pathology",  "child-pugh-class", "stage-BCLC",       "stage-CNLC",
+                                            "stage-TNM8", "score-ECOG",       "score-CHILD_PUGH", "score-BCLC"};
+  static const char* const kExtensions[] = {"record-updated-at",
+                                            "record-status",
+                                            "patient-hbv-carrier",
+                                            "diagnosis-primary",
+                                            "diagnosis-clinical-status",
+                                            "administration-frequency",
+                                            "administration-route",
+                                            "treatment-cycle",
+                                            "treatment-regimen",
+                                            "result-unit",
+                                            "result-reported-at",
+                                            "response-criteria",
+                                            "lesion-target",
+                                            "ctcae-grade",
+                                            "adverse-event-resolved",
+                                            "suspect-drug"};
   local_systems_.clear();
   extension_urls_.clear();
   for (const auto& [kind, table] : tables_) local_systems_[kind] = local_base_ + "/CodeSystem/" + kind;
   for (const char* k : kExtraKinds) local_systems_[k] = local_base_ + "/CodeSystem/" + k;
   for (const char* e : kExtensions) extension_urls_[e] = local_base_ + "/StructureDefinition/" + e;
-  for (auto& r : rules_) r.local_table = r.kind_id == FieldKind::Local ? table(std::string_view(r.kind).substr(6)) : nullptr;
+  for (auto& r : rules_)
+    r.local_table = r.kind_id == FieldKind::Local ? table(std::string_view(r.kind).substr(6)) : nullptr;
   rules_by_type_.clear();
   for (const auto& r : rules_)
     if (r.record_type != "*") rules_by_type_[r.record_type];

@@ -5,15 +5,15 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <tuple>
-#include <set>
 #include <unordered_map>
 
 #include "datetime.h"
 #include "fhir/mappings/ids.h"
-#include "fhir_names.h"
 #include "fhir/validation/primitives.h"
+#include "fhir_names.h"
 #include "json_out.h"
 #include "key_table.h"
 #include "node_build.h"
@@ -153,7 +153,8 @@ class Mapper {
   // next entry of the Bundle, straight into the output (no copy), so nothing else may be emitted before it is;
   // `detached` ones (built before a resource emitted ahead of them) have a buffer of their own.
   Out base(std::string_view resource_type, std::string_view id, std::string_view profile, bool detached = false) {
-    if (!detached && writing_in_place_) throw std::logic_error("to_fhir: a resource opened before the last was emitted");
+    if (!detached && writing_in_place_)
+      throw std::logic_error("to_fhir: a resource opened before the last was emitted");
     if (!detached) {
       entry_prefix(id);
       writing_in_place_ = true;
@@ -218,8 +219,10 @@ class Mapper {
 
   // A reference to a resource with a deterministic id: urn:uuid inside the bundle, Type/id outside.
   Out ref(std::string_view type, std::string_view id) const {
-    if (in_bundle_.contains(id)) scratch_.assign("urn:uuid:").append(id);
-    else scratch_.assign(type).append("/").append(id);
+    if (in_bundle_.contains(id))
+      scratch_.assign("urn:uuid:").append(id);
+    else
+      scratch_.assign(type).append("/").append(id);
     return b_.reference(scratch_);
   }
   // The same with Reference.identifier (system, value).
@@ -247,7 +250,7 @@ class Mapper {
     return target_id(source, type, id);
   }
   Out record_ref(const Node& rec, std::string_view target_type, std::string_view fhir_type,
-                  std::string_view target_id) {
+                 std::string_view target_id) {
     std::string_view source = str(rec, "source");
     auto it = by_type_id_.find(TextKey{target_type, target_id});
     if (it != by_type_id_.end()) {
@@ -270,9 +273,11 @@ class Mapper {
     const CodeTable* table = t_.table(kind);
     const CodeRow* row = table ? table->first(local) : nullptr;
     if (table) {
-      for (const CodeRow* r : table->forward(local, qualifier)) OutBuilder::push_coding(codings, r->system, r->code, r->display);
+      for (const CodeRow* r : table->forward(local, qualifier))
+        OutBuilder::push_coding(codings, r->system, r->code, r->display);
     }
-    OutBuilder::push_coding(codings, t_.local_system(kind), local, row ? std::string_view(row->display) : std::string_view{});
+    OutBuilder::push_coding(codings, t_.local_system(kind), local,
+                            row ? std::string_view(row->display) : std::string_view{});
     return row;
   }
   Out codeable_of(Out codings, std::string_view text) const {
@@ -281,7 +286,9 @@ class Mapper {
     if (!text.empty()) b_.add_str(cc, "text", text);
     return cc;
   }
-  static std::string_view display_of(const CodeRow* row) { return row ? std::string_view(row->display) : std::string_view{}; }
+  static std::string_view display_of(const CodeRow* row) {
+    return row ? std::string_view(row->display) : std::string_view{};
+  }
   // CodeableConcept: standard codings from the table, then the local coding; text = the row's display.
   // A code always gives the same JSON, so each (kind, code, qualifier) is rendered once per batch (keyed by views
   // of literals and of the batch's texts, which outlive the Mapper) and added without a copy.
@@ -338,7 +345,8 @@ class Mapper {
   }
 
   void common_extensions(const Node& rec, Out& extensions) const {
-    if (auto u = str(rec, "updated_at"); !u.empty()) extensions.push_back(ext(ext::kUpdatedAt, "valueDateTime", b_.str(u)));
+    if (auto u = str(rec, "updated_at"); !u.empty())
+      extensions.push_back(ext(ext::kUpdatedAt, "valueDateTime", b_.str(u)));
   }
   static void add_if_any(Out& r, std::string_view key, Out v) {
     if (v.size() > 0) r.append_member(key, std::move(v));
@@ -358,7 +366,8 @@ class Mapper {
       entry_prefix(id);
       resource.append_to(out_);
     }
-    if (with_request_) out_.append(R"(,"request":{"method":"PUT","url":")").append(type).append("/").append(id).append(R"("})");
+    if (with_request_)
+      out_.append(R"(,"request":{"method":"PUT","url":")").append(type).append("/").append(id).append(R"("})");
     out_.push_back('}');
   }
   static bool retracted(const Node& rec) { return str(rec, "status") == "entered_in_error"; }
@@ -396,7 +405,8 @@ class Mapper {
     Out r = base("Patient", id, "mcode-cancer-patient");
     Out exts = b_.arr();
     common_extensions(rec, exts);
-    if (const Node* h = member(rec, "hbv_carrier")) exts.push_back(ext(ext::kHbvCarrier, "valueBoolean", b_.boolean(h->as_bool())));
+    if (const Node* h = member(rec, "hbv_carrier"))
+      exts.push_back(ext(ext::kHbvCarrier, "valueBoolean", b_.boolean(h->as_bool())));
     if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
     add_if_any(r, "extension", std::move(exts));
 
@@ -446,8 +456,10 @@ class Mapper {
     b_.add_str(r, "gender", str(rec, "sex"));
     if (auto bd = str(rec, "birth_date"); !bd.empty()) b_.add_str(r, "birthDate", bd);
     if (const Node* d = member(rec, "deceased")) {
-      if (d->is_string()) b_.add_str(r, "deceasedDateTime", d->text());
-      else b_.add(r, "deceasedBoolean", b_.boolean(false));
+      if (d->is_string())
+        b_.add_str(r, "deceasedDateTime", d->text());
+      else
+        b_.add(r, "deceasedBoolean", b_.boolean(false));
     }
     emit("Patient", id, std::move(r));
   }
@@ -457,10 +469,11 @@ class Mapper {
     const auto code = str(rec, "code");
     const CodeTable* table = t_.table("diagnosis");
     const CodeRow* row = table ? table->first(code) : nullptr;
-    std::string_view kind = row && row->has_flag("primary")       ? "primary"
-                            : row && row->has_flag("secondary")   ? "secondary"
-                                                                  : "comorbidity";
-    if (const Node* p = member(rec, "primary")) kind = p->as_bool() ? "primary" : (kind == "primary" ? "comorbidity" : kind);
+    std::string_view kind = row && row->has_flag("primary")     ? "primary"
+                            : row && row->has_flag("secondary") ? "secondary"
+                                                                : "comorbidity";
+    if (const Node* p = member(rec, "primary"))
+      kind = p->as_bool() ? "primary" : (kind == "primary" ? "comorbidity" : kind);
     if (member(rec, "primary_of")) kind = "secondary";
     const std::string_view profile = kind == "primary"     ? "mcode-primary-cancer-condition"
                                      : kind == "secondary" ? "mcode-secondary-cancer-condition"
@@ -469,17 +482,20 @@ class Mapper {
     Out r = base("Condition", id, profile);
     Out exts = b_.arr();
     common_extensions(rec, exts);
-    if (const Node* p = member(rec, "primary")) exts.push_back(ext(ext::kPrimary, "valueBoolean", b_.boolean(p->as_bool())));
-    if (auto d = str(rec, "diagnosed_on"); !d.empty()) exts.push_back(b_.extension(kAssertedDate, "valueDateTime", b_.str(d)));
+    if (const Node* p = member(rec, "primary"))
+      exts.push_back(ext(ext::kPrimary, "valueBoolean", b_.boolean(p->as_bool())));
+    if (auto d = str(rec, "diagnosed_on"); !d.empty())
+      exts.push_back(b_.extension(kAssertedDate, "valueDateTime", b_.str(d)));
     if (auto m = str(rec, "morphology"); !m.empty()) {
-      exts.push_back(b_.extension(std::string(kMcode) + "mcode-histology-morphology-behavior",
-                                  "valueCodeableConcept", fixed_concept(t_.system("icdo3"), m)));
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-histology-morphology-behavior", "valueCodeableConcept",
+                                  fixed_concept(t_.system("icdo3"), m)));
     }
     if (auto p = str(rec, "primary_of"); !p.empty())
       exts.push_back(b_.extension(kConditionRelated, "valueReference", record_ref(rec, "diagnosis", "Condition", p)));
     const bool retract = retracted(rec);
     if (retract) {
-      if (auto cs = str(rec, "clinical_status"); !cs.empty()) exts.push_back(ext(ext::kClinicalStatus, "valueCode", b_.str(cs)));
+      if (auto cs = str(rec, "clinical_status"); !cs.empty())
+        exts.push_back(ext(ext::kClinicalStatus, "valueCode", b_.str(cs)));
     }
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
@@ -537,7 +553,8 @@ class Mapper {
     Out code = b_.obj();
     Out codings = b_.arr();
     if (table)
-      for (const CodeRow* row : table->forward(system, "type")) OutBuilder::push_coding(codings, row->system, row->code, row->display);
+      for (const CodeRow* row : table->forward(system, "type"))
+        OutBuilder::push_coding(codings, row->system, row->code, row->display);
     OutBuilder::push_coding(codings, t_.local_system("stage_system"), system);
     b_.add(code, "coding", std::move(codings));
     b_.add(r, "code", std::move(code));
@@ -554,7 +571,8 @@ class Mapper {
     b_.add(r, "valueCodeableConcept", std::move(v));
     if (table) {
       const auto methods = table->forward(system, "method");
-      if (!methods.empty()) b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
+      if (!methods.empty())
+        b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
     }
     emit("Observation", id, std::move(r));
   }
@@ -570,7 +588,8 @@ class Mapper {
     Out exts = b_.arr();
     common_extensions(rec, exts);
     if (auto intent = str(rec, "intent"); !intent.empty())
-      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept",
+                                  codeable("intent", intent)));
     const Node* dose = member(rec, "dose");
     if (dose && anticancer) {
       const CodeTable* basis = t_.table("dose_basis");
@@ -579,7 +598,8 @@ class Mapper {
         exts.push_back(b_.extension(std::string(kMcode) + "mcode-normalization-basis", "valueCodeableConcept",
                                     fixed_concept(rows.front()->system, rows.front()->code, rows.front()->display)));
     }
-    if (auto f = str(rec, "frequency"); !f.empty()) exts.push_back(ext(ext::kFrequency, "valueCodeableConcept", codeable("frequency", f)));
+    if (auto f = str(rec, "frequency"); !f.empty())
+      exts.push_back(ext(ext::kFrequency, "valueCodeableConcept", codeable("frequency", f)));
     // Dosage needs a dose or rate (mad-1): without a dose the route goes into a gateway extension.
     if (auto route = str(rec, "route"); !route.empty() && !dose)
       exts.push_back(ext(ext::kRoute, "valueCodeableConcept", codeable("route", route)));
@@ -587,9 +607,11 @@ class Mapper {
     if (auto g = str(rec, "regimen"); !g.empty()) exts.push_back(ext(ext::kRegimen, "valueString", b_.str(g)));
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
-    static const std::map<std::string_view, std::string_view> kStatus = {
-        {"completed", "completed"}, {"in_progress", "in-progress"}, {"stopped", "stopped"},
-        {"not_done", "not-done"}, {"entered_in_error", "entered-in-error"}};
+    static const std::map<std::string_view, std::string_view> kStatus = {{"completed", "completed"},
+                                                                         {"in_progress", "in-progress"},
+                                                                         {"stopped", "stopped"},
+                                                                         {"not_done", "not-done"},
+                                                                         {"entered_in_error", "entered-in-error"}};
     b_.add_str(r, "status", kStatus.at(str(rec, "status")));
     if (auto why = str(rec, "reason_not_given"); !why.empty()) {
       Out sr = b_.arr();
@@ -646,7 +668,8 @@ class Mapper {
     common_extensions(rec, exts);
     const auto reported = str(rec, "reported_at");
     const bool reported_is_instant = !reported.empty() && validation::check_instant(reported) == nullptr;
-    if (!reported.empty() && !reported_is_instant) exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(reported)));
+    if (!reported.empty() && !reported_is_instant)
+      exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(reported)));
     // Without a value there is no Quantity to carry the unit: keep it in a gateway extension.
     if (!member(rec, "value") && !unit.empty()) exts.push_back(ext(ext::kResultUnit, "valueString", b_.str(unit)));
     add_if_any(r, "extension", std::move(exts));
@@ -661,8 +684,9 @@ class Mapper {
     if (const Node* v = member(rec, "value")) {
       b_.add(r, "valueQuantity", quantity(v->text(), unit, str(rec, "comparator")));
     } else {
-      b_.add(r, "dataAbsentReason",
-             fixed_concept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-performed", "Not Performed"));
+      b_.add(
+          r, "dataAbsentReason",
+          fixed_concept("http://terminology.hl7.org/CodeSystem/data-absent-reason", "not-performed", "Not Performed"));
     }
     if (auto flag = str(rec, "flag"); !flag.empty()) {
       Out interp = b_.arr();
@@ -697,8 +721,7 @@ class Mapper {
         while (start <= derived.size()) {
           auto plus = derived.find('+', start);
           if (plus == std::string::npos) plus = derived.size();
-          const TextKey key{str(rec, "patient"), derived.substr(start, plus - start),
-                            str(rec, "collected_at")};
+          const TextKey key{str(rec, "patient"), derived.substr(start, plus - start), str(rec, "collected_at")};
           if (auto it = labs_.find(key); it != labs_.end()) from.push_back(ref("Observation", it->second));
           start = plus + 1;
         }
@@ -731,9 +754,11 @@ class Mapper {
     Out r = base("Observation", id, "mcode-cancer-disease-status");
     Out exts = b_.arr();
     common_extensions(rec, exts);
-    exts.push_back(b_.extension(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type", "valueCodeableConcept",
+    exts.push_back(b_.extension(std::string(kMcode) + "mcode-cancer-disease-status-evidence-type",
+                                "valueCodeableConcept",
                                 fixed_concept(t_.system("sct"), "363679005", "Imaging (procedure)")));
-    if (auto c = str(rec, "criteria"); !c.empty()) exts.push_back(ext(ext::kCriteria, "valueCodeableConcept", codeable("criteria", c)));
+    if (auto c = str(rec, "criteria"); !c.empty())
+      exts.push_back(ext(ext::kCriteria, "valueCodeableConcept", codeable("criteria", c)));
     b_.add(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
     b_.add_str(r, "status", status);
@@ -752,7 +777,7 @@ class Mapper {
     const auto criteria = str(rec, "criteria");
     b_.add(r, "valueCodeableConcept",
            codeable_of(std::move(response), (criteria.empty() ? std::string() : std::string(criteria) + " ") +
-                                            std::string(str(rec, "response"))));
+                                                std::string(str(rec, "response"))));
     const auto method = str(rec, "method");
     if (!method.empty()) b_.add(r, "method", codeable("imaging_method", method));
     const Node* lesions = member(rec, "lesions");
@@ -869,7 +894,8 @@ class Mapper {
     if (scale == "BCLC") {
       const CodeTable* st = t_.table("stage_system");
       const auto methods = st ? st->forward("BCLC", "method") : std::vector<const CodeRow*>{};
-      if (!methods.empty()) b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
+      if (!methods.empty())
+        b_.add(r, "method", fixed_concept(methods.front()->system, methods.front()->code, methods.front()->display));
     }
     if (auto cls = str(rec, "class"); !cls.empty()) {
       Out comps = b_.arr();
@@ -894,12 +920,14 @@ class Mapper {
     Out exts = b_.arr();
     common_extensions(rec, exts);
     if (auto intent = str(rec, "intent"); !intent.empty())
-      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept", codeable("intent", intent)));
+      exts.push_back(b_.extension(std::string(kMcode) + "mcode-procedure-intent", "valueCodeableConcept",
+                                  codeable("intent", intent)));
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
-    static const std::map<std::string_view, std::string_view> kStatus = {
-        {"completed", "completed"}, {"in_progress", "in-progress"}, {"not_done", "not-done"},
-        {"entered_in_error", "entered-in-error"}};
+    static const std::map<std::string_view, std::string_view> kStatus = {{"completed", "completed"},
+                                                                         {"in_progress", "in-progress"},
+                                                                         {"not_done", "not-done"},
+                                                                         {"entered_in_error", "entered-in-error"}};
     b_.add_str(r, "status", kStatus.at(str(rec, "status")));
     b_.add(r, "code", codeable("procedure", str(rec, "procedure")));
     b_.add(r, "subject", patient_ref(rec));
@@ -978,8 +1006,8 @@ class Mapper {
     const auto histology = str(rec, "histology");
     const auto morphology = str(rec, "morphology");
     if (!histology.empty() || !morphology.empty()) {
-      Out o = observation("histology", "mcode-histologic-behavior-and-type",
-                           fixed_concept(t_.system("loinc"), "31206-6"));
+      Out o =
+          observation("histology", "mcode-histologic-behavior-and-type", fixed_concept(t_.system("loinc"), "31206-6"));
       Out v = b_.obj();
       Out codings = b_.arr();
       if (!morphology.empty()) OutBuilder::push_coding(codings, t_.system("icdo3"), morphology);
@@ -989,7 +1017,8 @@ class Mapper {
       results.emplace_back(rid(rec, "histology"), std::move(o));
     }
     if (const Node* grade = member(rec, "grade")) {
-      Out o = observation("grade", "mcode-histologic-grade", fixed_concept(t_.system("ncit"), "C18000", "Histologic Grade"));
+      Out o = observation("grade", "mcode-histologic-grade",
+                          fixed_concept(t_.system("ncit"), "C18000", "Histologic Grade"));
       b_.add(o, "valueCodeableConcept", codeable("grade", grade->text()));
       results.emplace_back(rid(rec, "grade"), std::move(o));
     }
@@ -1017,7 +1046,8 @@ class Mapper {
     Out r = base("DiagnosticReport", id, "");
     Out exts = b_.arr();
     common_extensions(rec, exts);
-    if (!surgery_id.empty()) exts.push_back(b_.extension(kEventPartOf, "valueReference", record_ref(rec, "surgery", "Procedure", surgery_id)));
+    if (!surgery_id.empty())
+      exts.push_back(b_.extension(kEventPartOf, "valueReference", record_ref(rec, "surgery", "Procedure", surgery_id)));
     if (!issued.empty() && !issued_instant) exts.push_back(ext(ext::kReportedAt, "valueDateTime", b_.str(issued)));
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", identifiers(rec));
@@ -1046,7 +1076,8 @@ class Mapper {
     Out exts = b_.arr();
     common_extensions(rec, exts);
     if (retracted(rec)) exts.push_back(ext(ext::kRecordStatus, "valueCode", b_.str("entered-in-error")));
-    if (const Node* g = member(rec, "ctcae_grade")) exts.push_back(ext(ext::kCtcaeGrade, "valueInteger", b_.num(g->text())));
+    if (const Node* g = member(rec, "ctcae_grade"))
+      exts.push_back(ext(ext::kCtcaeGrade, "valueInteger", b_.num(g->text())));
     if (auto res = str(rec, "resolved"); !res.empty()) exts.push_back(ext(ext::kResolved, "valueDate", b_.str(res)));
     add_if_any(r, "extension", std::move(exts));
     b_.add(r, "identifier", record_identifier(rec));  // AdverseEvent.identifier is 0..1
@@ -1068,7 +1099,8 @@ class Mapper {
     if (auto out = str(rec, "outcome"); !out.empty()) {
       static const std::map<std::string_view, std::string_view> kOutcome = {
           {"resolved", "resolved"}, {"resolving", "recovering"}, {"not_resolved", "ongoing"}, {"fatal", "fatal"}};
-      b_.add(r, "outcome", fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", kOutcome.at(out)));
+      b_.add(r, "outcome",
+             fixed_concept("http://terminology.hl7.org/CodeSystem/adverse-event-outcome", kOutcome.at(out)));
     }
     if (const Node* drugs = member(rec, "suspect_drugs")) {
       Out suspects = b_.arr();
@@ -1119,11 +1151,11 @@ class Mapper {
   bool with_request_;
   std::size_t resources_ = 0;
   bool writing_in_place_ = false;  // a resource opened by base() is being written into out_
-  mutable TextSet in_bundle_;  // the ids of the resources in the bundle (a lookup applies pending inserts)
+  mutable TextSet in_bundle_;      // the ids of the resources in the bundle (a lookup applies pending inserts)
   // Keys and values are views of the input records' texts and of ids_ (stable).
   std::unordered_map<TextKey, std::vector<std::string_view>, TextKeyHash> by_type_id_;  // (type, id) -> sources
   std::unordered_map<TextKey, std::vector<std::pair<std::string_view, std::string_view>>, TextKeyHash>
-      admins_;  // (patient, drug) -> (start, resource id)
+      admins_;                                                       // (patient, drug) -> (start, resource id)
   std::unordered_map<TextKey, std::string_view, TextKeyHash> labs_;  // (patient, test, collected_at) -> id
   std::set<std::string> unit_warnings_;
   IdCache ids_;
@@ -1162,8 +1194,10 @@ std::size_t map_records(const std::vector<const Node*>& records, const Tables& t
   mapper.index(records);
   for (const Node* r : records) mapper.plan(*r);
   for (const Node* r : records) mapper.map(*r);
-  if (mapper.resources() == 0) out.resize(no_entries);  // FHIR has no empty arrays
-  else out.push_back(']');
+  if (mapper.resources() == 0)
+    out.resize(no_entries);  // FHIR has no empty arrays
+  else
+    out.push_back(']');
   out.push_back('}');
   for (const auto& unit : mapper.unit_warnings()) {
     validation::Issue issue;

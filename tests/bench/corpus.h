@@ -20,7 +20,8 @@ struct Corpus {
 inline const Corpus& corpus() {
   static const Corpus loaded = [] {
     Corpus c;
-    const std::filesystem::path dir = std::filesystem::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.r4.examples-4.0.1" / "package";
+    const std::filesystem::path dir =
+        std::filesystem::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.r4.examples-4.0.1" / "package";
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       if (entry.path().extension() == ".json" && entry.path().filename() != "package.json") {

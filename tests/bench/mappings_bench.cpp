@@ -6,6 +6,9 @@
 // Baselines in the same run: RapidJSON's DOM parse + Writer of the same input bytes (BM_BaselineRapidJson*).
 // Run: build/bin/fhirgw_mappings_bench [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
 #include <fstream>
@@ -16,16 +19,14 @@
 #include "fhir/json/writer.h"
 #include "fhir/mappings/from_fhir.h"
 #include "fhir/mappings/to_fhir.h"
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace {
 
 namespace fm = fhir::mappings;
 
 std::string replace_all(std::string s, std::string_view from, std::string_view to) {
-  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+  for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+    s.replace(p, from.size(), to);
   return s;
 }
 

@@ -168,7 +168,7 @@ TEST_F(FhirPathEngine, Quantities) {
   EXPECT_EQ(o("value = 1.5 'mg'"), "[true]");
   EXPECT_EQ(o("value < 1 'g'"), "[true]");  // UCUM conversion of definite units
   EXPECT_EQ(o("value = 0.0015 'g'"), "[true]");
-  EXPECT_EQ(o("value < 1 'cm'"), "[]");      // different dimensions: unknown
+  EXPECT_EQ(o("value < 1 'cm'"), "[]");  // different dimensions: unknown
   EXPECT_EQ(o("value = 1.5 'cm'"), "[false]");
   EXPECT_EQ(o("1 year = 1 'a'"), "[false]");  // calendar years are not UCUM years
   EXPECT_EQ(o("7 days = 1 week"), "[true]");
@@ -368,7 +368,8 @@ TEST(FhirPathCompile, SyntaxErrorsCarryOffsets) {
 }
 
 TEST(FhirPathCompile, CommentsAndDelimitedIdentifiers) {
-  auto doc = parse_json(R"({"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}})");
+  auto doc = parse_json(
+      R"({"resourceType":"Patient","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">x</div>"}})");
   EXPECT_EQ(eval(doc.root(), "text.`div`.exists() // trailing comment"), "[true]");
   EXPECT_EQ(eval(doc.root(), "/* lead */ text.status"), "[generated]");
 }
@@ -405,13 +406,13 @@ TEST(FhirPathHtmlChecks, R4NarrativeRules) {
   const std::string ns = R"(<div xmlns="http://www.w3.org/1999/xhtml">)";
   EXPECT_EQ(narrative(ns + "<p>Hello <b>world</b> &amp; <a href=\"#x\">link</a></p></div>"), "[true]");
   EXPECT_EQ(narrative(ns + "<table border=\"1\"><tr><td>x</td></tr></table><!-- c --></div>"), "[true]");
-  EXPECT_EQ(narrative(ns + "<img src=\"#pic\" alt=\"\"/></div>"), "[true]");  // an image is content
-  EXPECT_EQ(narrative("<div>text</div>"), "[false]");                          // no XHTML namespace
+  EXPECT_EQ(narrative(ns + "<img src=\"#pic\" alt=\"\"/></div>"), "[true]");           // an image is content
+  EXPECT_EQ(narrative("<div>text</div>"), "[false]");                                  // no XHTML namespace
   EXPECT_EQ(narrative("<p xmlns=\"http://www.w3.org/1999/xhtml\">x</p>"), "[false]");  // root must be div
   EXPECT_EQ(narrative(ns + "<script>alert(1)</script></div>"), "[false]");
   EXPECT_EQ(narrative(ns + "<p onclick=\"x()\">x</p></div>"), "[false]");
   EXPECT_EQ(narrative(ns + "<form>x</form></div>"), "[false]");
-  EXPECT_EQ(narrative(ns + "   \n  </div>"), "[false]");  // txt-2: no content
+  EXPECT_EQ(narrative(ns + "   \n  </div>"), "[false]");    // txt-2: no content
   EXPECT_EQ(narrative(ns + "<p>x</div>"), "[false]");       // not well-formed
   EXPECT_EQ(narrative(ns + "x</div><p>y</p>"), "[false]");  // content after the root
   EXPECT_EQ(narrative(ns + "<p>x &bogus</p></div>"), "[false]");

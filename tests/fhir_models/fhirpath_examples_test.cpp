@@ -130,7 +130,8 @@ class ConstraintRunner {
         const auto& e = elements[ci];
         if (!e.children.empty() || !e.content_reference.empty() || !e.slice_name.empty()) continue;
         bool any = false;
-        for (const auto& c : e.constraints) any |= c.key != "ele-1" && c.severity == fhir::model::ConstraintSeverity::Error;
+        for (const auto& c : e.constraints)
+          any |= c.key != "ele-1" && c.severity == fhir::model::ConstraintSeverity::Error;
         if (!any) continue;
         EvalContext nav;
         nav.registry = &registry_;
@@ -149,14 +150,12 @@ class ConstraintRunner {
     ctx.resource = resource;
     ctx.context = item;
     auto kids = fhir::fhirpath::evaluate(*children_, ctx);
-    const fhir::json::Node* contained = item.node() != nullptr && item.node()->is_object()
-                                            ? item.node()->find("contained")
-                                            : nullptr;
+    const fhir::json::Node* contained =
+        item.node() != nullptr && item.node()->is_object() ? item.node()->find("contained") : nullptr;
     for (const Item& child : kids.items) {
       const fhir::json::Node* n = child.node();
       const bool is_resource = n != nullptr && n->is_object() && n->find("resourceType") != nullptr &&
-                               child.type().def != nullptr &&
-                               child.type().def->kind == fhir::model::TypeKind::Resource;
+                               child.type().def != nullptr && child.type().def->kind == fhir::model::TypeKind::Resource;
       if (!is_resource) {
         walk(child, resource, root, bundle, failures);
         continue;

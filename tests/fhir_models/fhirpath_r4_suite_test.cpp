@@ -113,11 +113,16 @@ std::vector<SuiteCase> read_suite(const std::string& text) {
       if (key == "expression") c.expression = joined;
       continue;
     }
-    if (key == "desc") c.desc = scalar(value).text;
-    else if (key == "inputfile") c.inputfile = scalar(value).text;
-    else if (key == "expression") c.expression = scalar(value).text;
-    else if (key == "error") c.expect_error = value == "true";
-    else if (key == "disable") c.disabled = value == "true";
+    if (key == "desc")
+      c.desc = scalar(value).text;
+    else if (key == "inputfile")
+      c.inputfile = scalar(value).text;
+    else if (key == "expression")
+      c.expression = scalar(value).text;
+    else if (key == "error")
+      c.expect_error = value == "true";
+    else if (key == "disable")
+      c.disabled = value == "true";
     else if (key == "result") {
       if (value == "[]") continue;
       while (i + 1 < lines.size() && indent_of(lines[i + 1]) > ind && indent_of(lines[i + 1]) < lines[i + 1].size() &&
@@ -173,8 +178,10 @@ TEST(FhirPathR4Suite, PublishedTestCases) {
     seen.insert(c.desc);
     auto it = inputs.find(c.inputfile);
     if (it == inputs.end()) {
-      it = inputs.emplace(c.inputfile, fhirpath_test::parse_json(fhirpath_test::read_file(
-                                           (kSuite / "resources" / c.inputfile).string()))).first;
+      it = inputs
+               .emplace(c.inputfile, fhirpath_test::parse_json(
+                                         fhirpath_test::read_file((kSuite / "resources" / c.inputfile).string())))
+               .first;
     }
     const std::string outcome = run_case(c, it->second.root());
     const bool listed = skips.contains(c.desc);

@@ -50,8 +50,7 @@ void expect_same_result(const std::string& text, const ParseOptions& options = {
 }
 
 TEST(JsonCompact, SameTreeAsTheNodeParser) {
-  expect_same_result(
-      R"({"a":1.50,"b":1E-22,"c":-0.0,"d":12345678901234567890123,"e":[true,false,null,{}],"f":[]})");
+  expect_same_result(R"({"a":1.50,"b":1E-22,"c":-0.0,"d":12345678901234567890123,"e":[true,false,null,{}],"f":[]})");
   expect_same_result(R"({"given":["a",null,"c"],"_given":[null,{"id":"x"},null],"z":true,"y":false})");
   expect_same_result(R"({"s":"a\"b\\c\n\u00e9\ud83d\ude00\/","k\u00e9y":"\t","":""})");
   expect_same_result("{\n  \"a\": \"x\\\"y\",\n  \"b\": [10, true]\n}\n");
@@ -67,8 +66,8 @@ TEST(JsonCompact, SameTreeAsTheNodeParser) {
 TEST(JsonCompact, RejectsWhatTheNodeParserRejectsWithTheSameError) {
   const std::vector<std::string> bad = {
       "{\"a\":1,}", "[1,2,]", "{\"a\":1 /* c */}", "{\"a\":NaN}", "{\"a\":01}", "{\"a\":1.}", "{a:1}",
-      "{\"a\":\"\xC3\x28\"}", "{\"a\":\"\xED\xA0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"\\udc00\":1}",
-      "{\"a\":\"x\ty\"}", "{\"a\":1}{", "", "   ", std::string("{\"a\":\"x\0y\"}", 11),
+      "{\"a\":\"\xC3\x28\"}", "{\"a\":\"\xED\xA0\x80\"}", "{\"a\":\"\\ud800\"}", "{\"\\udc00\":1}", "{\"a\":\"x\ty\"}",
+      "{\"a\":1}{", "", "   ", std::string("{\"a\":\"x\0y\"}", 11),
       "{\n  \"status\": \"final\",\n  \"status\": \"draft\"\n}", "{\n  \"a\": 1,\n  \"b\": tru\n}",
       "[{\"a\":1,\"b\":{\"a\":2,\"b\":3},\"a\":4}]", std::string(1000, '['), "\xEF\xBB\xBF{\"a\":}",
       // escapes decoded in place before the error (a decoded \n must not count as a line break)
@@ -195,7 +194,8 @@ TEST(CompactStream, FilterLeavesMembersOutAndRefusalsAreReported) {
       envelope, only_id));
   EXPECT_EQ(seen, R"({"resource":{"id":"x"},"search":{}})");  // the duplicate key was not built, so not checked
   seen.clear();
-  EXPECT_FALSE(stream_compact_items(text, "entry", [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
+  EXPECT_FALSE(stream_compact_items(
+      text, "entry", [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
   EXPECT_FALSE(stream_compact_items(R"({"entry":[{}],)", "entry",
                                     [&](const CompactNode&, std::uint32_t, std::uint32_t) {}, envelope));
 }
@@ -219,10 +219,21 @@ TEST(CompactStream, SkimmedMembersGiveTheSameItemsOnValidTexts) {
         envelope, options);
     return out;
   };
-  std::vector<std::string> values = {
-      R"("plain")", R"("a ] } [ { , : inside")", R"("esc \" ] \\ }\\")", R"("\u005d\u007d")", "12.50", "-0.5e+3",
-      "true", "false", "null", "[]", "{}", R"([1,[2,[3,{"a":[{}]}]],"]"])", R"({"a":{"b":"}"},"c":["{",{}]})",
-      R"({"k":")" + std::string(200, 'x') + R"(]"})", R"([")" + std::string(100, '{') + R"("])"};
+  std::vector<std::string> values = {R"("plain")",
+                                     R"("a ] } [ { , : inside")",
+                                     R"("esc \" ] \\ }\\")",
+                                     R"("\u005d\u007d")",
+                                     "12.50",
+                                     "-0.5e+3",
+                                     "true",
+                                     "false",
+                                     "null",
+                                     "[]",
+                                     "{}",
+                                     R"([1,[2,[3,{"a":[{}]}]],"]"])",
+                                     R"({"a":{"b":"}"},"c":["{",{}]})",
+                                     R"({"k":")" + std::string(200, 'x') + R"(]"})",
+                                     R"([")" + std::string(100, '{') + R"("])"};
   // An escape right at the end of a 64-byte block (the skim starts a block at the value) and just after it.
   for (std::size_t at : {60u, 61u, 62u, 63u, 64u, 126u, 127u}) {
     std::string v = R"({"s":")" + std::string(at - 6, 'y') + R"(\"]}\\"})";
@@ -244,7 +255,8 @@ TEST(CompactStream, SkimmedMembersGiveTheSameItemsOnValidTexts) {
   EXPECT_NE(expected.find(R"("id":"r21")"), std::string::npos);
   // Not checked when skimmed: a bad literal in a left-out member.
   const std::string bad = R"({"entry":[{"resource":{"skip":tru,"id":"x"}}]})";
-  EXPECT_EQ(items_of(bad, true, skimmed), R"({"resource":{"id":"x"}} @10-44)" "\n");
+  EXPECT_EQ(items_of(bad, true, skimmed), R"({"resource":{"id":"x"}} @10-44)"
+                                          "\n");
   EXPECT_TRUE(skimmed);
   items_of(bad, false, read);
   EXPECT_FALSE(read);

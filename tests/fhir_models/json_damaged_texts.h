@@ -21,15 +21,9 @@ void for_each_damaged_text(const std::string& good, std::string_view alphabet, s
     const std::size_t at = (next() >> 8) % damaged.size();
     const char c = alphabet[(next() >> 8) % alphabet.size()];
     switch ((next() >> 8) % 3) {
-      case 0:
-        damaged[at] = c;
-        break;
-      case 1:
-        damaged.insert(damaged.begin() + static_cast<std::ptrdiff_t>(at), c);
-        break;
-      default:
-        damaged.erase(at, 1);
-        break;
+      case 0: damaged[at] = c; break;
+      case 1: damaged.insert(damaged.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+      default: damaged.erase(at, 1); break;
     }
     check(damaged);
   }

@@ -25,7 +25,8 @@ TEST(JsonParser, KeepsDecimalTextExactly) {
   EXPECT_EQ(root.find("c")->text(), "1.000000000000000000E-245");
   EXPECT_EQ(root.find("d")->text(), "-0.0");
   EXPECT_EQ(root.find("e")->text(), "12345678901234567890123");
-  EXPECT_EQ(to_string(root), R"({"a":1.50,"b":1E-22,"c":1.000000000000000000E-245,"d":-0.0,"e":12345678901234567890123})");
+  EXPECT_EQ(to_string(root),
+            R"({"a":1.50,"b":1E-22,"c":1.000000000000000000E-245,"d":-0.0,"e":12345678901234567890123})");
 }
 
 TEST(JsonParser, KeepsMemberOrderAndNullPlaceholders) {
@@ -61,26 +62,26 @@ TEST(JsonParser, RejectsDuplicateKeysInLargeObjects) {
 }
 
 TEST(JsonParser, RejectsWhatStrictJsonForbids) {
-  EXPECT_NE(error_of("{\"a\":1,}"), "");                 // trailing comma
-  EXPECT_NE(error_of("[1,2,]"), "");                     // trailing comma in array
-  EXPECT_NE(error_of("{\"a\":1 /* c */}"), "");          // comment
-  EXPECT_NE(error_of("{\"a\":1} // c"), "");             // line comment
-  EXPECT_NE(error_of("{\"a\":NaN}"), "");                // NaN
-  EXPECT_NE(error_of("{\"a\":Infinity}"), "");           // Infinity
-  EXPECT_NE(error_of("{\"a\":01}"), "");                 // leading zero
-  EXPECT_NE(error_of("{\"a\":1.}"), "");                 // incomplete fraction
-  EXPECT_NE(error_of("{\"a\":.5}"), "");                 // missing integer part
-  EXPECT_NE(error_of("{\"a\":'x'}"), "");                // single quotes
-  EXPECT_NE(error_of("{a:1}"), "");                      // unquoted key
-  EXPECT_NE(error_of("{\"a\":\"\xC3\x28\"}"), "");       // invalid UTF-8
-  EXPECT_NE(error_of("{\"a\":\"\xED\xA0\x80\"}"), "");   // UTF-8-encoded surrogate
-  EXPECT_NE(error_of("{\"a\":\"\\ud800\"}"), "");        // lone high surrogate
-  EXPECT_NE(error_of("{\"a\":\"\\udc00\"}"), "");        // lone low surrogate
-  EXPECT_NE(error_of("{\"\\ud800\":1}"), "");              // ... in a key
-  EXPECT_NE(error_of("{\"a\":\"x\ty\"}"), "");           // raw control character
-  EXPECT_NE(error_of("{\"a\":1}{"), "");                 // trailing content
-  EXPECT_NE(error_of(""), "");                           // empty
-  EXPECT_NE(error_of("   "), "");                        // whitespace only
+  EXPECT_NE(error_of("{\"a\":1,}"), "");                         // trailing comma
+  EXPECT_NE(error_of("[1,2,]"), "");                             // trailing comma in array
+  EXPECT_NE(error_of("{\"a\":1 /* c */}"), "");                  // comment
+  EXPECT_NE(error_of("{\"a\":1} // c"), "");                     // line comment
+  EXPECT_NE(error_of("{\"a\":NaN}"), "");                        // NaN
+  EXPECT_NE(error_of("{\"a\":Infinity}"), "");                   // Infinity
+  EXPECT_NE(error_of("{\"a\":01}"), "");                         // leading zero
+  EXPECT_NE(error_of("{\"a\":1.}"), "");                         // incomplete fraction
+  EXPECT_NE(error_of("{\"a\":.5}"), "");                         // missing integer part
+  EXPECT_NE(error_of("{\"a\":'x'}"), "");                        // single quotes
+  EXPECT_NE(error_of("{a:1}"), "");                              // unquoted key
+  EXPECT_NE(error_of("{\"a\":\"\xC3\x28\"}"), "");               // invalid UTF-8
+  EXPECT_NE(error_of("{\"a\":\"\xED\xA0\x80\"}"), "");           // UTF-8-encoded surrogate
+  EXPECT_NE(error_of("{\"a\":\"\\ud800\"}"), "");                // lone high surrogate
+  EXPECT_NE(error_of("{\"a\":\"\\udc00\"}"), "");                // lone low surrogate
+  EXPECT_NE(error_of("{\"\\ud800\":1}"), "");                    // ... in a key
+  EXPECT_NE(error_of("{\"a\":\"x\ty\"}"), "");                   // raw control character
+  EXPECT_NE(error_of("{\"a\":1}{"), "");                         // trailing content
+  EXPECT_NE(error_of(""), "");                                   // empty
+  EXPECT_NE(error_of("   "), "");                                // whitespace only
   EXPECT_NE(error_of(std::string("{\"a\":\"x\0y\"}", 11)), "");  // NUL byte
 }
 
@@ -157,7 +158,8 @@ TEST(JsonParser, DocumentsReleasedOnAnotherThreadKeepTheirContent) {
   for (int round = 0; round < 20; ++round) {
     std::vector<Document> docs;
     for (int i = 0; i < 8; ++i) {
-      std::string text = "{\"n\":" + std::to_string(round * 100 + i) + ",\"pad\":\"" + std::string(5000 * (i + 1), 'x') + "\"}";
+      std::string text =
+          "{\"n\":" + std::to_string(round * 100 + i) + ",\"pad\":\"" + std::string(5000 * (i + 1), 'x') + "\"}";
       auto r = parse(text);
       ASSERT_TRUE(r);
       docs.push_back(std::move(*r.document));

@@ -17,8 +17,8 @@ namespace {
 
 using detail::ScanResult;
 
-void expect_same_tree(const CompactNode& a, const CompactNode& b, const CompactDocument& da,
-                      const CompactDocument& db, const std::string& where) {
+void expect_same_tree(const CompactNode& a, const CompactNode& b, const CompactDocument& da, const CompactDocument& db,
+                      const std::string& where) {
   ASSERT_EQ(a.kind(), b.kind()) << where;
   EXPECT_EQ(a.offset(), b.offset()) << where;
   EXPECT_EQ(da.locate(a.offset()).line, db.locate(b.offset()).line) << where;
@@ -28,8 +28,7 @@ void expect_same_tree(const CompactNode& a, const CompactNode& b, const CompactD
   ASSERT_EQ(a.size(), b.size()) << where;
   const auto ca = a.is_object() ? a.members() : a.items();
   const auto cb = b.is_object() ? b.members() : b.items();
-  for (std::size_t i = 0; i < ca.size(); ++i)
-    expect_same_tree(ca[i], cb[i], da, db, where + "/" + std::to_string(i));
+  for (std::size_t i = 0; i < ca.size(); ++i) expect_same_tree(ca[i], cb[i], da, db, where + "/" + std::to_string(i));
 }
 
 // The scanner's verdict on `text`, checked against the reference parser.
@@ -40,8 +39,8 @@ ScanResult check(const std::string& text, const ParseOptions& options = {}) {
   if (scanned.result == ScanResult::Accepted) {
     EXPECT_TRUE(reference) << "the scanner accepts what the reference refuses";
     if (reference) {
-      expect_same_tree(scanned.document->root(), reference.document->root(), *scanned.document,
-                       *reference.document, "$");
+      expect_same_tree(scanned.document->root(), reference.document->root(), *scanned.document, *reference.document,
+                       "$");
     }
   } else if (scanned.result == ScanResult::Refused) {
     EXPECT_FALSE(reference) << "the scanner refuses what the reference accepts";
@@ -168,8 +167,8 @@ TEST(JsonScanner, AgreesWithTheReferenceOnDamagedTexts) {
       " \"valueQuantity\":{\"value\":12.50,\"unit\":\"ng/"
       "mL\"},\"flags\":[true,false,null,-0.5e3,1E+2],\"_x\":[{},[]]}";
   ASSERT_EQ(check(good), ScanResult::Accepted);
-  testing::for_each_damaged_text(good, "{}[]:,\"\\ -+.0123456789eEtrufalsn\n\t\x01\xC3\xED\xA0\x80\xBF", 4321,
-                                 4000, [](const std::string& text) { check(text); });
+  testing::for_each_damaged_text(good, "{}[]:,\"\\ -+.0123456789eEtrufalsn\n\t\x01\xC3\xED\xA0\x80\xBF", 4321, 4000,
+                                 [](const std::string& text) { check(text); });
 }
 
 }  // namespace

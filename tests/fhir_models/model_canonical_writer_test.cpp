@@ -33,14 +33,13 @@ TEST(CanonicalWriter, PrimitiveExtensionFollowsItsValue) {
 }
 
 TEST(CanonicalWriter, ChoiceTypesDatatypesAndBackboneElements) {
-  EXPECT_EQ(
-      canonical(
-          R"({"valueQuantity":{"unit":"mg","value":1.50,"code":"mg","system":"http://unitsofmeasure.org"},
+  EXPECT_EQ(canonical(
+                R"({"valueQuantity":{"unit":"mg","value":1.50,"code":"mg","system":"http://unitsofmeasure.org"},
                          "status":"final","resourceType":"Observation","code":{"text":"x"},
                          "component":[{"valueString":"a","code":{"coding":[{"code":"c","system":"s"}]}}]})"),
-      R"({"resourceType":"Observation","status":"final","code":{"text":"x"},)"
-      R"("valueQuantity":{"value":1.50,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"},)"
-      R"("component":[{"code":{"coding":[{"system":"s","code":"c"}]},"valueString":"a"}]})");
+            R"({"resourceType":"Observation","status":"final","code":{"text":"x"},)"
+            R"("valueQuantity":{"value":1.50,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"},)"
+            R"("component":[{"code":{"coding":[{"system":"s","code":"c"}]},"valueString":"a"}]})");
 }
 
 TEST(CanonicalWriter, UnknownMembersAreKeptAfterKnownOnesInSourceOrder) {
@@ -49,41 +48,36 @@ TEST(CanonicalWriter, UnknownMembersAreKeptAfterKnownOnesInSourceOrder) {
 }
 
 TEST(CanonicalWriter, ContainedAndBundleResourcesAreOrderedByTheirOwnType) {
-  EXPECT_EQ(
-      canonical(R"({"entry":[{"resource":{"recordedDate":"2020","resourceType":"Condition",
+  EXPECT_EQ(canonical(R"({"entry":[{"resource":{"recordedDate":"2020","resourceType":"Condition",
                            "contained":[{"name":[{"family":"F"}],"resourceType":"Patient","id":"c"}]},
                            "fullUrl":"urn:uuid:1"}],"type":"collection","resourceType":"Bundle"})"),
-      R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1","resource":)"
-      R"({"resourceType":"Condition","contained":[{"resourceType":"Patient","id":"c","name":[{"family":"F"}]}],)"
-      R"("recordedDate":"2020"}}]})");
+            R"({"resourceType":"Bundle","type":"collection","entry":[{"fullUrl":"urn:uuid:1","resource":)"
+            R"({"resourceType":"Condition","contained":[{"resourceType":"Patient","id":"c","name":[{"family":"F"}]}],)"
+            R"("recordedDate":"2020"}}]})");
 }
 
 TEST(CanonicalWriter, ContentReferenceRecursion) {
-  EXPECT_EQ(
-      canonical(R"({"resourceType":"Questionnaire","status":"draft","item":[{"type":"group","linkId":"1",
+  EXPECT_EQ(canonical(R"({"resourceType":"Questionnaire","status":"draft","item":[{"type":"group","linkId":"1",
                          "item":[{"type":"string","text":"q","linkId":"1.1"}]}]})"),
-      R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1","type":"group",)"
-      R"("item":[{"linkId":"1.1","text":"q","type":"string"}]}]})");
+            R"({"resourceType":"Questionnaire","status":"draft","item":[{"linkId":"1","type":"group",)"
+            R"("item":[{"linkId":"1.1","text":"q","type":"string"}]}]})");
 }
 
 TEST(CanonicalWriter, ExtensionValueChoice) {
-  EXPECT_EQ(
-      canonical(R"({"resourceType":"Patient","extension":[{"valueCodeableConcept":{"text":"t","coding":[]},
+  EXPECT_EQ(canonical(R"({"resourceType":"Patient","extension":[{"valueCodeableConcept":{"text":"t","coding":[]},
                          "url":"u"}]})"),
-      R"({"resourceType":"Patient","extension":[{"url":"u","valueCodeableConcept":{"coding":[],"text":"t"}}]})");
+            R"({"resourceType":"Patient","extension":[{"url":"u","valueCodeableConcept":{"coding":[],"text":"t"}}]})");
 }
 
 TEST(CanonicalWriter, DecimalsKeepTheirText) {
-  EXPECT_EQ(
-      canonical(R"({"resourceType":"Observation","valueQuantity":{"value":1.000000000000000000E-245}})"),
-      R"({"resourceType":"Observation","valueQuantity":{"value":1.000000000000000000E-245}})");
+  EXPECT_EQ(canonical(R"({"resourceType":"Observation","valueQuantity":{"value":1.000000000000000000E-245}})"),
+            R"({"resourceType":"Observation","valueQuantity":{"value":1.000000000000000000E-245}})");
 }
 
 TEST(CanonicalWriter, PrettyLayout) {
-  EXPECT_EQ(
-      canonical(R"({"id":"x","resourceType":"Patient","name":[{"given":["A"]}],"link":[]})", true),
-      "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"x\",\n  \"name\": [\n    {\n      \"given\": [\n"
-      "        \"A\"\n      ]\n    }\n  ],\n  \"link\": []\n}");
+  EXPECT_EQ(canonical(R"({"id":"x","resourceType":"Patient","name":[{"given":["A"]}],"link":[]})", true),
+            "{\n  \"resourceType\": \"Patient\",\n  \"id\": \"x\",\n  \"name\": [\n    {\n      \"given\": [\n"
+            "        \"A\"\n      ]\n    }\n  ],\n  \"link\": []\n}");
 }
 
 TEST(CanonicalWriter, UnknownResourceTypeAndNonObjectsAreWrittenAsIs) {

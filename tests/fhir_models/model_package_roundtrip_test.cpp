@@ -58,8 +58,8 @@ RoundTripStats round_trip(const std::vector<fs::path>& files) {
     const std::string text = read(file);
     json::ParseResult input = json::parse(text);
     if (!input) {
-      ADD_FAILURE() << file.filename() << ": " << input.error->message << " at " << input.error->location.line
-                    << ":" << input.error->location.column;
+      ADD_FAILURE() << file.filename() << ": " << input.error->message << " at " << input.error->location.line << ":"
+                    << input.error->location.column;
       if (++stats.failures > 20) break;
       continue;
     }
@@ -114,14 +114,13 @@ TEST(PackageRoundTrip, EveryFileSurvivesCanonicalWrite) {
 
 TEST(PackageRoundTrip, McodePackageSurvivesCanonicalWrite) {
   if (!fs::is_directory(mcode_folder())) {
-    GTEST_SKIP() << "mCODE package folder " << mcode_folder()
-                 << " is absent: run deploy/fetch-fhir-packages.sh";
+    GTEST_SKIP() << "mCODE package folder " << mcode_folder() << " is absent: run deploy/fetch-fhir-packages.sh";
   }
   const auto files = json_files(mcode_folder());
   EXPECT_GT(files.size(), 100u);
   const RoundTripStats stats = round_trip(files);
-  std::printf("round-tripped %zu of %zu mCODE files; %zu were already in canonical order\n", stats.checked,
-              stats.files, stats.already_canonical);
+  std::printf("round-tripped %zu of %zu mCODE files; %zu were already in canonical order\n", stats.checked, stats.files,
+              stats.already_canonical);
   EXPECT_EQ(stats.failures, 0u);
   EXPECT_EQ(stats.checked, files.size());
 }

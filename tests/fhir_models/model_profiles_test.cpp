@@ -28,8 +28,7 @@ class McodeProfiles : public ::testing::Test {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(mcode_folder())) {
       const std::string name = e.path().filename().string();
-      if (name.rfind("StructureDefinition-", 0) == 0 && e.path().extension() == ".json")
-        files.push_back(e.path());
+      if (name.rfind("StructureDefinition-", 0) == 0 && e.path().extension() == ".json") files.push_back(e.path());
     }
     std::sort(files.begin(), files.end());
     for (const fs::path& f : files) {
@@ -47,8 +46,7 @@ class McodeProfiles : public ::testing::Test {
   static void TearDownTestSuite() { profiles_.clear(); }
   void SetUp() override {
     if (!fs::is_directory(mcode_folder())) {
-      GTEST_SKIP() << "mCODE package folder " << mcode_folder()
-                   << " is absent: run deploy/fetch-fhir-packages.sh";
+      GTEST_SKIP() << "mCODE package folder " << mcode_folder() << " is absent: run deploy/fetch-fhir-packages.sh";
     }
   }
   static const TypeDef* profile(std::string_view id) {
@@ -67,8 +65,7 @@ TEST_F(McodeProfiles, AllCompile) {
     EXPECT_TRUE(p->is_profile) << p->url;
     EXPECT_FALSE(p->elements.empty());
     for (std::uint32_t i = 1; i < p->elements.size(); ++i) {
-      ASSERT_LT(p->elements[i].parent, i)
-          << p->url << " " << p->elements[i].path;  // parents precede children
+      ASSERT_LT(p->elements[i].parent, i) << p->url << " " << p->elements[i].path;  // parents precede children
     }
   }
 }
@@ -105,9 +102,8 @@ TEST_F(McodeProfiles, SlicesWithPatternsAndMustSupport) {
   std::string type;
   EXPECT_NE(variant->child(0, "valueCodeableConcept", &type), nullptr);
   EXPECT_EQ(type, "CodeableConcept");
-  const auto effective =
-      std::find_if(variant->elements.begin(), variant->elements.end(),
-                   [](const ElementDef& e) { return e.slice_name == "effectiveDateTime"; });
+  const auto effective = std::find_if(variant->elements.begin(), variant->elements.end(),
+                                      [](const ElementDef& e) { return e.slice_name == "effectiveDateTime"; });
   ASSERT_NE(effective, variant->elements.end());
   EXPECT_TRUE(effective->must_support);
 }

@@ -32,9 +32,8 @@ TEST(Registry, HasEveryConcreteResourceType) {
   const auto& names = r4().resource_type_names();
   EXPECT_EQ(names.size(), 146u);
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
-  for (const char* n :
-       {"Patient", "Observation", "Bundle", "Parameters", "Binary", "AdverseEvent", "BodyStructure",
-        "MedicinalProductUndesirableEffect", "EffectEvidenceSynthesis", "VerificationResult"}) {
+  for (const char* n : {"Patient", "Observation", "Bundle", "Parameters", "Binary", "AdverseEvent", "BodyStructure",
+                        "MedicinalProductUndesirableEffect", "EffectEvidenceSynthesis", "VerificationResult"}) {
     EXPECT_TRUE(r4().is_resource_type(n)) << n;
   }
   EXPECT_FALSE(r4().is_resource_type("Resource"));        // abstract
@@ -158,8 +157,8 @@ TEST(Registry, RequiredBindingIsExpanded) {
   const ValueSetExpansion* vs = r4().find_value_set(status->binding->value_set);
   ASSERT_NE(vs, nullptr);
   EXPECT_TRUE(vs->complete);
-  for (const char* c : {"registered", "preliminary", "final", "amended", "corrected", "cancelled",
-                        "entered-in-error", "unknown"}) {
+  for (const char* c :
+       {"registered", "preliminary", "final", "amended", "corrected", "cancelled", "entered-in-error", "unknown"}) {
     EXPECT_TRUE(vs->contains("http://hl7.org/fhir/observation-status", c)) << c;
   }
   EXPECT_FALSE(vs->contains_code("done"));
@@ -176,8 +175,7 @@ TEST(Registry, EveryBindingValueSetOfTheCoreIsKnownOrExternal) {
       if (!e.binding || e.binding->strength != BindingStrength::Required) continue;
       ++required;
       if (e.binding->value_set.rfind("http://loinc.org/", 0) == 0) continue;  // LOINC answer lists: external
-      EXPECT_NE(r4().find_value_set(e.binding->value_set), nullptr)
-          << e.path << " -> " << e.binding->value_set;
+      EXPECT_NE(r4().find_value_set(e.binding->value_set), nullptr) << e.path << " -> " << e.binding->value_set;
     }
   }
   EXPECT_GT(required, 300);
@@ -185,8 +183,7 @@ TEST(Registry, EveryBindingValueSetOfTheCoreIsKnownOrExternal) {
 
 TEST(Registry, HierarchicalValueSetFilter) {
   // v3 ActEncounterCode: is-a filters over the hierarchical v3 ActCode system.
-  const ValueSetExpansion* vs =
-      r4().find_value_set("http://terminology.hl7.org/ValueSet/v3-ActEncounterCode");
+  const ValueSetExpansion* vs = r4().find_value_set("http://terminology.hl7.org/ValueSet/v3-ActEncounterCode");
   ASSERT_NE(vs, nullptr);
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"));
   EXPECT_TRUE(vs->contains("http://terminology.hl7.org/CodeSystem/v3-ActCode", "IMP"));
@@ -198,8 +195,7 @@ TEST(Registry, HierarchicalValueSetFilter) {
 
 TEST(Registry, ValueSetImportsExcludesAndDescendants) {
   // compose.include.valueSet: the union of two imported value sets.
-  const ValueSetExpansion* both =
-      r4().find_value_set("http://hl7.org/fhir/ValueSet/event-or-request-resource-types");
+  const ValueSetExpansion* both = r4().find_value_set("http://hl7.org/fhir/ValueSet/event-or-request-resource-types");
   ASSERT_NE(both, nullptr);
   EXPECT_TRUE(both->complete);
   EXPECT_TRUE(both->contains("http://hl7.org/fhir/event-resource-types", "Observation"));
@@ -219,8 +215,7 @@ TEST(Registry, ValueSetImportsExcludesAndDescendants) {
 }
 
 TEST(Registry, ExternalSystemsMakeValueSetsIncomplete) {
-  const ValueSetExpansion* vs =
-      r4().find_value_set("http://hl7.org/fhir/ValueSet/observation-codes");  // LOINC
+  const ValueSetExpansion* vs = r4().find_value_set("http://hl7.org/fhir/ValueSet/observation-codes");  // LOINC
   ASSERT_NE(vs, nullptr);
   EXPECT_FALSE(vs->complete);
   const ValueSetExpansion* ucum = r4().find_value_set("http://hl7.org/fhir/ValueSet/ucum-units");
@@ -298,15 +293,14 @@ TEST(Registry, Constraints) {
 TEST(Registry, SearchParameters) {
   const auto params = r4().search_params("Observation");
   auto has = [&](std::string_view name) {
-    return std::any_of(params.begin(), params.end(),
-                       [&](const SearchParamDef* p) { return p->name == name; });
+    return std::any_of(params.begin(), params.end(), [&](const SearchParamDef* p) { return p->name == name; });
   };
   EXPECT_TRUE(has("code"));
   EXPECT_TRUE(has("value-quantity"));
   EXPECT_TRUE(has("patient"));
   EXPECT_TRUE(has("_id"));  // from Resource
-  const auto it = std::find_if(params.begin(), params.end(),
-                               [](const SearchParamDef* p) { return p->name == "subject"; });
+  const auto it =
+      std::find_if(params.begin(), params.end(), [](const SearchParamDef* p) { return p->name == "subject"; });
   ASSERT_NE(it, params.end());
   EXPECT_EQ((*it)->type, "reference");
   EXPECT_FALSE((*it)->targets.empty());
@@ -332,10 +326,9 @@ TEST(Registry, LoadCompactRejectsBadInput) {
   EXPECT_FALSE(r.load_compact("{", &error));
   EXPECT_FALSE(error.empty());
   EXPECT_FALSE(r.load_compact(R"({"format":"other"})", &error));
-  EXPECT_FALSE(
-      r.load_compact(R"({"format":"fhirgw-metadata/1","types":[{"name":"X","url":"u","kind":"resource",
+  EXPECT_FALSE(r.load_compact(R"({"format":"fhirgw-metadata/1","types":[{"name":"X","url":"u","kind":"resource",
       "elements":[{"p":"X","c":"0..*"},{"p":"X.a","u":7,"c":"0..1"}]}]})",
-                     &error));
+                              &error));
   EXPECT_NE(error.find("parent"), std::string::npos);
   EXPECT_EQ(r.find_type("X"), nullptr);  // nothing half-loaded
 }

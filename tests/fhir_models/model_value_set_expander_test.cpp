@@ -17,8 +17,7 @@ class Expander : public ::testing::Test {
   }
   void code_system(std::string_view text) { expander_.add_code_system(keep(text)); }
   void value_set(std::string_view text) { expander_.add_value_set(keep(text)); }
-  std::vector<std::string> codes(const std::string& url, const std::string& system,
-                                 bool* complete = nullptr) {
+  std::vector<std::string> codes(const std::string& url, const std::string& system, bool* complete = nullptr) {
     auto vs = expander_.expand(url);
     EXPECT_NE(vs, nullptr) << url;
     if (!vs) return {};
@@ -69,17 +68,14 @@ TEST_F(Expander, ExcludesImportsAndExternalSystems) {
   value_set(R"({"resourceType":"ValueSet","url":"bc","compose":{"include":[{"system":"s",
       "concept":[{"code":"b"},{"code":"c"}]}]}})");
   // Two imports in one include intersect; separate includes unite.
-  value_set(
-      R"({"resourceType":"ValueSet","url":"b-only","compose":{"include":[{"valueSet":["ab","bc|1.0"]}]}})");
+  value_set(R"({"resourceType":"ValueSet","url":"b-only","compose":{"include":[{"valueSet":["ab","bc|1.0"]}]}})");
   value_set(
       R"({"resourceType":"ValueSet","url":"abc","compose":{"include":[{"valueSet":["ab"]},{"valueSet":["bc"]}]}})");
-  value_set(
-      R"({"resourceType":"ValueSet","url":"ext","compose":{"include":[{"system":"http://loinc.org"}]}})");
+  value_set(R"({"resourceType":"ValueSet","url":"ext","compose":{"include":[{"system":"http://loinc.org"}]}})");
   value_set(R"({"resourceType":"ValueSet","url":"ext-list","compose":{"include":[{"system":"http://loinc.org",
       "concept":[{"code":"1-8"}]}]}})");
   value_set(R"({"resourceType":"ValueSet","url":"fragment","compose":{"include":[{"system":"frag"}]}})");
-  value_set(
-      R"({"resourceType":"ValueSet","url":"missing-import","compose":{"include":[{"valueSet":["nope"]}]}})");
+  value_set(R"({"resourceType":"ValueSet","url":"missing-import","compose":{"include":[{"valueSet":["nope"]}]}})");
   value_set(R"({"resourceType":"ValueSet","url":"cycle","compose":{"include":[{"valueSet":["cycle"]}]}})");
   bool complete = false;
   EXPECT_EQ(codes("ab", "s", &complete), (Codes{"a", "b"}));

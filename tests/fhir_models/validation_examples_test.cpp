@@ -64,7 +64,8 @@ TEST(ValidateExamples, OfficialR4PackageHasNoErrors) {
       if (issue.severity != fv::Severity::Error && issue.severity != fv::Severity::Fatal) continue;
       bool excused = false;
       for (std::size_t k = 0; k < known.size(); ++k) {
-        if (known[k].file == path.filename().string() && issue.diagnostics.find(known[k].fragment) != std::string::npos) {
+        if (known[k].file == path.filename().string() &&
+            issue.diagnostics.find(known[k].fragment) != std::string::npos) {
           excused = true;
           known_used[k] = true;
         }

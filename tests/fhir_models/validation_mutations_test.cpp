@@ -23,8 +23,8 @@ namespace {
 
 bool is_conformance_file(const std::string& name) {
   for (const char* prefix : {"StructureDefinition-", "ValueSet-", "CodeSystem-", "SearchParameter-", "ConceptMap-",
-                             "NamingSystem-", "CompartmentDefinition-", "OperationDefinition-",
-                             "CapabilityStatement-", "ImplementationGuide-", "StructureMap-", "ig-r4", "package"})
+                             "NamingSystem-", "CompartmentDefinition-", "OperationDefinition-", "CapabilityStatement-",
+                             "ImplementationGuide-", "StructureMap-", "ig-r4", "package"})
     if (name.rfind(prefix, 0) == 0) return true;
   return false;
 }
@@ -84,14 +84,17 @@ TEST(ValidateMutations, AtLeast98PercentOfMutantsAreErrors) {
   for (std::size_t k = 0; k < kKinds; ++k) {
     total_applied += applied[k];
     total_detected += detected[k];
-    const double rate = applied[k] == 0 ? 100.0 : 100.0 * static_cast<double>(detected[k]) / static_cast<double>(applied[k]);
-    std::cout << "  " << std::left << std::setw(28) << fv::testing::mutation_name(static_cast<Mutation>(k)) << std::right
-              << std::setw(7) << applied[k] << std::setw(8) << detected[k] << std::setw(7) << std::fixed
+    const double rate =
+        applied[k] == 0 ? 100.0 : 100.0 * static_cast<double>(detected[k]) / static_cast<double>(applied[k]);
+    std::cout << "  " << std::left << std::setw(28) << fv::testing::mutation_name(static_cast<Mutation>(k))
+              << std::right << std::setw(7) << applied[k] << std::setw(8) << detected[k] << std::setw(7) << std::fixed
               << std::setprecision(1) << rate << "%\n";
     if (!misses[k].empty()) std::cout << "    missed:\n" << misses[k];
-    EXPECT_GT(applied[k], 0u) << "mutation kind never applied: " << fv::testing::mutation_name(static_cast<Mutation>(k));
+    EXPECT_GT(applied[k], 0u) << "mutation kind never applied: "
+                              << fv::testing::mutation_name(static_cast<Mutation>(k));
   }
-  const double overall = 100.0 * static_cast<double>(total_detected) / static_cast<double>(std::max<std::size_t>(total_applied, 1));
+  const double overall =
+      100.0 * static_cast<double>(total_detected) / static_cast<double>(std::max<std::size_t>(total_applied, 1));
   std::cout << "overall: " << total_detected << " / " << total_applied << " = " << overall << "%\n";
   EXPECT_GE(overall, 98.0);
 }

@@ -14,14 +14,14 @@ using model::ElementDef;
 using model::TypeDef;
 
 struct Site {
-  Node* parent = nullptr;     // object holding the member
-  std::string key;            // member key
-  Node* value = nullptr;      // the value (an item when index >= 0)
-  int index = -1;             // item index in an array member
-  bool whole_array = false;   // the site is the array member itself
+  Node* parent = nullptr;    // object holding the member
+  std::string key;           // member key
+  Node* value = nullptr;     // the value (an item when index >= 0)
+  int index = -1;            // item index in an array member
+  bool whole_array = false;  // the site is the array member itself
   const TypeDef* def = nullptr;
   const ElementDef* element = nullptr;
-  std::string type;           // type code (choice resolved); "BackboneElement" for inline children
+  std::string type;  // type code (choice resolved); "BackboneElement" for inline children
 };
 
 struct ResourceSite {
@@ -55,8 +55,8 @@ class SiteCollector {
       const ElementDef* el = def.child(element, key, &choice);
       if (el == nullptr) continue;
       std::string type = el->is_choice ? choice : el->types.empty() ? std::string() : el->types.front().code;
-      const bool backbone =
-          !def.children_source(*el).children.empty() && (type.empty() || type == "BackboneElement" || type == "Element");
+      const bool backbone = !def.children_source(*el).children.empty() &&
+                            (type.empty() || type == "BackboneElement" || type == "Element");
       if (backbone) type = "BackboneElement";
       auto visit = [&](Node& v, int index) {
         sites.push_back({&obj, key, &v, index, false, &def, el, type});
@@ -65,7 +65,8 @@ class SiteCollector {
           if (v.is_object()) object(v, def, def.index_of(*el));
         } else if (type == "Resource" || registry_.is_resource_type(type)) {
           resource(v, false);
-        } else if (const TypeDef* t = registry_.find_type(type); t != nullptr && t->kind != model::TypeKind::PrimitiveType) {
+        } else if (const TypeDef* t = registry_.find_type(type);
+                   t != nullptr && t->kind != model::TypeKind::PrimitiveType) {
           if (v.is_object()) object(v, *t, 0);
         }
       };
@@ -104,12 +105,18 @@ std::string capitalized(std::string code) {
 
 // A valid sample value of a type, for adding a second choice type.
 bool sample_value(std::string_view type, Node& out) {
-  if (type == "string" || type == "markdown" || type == "code") out = Node::string("x");
-  else if (type == "boolean") out = Node::boolean(true);
-  else if (type == "integer" || type == "positiveInt" || type == "unsignedInt") out = Node::number("1");
-  else if (type == "decimal") out = Node::number("1.5");
-  else if (type == "dateTime" || type == "date") out = Node::string("2020-01-01");
-  else if (type == "uri" || type == "url" || type == "canonical") out = Node::string("http://example.org/x");
+  if (type == "string" || type == "markdown" || type == "code")
+    out = Node::string("x");
+  else if (type == "boolean")
+    out = Node::boolean(true);
+  else if (type == "integer" || type == "positiveInt" || type == "unsignedInt")
+    out = Node::number("1");
+  else if (type == "decimal")
+    out = Node::number("1.5");
+  else if (type == "dateTime" || type == "date")
+    out = Node::string("2020-01-01");
+  else if (type == "uri" || type == "url" || type == "canonical")
+    out = Node::string("http://example.org/x");
   else if (type == "CodeableConcept") {
     out = Node::object();
     out.append_member("text", Node::string("x"));
@@ -122,20 +129,38 @@ bool sample_value(std::string_view type, Node& out) {
   } else if (type == "Quantity") {
     out = Node::object();
     out.append_member("value", Node::number("1"));
-  } else return false;
+  } else
+    return false;
   return true;
 }
 
 }  // namespace
 
 const char* mutation_name(Mutation m) {
-  static constexpr const char* kNames[] = {
-      "remove-required",    "wrong-status-code",      "number-for-string",   "unknown-element",
-      "impossible-date",    "two-choice-types",       "empty-object",        "decimal-as-string",
-      "data-absent-with-value", "duplicate-fullurl",  "id-with-spaces",      "empty-array",
-      "empty-string",       "array-for-single",       "single-for-array",    "bad-reference-format",
-      "wrong-reference-target", "unknown-resource-type", "null-value",       "string-for-boolean",
-      "uri-with-space",     "non-positive-positiveint", "datetime-without-zone", "unresolved-local-reference"};
+  static constexpr const char* kNames[] = {"remove-required",
+                                           "wrong-status-code",
+                                           "number-for-string",
+                                           "unknown-element",
+                                           "impossible-date",
+                                           "two-choice-types",
+                                           "empty-object",
+                                           "decimal-as-string",
+                                           "data-absent-with-value",
+                                           "duplicate-fullurl",
+                                           "id-with-spaces",
+                                           "empty-array",
+                                           "empty-string",
+                                           "array-for-single",
+                                           "single-for-array",
+                                           "bad-reference-format",
+                                           "wrong-reference-target",
+                                           "unknown-resource-type",
+                                           "null-value",
+                                           "string-for-boolean",
+                                           "uri-with-space",
+                                           "non-positive-positiveint",
+                                           "datetime-without-zone",
+                                           "unresolved-local-reference"};
   return kNames[static_cast<int>(m)];
 }
 
@@ -152,9 +177,7 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
   };
   switch (m) {
     case Mutation::RemoveRequired: {
-      Site* s = select([&](const Site& x) {
-        return x.index < 0 && x.element->min >= 1 && !has_extension_sibling(x);
-      });
+      Site* s = select([&](const Site& x) { return x.index < 0 && x.element->min >= 1 && !has_extension_sibling(x); });
       if (s == nullptr) return false;
       return s->parent->erase(s->key);
     }
@@ -172,7 +195,8 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
     }
     case Mutation::NumberForString: {
       Site* s = select([&](const Site& x) {
-        return !x.whole_array && x.value->is_string() && (kind_of(x) == PrimitiveKind::String || kind_of(x) == PrimitiveKind::Markdown);
+        return !x.whole_array && x.value->is_string() &&
+               (kind_of(x) == PrimitiveKind::String || kind_of(x) == PrimitiveKind::Markdown);
       });
       if (s == nullptr) return false;
       replace(*s, Node::number("42"));
@@ -215,7 +239,9 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
       return true;
     }
     case Mutation::DecimalAsString: {
-      Site* s = select([&](const Site& x) { return !x.whole_array && x.value->is_number() && kind_of(x) == PrimitiveKind::Decimal; });
+      Site* s = select([&](const Site& x) {
+        return !x.whole_array && x.value->is_number() && kind_of(x) == PrimitiveKind::Decimal;
+      });
       if (s == nullptr) return false;
       replace(*s, Node::string(s->value->text()));
       return true;
@@ -260,9 +286,7 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
       }
       return false;
     }
-    case Mutation::IdWithSpaces:
-      resource.set("id", Node::string("bad id"));
-      return true;
+    case Mutation::IdWithSpaces: resource.set("id", Node::string("bad id")); return true;
     case Mutation::EmptyArray: {
       Site* s = select([&](const Site& x) { return x.whole_array; });
       if (s == nullptr) return false;
@@ -286,7 +310,8 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
       return true;
     }
     case Mutation::SingleForArray: {
-      Site* s = select([&](const Site& x) { return x.whole_array && x.value->size() >= 1 && !has_extension_sibling(x); });
+      Site* s =
+          select([&](const Site& x) { return x.whole_array && x.value->size() >= 1 && !has_extension_sibling(x); });
       if (s == nullptr) return false;
       Node first(s->value->items()[0]);
       replace(*s, std::move(first));
@@ -320,9 +345,7 @@ bool mutate(const model::Registry& registry, Node& resource, Mutation m, std::mt
       }
       return false;
     }
-    case Mutation::UnknownResourceType:
-      resource.set("resourceType", Node::string("NotAResourceType"));
-      return true;
+    case Mutation::UnknownResourceType: resource.set("resourceType", Node::string("NotAResourceType")); return true;
     case Mutation::NullValue: {
       Site* s = select([&](const Site& x) { return x.index < 0 && !x.whole_array && !has_extension_sibling(x); });
       if (s == nullptr) return false;

@@ -129,7 +129,8 @@ TEST(PrimitiveBase64, PaddingAndAlphabet) {
 }
 
 TEST(PrimitiveXhtml, Basics) {
-  EXPECT_TRUE(ok(fv::check_xhtml(R"(<div xmlns="http://www.w3.org/1999/xhtml"><p>Hi &amp; <b>there</b><br/></p></div>)")));
+  EXPECT_TRUE(
+      ok(fv::check_xhtml(R"(<div xmlns="http://www.w3.org/1999/xhtml"><p>Hi &amp; <b>there</b><br/></p></div>)")));
   EXPECT_TRUE(ok(fv::check_xhtml(R"(<div xmlns="http://www.w3.org/1999/xhtml"><!-- c --><a href="x">y</a></div>)")));
   EXPECT_FALSE(ok(fv::check_xhtml(R"(<div><p>no namespace</p></div>)")));
   EXPECT_FALSE(ok(fv::check_xhtml(R"(<p xmlns="http://www.w3.org/1999/xhtml">x</p>)")));

@@ -51,7 +51,8 @@ TEST(ValidateProfiles, MissingComponentSliceIsAnError) {
 }
 
 TEST(ValidateProfiles, CategorySlicePatternIsChecked) {
-  auto json = replace(example("Observation-blood-pressure.json"), "\"code\": \"vital-signs\"", "\"code\": \"laboratory\"");
+  auto json =
+      replace(example("Observation-blood-pressure.json"), "\"code\": \"vital-signs\"", "\"code\": \"laboratory\"");
   auto o = check_with(json, {kBp});
   EXPECT_TRUE(has_issue(o, Severity::Error, "", "slice VSCat")) << errors_text(o);
 }
@@ -116,7 +117,8 @@ std::vector<KnownError> mcode_exceptions() {
     if (line.empty() || line[0] == '#') continue;
     const auto t1 = line.find('\t');
     const auto t2 = line.find('\t', t1 + 1);
-    if (t1 != std::string::npos && t2 != std::string::npos) out.push_back({line.substr(0, t1), line.substr(t1 + 1, t2 - t1 - 1)});
+    if (t1 != std::string::npos && t2 != std::string::npos)
+      out.push_back({line.substr(0, t1), line.substr(t1 + 1, t2 - t1 - 1)});
   }
   return out;
 }
@@ -130,7 +132,8 @@ TEST(ValidateMcode, PackageLoads) {
   EXPECT_TRUE(f.loaded.errors.empty()) << f.loaded.errors.front();
   EXPECT_GE(f.loaded.profiles, 40u);
   EXPECT_GE(f.loaded.value_sets, 50u);
-  EXPECT_NE(f.registry->find_by_url("http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-tumor-marker-test"), nullptr);
+  EXPECT_NE(f.registry->find_by_url("http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-tumor-marker-test"),
+            nullptr);
 }
 
 TEST(ValidateMcode, ExamplesConformToTheirProfiles) {
@@ -153,13 +156,15 @@ TEST(ValidateMcode, ExamplesConformToTheirProfiles) {
       if (issue.severity != Severity::Error && issue.severity != Severity::Fatal) continue;
       bool excused = false;
       for (std::size_t k = 0; k < known.size(); ++k)
-        if (known[k].file == name && issue.diagnostics.find(known[k].fragment) != std::string::npos) excused = used[k] = true;
+        if (known[k].file == name && issue.diagnostics.find(known[k].fragment) != std::string::npos)
+          excused = used[k] = true;
       if (!excused) unexpected += "  " + issue.expression + ": " + issue.diagnostics + "\n";
     }
     EXPECT_TRUE(unexpected.empty()) << name << ":\n" << unexpected;
   }
   for (std::size_t k = 0; k < known.size(); ++k)
-    EXPECT_TRUE(used[k]) << "stale exception in mcode-example-errors.tsv: " << known[k].file << " / " << known[k].fragment;
+    EXPECT_TRUE(used[k]) << "stale exception in mcode-example-errors.tsv: " << known[k].file << " / "
+                         << known[k].fragment;
   std::cout << "validated " << files << " mCODE examples (" << profiled << " claim profiles)\n";
   EXPECT_GE(files, 150u);
 }
@@ -168,7 +173,8 @@ TEST(ValidateMcode, BrokenTumorMarkerIsCaught) {
   if (!fs::exists(mcode_dir())) GTEST_SKIP() << "mCODE package not unpacked under " << mcode_dir();
   const auto& f = mcode();
   const fv::Validator validator(*f.registry);
-  const std::string good = fv::testing::read_file(mcode_dir() + "/example/Observation-tumor-marker-test-her2-jenny-m.json");
+  const std::string good =
+      fv::testing::read_file(mcode_dir() + "/example/Observation-tumor-marker-test-her2-jenny-m.json");
   ASSERT_FALSE(good.empty());
   auto ok = validator.validate_text(good);
   EXPECT_FALSE(ok.has_errors()) << errors_text(ok);

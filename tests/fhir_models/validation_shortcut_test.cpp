@@ -42,11 +42,12 @@ TEST(InvariantShortcut, RecognisesTheEmptyInputShapes) {
       out += (t.test == fv::Shortcut::Test::TrueIfAbsent ? "-" : "+") + t.ident + " ";
     return out;
   };
-  EXPECT_EQ(idents("constraint.select(key).isDistinct()"), "-constraint ");                           // eld-14
-  EXPECT_EQ(idents("(isModifier.exists() and isModifier) implies isModifierReason.exists()"), "-isModifier ");  // eld-18
-  EXPECT_EQ(idents("dataAbsentReason.empty() or value.empty()"), "-dataAbsentReason -value ");          // obs-6
-  EXPECT_EQ(idents("name.exists() or uri.exists()"), "+name +uri ");                                    // sdf-2
-  EXPECT_EQ(idents("element.all(base.exists())"), "-element ");                                          // sdf-8b
+  EXPECT_EQ(idents("constraint.select(key).isDistinct()"), "-constraint ");  // eld-14
+  EXPECT_EQ(idents("(isModifier.exists() and isModifier) implies isModifierReason.exists()"),
+            "-isModifier ");                                                                    // eld-18
+  EXPECT_EQ(idents("dataAbsentReason.empty() or value.empty()"), "-dataAbsentReason -value ");  // obs-6
+  EXPECT_EQ(idents("name.exists() or uri.exists()"), "+name +uri ");                            // sdf-2
+  EXPECT_EQ(idents("element.all(base.exists())"), "-element ");                                 // sdf-8b
   EXPECT_EQ(idents("x.where(y = 1).exists().not() or z"), "-x ");
   // Shapes that must not be decided by absence.
   EXPECT_EQ(idents("a.empty() and b.empty()"), "");
@@ -83,8 +84,8 @@ TEST(InvariantShortcut, EngineAgreesWheneverAbsenceDecides) {
         if (!r.ok()) continue;  // the engine cannot decide on an empty object either way
         bool several = false;
         const auto b = fhir::fhirpath::to_boolean(r.items, &several);
-        EXPECT_FALSE(several || b == false) << t->name << " " << t->elements[i].path << " " << c.key << ": "
-                                            << c.expression;
+        EXPECT_FALSE(several || b == false)
+            << t->name << " " << t->elements[i].path << " " << c.key << ": " << c.expression;
         ++checked;
         keys.insert(c.key);
       }

@@ -19,7 +19,8 @@ fv::Outcome check(const std::string& json) {
 }  // namespace
 
 TEST(ValidateStructure, ValidPatientHasNoErrors) {
-  auto o = check(R"({"resourceType":"Patient","id":"p1","active":true,"name":[{"family":"Chalmers","given":["Peter","James"]}],
+  auto o = check(
+      R"({"resourceType":"Patient","id":"p1","active":true,"name":[{"family":"Chalmers","given":["Peter","James"]}],
     "gender":"male","birthDate":"1974-12-25","telecom":[{"system":"phone","value":"(03) 5555 6473"}]})");
   EXPECT_FALSE(o.has_errors()) << errors_text(o);
 }
@@ -58,7 +59,8 @@ TEST(ValidateStructure, EmptyValuesViolateEle1) {
 TEST(ValidateStructure, SeveralChoiceTypes) {
   auto o = check(R"({"resourceType":"Observation","status":"final","code":{"text":"x"},
      "effectiveDateTime":"2020-01-01","effectivePeriod":{"start":"2020-01-01"}})");
-  EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.effectivePeriod", "only one type of effective[x]")) << errors_text(o);
+  EXPECT_TRUE(has_issue(o, Severity::Error, "Observation.effectivePeriod", "only one type of effective[x]"))
+      << errors_text(o);
 }
 
 TEST(ValidateStructure, MissingRequiredAndTooMany) {
@@ -77,7 +79,8 @@ TEST(ValidateStructure, PrimitiveExtensions) {
       {"url":"http://hl7.org/fhir/StructureDefinition/iso21090-EN-qualifier","valueCode":"CL"}]}]}],
       "_birthDate":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/patient-birthTime","valueDateTime":"1974-12-25T14:35:45-05:00"}]}})");
   EXPECT_FALSE(good.has_errors()) << errors_text(good);
-  auto bad = check(R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,null]}],"_birthDate":[{"id":"a"}],
+  auto bad =
+      check(R"({"resourceType":"Patient","name":[{"given":["A",null],"_given":[null,null]}],"_birthDate":[{"id":"a"}],
       "_name":{"id":"x"}})");
   EXPECT_TRUE(has_issue(bad, Severity::Error, "Patient.name[0].given[1]", "null")) << errors_text(bad);
   EXPECT_TRUE(has_issue(bad, Severity::Error, "Patient.birthDate", "single object")) << errors_text(bad);
@@ -85,7 +88,8 @@ TEST(ValidateStructure, PrimitiveExtensions) {
 }
 
 TEST(ValidateStructure, PrimitiveValues) {
-  auto o = check(R"({"resourceType":"Patient","id":"bad id","birthDate":"2020-02-30","deceasedDateTime":"2020-01-01T10:00:00",
+  auto o = check(
+      R"({"resourceType":"Patient","id":"bad id","birthDate":"2020-02-30","deceasedDateTime":"2020-01-01T10:00:00",
      "multipleBirthInteger":1.5})");
   EXPECT_TRUE(has_issue(o, Severity::Error, "Patient.id", "invalid id")) << errors_text(o);
   EXPECT_TRUE(has_issue(o, Severity::Error, "Patient.birthDate", "not a real calendar date")) << errors_text(o);
@@ -98,8 +102,8 @@ TEST(ValidateStructure, DecimalWrittenAsStringInBundleHasFullPath) {
      {"fullUrl":"urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0a","resource":{"resourceType":"Patient"}},
      {"fullUrl":"urn:uuid:61ebe359-bfdc-4613-8bf2-c5e300945f0b","resource":{"resourceType":"Observation","status":"final",
       "code":{"text":"bp"},"component":[{"code":{"text":"sys"},"valueQuantity":{"value":"120.5"}}]}}]})");
-  EXPECT_TRUE(has_issue(o, Severity::Error, "Bundle.entry[1].resource.component[0].valueQuantity.value",
-                        "not a string"))
+  EXPECT_TRUE(
+      has_issue(o, Severity::Error, "Bundle.entry[1].resource.component[0].valueQuantity.value", "not a string"))
       << errors_text(o);
 }
 

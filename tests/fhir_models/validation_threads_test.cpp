@@ -14,7 +14,8 @@ TEST(ValidateThreads, SharedValidatorIsThreadSafe) {
   for (const auto& e : std::filesystem::directory_iterator(fv::testing::r4_dir())) {
     const std::string name = e.path().filename().string();
     const bool small = std::filesystem::file_size(e.path()) < 16 * 1024;
-    if (small && (name.rfind("Observation-", 0) == 0 || name.rfind("Bundle-", 0) == 0 || name.rfind("Patient-", 0) == 0))
+    if (small &&
+        (name.rfind("Observation-", 0) == 0 || name.rfind("Bundle-", 0) == 0 || name.rfind("Patient-", 0) == 0))
       texts.push_back(fv::testing::read_file(e.path().string()));
   }
   ASSERT_GT(texts.size(), 50u);

@@ -99,8 +99,7 @@ void check_scanner_agrees(std::string_view text) {
     case ScanResult::Refused:
       if (reference) fail("the scanner refuses a text the reference parser accepts", text);
       break;
-    case ScanResult::Declined:
-      break;
+    case ScanResult::Declined: break;
   }
 }
 
@@ -143,7 +142,8 @@ void check_stream_agrees(std::string_view text, const fhir::json::ParseResult& p
         slices_agree = slices_agree && again && again.document->root().to_node() == items.back();
       },
       envelope);
-  const bool scanner_accepts = fhir::json::detail::scan_compact_only(text).result == fhir::json::detail::ScanResult::Accepted;
+  const bool scanner_accepts =
+      fhir::json::detail::scan_compact_only(text).result == fhir::json::detail::ScanResult::Accepted;
   if (accepted != scanner_accepts) fail("the stream and the scanner disagree", text);
   if (!accepted) return;
   if (!parsed) fail("the stream accepts a text parse refuses", text);
@@ -158,7 +158,8 @@ void check_stream_agrees(std::string_view text, const fhir::json::ParseResult& p
   if (items.size() != expected.size()) fail("the stream handed out other items than the tree has", text);
   for (std::size_t i = 0; i < items.size(); ++i)
     if (!(items[i] == expected[i])) fail("a streamed item differs from the tree's", text);
-  if (!(envelope.root().to_node() == whole)) fail("the stream's envelope differs from the tree without its items", text);
+  if (!(envelope.root().to_node() == whole))
+    fail("the stream's envelope differs from the tree without its items", text);
   check_skim_agrees(owned);
 }
 

@@ -15,9 +15,7 @@
 
 namespace {
 
-void write_canonical(const fhir::json::Node& node, std::string& out) {
-  fhir::model::write_resource(node, out);
-}
+void write_canonical(const fhir::json::Node& node, std::string& out) { fhir::model::write_resource(node, out); }
 
 [[noreturn]] void fail(const char* what, std::string_view detail) {
   std::fprintf(stderr, "fuzz_resource: %s\n%.*s\n", what, static_cast<int>(detail.size()), detail.data());

@@ -16,8 +16,7 @@ namespace {
 constexpr std::int64_t kNow = 1'800'000'000;
 const AccessTokenPolicy kPolicy{"https://gw.test/auth", "https://gw.test/fhir", 300, 60};
 
-AccessTokens make_tokens(const testpki::SigningKeyPair& k, AccessTokenPolicy policy = kPolicy,
-                         KeySet older = {}) {
+AccessTokens make_tokens(const testpki::SigningKeyPair& k, AccessTokenPolicy policy = kPolicy, KeySet older = {}) {
   auto t = AccessTokens::create({k.alg, k.key, k.kid}, std::move(policy), std::move(older));
   EXPECT_TRUE(t) << (t ? "" : t.error().reason);
   return std::move(t).value();
@@ -25,8 +24,7 @@ AccessTokens make_tokens(const testpki::SigningKeyPair& k, AccessTokenPolicy pol
 
 class AuthenticateTest : public ::testing::TestWithParam<JwsAlg> {
  protected:
-  testpki::SigningKeyPair key_ =
-      GetParam() == JwsAlg::ES384 ? testpki::es384_key("gw-1") : testpki::rs384_key("gw-1");
+  testpki::SigningKeyPair key_ = GetParam() == JwsAlg::ES384 ? testpki::es384_key("gw-1") : testpki::rs384_key("gw-1");
   AccessTokens tokens_ = make_tokens(key_);
   AuthSettings settings_;
 
@@ -44,8 +42,7 @@ class AuthenticateTest : public ::testing::TestWithParam<JwsAlg> {
   void expect_401(const Result<Principal, AuthError>& r, std::string_view reason, bool invalid_token = true) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().status, 401);
-    EXPECT_EQ(r.error().www_authenticate.rfind("Bearer realm=\"fhirgw\"", 0), 0u)
-        << r.error().www_authenticate;
+    EXPECT_EQ(r.error().www_authenticate.rfind("Bearer realm=\"fhirgw\"", 0), 0u) << r.error().www_authenticate;
     EXPECT_EQ(r.error().www_authenticate.find("error=\"invalid_token\"") != std::string::npos, invalid_token)
         << r.error().www_authenticate;
     EXPECT_NE(r.error().reason.find(reason), std::string::npos) << r.error().reason;
@@ -115,18 +112,15 @@ TEST_P(AuthenticateTest, AlgNoneAndMalformedTokens) {
                              R"("scope":"system/*.cruds","iat":1800000000,"exp":1800000300,"jti":"j"})";
   const auto none = testpki::forge_jwt(R"({"alg":"none","kid":"gw-1","typ":"at+jwt"})", claims, "");
   expect_401(auth("Bearer " + none), "");
-  expect_401(
-      auth("Bearer " + testpki::forge_jwt(R"({"alg":"none","kid":"gw-1","typ":"at+jwt"})", claims, "x")),
-      "not allowed");
-  expect_401(
-      auth("Bearer " + testpki::forge_jwt(R"({"alg":"HS384","kid":"gw-1","typ":"at+jwt"})", claims, "x")),
-      "not allowed");
+  expect_401(auth("Bearer " + testpki::forge_jwt(R"({"alg":"none","kid":"gw-1","typ":"at+jwt"})", claims, "x")),
+             "not allowed");
+  expect_401(auth("Bearer " + testpki::forge_jwt(R"({"alg":"HS384","kid":"gw-1","typ":"at+jwt"})", claims, "x")),
+             "not allowed");
   expect_401(auth("Bearer abc def"), "malformed");
   expect_401(auth("Bearer a\"b"), "malformed");
   expect_401(auth("Bearer a.b.c"), "");
-  expect_401(
-      auth("Bearer " + testpki::forge_jwt(R"({"alg":"ES384","kid":"gw-1","typ":"at+jwt"})", "{\"a\":", "x")),
-      "JSON");
+  expect_401(auth("Bearer " + testpki::forge_jwt(R"({"alg":"ES384","kid":"gw-1","typ":"at+jwt"})", "{\"a\":", "x")),
+             "JSON");
   // A client assertion (typ JWT) signed by the gateway key is still not an access token.
   auto doc = fhir::json::parse(claims);
   ASSERT_TRUE(doc);
@@ -144,9 +138,7 @@ TEST_P(AuthenticateTest, CertificateBoundTokens) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, AuthenticateTest, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384),
-                         [](const ::testing::TestParamInfo<JwsAlg>& p) {
-                           return std::string(jws_alg_name(p.param));
-                         });
+                         [](const ::testing::TestParamInfo<JwsAlg>& p) { return std::string(jws_alg_name(p.param)); });
 
 TEST(AccessTokens, OlderKeysStillVerifyAfterRotation) {
   const auto old_key = testpki::es384_key("gw-old");

@@ -88,8 +88,7 @@ TEST_F(ClientAssertionTest, AcceptsAudienceArrayAndMakeClientAssertion) {
   auto made = make_client_assertion("hospital-a", kTokenUrl, JwsAlg::RS384, a_rs_.key.get(), "a-rs", kNow);
   ASSERT_TRUE(made);
   EXPECT_TRUE(validate(*made));
-  EXPECT_FALSE(
-      make_client_assertion("hospital-a", kTokenUrl, JwsAlg::RS384, a_rs_.key.get(), "a-rs", kNow, 301));
+  EXPECT_FALSE(make_client_assertion("hospital-a", kTokenUrl, JwsAlg::RS384, a_rs_.key.get(), "a-rs", kNow, 301));
 }
 
 TEST_F(ClientAssertionTest, RefusesReplayedJti) {
@@ -192,8 +191,7 @@ TEST_F(ClientAssertionTest, RefusesMalformedInput) {
   expect_refused(testpki::forge_jwt(R"({"alg":"ES384","kid":"a-es"})", "{\"iss\":", "x"), "not valid JSON");
   const auto forged = testpki::forge_jwt(R"({"alg":"ES384","kid":"a-es"})", payload);
   expect_refused("!" + forged, "base64url");
-  expect_refused(forged.substr(0, forged.find('.') + 1) + "=" + forged.substr(forged.find('.') + 1),
-                 "base64url");
+  expect_refused(forged.substr(0, forged.find('.') + 1) + "=" + forged.substr(forged.find('.') + 1), "base64url");
 }
 
 TEST_F(ClientAssertionTest, ExpiredEntriesLeaveTheReplayCache) {

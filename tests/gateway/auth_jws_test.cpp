@@ -102,9 +102,7 @@ TEST_P(JwsSigning, TamperedPayloadFailsVerification) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Algs, JwsSigning, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384),
-                         [](const ::testing::TestParamInfo<JwsAlg>& p) {
-                           return std::string(jws_alg_name(p.param));
-                         });
+                         [](const ::testing::TestParamInfo<JwsAlg>& p) { return std::string(jws_alg_name(p.param)); });
 
 TEST(JwsSigning, RefusesKeysThatDoNotFitTheAlg) {
   const auto ec = testpki::es384_key("k");
@@ -153,8 +151,7 @@ TEST(JwsParsing, RefusesMalformedTokens) {
 
 TEST(JwsParsing, MutatedTokensNeverVerify) {
   const auto k = testpki::es384_key("k1");
-  const auto token =
-      *sign_jws(k.alg, k.key.get(), k.kid, "JWT", claims_of(R"({"iss":"a","exp":1800000000})"));
+  const auto token = *sign_jws(k.alg, k.key.get(), k.kid, "JWT", claims_of(R"({"iss":"a","exp":1800000000})"));
   std::mt19937 rng(12345);  // fixed seed: the same mutations on every run
   const std::string alphabet = "ABCxyz019-_.=+/ \"{}";
   int parsed_count = 0;
@@ -164,15 +161,9 @@ TEST(JwsParsing, MutatedTokensNeverVerify) {
     for (int e = 0; e < edits; ++e) {
       const auto pos = rng() % m.size();
       switch (rng() % 3) {
-        case 0:
-          m[pos] = alphabet[rng() % alphabet.size()];
-          break;
-        case 1:
-          m.erase(pos, 1);
-          break;
-        default:
-          m.insert(pos, 1, alphabet[rng() % alphabet.size()]);
-          break;
+        case 0: m[pos] = alphabet[rng() % alphabet.size()]; break;
+        case 1: m.erase(pos, 1); break;
+        default: m.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
       }
     }
     if (m == token) continue;

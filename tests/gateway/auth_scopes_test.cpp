@@ -33,9 +33,9 @@ TEST(Scopes, V1Forms) {
   EXPECT_FALSE(allows(write, "Condition", Interaction::search));
 
   const auto all = perms("system/*.*");
-  for (auto i : {Interaction::read, Interaction::vread, Interaction::history, Interaction::history_type,
-                 Interaction::search, Interaction::create, Interaction::update, Interaction::patch,
-                 Interaction::delete_, Interaction::operation}) {
+  for (auto i :
+       {Interaction::read, Interaction::vread, Interaction::history, Interaction::history_type, Interaction::search,
+        Interaction::create, Interaction::update, Interaction::patch, Interaction::delete_, Interaction::operation}) {
     EXPECT_TRUE(allows(all, "AuditEvent", i));
     EXPECT_TRUE(allows(all, "", i));  // system level
   }
@@ -72,10 +72,10 @@ TEST(Scopes, RightsCombineAcrossRules) {
 }
 
 TEST(Scopes, RefusesMalformedOrUnsupportedScopes) {
-  for (const char* bad : {"patient/Observation.read", "user/*.rs", "system/Observation", "system/.rs",
-                          "system/observation.rs", "system/Observation.sr", "system/Observation.rr",
-                          "system/Observation.x", "system/Observation.", "system/Obs-ervation.r",
-                          "system/Observation.rs?category=laboratory", "openid", "system/*.readwrite"}) {
+  for (const char* bad :
+       {"patient/Observation.read", "user/*.rs", "system/Observation", "system/.rs", "system/observation.rs",
+        "system/Observation.sr", "system/Observation.rr", "system/Observation.x", "system/Observation.",
+        "system/Obs-ervation.r", "system/Observation.rs?category=laboratory", "openid", "system/*.readwrite"}) {
     EXPECT_FALSE(parse_scope(bad)) << bad;
   }
   EXPECT_FALSE(parse_scopes("system/Observation.rs launch"));

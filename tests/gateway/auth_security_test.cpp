@@ -41,8 +41,8 @@ TEST_F(SecurityTest, WholeBackendServicesFlow) {
   EXPECT_EQ(token_url, "https://127.0.0.1:8443/auth/token");
   EXPECT_TRUE(parse_jwks(s.token_jwks));
 
-  auto assertion = make_client_assertion("hospital-a", token_url, client_key_.alg, client_key_.key.get(),
-                                         "a-1", clock_.now());
+  auto assertion =
+      make_client_assertion("hospital-a", token_url, client_key_.alg, client_key_.key.get(), "a-1", clock_.now());
   const auto reply = s.token_endpoint->handle(
       {"application/x-www-form-urlencoded", token_request_body(*assertion, "system/Observation.rs"), {}, {}});
   ASSERT_TRUE(reply.granted) << reply.body;
@@ -122,8 +122,7 @@ TEST_F(SecurityTest, RefusesBadConfig) {
   EXPECT_NE(r.error().reason.find("missing.key"), std::string::npos);
 
   broken = config_;
-  broken.token_signing_key_file =
-      dir_.write("p256.key", testpki::key_pem(testpki::generate_ec("P-256").get()));
+  broken.token_signing_key_file = dir_.write("p256.key", testpki::key_pem(testpki::generate_ec("P-256").get()));
   EXPECT_FALSE(build_security(broken, "::1", clock_));
 
   broken = config_;
@@ -141,8 +140,7 @@ TEST_F(SecurityTest, RefusesBadConfig) {
   EXPECT_FALSE(build_security(broken, "::1", clock_));
 
   broken = config_;
-  broken.clients[0].jwks_file =
-      dir_.write("private.jwks", R"({"keys":[{"kty":"EC","crv":"P-384","d":"AA"}]})");
+  broken.clients[0].jwks_file = dir_.write("private.jwks", R"({"keys":[{"kty":"EC","crv":"P-384","d":"AA"}]})");
   r = build_security(broken, "::1", clock_);
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().reason.find("private key material"), std::string::npos) << r.error().reason;

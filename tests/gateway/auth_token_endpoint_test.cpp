@@ -23,8 +23,8 @@ class TokenEndpointTest : public ::testing::Test {
   TokenEndpointTest() {
     auto keys = parse_jwks(testpki::jwks_of({&client_key_}));
     EXPECT_TRUE(keys);
-    EXPECT_TRUE(clients_.add(
-        {"hospital-a", std::move(keys).value(), *parse_scopes("system/Observation.cruds system/*.rs")}));
+    EXPECT_TRUE(
+        clients_.add({"hospital-a", std::move(keys).value(), *parse_scopes("system/Observation.cruds system/*.rs")}));
     auto tokens = AccessTokens::create({JwsAlg::ES384, gateway_key_.key, "gw-1"},
                                        {"https://gw-b.test:8443/auth", "https://gw-b.test:8443/fhir"});
     EXPECT_TRUE(tokens);
@@ -35,8 +35,8 @@ class TokenEndpointTest : public ::testing::Test {
   }
 
   std::string assertion() const {
-    return *make_client_assertion("hospital-a", kTokenUrl, client_key_.alg, client_key_.key.get(),
-                                  client_key_.kid, clock_.now());
+    return *make_client_assertion("hospital-a", kTokenUrl, client_key_.alg, client_key_.key.get(), client_key_.kid,
+                                  clock_.now());
   }
 
   TokenReply post(const std::string& body, std::string_view peer_id = {}, std::string_view thumb = {}) {
@@ -86,8 +86,7 @@ TEST_F(TokenEndpointTest, IssuesAVerifiableToken) {
 
 TEST_F(TokenEndpointTest, GrantsOnlyWhatTheClientIsAllowed) {
   // patient/ and openid scopes are ignored; system/*.write is not allowed and is dropped.
-  auto reply =
-      post(token_request_body(assertion(), "openid patient/*.read system/*.write system/Observation.c"));
+  auto reply = post(token_request_body(assertion(), "openid patient/*.read system/*.write system/Observation.c"));
   ASSERT_TRUE(reply.granted) << reply.body;
   EXPECT_EQ(reply.scope, "system/Observation.c");
   expect_error(post(token_request_body(assertion(), "system/*.write")), 400, "invalid_scope");
@@ -97,8 +96,7 @@ TEST_F(TokenEndpointTest, GrantsOnlyWhatTheClientIsAllowed) {
 
 TEST_F(TokenEndpointTest, RefusesBadRequests) {
   const auto a = assertion();
-  const std::string type =
-      "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
+  const std::string type = "&client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer";
   expect_error(endpoint_->handle({"application/json", token_request_body(a, "system/*.rs"), {}, {}}), 400,
                "invalid_request");
   expect_error(post("client_assertion=" + a + type + "&scope=system%2F*.rs"), 400, "invalid_request");
@@ -107,10 +105,9 @@ TEST_F(TokenEndpointTest, RefusesBadRequests) {
   expect_error(post("grant_type=client_credentials&client_assertion=" + a + "&scope=system%2F*.rs"), 400,
                "invalid_request");
   expect_error(post("grant_type=client_credentials" + type + "&scope=system%2F*.rs"), 400, "invalid_request");
-  expect_error(post("grant_type=client_credentials" + type + "&client_assertion=" + a), 400,
-               "invalid_request");
-  expect_error(post("grant_type=client_credentials&grant_type=client_credentials" + type +
-                    "&client_assertion=" + a + "&scope=system%2F*.rs"),
+  expect_error(post("grant_type=client_credentials" + type + "&client_assertion=" + a), 400, "invalid_request");
+  expect_error(post("grant_type=client_credentials&grant_type=client_credentials" + type + "&client_assertion=" + a +
+                    "&scope=system%2F*.rs"),
                400, "invalid_request");
   expect_error(post("grant_type=client_credentials%ZZ"), 400, "invalid_request");
   expect_error(post(""), 400, "invalid_request");
@@ -124,18 +121,16 @@ TEST_F(TokenEndpointTest, AssertionFailuresAreInvalidClient) {
   EXPECT_EQ(replay.client_id, "hospital-a");  // for the audit record
   expect_error(post(token_request_body("eyJ.eyJ.x", "system/*.rs")), 401, "invalid_client");
   clock_.advance(400);  // the assertion made at kNow has expired
-  expect_error(post(token_request_body(*make_client_assertion("hospital-a", kTokenUrl, client_key_.alg,
-                                                              client_key_.key.get(), "a-1", kNow),
-                                       "system/*.rs")),
+  expect_error(post(token_request_body(
+                   *make_client_assertion("hospital-a", kTokenUrl, client_key_.alg, client_key_.key.get(), "a-1", kNow),
+                   "system/*.rs")),
                401, "invalid_client");
 }
 
 TEST_F(TokenEndpointTest, ClientIdParameterAndCertificateMustMatch) {
-  expect_error(post(token_request_body(assertion(), "system/*.rs") + "&client_id=registry"), 401,
-               "invalid_client");
+  expect_error(post(token_request_body(assertion(), "system/*.rs") + "&client_id=registry"), 401, "invalid_client");
   EXPECT_TRUE(post(token_request_body(assertion(), "system/*.rs") + "&client_id=hospital-a").granted);
-  expect_error(post(token_request_body(assertion(), "system/*.rs"), "registry", "thumb"), 401,
-               "invalid_client");
+  expect_error(post(token_request_body(assertion(), "system/*.rs"), "registry", "thumb"), 401, "invalid_client");
 
   const auto bound = post(token_request_body(assertion(), "system/*.rs"), "hospital-a", "the-thumbprint");
   ASSERT_TRUE(bound.granted) << bound.body;

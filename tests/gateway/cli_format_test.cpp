@@ -25,7 +25,8 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 TEST_F(CliFormatTest, OfficialExampleRoundTripsToEqualJson) {
-  for (const char* name : {"Patient-example.json", "Observation-example-genetics-1.json", "Bundle-bundle-transaction.json"}) {
+  for (const char* name :
+       {"Patient-example.json", "Observation-example-genetics-1.json", "Bundle-bundle-transaction.json"}) {
     const auto path = examples_dir() / name;
     const RunResult r = run({"format", path.string()});
     ASSERT_EQ(r.exit_code, 0) << name << r.err;
@@ -38,7 +39,8 @@ TEST_F(CliFormatTest, OfficialExampleRoundTripsToEqualJson) {
 }
 
 TEST_F(CliFormatTest, WritesElementsInSpecificationOrder) {
-  const auto f = dir_.file("o.json", R"({"code":{"text":"x"},"status":"final","id":"o1","resourceType":"Observation"})");
+  const auto f =
+      dir_.file("o.json", R"({"code":{"text":"x"},"status":"final","id":"o1","resourceType":"Observation"})");
   const RunResult r = run({"format", f.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "{\"resourceType\":\"Observation\",\"id\":\"o1\",\"status\":\"final\",\"code\":{\"text\":\"x\"}}\n");
@@ -52,8 +54,8 @@ TEST_F(CliFormatTest, PrettyIndentsDocuments) {
 }
 
 TEST_F(CliFormatTest, NdjsonStaysNdjsonEvenWithPretty) {
-  const auto f = dir_.file("x.ndjson",
-                           "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n\n{\"resourceType\":\"Patient\",\"id\":\"b\"}\n");
+  const auto f = dir_.file(
+      "x.ndjson", "{\"resourceType\":\"Patient\",\"id\":\"a\"}\n\n{\"resourceType\":\"Patient\",\"id\":\"b\"}\n");
   const RunResult r = run({"format", "--pretty", f.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto lines = lines_of(r.out);

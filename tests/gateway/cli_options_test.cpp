@@ -1,9 +1,9 @@
 // The shared option parser of the CLI commands.
-#include "cli/options.h"
-
 #include <gtest/gtest.h>
 
 #include <array>
+
+#include "cli/options.h"
 
 namespace fhirgw::cli {
 namespace {

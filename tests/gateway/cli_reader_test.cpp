@@ -1,8 +1,7 @@
 // The CLI's input reader: whole documents, NDJSON streamed line by line with a line limit, sniffing.
-#include "cli/resource_reader.h"
-
 #include <gtest/gtest.h>
 
+#include "cli/resource_reader.h"
 #include "cli_test_support.h"
 
 namespace fhirgw::cli {
@@ -17,13 +16,15 @@ struct Seen {
   std::string error;
 };
 
-std::vector<Seen> read_all(const std::string& path, InputFormat format = InputFormat::Auto,
-                           ReadLimits limits = {}) {
+std::vector<Seen> read_all(const std::string& path, InputFormat format = InputFormat::Auto, ReadLimits limits = {}) {
   std::vector<Seen> seen;
   std::string io_error;
   const bool ok = read_records(
       path, format, limits,
-      [&](const Record& r) { seen.push_back({std::string(r.text), r.line, r.ndjson, r.error}); }, &io_error);
+      [&](const Record& r) {
+        seen.push_back({std::string(r.text), r.line, r.ndjson, r.error});
+      },
+      &io_error);
   EXPECT_TRUE(ok) << io_error;
   return seen;
 }
@@ -90,7 +91,8 @@ TEST(CliReaderTest, ForcedFormatWins) {
 
 TEST(CliReaderTest, MissingFileIsIoError) {
   std::string io_error;
-  EXPECT_FALSE(read_records("/nonexistent/x.json", InputFormat::Auto, {}, [](const Record&) {}, &io_error));
+  EXPECT_FALSE(read_records(
+      "/nonexistent/x.json", InputFormat::Auto, {}, [](const Record&) {}, &io_error));
   EXPECT_NE(io_error.find("cannot open"), std::string::npos);
 }
 

@@ -21,10 +21,10 @@ extern char** environ;
 namespace fhirgw::testing {
 
 struct RunResult {
-  int exit_code = -1;      // -1 if killed by a signal
+  int exit_code = -1;  // -1 if killed by a signal
   std::string out;
   std::string err;
-  long peak_rss_kib = 0;   // ru_maxrss of the child
+  long peak_rss_kib = 0;  // ru_maxrss of the child
 };
 
 // A fresh directory under $TMPDIR, removed with its contents on destruction.

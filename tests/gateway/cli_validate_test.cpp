@@ -34,7 +34,8 @@ TEST_F(CliValidateTest, OfficialExampleIsValid) {
 }
 
 TEST_F(CliValidateTest, ImpossibleDateIsAnErrorWithLocation) {
-  const auto f = dir_.file("bad.json", std::string("{\n  \"resourceType\": \"Patient\",\n  \"birthDate\": \"2020-02-30\"\n}\n"));
+  const auto f =
+      dir_.file("bad.json", std::string("{\n  \"resourceType\": \"Patient\",\n  \"birthDate\": \"2020-02-30\"\n}\n"));
   const RunResult r = run({"validate", f.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("bad.json:3:"), std::string::npos) << r.out;
@@ -50,8 +51,8 @@ TEST_F(CliValidateTest, SyntaxErrorIsAnErrorWithLineAndColumn) {
 }
 
 TEST_F(CliValidateTest, NdjsonIssuesCarryTheFileLine) {
-  const auto f = dir_.file("many.ndjson", std::string(kValidPatient) + "\n\n" + kBadDatePatient + "\n" +
-                                              kValidPatient + "\n");
+  const auto f =
+      dir_.file("many.ndjson", std::string(kValidPatient) + "\n\n" + kBadDatePatient + "\n" + kValidPatient + "\n");
   const RunResult r = run({"validate", f.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("many.ndjson:3:"), std::string::npos) << r.out;
@@ -90,8 +91,9 @@ TEST_F(CliValidateTest, ReadsPrettyJsonFromStdin) {
 }
 
 TEST_F(CliValidateTest, OverlongLineIsReportedNotFatalToTheRest) {
-  const std::string big = R"({"resourceType":"Patient","id":"x","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
-                          std::string(4096, 'a') + R"(</div>"}})";
+  const std::string big =
+      R"({"resourceType":"Patient","id":"x","text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">)" +
+      std::string(4096, 'a') + R"(</div>"}})";
   const auto f = dir_.file("long.ndjson", std::string(kValidPatient) + "\n" + big + "\n" + kValidPatient + "\n");
   const RunResult r = run({"validate", "--max-line-bytes", "1K", f.string()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;

@@ -1,8 +1,8 @@
 // HTTP-date (RFC 9110 §5.6.7): what the gateway writes in Last-Modified, and the three forms it reads in
 // If-Modified-Since and Retry-After.
-#include <gtest/gtest.h>
-
 #include "http/http_date.h"
+
+#include <gtest/gtest.h>
 
 namespace fhirgw::http {
 namespace {
@@ -18,7 +18,8 @@ TEST(HttpDate, FormatsImfFixdate) {
 }
 
 TEST(HttpDate, ParsesWhatItFormats) {
-  for (const std::int64_t ms : std::initializer_list<std::int64_t>{0, kRfcExampleMs, 1'795'849'200'000, 951'782'400'000 /* 2000-02-29 */}) {
+  for (const std::int64_t ms :
+       std::initializer_list<std::int64_t>{0, kRfcExampleMs, 1'795'849'200'000, 951'782'400'000 /* 2000-02-29 */}) {
     EXPECT_EQ(parse_http_date(format_http_date(ms)), ms) << format_http_date(ms);
   }
 }
@@ -37,12 +38,12 @@ TEST(HttpDate, TwoDigitYearsMoreThan50YearsAheadAreInThePastCentury) {
 }
 
 TEST(HttpDate, RefusesWhatIsNoHttpDate) {
-  for (const char* bad : {"", "Mon, 06 Nov 1994 08:49:37 GMT" /* wrong day name */, "Sun, 6 Nov 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37 GMT ",
-                          "Sun, 31 Nov 1994 08:49:37 GMT", "Sun, 31 Feb 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Foo 1994 08:49:37 GMT", "06 Nov 1994 08:49:37 GMT",
-                          "Sun Nov 6 08:49:37 1994", "1994-11-06T08:49:37Z", "Sun, 06 Nov 1994 08:49:3",
-                          "Sun, 06 Nov 1994 08:4x:37 GMT"}) {
+  for (const char* bad :
+       {"", "Mon, 06 Nov 1994 08:49:37 GMT" /* wrong day name */, "Sun, 6 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Nov 1994 08:49:37 GMT ", "Sun, 31 Nov 1994 08:49:37 GMT",
+        "Sun, 31 Feb 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:00:00 GMT", "Sun, 06 Foo 1994 08:49:37 GMT",
+        "06 Nov 1994 08:49:37 GMT", "Sun Nov 6 08:49:37 1994", "1994-11-06T08:49:37Z", "Sun, 06 Nov 1994 08:49:3",
+        "Sun, 06 Nov 1994 08:4x:37 GMT"}) {
     EXPECT_FALSE(parse_http_date(bad).has_value()) << bad;
   }
 }

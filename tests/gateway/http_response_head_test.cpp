@@ -41,7 +41,8 @@ TEST(ResponseHead, NoContentLengthFor204And304ButZeroForAnEmptyBody) {
   EXPECT_EQ(response_head(with_body(204, ""), 11, true), "HTTP/1.1 204 No Content\r\nServer: fhirgw\r\n\r\n");
   EXPECT_EQ(response_head(with_body(201, ""), 11, true),
             "HTTP/1.1 201 Created\r\nServer: fhirgw\r\nContent-Length: 0\r\n\r\n");
-  EXPECT_EQ(response_head(with_body(599, ""), 11, true), "HTTP/1.1 599 \r\nServer: fhirgw\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(response_head(with_body(599, ""), 11, true),
+            "HTTP/1.1 599 \r\nServer: fhirgw\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(ResponseHead, FramingHeadersAreTheServersAndUnsafeHeadersAreLeftOut) {

@@ -60,8 +60,9 @@ class DeliveryTest : public ::testing::Test {
     row.type = "Patient";
     row.id = id;
     row.version = version;
-    row.created_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+    row.created_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     txn->enqueue_outbox(row);
     txn->commit();
   }
@@ -97,8 +98,8 @@ TEST_F(DeliveryTest, SendsOneTransactionAndAuditsIt) {
   testhttp::Server peer_server([&](const testhttp::Request& r) {
     std::lock_guard lock(m);
     seen.push_back(r);
-    return testhttp::Response{200, {{"Content-Type", "application/fhir+json"}},
-                              R"({"resourceType":"Bundle","type":"transaction-response"})"};
+    return testhttp::Response{
+        200, {{"Content-Type", "application/fhir+json"}}, R"({"resourceType":"Bundle","type":"transaction-response"})"};
   });
   store_patient("p1");
   store_patient("p2");
@@ -130,7 +131,10 @@ TEST_F(DeliveryTest, SendsOneTransactionAndAuditsIt) {
 TEST_F(DeliveryTest, APoisonResourceIsADeadLetterTheOtherPassesBothAudited) {
   testhttp::Server peer_server([](const testhttp::Request& r) {
     if (r.body.find("\"poison\"") != std::string::npos) {
-      return testhttp::Response{500, {}, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"no"}]})"};
+      return testhttp::Response{
+          500,
+          {},
+          R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"no"}]})"};
     }
     return testhttp::Response{200, {}, R"({"resourceType":"Bundle","type":"transaction-response"})"};
   });
@@ -150,7 +154,8 @@ TEST_F(DeliveryTest, APoisonResourceIsADeadLetterTheOtherPassesBothAudited) {
   bool delivered_fine = false;
   bool audited_dead = false;
   for (const auto& r : audit_.all()) {
-    if (r.outcome == audit::Outcome::success && r.entities.size() == 1 && r.entities[0].reference == "Patient/fine/_history/1") {
+    if (r.outcome == audit::Outcome::success && r.entities.size() == 1 &&
+        r.entities[0].reference == "Patient/fine/_history/1") {
       delivered_fine = true;
     }
     if (r.outcome == audit::Outcome::serious_failure && r.entities.size() == 1 &&

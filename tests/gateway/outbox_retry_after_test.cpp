@@ -15,7 +15,7 @@ TEST(RetryAfter, WaitFromDeltaSecondsOrDate) {
   EXPECT_EQ(retry_after_wait_ms(" 0 ", now), 0);
   EXPECT_EQ(retry_after_wait_ms("Sun, 06 Nov 1994 08:49:37 GMT", now), 1500);
   EXPECT_EQ(retry_after_wait_ms("Sun, 06 Nov 1994 08:49:30 GMT", now), 0);  // already past: retry now
-  EXPECT_EQ(retry_after_wait_ms("999999", now, 60000), 60000);             // capped
+  EXPECT_EQ(retry_after_wait_ms("999999", now, 60000), 60000);              // capped
   EXPECT_EQ(retry_after_wait_ms("99999999999999999999999", now, 60000), 60000);
   EXPECT_EQ(retry_after_wait_ms("Mon, 06 Nov 1995 08:49:37 GMT", now, 60000), 60000);
   EXPECT_FALSE(retry_after_wait_ms("-1", now).has_value());

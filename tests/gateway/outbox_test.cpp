@@ -45,11 +45,13 @@ TEST(ForwardingConfig, ReadsPeersRoutesAndInbound) {
 
 TEST(ForwardingConfig, ProblemsNameTheKey) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","colour":1}]})", "forwarding.peers[0].colour"},
+      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","colour":1}]})",
+       "forwarding.peers[0].colour"},
       {R"({"node":"a","peers":[{"name":"b"}]})", "forwarding.peers[0].url is required"},
       {R"({"node":"a","peers":[{"name":"b","url":"http://10.1.2.3/fhir"}]})", "must be https://"},
       {R"({"node":"a","peers":[{"name":"b","url":"https://x/fhir"}]})", "tls.ca_file is required"},
-      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","batch_size":0}]})", "batch_size must be between"},
+      {R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir","batch_size":0}]})",
+       "batch_size must be between"},
       {R"({"node":"a","routes":[{"peer":"nobody","types":["Patient"]}]})", "'nobody' is not in forwarding.peers"},
       {R"({"peers":[{"name":"b","url":"http://127.0.0.1:1/fhir"}],"routes":[{"peer":"b","types":["Patient"]}]})",
        "forwarding.node is required"},
@@ -69,7 +71,9 @@ TEST(ForwardingConfig, RouteSearchIsCheckedAgainstTheCatalog) {
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
   outbox::ForwardingConfig c;
   ASSERT_EQ(parse(R"({"node":"a","peers":[{"name":"b","url":"http://127.0.0.1:1/fhir"}],
-                      "routes":[{"peer":"b","search":"Observation?flavour=sweet"}]})", c), std::nullopt);
+                      "routes":[{"peer":"b","search":"Observation?flavour=sweet"}]})",
+                  c),
+            std::nullopt);
   try {
     outbox::Router router(c, catalog);
     FAIL() << "an unknown search parameter must be refused";
@@ -90,7 +94,8 @@ class OutboxTest : public ::testing::Test {
     router_ = std::make_unique<outbox::Router>(config_, catalog_);
     service_.changes = router_.get();
     service_.inbound_peer = [](const http::Request& req) -> std::optional<rest::InboundPeer> {
-      if (auto p = req.headers.get("x-fhirgw-peer"); p && *p == "hospital-b") return rest::InboundPeer{"hospital-b", "client-b"};
+      if (auto p = req.headers.get("x-fhirgw-peer"); p && *p == "hospital-b")
+        return rest::InboundPeer{"hospital-b", "client-b"};
       return std::nullopt;
     };
   }
@@ -137,7 +142,10 @@ std::string observation(const std::string& id, const std::string& code) {
 TEST_F(OutboxTest, RoutesByTypeAndBySearchInTheWriteTransaction) {
   ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
   ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "1742-6")).status, 201);
-  ASSERT_EQ(call("PUT", "/fhir/Condition/c1", R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}})").status, 201);
+  ASSERT_EQ(
+      call("PUT", "/fhir/Condition/c1", R"({"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}})")
+          .status,
+      201);
 
   const auto to_b = ready("hospital-b");
   ASSERT_EQ(to_b.size(), 2u);  // both Observations, not the Condition
@@ -195,8 +203,10 @@ TEST_F(OutboxTest, AFailedWriteLeavesNoRow) {
   // A transaction whose second entry fails (If-Match on a missing resource) stores nothing, so it
   // forwards nothing.
   const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"resource":)" + observation("x1", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/x1"}},
-    {"resource":)" + observation("x2", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/x2","ifMatch":"W/\"7\""}}]})";
+    {"resource":)" + observation("x1", "1834-1") +
+                             R"(,"request":{"method":"PUT","url":"Observation/x1"}},
+    {"resource":)" + observation("x2", "1834-1") +
+                             R"(,"request":{"method":"PUT","url":"Observation/x2","ifMatch":"W/\"7\""}}]})";
   EXPECT_EQ(call("POST", "/fhir", bundle).status, 412);
   EXPECT_TRUE(ready("hospital-b").empty());
   EXPECT_TRUE(ready("registry").empty());
@@ -205,11 +215,13 @@ TEST_F(OutboxTest, AFailedWriteLeavesNoRow) {
 TEST_F(OutboxTest, InboundChangesGetAProvenanceAndAreNotSentBack) {
   const std::string bundle = R"({"resourceType":"Bundle","type":"transaction",
     "identifier":{"system":"urn:ietf:rfc:3986","value":"urn:uuid:6f1c2a8e-0d3b-4c55-9a7e-2b1d5e8f9a01"},"entry":[
-    {"resource":)" + observation("in1", "1834-1") + R"(,"request":{"method":"PUT","url":"Observation/in1"}}]})";
-  const auto r = call("POST", "/fhir", bundle, {{"x-fhirgw-peer", "hospital-b"}, {"x-source-system", "hospital-b-lis"}});
+    {"resource":)" + observation("in1", "1834-1") +
+                             R"(,"request":{"method":"PUT","url":"Observation/in1"}}]})";
+  const auto r =
+      call("POST", "/fhir", bundle, {{"x-fhirgw-peer", "hospital-b"}, {"x-source-system", "hospital-b-lis"}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(ready("hospital-b").empty());  // never back to the sender
-  ASSERT_EQ(ready("registry").size(), 1u);    // other peers still get it
+  ASSERT_EQ(ready("registry").size(), 1u);   // other peers still get it
 
   storage::SearchQuery q;
   q.type = "Provenance";
@@ -240,7 +252,8 @@ TEST_F(OutboxTest, InboundCreatesAreNamedByTheProvenanceToo) {
   const auto created = call("POST", "/fhir/Observation", observation("ignored", "1834-1"), from_b);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"fullUrl":"urn:uuid:0b0c1d2e-3f40-4152-8a63-748596a7b8c9","resource":)" + observation("ignored", "1834-1") +
+    {"fullUrl":"urn:uuid:0b0c1d2e-3f40-4152-8a63-748596a7b8c9","resource":)" +
+                             observation("ignored", "1834-1") +
                              R"(,"request":{"method":"POST","url":"Observation"}}]})";
   ASSERT_EQ(call("POST", "/fhir", bundle, from_b).status, 200);
 
@@ -269,15 +282,17 @@ TEST_F(OutboxTest, ForwardedPutsMakeTheSameVersionsAsOneReadPerEntry) {
     ASSERT_EQ(call("PUT", std::string("/fhir/Observation/") + id, observation(id, "1834-1"), from_b).status, 201);
   }
   auto put = [](const std::string& id, const std::string& code) {
-    return R"({"resource":)" + observation(id, code) + R"(,"request":{"method":"PUT","url":"Observation/)" + id + R"("}})";
+    return R"({"resource":)" + observation(id, code) + R"(,"request":{"method":"PUT","url":"Observation/)" + id +
+           R"("}})";
   };
   auto transaction = [](const std::string& entries) {
     return R"({"resourceType":"Bundle","type":"transaction","entry":[)" + entries + "]}";
   };
-  const auto r = call("POST", "/fhir",
-                      transaction(put("same", "1834-1") + "," + put("changed", "1742-6") + "," + put("new", "1742-6") +
-                                  "," + put("gone", "1742-6") + R"(,{"request":{"method":"DELETE","url":"Observation/gone"}})"),
-                      from_b);
+  const auto r =
+      call("POST", "/fhir",
+           transaction(put("same", "1834-1") + "," + put("changed", "1742-6") + "," + put("new", "1742-6") + "," +
+                       put("gone", "1742-6") + R"(,{"request":{"method":"DELETE","url":"Observation/gone"}})"),
+           from_b);
   ASSERT_EQ(r.status, 200) << r.body;
   auto version = [&](const std::string& id) {
     const auto v = store_.read("Observation", id);
@@ -289,7 +304,8 @@ TEST_F(OutboxTest, ForwardedPutsMakeTheSameVersionsAsOneReadPerEntry) {
   EXPECT_EQ(version("gone"), 3);  // v2 the delete (run first), v3 the PUT after it
   // The stored body carries the version it was stored as (built before the transaction as version 1,
   // again inside for an update).
-  for (const auto& [id, v] : std::vector<std::pair<std::string, std::string>>{{"changed", "2"}, {"new", "1"}, {"gone", "3"}}) {
+  for (const auto& [id, v] :
+       std::vector<std::pair<std::string, std::string>>{{"changed", "2"}, {"new", "1"}, {"gone", "3"}}) {
     const auto stored = store_.read("Observation", id);
     EXPECT_NE(stored->body.find(R"("versionId":")" + v + "\""), std::string::npos) << stored->body;
   }
@@ -311,7 +327,8 @@ TEST_F(OutboxTest, ForwardedPutsMakeTheSameVersionsAsOneReadPerEntry) {
   EXPECT_EQ(bodies.find("\"Observation/same/_history/2\""), std::string::npos) << bodies;
 
   // The same resource twice in one Bundle: the second PUT sees the first.
-  ASSERT_EQ(call("POST", "/fhir", transaction(put("twice", "1834-1") + "," + put("twice", "1742-6")), from_b).status, 200);
+  ASSERT_EQ(call("POST", "/fhir", transaction(put("twice", "1834-1") + "," + put("twice", "1742-6")), from_b).status,
+            200);
   EXPECT_EQ(version("twice"), 2);
   const auto twice = store_.read("Observation", "twice");
   EXPECT_NE(twice->body.find("1742-6"), std::string::npos) << twice->body;
@@ -365,8 +382,11 @@ TEST(TransactionBundle, IdempotentPutsAndDeletes) {
   ASSERT_TRUE(doc) << b;
   EXPECT_NE(b.find(R"("request":{"method":"PUT","url":"Patient/p1"})"), std::string::npos) << b;
   EXPECT_NE(b.find(R"("request":{"method":"DELETE","url":"Observation/o1"})"), std::string::npos) << b;
-  EXPECT_EQ(outbox::error_reason(500, R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"no"}]})"),
-            "HTTP 500: no");
+  EXPECT_EQ(
+      outbox::error_reason(
+          500,
+          R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"exception","diagnostics":"no"}]})"),
+      "HTTP 500: no");
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
 // FHIRPath Patch (R4 fhirpatch.html) on the project's JSON tree with the embedded R4 registry: each
 // operation type, primitive extensions kept in step, anonymous (backbone) values from nested parts, and the
 // failure kinds (400 malformed, 422 not applicable) leaving the resource unchanged.
-#include "rest/fhirpath_patch.h"
-
 #include <gtest/gtest.h>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "rest/fhirpath_patch.h"
 
 namespace fhirgw::rest {
 namespace {
@@ -61,7 +60,8 @@ void expect_failure(const std::string& patch, Kind kind, std::size_t operation) 
 }
 
 TEST(FhirPathPatch, ReplaceKeepsPrimitiveExtensions) {
-  const std::string r = applied_ok(params({op("replace", "Patient.birthDate", R"(,{"name":"value","valueDate":"1971-02-03"})")}));
+  const std::string r =
+      applied_ok(params({op("replace", "Patient.birthDate", R"(,{"name":"value","valueDate":"1971-02-03"})")}));
   EXPECT_NE(r.find(R"("birthDate":"1971-02-03")"), std::string::npos) << r;
   EXPECT_NE(r.find(R"("_birthDate")"), std::string::npos) << r;
 }
@@ -85,7 +85,8 @@ TEST(FhirPathPatch, DeleteRemovesValueAndItsExtensions) {
 TEST(FhirPathPatch, AddUsesTheDefinitionForLists) {
   // telecom repeats (array); gender does not (single value); deceased[x] is a choice.
   const std::string r = applied_ok(params(
-      {op("add", "Patient", R"(,{"name":"name","valueString":"telecom"},{"name":"value","valueContactPoint":{"system":"phone","value":"1"}})"),
+      {op("add", "Patient",
+          R"(,{"name":"name","valueString":"telecom"},{"name":"value","valueContactPoint":{"system":"phone","value":"1"}})"),
        op("add", "Patient", R"(,{"name":"name","valueString":"gender"},{"name":"value","valueCode":"female"})"),
        op("add", "Patient", R"(,{"name":"name","valueString":"deceased"},{"name":"value","valueBoolean":false})"),
        op("add", "Patient.name", R"(,{"name":"name","valueString":"prefix"},{"name":"value","valueString":"Dr"})")}));
@@ -97,14 +98,14 @@ TEST(FhirPathPatch, AddUsesTheDefinitionForLists) {
 
 TEST(FhirPathPatch, AddBuildsAnonymousTypesFromParts) {
   const std::string r = applied_ok(params({op("add", "Patient",
-      R"(,{"name":"name","valueString":"contact"},{"name":"value","part":[
+                                              R"(,{"name":"name","valueString":"contact"},{"name":"value","part":[
          {"name":"name","valueHumanName":{"family":"Roe"}},{"name":"gender","valueCode":"male"}]})")}));
   EXPECT_NE(r.find(R"("contact":[{"name":{"family":"Roe"},"gender":"male"}])"), std::string::npos) << r;
 }
 
 TEST(FhirPathPatch, InsertAndMoveInsideOneList) {
-  std::string r = applied_ok(params({op("insert", "Patient.name.given",
-                                        R"(,{"name":"index","valueInteger":0},{"name":"value","valueString":"Zoe"})")}));
+  std::string r = applied_ok(params({op(
+      "insert", "Patient.name.given", R"(,{"name":"index","valueInteger":0},{"name":"value","valueString":"Zoe"})")}));
   EXPECT_NE(r.find(R"("given":["Zoe","Ann","Beth","Cleo"],"_given":[null,null,{)"), std::string::npos) << r;
   r = applied_ok(params({op("move", "Patient.name.given",
                             R"(,{"name":"source","valueInteger":0},{"name":"destination","valueInteger":2})")}));
@@ -114,17 +115,22 @@ TEST(FhirPathPatch, InsertAndMoveInsideOneList) {
 
 TEST(FhirPathPatch, FailuresChangeNothing) {
   // Second operation fails: the first is not kept.
-  expect_failure(params({op("delete", "Patient.birthDate"), op("replace", "Patient.gender", R"(,{"name":"value","valueCode":"male"})")}),
+  expect_failure(params({op("delete", "Patient.birthDate"),
+                         op("replace", "Patient.gender", R"(,{"name":"value","valueCode":"male"})")}),
                  Kind::NotApplicable, 1);
   expect_failure(params({op("replace", "Patient.identifier", R"(,{"name":"value","valueIdentifier":{"value":"x"}})")}),
                  Kind::NotApplicable, 0);  // two matches
-  expect_failure(params({op("add", "Patient", R"(,{"name":"name","valueString":"birthDate"},{"name":"value","valueDate":"2000"})")}),
+  expect_failure(params({op("add", "Patient",
+                            R"(,{"name":"name","valueString":"birthDate"},{"name":"value","valueDate":"2000"})")}),
                  Kind::NotApplicable, 0);  // exists already
-  expect_failure(params({op("add", "Patient", R"(,{"name":"name","valueString":"nonsense"},{"name":"value","valueString":"x"})")}),
+  expect_failure(
+      params({op("add", "Patient", R"(,{"name":"name","valueString":"nonsense"},{"name":"value","valueString":"x"})")}),
+      Kind::NotApplicable, 0);
+  expect_failure(params({op("insert", "Patient.name.given",
+                            R"(,{"name":"index","valueInteger":9},{"name":"value","valueString":"x"})")}),
                  Kind::NotApplicable, 0);
-  expect_failure(params({op("insert", "Patient.name.given", R"(,{"name":"index","valueInteger":9},{"name":"value","valueString":"x"})")}),
-                 Kind::NotApplicable, 0);
-  expect_failure(params({op("move", "Patient.identifier", R"(,{"name":"source","valueInteger":0},{"name":"destination","valueInteger":5})")}),
+  expect_failure(params({op("move", "Patient.identifier",
+                            R"(,{"name":"source","valueInteger":0},{"name":"destination","valueInteger":5})")}),
                  Kind::NotApplicable, 0);
 }
 
@@ -134,9 +140,11 @@ TEST(FhirPathPatch, MalformedPatches) {
   expect_failure(params({op("frobnicate", "Patient.active")}), Kind::Malformed, 0);
   expect_failure(params({op("replace", "Patient.active")}), Kind::Malformed, 0);  // no value
   expect_failure(params({op("delete", "Patient.name.where((")}), Kind::Malformed, 0);
-  expect_failure(params({op("insert", "Patient.name.given", R"(,{"name":"index","valueInteger":-1},{"name":"value","valueString":"x"})")}),
+  expect_failure(params({op("insert", "Patient.name.given",
+                            R"(,{"name":"index","valueInteger":-1},{"name":"value","valueString":"x"})")}),
                  Kind::Malformed, 0);
-  expect_failure(R"({"resourceType":"Parameters","parameter":[{"name":"other","valueString":"x"}]})", Kind::Malformed, 0);
+  expect_failure(R"({"resourceType":"Parameters","parameter":[{"name":"other","valueString":"x"}]})", Kind::Malformed,
+                 0);
 }
 
 }  // namespace

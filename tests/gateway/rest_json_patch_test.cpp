@@ -1,11 +1,10 @@
 // JSON Patch (RFC 6902) on the project's JSON tree: the RFC's Appendix A cases plus the failure kinds
 // the PATCH interaction turns into 400 (malformed patch) and 422 (patch does not apply).
-#include "rest/json_patch.h"
-
 #include <gtest/gtest.h>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "rest/json_patch.h"
 
 namespace fhirgw::rest {
 namespace {
@@ -77,8 +76,8 @@ TEST(JsonPatch, EscapedPointerTokens) {
 }
 
 TEST(JsonPatch, DecimalTextIsKeptExactly) {
-  const Applied a = apply(R"({"valueQuantity":{"value":1.0}})",
-                          R"([{"op":"replace","path":"/valueQuantity/value","value":12.50}])");
+  const Applied a =
+      apply(R"({"valueQuantity":{"value":1.0}})", R"([{"op":"replace","path":"/valueQuantity/value","value":12.50}])");
   ASSERT_FALSE(a.failure);
   EXPECT_EQ(a.result, R"({"valueQuantity":{"value":12.50}})");
 }

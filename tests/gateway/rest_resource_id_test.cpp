@@ -20,7 +20,7 @@ TEST(NewId, IsAValidVersion7Uuid) {
   ASSERT_EQ(id.size(), 36u);
   EXPECT_TRUE(valid_id(id));
   EXPECT_EQ(id[8], '-');
-  EXPECT_EQ(id[14], '7');                                      // version
+  EXPECT_EQ(id[14], '7');                                          // version
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos);  // RFC 9562 variant
   for (std::size_t i = 0; i < id.size(); ++i) {
     if (i == 8 || i == 13 || i == 18 || i == 23) {
@@ -30,8 +30,9 @@ TEST(NewId, IsAValidVersion7Uuid) {
     }
   }
   // The first 48 bits are the Unix time in milliseconds (a full sequence may borrow a few ms ahead).
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const long long stamped = std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16);
   EXPECT_LE(std::llabs(stamped - now_ms), 10'000) << id;
 }

@@ -12,10 +12,10 @@
 #include "fhir/model/metadata.h"
 #include "search/indexer.h"
 #include "search/param_catalog.h"
+#include "search_service_fixture.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
-#include "search_service_fixture.h"
 
 namespace fhirgw {
 namespace {
@@ -23,8 +23,8 @@ namespace {
 using http::Response;
 using storage::IndexSource;
 
-std::vector<std::pair<std::string, std::string>> sources_of(const search::ParamCatalog& catalog, const std::string& type,
-                                                            const std::string& name) {
+std::vector<std::pair<std::string, std::string>> sources_of(const search::ParamCatalog& catalog,
+                                                            const std::string& type, const std::string& name) {
   const auto* p = catalog.find(type, name);
   EXPECT_NE(p, nullptr) << type << "." << name;
   std::vector<std::pair<std::string, std::string>> out;
@@ -85,13 +85,17 @@ TEST(SharedIndex, TheIndexerWritesSharedRowsOnce) {
 using SharedIndexSearchTest = test::SearchServiceTest;
 
 std::string observation(const std::string& id, const std::string& subject, const std::string& code,
-                        const std::string& component_code, const std::string& value, const std::string& component_value) {
-  std::string o = R"({"resourceType":"Observation","id":")" + id + R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" +
-                  code + R"("}]},"subject":{"reference":")" + subject + R"("})";
-  if (!value.empty()) o += R"(,"valueQuantity":{"value":)" + value + R"(,"system":"http://unitsofmeasure.org","code":"mg"})";
+                        const std::string& component_code, const std::string& value,
+                        const std::string& component_value) {
+  std::string o = R"({"resourceType":"Observation","id":")" + id +
+                  R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + code +
+                  R"("}]},"subject":{"reference":")" + subject + R"("})";
+  if (!value.empty())
+    o += R"(,"valueQuantity":{"value":)" + value + R"(,"system":"http://unitsofmeasure.org","code":"mg"})";
   if (!component_code.empty()) {
-    o += R"(,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":")" + component_code + R"("}]},"valueQuantity":{"value":)" +
-         component_value + R"(,"system":"http://unitsofmeasure.org","code":"mg"}}])";
+    o += R"(,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":")" + component_code +
+         R"("}]},"valueQuantity":{"value":)" + component_value +
+         R"(,"system":"http://unitsofmeasure.org","code":"mg"}}])";
   }
   return o + "}";
 }
@@ -144,7 +148,8 @@ TEST_F(SharedIndexSearchTest, SearchesReadTheSharedRows) {
 }
 
 TEST(SharedIndexMigration, StepSixDeletesTheRowsOfSharedParameters) {
-  const auto dir = std::filesystem::temp_directory_path() / ("fhirgw-shared-mig-" + std::to_string(std::random_device{}()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("fhirgw-shared-mig-" + std::to_string(std::random_device{}()));
   const std::string path = (dir / "db.sqlite").string();
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
   {

@@ -185,7 +185,8 @@ TEST_F(AuthAuditTest, WriteIsAuditedInItsTransactionAndReadsThroughTheLog) {
   bool found = false;
   for (const auto& v : store_.read_many(store_.search(q).matches)) {
     found |= v.body.find("\"reference\":\"Patient/p1/_history/1\"") != std::string::npos &&
-             v.body.find("\"code\":\"update\"") == std::string::npos && v.body.find("\"action\":\"C\"") != std::string::npos;
+             v.body.find("\"code\":\"update\"") == std::string::npos &&
+             v.body.find("\"action\":\"C\"") != std::string::npos;
   }
   EXPECT_TRUE(found);
   ASSERT_EQ(call("GET", "/fhir/Patient/p1", token).status, 200);
@@ -200,10 +201,9 @@ TEST_F(AuthAuditTest, WriteIsAuditedInItsTransactionAndReadsThroughTheLog) {
 
 TEST_F(AuthAuditTest, TransactionEntriesAreCheckedOneByOne) {
   const std::string token = token_for("writer", "system/Observation.cruds");
-  const std::string bundle =
-      std::string(R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)") + kObservation +
-      R"(,"request":{"method":"POST","url":"Observation"}},{"resource":)" + kPatient +
-      R"(,"request":{"method":"PUT","url":"Patient/p1"}}]})";
+  const std::string bundle = std::string(R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)") +
+                             kObservation + R"(,"request":{"method":"POST","url":"Observation"}},{"resource":)" +
+                             kPatient + R"(,"request":{"method":"PUT","url":"Patient/p1"}}]})";
   EXPECT_EQ(call("POST", "/fhir", token, bundle).status, 403);
   EXPECT_EQ(count("Observation"), 0u);
   EXPECT_EQ(count("Patient"), 0u);
@@ -227,7 +227,8 @@ TEST_F(AuthAuditTest, AuditEventsNeedANamedScopeAndAreNeverWrittenByClients) {
   EXPECT_EQ(call("GET", "/fhir/_history", wildcard).status, 403);
   const std::string auditor = token_for("auditor", "system/AuditEvent.rs");
   log_.flush();
-  const Response r = call("GET", "/fhir/AuditEvent?subtype=http://hl7.org/fhir/restful-interaction|search-type", auditor);
+  const Response r =
+      call("GET", "/fhir/AuditEvent?subtype=http://hl7.org/fhir/restful-interaction|search-type", auditor);
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"resourceType\":\"AuditEvent\""), std::string::npos);  // the refused search above
   const Response write = call("POST", "/fhir/AuditEvent", auditor, R"({"resourceType":"AuditEvent"})");
@@ -361,14 +362,16 @@ TEST(AuditEvent, EveryKindValidatesAgainstR4Core) {
   grouped.interaction = "read";
   grouped.client_id = "hospital-a";
   grouped.period_start_ms = 1'800'000'000'000;
-  grouped.entities = {{"Patient/p1", {}, {}, "req-1", 1'800'000'000'000}, {"Patient/p2", {}, {}, "req-2", 1'800'000'000'100}};
+  grouped.entities = {{"Patient/p1", {}, {}, "req-1", 1'800'000'000'000},
+                      {"Patient/p2", {}, {}, "req-2", 1'800'000'000'100}};
   records.push_back(grouped);
   for (const auto& r : records) {
     const std::string json = audit::audit_event_json(r, "a1", 1'800'000'000'123, 1'800'000'000'456);
     const auto outcome = validator.validate_text(json);
     for (const auto& issue : outcome.issues()) {
-      EXPECT_NE(issue.severity, fhir::validation::Severity::Error) << issue.expression << ": " << issue.diagnostics
-                                                                   << "\n" << json;
+      EXPECT_NE(issue.severity, fhir::validation::Severity::Error)
+          << issue.expression << ": " << issue.diagnostics << "\n"
+          << json;
       EXPECT_NE(issue.severity, fhir::validation::Severity::Fatal) << issue.diagnostics;
     }
   }
@@ -379,9 +382,12 @@ std::set<std::string> distinct_rows(const storage::IndexRows& rows) {
   std::set<std::string> out;
   for (const auto& t : rows.tokens) out.insert("token|" + t.param + "|" + t.system + "|" + t.code + "|" + t.text);
   for (const auto& t : rows.strings) out.insert("string|" + t.param + "|" + t.normalized + "|" + t.exact);
-  for (const auto& t : rows.dates) out.insert("date|" + t.param + "|" + std::to_string(t.low_ms) + "|" + std::to_string(t.high_ms));
-  for (const auto& t : rows.references) out.insert("ref|" + t.param + "|" + t.target_type + "|" + t.target_id + "|" + t.url);
-  for (const auto& t : rows.quantities) out.insert("qty|" + t.param + "|" + std::to_string(t.value) + "|" + t.system + "|" + t.code);
+  for (const auto& t : rows.dates)
+    out.insert("date|" + t.param + "|" + std::to_string(t.low_ms) + "|" + std::to_string(t.high_ms));
+  for (const auto& t : rows.references)
+    out.insert("ref|" + t.param + "|" + t.target_type + "|" + t.target_id + "|" + t.url);
+  for (const auto& t : rows.quantities)
+    out.insert("qty|" + t.param + "|" + std::to_string(t.value) + "|" + t.system + "|" + t.code);
   for (const auto& t : rows.numbers) out.insert("num|" + t.param + "|" + std::to_string(t.value));
   return out;
 }
@@ -397,8 +403,8 @@ TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
   records[0].period_start_ms = 1'800'000'000'000;
   records[0].recorded_ms = 1'800'000'000'900;
   for (int i = 0; i < 100; ++i) {
-    records[0].entities.push_back({"Patient/p" + std::to_string(i % 3), {}, {}, "req-" + std::to_string(i),
-                                   1'800'000'000'000 + i});
+    records[0].entities.push_back(
+        {"Patient/p" + std::to_string(i % 3), {}, {}, "req-" + std::to_string(i), 1'800'000'000'000 + i});
   }
   records[1].interaction = "search-type";
   records[1].client_id = "hospital-b";
@@ -426,7 +432,8 @@ TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
   }
   // Every entity stays in the body.
   const storage::NewVersion grouped = audit::audit_event_version(records[0], catalog);
-  for (int i = 0; i < 100; ++i) EXPECT_NE(grouped.body.find("\"req-" + std::to_string(i) + "\""), std::string::npos) << i;
+  for (int i = 0; i < 100; ++i)
+    EXPECT_NE(grouped.body.find("\"req-" + std::to_string(i) + "\""), std::string::npos) << i;
 }
 
 }  // namespace
@@ -444,9 +451,9 @@ TEST(AuditEvent, LastUpdatedIsWhenStoredAndRecordedIsWhenItHappened) {
   r.client_id = "hospital-a";
   r.recorded_ms = 1'000;  // long ago
   r.entities = {audit::Entity::of_reference("Patient/p1", "read")};
-  const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto before =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   const storage::NewVersion v = audit::audit_event_version(r, catalog);
   EXPECT_GE(v.last_updated_ms, before);
   auto doc = fhir::json::parse(v.body);

@@ -17,7 +17,8 @@ TEST(ServerConfig, DefaultsAreLoopbackAndDurable) {
 
 TEST(ServerConfig, AppliesNestedKeys) {
   ServerConfig c;
-  EXPECT_FALSE(apply_config_json(R"({"listen":"127.0.0.1:0","limits":{"max_body_bytes":4096},"fhir":{"validation":"strict"}})", c));
+  EXPECT_FALSE(apply_config_json(
+      R"({"listen":"127.0.0.1:0","limits":{"max_body_bytes":4096},"fhir":{"validation":"strict"}})", c));
   EXPECT_EQ(c.listen_port, 0);
   EXPECT_EQ(c.max_body_bytes, 4096u);
   EXPECT_EQ(c.validation, "strict");
@@ -105,7 +106,8 @@ TEST(ServerConfig, AuthAndTlsKeys) {
   EXPECT_EQ(c.security.clients[0].certificate_names, std::vector<std::string>{"uri:urn:a"});
   EXPECT_TRUE(c.security.clients[0].admin);
   EXPECT_EQ(c.audit_flush_ms, 20);
-  auto err = apply_config_json(R"({"auth":{"clients":[{"id":"a","jwks_file":"a.jwks","scopes":"s","secret":"x"}]}})", c);
+  auto err =
+      apply_config_json(R"({"auth":{"clients":[{"id":"a","jwks_file":"a.jwks","scopes":"s","secret":"x"}]}})", c);
   ASSERT_TRUE(err);
   EXPECT_NE(err->find("[0].secret"), std::string::npos) << *err;
   err = apply_config_json(R"({"auth":{"clients":[{"id":"a"}]}})", c);
@@ -118,9 +120,9 @@ TEST(ServerConfig, AuthAndTlsKeys) {
 
 TEST(ServerConfig, ReferenceListsEveryKey) {
   const std::string ref = config_reference();
-  for (const char* key : {"listen", "data_dir", "tls.cert_file", "limits.max_body_bytes", "storage.synchronous",
-                          "fhir.validation", "log.level", "tls.client_ca_file", "auth.clients",
-                          "auth.token_signing_key_file", "audit.flush_ms"}) {
+  for (const char* key :
+       {"listen", "data_dir", "tls.cert_file", "limits.max_body_bytes", "storage.synchronous", "fhir.validation",
+        "log.level", "tls.client_ca_file", "auth.clients", "auth.token_signing_key_file", "audit.flush_ms"}) {
     EXPECT_NE(ref.find(key), std::string::npos) << key;
   }
 }

@@ -101,7 +101,7 @@ TEST(RequestAccess, IncludesNeedTheRightsOfTheTypesTheyReturn) {
   EXPECT_TRUE(needs(a, "Provenance", Interaction::search));
   a = of("GET", "/fhir/Observation?_include:iterate=Observation:subject");  // target types unknown: every type
   EXPECT_TRUE(needs(a, "", Interaction::read));
-  a = of("GET", "/fhir/Patient?_revinclude=*:patient");     // source types unknown: every type
+  a = of("GET", "/fhir/Patient?_revinclude=*:patient");  // source types unknown: every type
   EXPECT_TRUE(needs(a, "", Interaction::search));
   http::Request post;
   post.method = "POST";
@@ -156,9 +156,13 @@ TEST(RequestAccess, BundleBodyIsParsedOnceForFilterAndHandler) {
 }
 
 TEST(RequestAccess, MaskedQueryKeepsOnlyIdsAndReferences) {
-  const http::QueryParams p = {{"patient", "Patient/7"}, {"name", "Smith"}, {"birthdate", "1970-01-01"},
-                               {"_count", "10"}, {"identifier", "urn:mrn|123"}};
-  EXPECT_EQ(masked_query("Patient", p), "Patient?patient=Patient/7&name=*&birthdate=*&_count=10&identifier=urn:mrn|123");
+  const http::QueryParams p = {{"patient", "Patient/7"},
+                               {"name", "Smith"},
+                               {"birthdate", "1970-01-01"},
+                               {"_count", "10"},
+                               {"identifier", "urn:mrn|123"}};
+  EXPECT_EQ(masked_query("Patient", p),
+            "Patient?patient=Patient/7&name=*&birthdate=*&_count=10&identifier=urn:mrn|123");
 }
 
 }  // namespace

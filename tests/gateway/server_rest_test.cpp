@@ -97,8 +97,9 @@ TEST_F(RestTest, CreateReadUpdateDeleteWithVersions) {
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", last_modified}}).status, 304);
   const auto lm_ms = http::parse_http_date(last_modified);
   ASSERT_TRUE(lm_ms) << last_modified;
-  EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", http::format_http_date(*lm_ms - 1000)}}).status,
-            200);
+  EXPECT_EQ(
+      call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", http::format_http_date(*lm_ms - 1000)}}).status,
+      200);
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-Modified-Since", "yesterday"}}).status, 200);
   EXPECT_EQ(call("GET", "/fhir/Patient/" + id, {}, {{"If-None-Match", "W/\"9\""}, {"If-Modified-Since", last_modified}})
                 .status,
@@ -204,19 +205,23 @@ TEST_F(RestTest, SearchTokenReferenceDateQuantityAndPaging) {
 
 TEST_F(RestTest, TransactionIsAtomicAndRewritesReferences) {
   const std::string tx = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111","resource":)" + kPatient + R"(,
+    {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111","resource":)" +
+                         kPatient + R"(,
      "request":{"method":"POST","url":"Patient"}},
-    {"resource":)" + observation("x", "2857-1", "3", "2024-01-01") + R"(,"request":{"method":"POST","url":"Observation"}}]})";
+    {"resource":)" + observation("x", "2857-1", "3", "2024-01-01") +
+                         R"(,"request":{"method":"POST","url":"Observation"}}]})";
   std::string with_ref = tx;
   with_ref.replace(with_ref.find("Patient/x"), 9, "urn:uuid:11111111-1111-4111-8111-111111111111");
   Response ok = call("POST", "/fhir", with_ref);
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.body.find("urn:uuid:"), std::string::npos);
-  EXPECT_EQ(text(json(call("GET", "/fhir/Observation?patient.identifier=urn:mrn|123&_summary=count")).root(), "total"), "1");
+  EXPECT_EQ(text(json(call("GET", "/fhir/Observation?patient.identifier=urn:mrn|123&_summary=count")).root(), "total"),
+            "1");
 
   // A failing entry (update of a stale version) rolls everything back.
   const std::string bad = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"resource":)" + kPatient + R"(,"request":{"method":"POST","url":"Patient"}},
+    {"resource":)" + kPatient +
+                          R"(,"request":{"method":"POST","url":"Patient"}},
     {"resource":{"resourceType":"Patient","id":"zz"},"request":{"method":"PUT","url":"Patient/zz","ifMatch":"W/\"9\""}}]})";
   Response failed = call("POST", "/fhir", bad);
   EXPECT_EQ(failed.status, 412) << failed.body;
@@ -226,7 +231,8 @@ TEST_F(RestTest, TransactionIsAtomicAndRewritesReferences) {
 TEST_F(RestTest, StringModifiersMissingRevincludeElementsAndSort) {
   std::string p1 = kPatient;
   p1.insert(1, R"("id":"p1",)");
-  std::string p2 = R"({"resourceType":"Patient","id":"p2","name":[{"family":"Doeberg","given":["Ann"]}],"birthDate":"1980"})";
+  std::string p2 =
+      R"({"resourceType":"Patient","id":"p2","name":[{"family":"Doeberg","given":["Ann"]}],"birthDate":"1980"})";
   std::string p3 = R"({"resourceType":"Patient","id":"p3","name":[{"family":"Smith"}]})";
   ASSERT_EQ(call("PUT", "/fhir/Patient/p1", p1).status, 201);
   ASSERT_EQ(call("PUT", "/fhir/Patient/p2", p2).status, 201);
@@ -241,8 +247,10 @@ TEST_F(RestTest, StringModifiersMissingRevincludeElementsAndSort) {
     if (const auto* entries = doc.root().find("entry")) {
       for (const auto& e : entries->items()) {
         const auto* res = e.find("resource");
-        if (text(*e.find("search"), "mode") == "match") out += text(*res, "id") + ",";
-        else out += "+" + text(*res, "resourceType") + ",";
+        if (text(*e.find("search"), "mode") == "match")
+          out += text(*res, "id") + ",";
+        else
+          out += "+" + text(*res, "resourceType") + ",";
       }
     }
     return out;
@@ -336,7 +344,8 @@ TEST_F(RestTest, PagesStayStableWhileDataChanges) {
 
 TEST_F(RestTest, BatchEntriesAreIndependent) {
   const std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
-    {"resource":)" + kPatient + R"(,"request":{"method":"POST","url":"Patient"}},
+    {"resource":)" + kPatient +
+                            R"(,"request":{"method":"POST","url":"Patient"}},
     {"request":{"method":"GET","url":"Patient/missing"}}]})";
   Response r = call("POST", "/fhir", batch);
   ASSERT_EQ(r.status, 200) << r.body;

@@ -104,12 +104,9 @@ INSTANTIATE_TEST_SUITE_P(Modes, ValidationTest,
                                            rest::ValidationMode::Off),
                          [](const auto& test_param) {
                            switch (test_param.param) {
-                             case rest::ValidationMode::Strict:
-                               return std::string("Strict");
-                             case rest::ValidationMode::Lenient:
-                               return std::string("Lenient");
-                             default:
-                               return std::string("Off");
+                             case rest::ValidationMode::Strict: return std::string("Strict");
+                             case rest::ValidationMode::Lenient: return std::string("Lenient");
+                             default: return std::string("Off");
                            }
                          });
 

@@ -1,7 +1,6 @@
 // ReaderPool: read snapshots kept across leases while only the audit trail commits, and ended by data
 // commits, by age, and for leases that must see everything. Real SQLite files in a temp directory.
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <chrono>

@@ -165,7 +165,9 @@ TEST(SqliteStore, VersionsHistoryAndDelete) {
 TEST(SqliteStore, EveryVersionKeepsItsBodyWhileTheCurrentOneIsStoredOnce) {
   TempDir dir;
   const std::string path = dir.file("db.sqlite");
-  auto body = [](int version) { return R"({"resourceType":"Observation","id":"a","v":)" + std::to_string(version) + "}"; };
+  auto body = [](int version) {
+    return R"({"resourceType":"Observation","id":"a","v":)" + std::to_string(version) + "}";
+  };
   auto count = [&](const std::string& sql) {
     Connection db(path, true);
     StatementScope s(db.cached(sql));
@@ -305,8 +307,9 @@ TEST(SqliteStore, IndexRowsOfATransactionAreAllStoredAndSeenInside) {
   EXPECT_EQ(store.search(by_code("even")).total, static_cast<std::size_t>(kResources / 2));
   EXPECT_EQ(store.search(by_code("changed")).total, 1u);
   Connection db(path, true);
-  StatementScope s(db.cached("SELECT (SELECT COUNT(*) FROM idx_token), (SELECT COUNT(*) FROM idx_quantity), "
-                             "(SELECT COUNT(*) FROM idx_date), (SELECT COUNT(*) FROM idx_reference)"));
+  StatementScope s(
+      db.cached("SELECT (SELECT COUNT(*) FROM idx_token), (SELECT COUNT(*) FROM idx_quantity), "
+                "(SELECT COUNT(*) FROM idx_date), (SELECT COUNT(*) FROM idx_reference)"));
   ASSERT_TRUE(s->step());
   for (int col = 0; col < 4; ++col) EXPECT_EQ(s->column_int(col), kResources) << col;
 }

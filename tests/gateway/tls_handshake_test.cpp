@@ -112,13 +112,11 @@ class TlsHandshakeTest : public ::testing::Test {
     EXPECT_TRUE(identities_->add("uri:urn:fhirgw:client:hospital-a", "hospital-a"));
     EXPECT_TRUE(identities_->add("cn:expired-client", "hospital-a"));
     EXPECT_TRUE(identities_->add("cn:self-signed-client", "hospital-a"));
-    expired_ = write_cert(
-        dir_, "expired",
-        make_cert({"expired-client", Usage::client, {}, -10 * 86400, -86400}, generate_ec(), &a_.ca));
-    self_signed_ = write_cert(dir_, "self-signed",
-                              make_cert({"self-signed-client", Usage::client, {}}, generate_ec(), nullptr));
-    unmapped_ =
-        write_cert(dir_, "unmapped", make_cert({"stranger", Usage::client, {}}, generate_ec(), &a_.ca));
+    expired_ = write_cert(dir_, "expired",
+                          make_cert({"expired-client", Usage::client, {}, -10 * 86400, -86400}, generate_ec(), &a_.ca));
+    self_signed_ =
+        write_cert(dir_, "self-signed", make_cert({"self-signed-client", Usage::client, {}}, generate_ec(), nullptr));
+    unmapped_ = write_cert(dir_, "unmapped", make_cert({"stranger", Usage::client, {}}, generate_ec(), &a_.ca));
   }
 
   ssl::context server_context(bool known_clients_only = false) {
@@ -180,8 +178,7 @@ TEST_F(TlsHandshakeTest, Tls12UsesAnAeadCipher) {
   EXPECT_EQ(o.echoed, "ping");
   EXPECT_EQ(o.protocol, "TLSv1.2");
   EXPECT_EQ(o.cipher.rfind("ECDHE-", 0), 0u) << o.cipher;
-  EXPECT_TRUE(o.cipher.find("GCM") != std::string::npos || o.cipher.find("CHACHA20") != std::string::npos)
-      << o.cipher;
+  EXPECT_TRUE(o.cipher.find("GCM") != std::string::npos || o.cipher.find("CHACHA20") != std::string::npos) << o.cipher;
 }
 
 TEST_F(TlsHandshakeTest, OldProtocolsAreRefused) {
@@ -208,8 +205,7 @@ TEST_F(TlsHandshakeTest, MissingClientCertificateIsRefused) {
 
 TEST_F(TlsHandshakeTest, WrongCaCertificateIsRefused) {
   auto server = server_context();
-  expect_refused(exchange(server, client_context(&b_.client_files), *identities_),
-                 "unable to get local issuer");
+  expect_refused(exchange(server, client_context(&b_.client_files), *identities_), "unable to get local issuer");
 }
 
 TEST_F(TlsHandshakeTest, ExpiredCertificateIsRefused) {
@@ -239,8 +235,7 @@ TEST_F(TlsHandshakeTest, ClientChecksTheServerNameAndCa) {
   const auto by_name = exchange(server, client_context(&a_.client_files), *identities_, "localhost");
   EXPECT_EQ(by_name.echoed, "ping") << by_name.client_error;
 
-  const auto wrong_name =
-      exchange(server, client_context(&a_.client_files), *identities_, "gw.elsewhere.test");
+  const auto wrong_name = exchange(server, client_context(&a_.client_files), *identities_, "gw.elsewhere.test");
   EXPECT_FALSE(wrong_name.client_handshake_ok);
   EXPECT_TRUE(wrong_name.echoed.empty());
 

@@ -50,9 +50,11 @@ class AuthMatrix : public ::testing::Test {
     signing_ = new pki::SigningKeyPair(pki::es384_key("fhirgw-1"));
     const std::string jwks = dir_->write("clients.jwks", pki::jwks_of({client_key_}));
     const std::string config = dir_->write("config.json", R"({
-      "tls": {"cert_file": ")" + a_->server_files.cert + R"(", "key_file": ")" + a_->server_files.key + R"(",
+      "tls": {"cert_file": ")" + a_->server_files.cert + R"(", "key_file": ")" +
+                                                              a_->server_files.key + R"(",
               "client_ca_file": ")" + a_->ca_file + R"("},
-      "auth": {"token_signing_key_file": ")" + dir_->write("token.key", pki::key_pem(signing_->key.get())) + R"(",
+      "auth": {"token_signing_key_file": ")" + dir_->write("token.key", pki::key_pem(signing_->key.get())) +
+                                                              R"(",
         "clients": [
           {"id": "hospital-a", "jwks_file": ")" + jwks + R"(", "scopes": "system/*.cruds system/AuditEvent.rs",
            "certificate": ["uri:urn:fhirgw:client:a"]},
@@ -100,9 +102,9 @@ class AuthMatrix : public ::testing::Test {
   // Total of a search, as hospital-a (who may read AuditEvents).
   static int total(const std::string& query) {
     Client c(server_->port(), as_a());
-    const auto r = c.request("GET", "/fhir/" + query + (query.find('?') == std::string::npos ? "?" : "&") +
-                                        "_total=accurate&_count=0",
-                             {}, bearer(token("hospital-a", a_->client_files, "system/*.rs system/AuditEvent.rs")));
+    const auto r = c.request(
+        "GET", "/fhir/" + query + (query.find('?') == std::string::npos ? "?" : "&") + "_total=accurate&_count=0", {},
+        bearer(token("hospital-a", a_->client_files, "system/*.rs system/AuditEvent.rs")));
     EXPECT_EQ(r.status, 200) << r.body;
     const std::string t = json_member(r.body, "total");
     return t.empty() ? -1 : std::stoi(t);
@@ -128,11 +130,11 @@ class AuthMatrix : public ::testing::Test {
 };
 
 TEST_F(AuthMatrix, BadClientCertificatesAreRefusedAtTheHandshake) {
-  for (const auto& [name, opts] : std::vector<std::pair<std::string, TlsOptions>>{
-           {"no certificate", {a_->ca_file, {}, {}, {}}},
-           {"wrong CA", as(wrong_ca_)},
-           {"expired", as(expired_)},
-           {"self-signed", as(self_signed_)}}) {
+  for (const auto& [name, opts] :
+       std::vector<std::pair<std::string, TlsOptions>>{{"no certificate", {a_->ca_file, {}, {}, {}}},
+                                                       {"wrong CA", as(wrong_ca_)},
+                                                       {"expired", as(expired_)},
+                                                       {"self-signed", as(self_signed_)}}) {
     Client c(server_->port(), opts);
     EXPECT_FALSE(c.connected()) << name;
     EXPECT_FALSE(c.tls_error().empty()) << name;
@@ -152,15 +154,17 @@ TEST_F(AuthMatrix, BadTokensAre401AndAudited) {
       {"expired", forged(*signing_, base_, now_s() - 3600)},
       {"unknown key", forged(other_key, base_, now_s())},
       {"other audience", forged(*signing_, "https://other.example", now_s())},
-      {"alg none", pki::forge_jwt(R"({"alg":"none","typ":"at+jwt"})",
-                                  R"({"iss":")" + base_ + R"(/auth","sub":"hospital-a","client_id":"hospital-a","aud":")" +
-                                      base_ + R"(","scope":"system/*.cruds","exp":)" + std::to_string(now_s() + 300) +
-                                      R"(,"iat":)" + std::to_string(now_s()) + R"(,"jti":"x"})",
-                                  "")}};
+      {"alg none",
+       pki::forge_jwt(R"({"alg":"none","typ":"at+jwt"})",
+                      R"({"iss":")" + base_ + R"(/auth","sub":"hospital-a","client_id":"hospital-a","aud":")" + base_ +
+                          R"(","scope":"system/*.cruds","exp":)" + std::to_string(now_s() + 300) + R"(,"iat":)" +
+                          std::to_string(now_s()) + R"(,"jti":"x"})",
+                      "")}};
   Client c(server_->port(), as_a());
   ASSERT_TRUE(c.connected()) << c.tls_error();
   for (const auto& [name, t] : cases) {
-    const auto r = c.request("POST", "/fhir/Observation", kObservation, t.empty() ? std::map<std::string, std::string>{} : bearer(t));
+    const auto r = c.request("POST", "/fhir/Observation", kObservation,
+                             t.empty() ? std::map<std::string, std::string>{} : bearer(t));
     EXPECT_EQ(r.status, 401) << name << ": " << r.body;
     EXPECT_TRUE(r.header("www-authenticate").starts_with("Bearer realm=")) << name;
     EXPECT_NE(r.body.find("OperationOutcome"), std::string::npos) << name;
@@ -233,11 +237,14 @@ TEST_F(AuthMatrix, BatchRefusesOnlyTheEntriesTheScopesDoNotCover) {
   const std::string t = token("hospital-a", a_->client_files, "system/Patient.cruds");
   auto bundle = [](const std::string& type, const std::string& patient) {
     return R"({"resourceType":"Bundle","type":")" + type + R"(","entry":[
-      {"request":{"method":"PUT","url":"Patient/)" + patient + R"("},
-       "resource":{"resourceType":"Patient","id":")" + patient + R"(","gender":"male"}},
+      {"request":{"method":"PUT","url":"Patient/)" +
+           patient + R"("},
+       "resource":{"resourceType":"Patient","id":")" +
+           patient + R"(","gender":"male"}},
       {"request":{"method":"POST","url":"Observation"},
        "resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"1834-1"}]},
-                   "subject":{"reference":"Patient/)" + patient + R"("}}}]})";
+                   "subject":{"reference":"Patient/)" +
+           patient + R"("}}}]})";
   };
   auto headers = bearer(t);
   headers["Content-Type"] = "application/fhir+json";
@@ -269,12 +276,13 @@ TEST_F(AuthMatrix, PagesNeedTheSearchScopeOfTheirType) {
   Client c(server_->port(), as_a());
   const std::string writer = token("hospital-a", a_->client_files, "system/Observation.c");
   for (int i = 0; i < 3; ++i) {
-    const std::string obs = R"({"resourceType":"Observation","status":"final","code":{"text":"paged"},"subject":{"reference":"Patient/paged-p"}})";
+    const std::string obs =
+        R"({"resourceType":"Observation","status":"final","code":{"text":"paged"},"subject":{"reference":"Patient/paged-p"}})";
     ASSERT_EQ(c.request("POST", "/fhir/Observation", obs, bearer(writer)).status, 201);
   }
   const std::string reader = token("hospital-a", a_->client_files, "system/Observation.rs");
-  const auto first = c.request("GET", "/fhir/Observation?subject=Patient/paged-p&_sort=-_lastUpdated&_count=1", {},
-                               bearer(reader));
+  const auto first =
+      c.request("GET", "/fhir/Observation?subject=Patient/paged-p&_sort=-_lastUpdated&_count=1", {}, bearer(reader));
   ASSERT_EQ(first.status, 200) << first.body;
   const auto at = first.body.find("/fhir?_getpages=");
   ASSERT_NE(at, std::string::npos) << first.body;
@@ -291,11 +299,18 @@ TEST_F(AuthMatrix, IncludesNeedTheScopesOfTheIncludedTypesAndPagesStayWithTheirC
   Client c(server_->port(), as_a());
   const std::string writer = token("hospital-a", a_->client_files, "system/Patient.u system/Observation.c");
   ASSERT_EQ(c.request("PUT", "/fhir/Patient/inc-p", R"({"resourceType":"Patient","id":"inc-p","gender":"male"})",
-                      bearer(writer)).status / 100, 2);
+                      bearer(writer))
+                    .status /
+                100,
+            2);
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(c.request("POST", "/fhir/Observation",
-                        R"({"resourceType":"Observation","status":"final","code":{"text":"inc"},"subject":{"reference":"Patient/inc-p"}})",
-                        bearer(writer)).status, 201);
+    ASSERT_EQ(
+        c.request(
+             "POST", "/fhir/Observation",
+             R"({"resourceType":"Observation","status":"final","code":{"text":"inc"},"subject":{"reference":"Patient/inc-p"}})",
+             bearer(writer))
+            .status,
+        201);
   }
   const std::string obs_only = token("hospital-a", a_->client_files, "system/Observation.rs");
   const std::string obs_and_patient = token("hospital-a", a_->client_files, "system/Observation.rs system/Patient.r");
@@ -304,8 +319,14 @@ TEST_F(AuthMatrix, IncludesNeedTheScopesOfTheIncludedTypesAndPagesStayWithTheirC
   EXPECT_EQ(c.request("GET", search, {}, bearer(obs_and_patient)).status, 403);  // target unknown: needs *.r
   auto form = bearer(obs_only);
   form["Content-Type"] = "application/x-www-form-urlencoded";
-  EXPECT_EQ(c.request("POST", "/fhir/Observation/_search", "subject=Patient/inc-p&_include=Observation:subject:Patient", form).status, 403);
-  EXPECT_EQ(c.request("GET", "/fhir/Observation?subject=Patient/inc-p&_revinclude=Provenance:target", {}, bearer(obs_only)).status, 403);
+  EXPECT_EQ(
+      c.request("POST", "/fhir/Observation/_search", "subject=Patient/inc-p&_include=Observation:subject:Patient", form)
+          .status,
+      403);
+  EXPECT_EQ(
+      c.request("GET", "/fhir/Observation?subject=Patient/inc-p&_revinclude=Provenance:target", {}, bearer(obs_only))
+          .status,
+      403);
   // An include of unknown target types could return AuditEvents: "*" scopes are not enough for it.
   const std::string all_but_audit = token("hospital-a", a_->client_files, "system/*.rs");
   const std::string all_and_audit = token("hospital-a", a_->client_files, "system/*.rs system/AuditEvent.rs");
@@ -326,8 +347,9 @@ TEST_F(AuthMatrix, IncludesNeedTheScopesOfTheIncludedTypesAndPagesStayWithTheirC
 
 // /internal/records needs the rights on the types the mapping writes (POST) or reads back (GET).
 TEST_F(AuthMatrix, InternalRecordsNeedTheScopesOfTheMappedTypes) {
-  const std::string types[] = {"Patient", "Condition", "Observation", "MedicationAdministration", "Specimen",
-                               "BodyStructure", "Procedure", "DiagnosticReport", "AdverseEvent"};
+  const std::string types[] = {"Patient",     "Condition",     "Observation", "MedicationAdministration",
+                               "Specimen",    "BodyStructure", "Procedure",   "DiagnosticReport",
+                               "AdverseEvent"};
   auto scopes = [&](const std::string& rights, const std::string& except) {
     std::string out;
     for (const auto& t : types) {
@@ -336,8 +358,10 @@ TEST_F(AuthMatrix, InternalRecordsNeedTheScopesOfTheMappedTypes) {
     return out;
   };
   const std::string records =
-      R"({"type":"patient","id":"MRN-AUTH-1","source":"GDPH-EMR","sex":"female"})" "\n"
-      R"({"type":"diagnosis","id":"DX-AUTH-1","source":"GDPH-EMR","patient":"MRN-AUTH-1","code":"HCC","icd10":"C22.0","diagnosed_on":"2020-10-09","clinical_status":"active","primary":true})" "\n";
+      R"({"type":"patient","id":"MRN-AUTH-1","source":"GDPH-EMR","sex":"female"})"
+      "\n"
+      R"({"type":"diagnosis","id":"DX-AUTH-1","source":"GDPH-EMR","patient":"MRN-AUTH-1","code":"HCC","icd10":"C22.0","diagnosed_on":"2020-10-09","clinical_status":"active","primary":true})"
+      "\n";
   auto post = [&](const std::string& scope) {
     auto headers = bearer(token("hospital-a", a_->client_files, scope));
     headers["Content-Type"] = "application/x-ndjson";
@@ -345,7 +369,8 @@ TEST_F(AuthMatrix, InternalRecordsNeedTheScopesOfTheMappedTypes) {
   };
   auto get = [&](const std::string& scope) {
     return Client(server_->port(), as_a())
-        .request("GET", "/internal/records?patient=MRN-AUTH-1", {}, bearer(token("hospital-a", a_->client_files, scope)));
+        .request("GET", "/internal/records?patient=MRN-AUTH-1", {},
+                 bearer(token("hospital-a", a_->client_files, scope)));
   };
   const auto short_write = post(scopes("cu", "Specimen"));
   EXPECT_EQ(short_write.status, 403) << short_write.body;

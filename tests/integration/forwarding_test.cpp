@@ -3,12 +3,11 @@
 // outbox, one resource that B's side answers 500 for forever, and 429 + Retry-After.
 //
 // The 500 / 429 faults come from a small fault-injecting HTTP peer in this test process (FaultProxy, on
-// tests/support/http/test_http_server.h): it speaks HTTP/1.1 over a real socket, forwards everything else to the real B and answers 500 for any
-// delivery that contains the poisoned resource. B itself has no switch for "fail this resource", and a
-// proxy keeps the fault out of the product.
-#include <unistd.h>
-
+// tests/support/http/test_http_server.h): it speaks HTTP/1.1 over a real socket, forwards everything else to the real B
+// and answers 500 for any delivery that contains the poisoned resource. B itself has no switch for "fail this
+// resource", and a proxy keeps the fault out of the product.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -72,13 +71,13 @@ class Gateway {
   void configure(const std::string& forwarding_json, const std::string& more = {}) {
     // Audit on, as in production: group-committed AuditEvents are stamped when stored, so they do not shift
     // the time-bounded history pages the inventory reads (the inventory leaves AuditEvents out).
-    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},)"
-                           << (more.empty() ? "" : more + ",")
+    std::ofstream(config_) << R"({"log":{"access_log":false,"level":"warn"},)" << (more.empty() ? "" : more + ",")
                            << R"("forwarding":)" << forwarding_json << "}";
   }
   void start(std::uint16_t port = 0) {
     process_ = std::make_unique<ServerProcess>(
-        dir_.path() + "/data", std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:" + std::to_string(port)});
+        dir_.path() + "/data",
+        std::vector<std::string>{"--config", config_, "--listen", "127.0.0.1:" + std::to_string(port)});
     port_ = process_->port();
   }
   void kill_hard() { process_->kill_hard(); }
@@ -112,8 +111,9 @@ class Gateway {
 std::string a_config(std::uint16_t b_port, int batch_size = 50, const std::string& secure = {},
                      const std::string& extra = {}) {
   return R"({"node":"hospital-a","inbound":["hospital-b"],
-    "peers":[{"name":"hospital-b","url":")" + std::string(secure.empty() ? "http" : "https") + "://127.0.0.1:" +
-         std::to_string(b_port) + R"(/fhir","batch_size":)" + std::to_string(batch_size) + secure + extra +
+    "peers":[{"name":"hospital-b","url":")" +
+         std::string(secure.empty() ? "http" : "https") + "://127.0.0.1:" + std::to_string(b_port) +
+         R"(/fhir","batch_size":)" + std::to_string(batch_size) + secure + extra +
          R"(,"backoff_ms":50,"max_backoff_ms":400,"max_attempts":3,"timeout_ms":5000}],
     "routes":[{"peer":"hospital-b","types":["*"]}]})";
 }
@@ -121,18 +121,19 @@ std::string a_config(std::uint16_t b_port, int batch_size = 50, const std::strin
 // B forwards everything back to A (types "*"): only loop prevention keeps A's changes from returning.
 std::string b_config(std::uint16_t a_port) {
   return R"({"node":"hospital-b","inbound":["hospital-a"],
-    "peers":[{"name":"hospital-a","url":"http://127.0.0.1:)" + std::to_string(a_port) +
+    "peers":[{"name":"hospital-a","url":"http://127.0.0.1:)" +
+         std::to_string(a_port) +
          R"(/fhir","backoff_ms":50,"max_backoff_ms":400}],
     "routes":[{"peer":"hospital-a","types":["*"]}]})";
 }
 
 // What a gateway stores, from its system history (all pages).
 struct Inventory {
-  std::map<std::string, int> versions;      // "Type/id" -> number of versions (Provenance, AuditEvent excluded)
-  std::map<std::string, int> provenanced;   // "Type/id" -> Provenance targets naming it
+  std::map<std::string, int> versions;     // "Type/id" -> number of versions (Provenance, AuditEvent excluded)
+  std::map<std::string, int> provenanced;  // "Type/id" -> Provenance targets naming it
   std::size_t provenances = 0;
-  bool provenance_complete = true;          // every Provenance has agent.who and recorded
-  std::set<std::string> provenance_who;     // agent.who.identifier.value of every Provenance
+  bool provenance_complete = true;       // every Provenance has agent.who and recorded
+  std::set<std::string> provenance_who;  // agent.who.identifier.value of every Provenance
 };
 
 Inventory inventory(std::uint16_t port) {
@@ -192,8 +193,8 @@ void expect_exact_copy(const Inventory& a, const Inventory& b, std::uint16_t b_p
   EXPECT_EQ(a.provenances, 0u) << "nothing may come back to A";
   EXPECT_EQ(keys(a), keys(b));
   for (const auto& [k, n] : b.versions) {
-    EXPECT_EQ(n, 1) << k << " was written " << n << " times at B: "
-                    << (b_port ? get(b_port, "/fhir/" + k + "/_history").body : std::string());
+    EXPECT_EQ(n, 1) << k << " was written " << n
+                    << " times at B: " << (b_port ? get(b_port, "/fhir/" + k + "/_history").body : std::string());
     const auto it = b.provenanced.find(k);
     EXPECT_TRUE(it != b.provenanced.end() && it->second == 1) << k << " needs exactly one Provenance at B";
   }
@@ -222,11 +223,15 @@ std::string synthetic_records(int patients, int labs, int round = 0) {
   std::string out;
   for (int p = 0; p < patients; ++p) {
     const std::string mrn = "MRN-S" + std::to_string(p);
-    out += R"({"type":"patient","id":")" + mrn + R"(","source":"GDPH-EMR","sex":"female","deceased":false})" "\n";
+    out += R"({"type":"patient","id":")" + mrn +
+           R"(","source":"GDPH-EMR","sex":"female","deceased":false})"
+           "\n";
     for (int l = 0; l < labs; ++l) {
       out += R"({"type":"lab_result","id":"LAB-)" + std::to_string(p) + "-" + std::to_string(l) +
-             R"(","source":"GDPH-LIS","patient":")" + mrn + R"(","test":"AFP","value":)" + std::to_string(10 + l + 1000 * round) +
-             R"(.50,"unit":"ng/mL","specimen":"serum","collected_at":"2021-01-02T07:30:00+08:00","status":"final"})" "\n";
+             R"(","source":"GDPH-LIS","patient":")" + mrn + R"(","test":"AFP","value":)" +
+             std::to_string(10 + l + 1000 * round) +
+             R"(.50,"unit":"ng/mL","specimen":"serum","collected_at":"2021-01-02T07:30:00+08:00","status":"final"})"
+             "\n";
     }
   }
   return out;
@@ -256,9 +261,10 @@ TEST(Forwarding, DemoCaseArrivesOnceWithProvenanceAndDoesNotLoop) {
   EXPECT_EQ(b.pending("hospital-a"), 0);
   const auto metrics = get(b.port(), "/metrics").body;
   EXPECT_EQ(metrics.find("fhirgw_outbox_delivered_total{peer=\"hospital-a\"}"), std::string::npos);
-  EXPECT_NE(get(a.port(), "/metrics").body.find("fhirgw_outbox_delivered_total{peer=\"hospital-b\"} " +
-                                                std::to_string(at_a.versions.size())),
-            std::string::npos);
+  EXPECT_NE(
+      get(a.port(), "/metrics")
+          .body.find("fhirgw_outbox_delivered_total{peer=\"hospital-b\"} " + std::to_string(at_a.versions.size())),
+      std::string::npos);
 }
 
 TEST(Forwarding, PeerDownWhileReceivingThenUp) {
@@ -396,7 +402,8 @@ TEST(Forwarding, OverMutualTlsWithATokenAndOnlyToTheRightServer) {
                 json_text(hospital_b.server_files.key) + R"(,"client_ca_file":)" + json_text(hospital_a.ca_file) +
                 R"(},"auth":{"token_signing_key_file":)" +
                 json_text(pki.write("b-signing.key", testpki::key_pem(b_signing.key.get()))) +
-                R"(,"clients":[{"id":"gw-a","jwks_file":)" + json_text(pki.write("a.jwks", testpki::jwks_of({&a_jwt}))) +
+                R"(,"clients":[{"id":"gw-a","jwks_file":)" +
+                json_text(pki.write("a.jwks", testpki::jwks_of({&a_jwt}))) +
                 R"(,"scopes":"system/*.write","certificate":["uri:urn:fhirgw:client:hospital-a"]}]})");
   b.start(b_port);
   auto secure = [&](const std::string& ca) {
@@ -439,18 +446,23 @@ TEST(Forwarding, AResourceThatStopsMatchingASearchRouteIsDeletedAtThePeer) {
   a.start();
   auto put = [&](const std::string& id, const std::string& code) {
     const std::string obs = R"({"resourceType":"Observation","id":")" + id +
-                            R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + code + R"("}]}})";
-    return Client(a.port()).request("PUT", "/fhir/Observation/" + id, obs, {{"content-type", "application/fhir+json"}}).status;
+                            R"(","status":"final","code":{"coding":[{"system":"http://loinc.org","code":")" + code +
+                            R"("}]}})";
+    return Client(a.port())
+        .request("PUT", "/fhir/Observation/" + id, obs, {{"content-type", "application/fhir+json"}})
+        .status;
   };
   auto status_at_b = [&](const std::string& id) { return get(b.port(), "/fhir/Observation/" + id).status; };
   ASSERT_EQ(put("afp", "1834-1"), 201);
   ASSERT_EQ(put("alt", "1742-6"), 201);
-  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 200 && a.pending("hospital-b") == 0; })) << a.admin_outbox();
+  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 200 && a.pending("hospital-b") == 0; }))
+      << a.admin_outbox();
   EXPECT_EQ(status_at_b("alt"), 404);
 
   ASSERT_EQ(put("afp", "1742-6"), 200);  // no longer an AFP result: B must not keep it
   ASSERT_EQ(put("alt", "2345-7"), 200);  // never matched: nothing to send
-  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 410 && a.pending("hospital-b") == 0; })) << a.admin_outbox();
+  ASSERT_TRUE(wait_until([&] { return status_at_b("afp") == 410 && a.pending("hospital-b") == 0; }))
+      << a.admin_outbox();
   EXPECT_EQ(status_at_b("alt"), 404);
   EXPECT_EQ(a.dead_letters("hospital-b"), 0);
 
@@ -465,7 +477,10 @@ class FaultProxy {
   // Forwards to 127.0.0.1:target_port; answers 500 for bodies containing `poison` (while poisoned), and
   // 429 to the first requests, one per `busy` entry, with the Retry-After value that entry gives then.
   FaultProxy(std::uint16_t target_port, std::string poison, std::vector<std::function<std::string()>> busy)
-      : target_(target_port), poison_(std::move(poison)), busy_(std::move(busy)), server_([this](const auto& r) { return answer(r); }) {}
+      : target_(target_port),
+        poison_(std::move(poison)),
+        busy_(std::move(busy)),
+        server_([this](const auto& r) { return answer(r); }) {}
   std::uint16_t port() const { return server_.port(); }
   void heal() { poisoned_ = false; }
 
@@ -481,7 +496,8 @@ class FaultProxy {
 
  private:
   static testhttp::Response outcome(int status, const char* code, const char* text) {
-    return {status, {{"Content-Type", "application/fhir+json"}},
+    return {status,
+            {{"Content-Type", "application/fhir+json"}},
             std::string(R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":")") + code +
                 R"(","diagnostics":")" + text + R"("}]})"};
   }
@@ -492,7 +508,8 @@ class FaultProxy {
     if (!doc || !doc.document->root().is_object()) return out;
     if (const Node* entries = doc.document->root().find("entry")) {
       for (const Node& e : entries->items()) {
-        if (const Node* req = e.find("request"); req && req->find("url")) out.insert(std::string(req->find("url")->text()));
+        if (const Node* req = e.find("request"); req && req->find("url"))
+          out.insert(std::string(req->find("url")->text()));
       }
     }
     return out;

@@ -4,7 +4,6 @@
 // patches that would change the resource's identity, and strict validation of the patched result.
 #include <gtest/gtest.h>
 
-
 #include "server_harness.h"
 
 namespace fhirgw::testing {
@@ -90,14 +89,14 @@ TEST_F(PatchTest, RefusalsLeaveTheResourceUnchanged) {
   EXPECT_EQ(c().request("PATCH", target, "[{", kJsonPatch).status, 400);
   // Wrong media type, an empty FHIRPath Patch, stale version, unknown resource.
   EXPECT_EQ(c().request("PATCH", target, "status=final", {{"Content-Type", "text/plain"}}).status, 415);
-  EXPECT_EQ(c().request("PATCH", target, R"({"resourceType":"Parameters"})",
-                        {{"Content-Type", "application/fhir+json"}})
-                .status,
-            400);
-  EXPECT_EQ(c().request("PATCH", target, R"([{"op":"replace","path":"/status","value":"final"}])",
-                        with_if_match("W/\"7\""))
-                .status,
-            412);
+  EXPECT_EQ(
+      c().request("PATCH", target, R"({"resourceType":"Parameters"})", {{"Content-Type", "application/fhir+json"}})
+          .status,
+      400);
+  EXPECT_EQ(
+      c().request("PATCH", target, R"([{"op":"replace","path":"/status","value":"final"}])", with_if_match("W/\"7\""))
+          .status,
+      412);
   EXPECT_EQ(c().request("PATCH", "/fhir/Observation/nope", R"([{"op":"remove","path":"/status"}])", kJsonPatch).status,
             404);
 
@@ -133,7 +132,8 @@ TEST_F(PatchTest, FhirPathPatchReplacesAndAdds) {
 TEST_F(PatchTest, DeletedResourceIsGone) {
   ASSERT_EQ(c().request("DELETE", "/fhir/Observation/" + id_).status, 200);
   EXPECT_EQ(
-      c().request("PATCH", "/fhir/Observation/" + id_, R"([{"op":"remove","path":"/status"}])", kJsonPatch).status, 410);
+      c().request("PATCH", "/fhir/Observation/" + id_, R"([{"op":"remove","path":"/status"}])", kJsonPatch).status,
+      410);
 }
 
 TEST(PatchStrict, InvalidResultIsRejectedWith422) {
@@ -146,8 +146,8 @@ TEST(PatchStrict, InvalidResultIsRejectedWith422) {
   // status is required (1..1) and its code must come from the required ValueSet.
   auto removed = c.request("PATCH", "/fhir/Observation/" + id, R"([{"op":"remove","path":"/status"}])", kJsonPatch);
   EXPECT_EQ(removed.status, 422) << removed.body;
-  auto bad_code =
-      c.request("PATCH", "/fhir/Observation/" + id, R"([{"op":"replace","path":"/status","value":"done"}])", kJsonPatch);
+  auto bad_code = c.request("PATCH", "/fhir/Observation/" + id, R"([{"op":"replace","path":"/status","value":"done"}])",
+                            kJsonPatch);
   EXPECT_EQ(bad_code.status, 422) << bad_code.body;
   EXPECT_EQ(c.request("GET", "/fhir/Observation/" + id).header("etag"), "W/\"1\"");
 }
@@ -158,7 +158,8 @@ TEST(PatchCapability, MetadataAnnouncesPatch) {
   Client c(server.port());
   auto cs = c.request("GET", "/fhir/metadata");
   ASSERT_EQ(cs.status, 200);
-  EXPECT_NE(cs.body.find(R"("patchFormat":["application/json-patch+json","application/fhir+json"])"), std::string::npos);
+  EXPECT_NE(cs.body.find(R"("patchFormat":["application/json-patch+json","application/fhir+json"])"),
+            std::string::npos);
   EXPECT_NE(cs.body.find(R"({"code":"patch"})"), std::string::npos);
 }
 

@@ -1,11 +1,11 @@
 #include "server_harness.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -26,8 +26,8 @@ namespace fhirgw::testing {
 
 TempDir::TempDir() {
   std::random_device rd;
-  path_ = (std::filesystem::temp_directory_path() / ("fhirgw-it-" + std::to_string(rd()) + std::to_string(rd())))
-              .string();
+  path_ =
+      (std::filesystem::temp_directory_path() / ("fhirgw-it-" + std::to_string(rd()) + std::to_string(rd()))).string();
   std::filesystem::create_directories(path_);
 }
 
@@ -49,8 +49,8 @@ ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::strin
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
   // FHIRGW_SERVER_BINARY runs another build of the server (A/B benchmarks against a saved binary of main).
   const char* other = std::getenv("FHIRGW_SERVER_BINARY");
-  std::vector<std::string> args{other && *other ? other : FHIRGW_BINARY, "serve", "--listen", "127.0.0.1:0", "--data",
-                                data_dir};
+  std::vector<std::string> args{
+      other && *other ? other : FHIRGW_BINARY, "serve", "--listen", "127.0.0.1:0", "--data", data_dir};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = fork();
   if (pid_ == 0) {
@@ -239,8 +239,9 @@ void Client::drop() {
 bool Client::send_all(const std::string& data) {
   std::size_t sent = 0;
   while (sent < data.size()) {
-    const long n = ssl_ ? SSL_write(static_cast<SSL*>(ssl_.get()), data.data() + sent, static_cast<int>(data.size() - sent))
-                        : send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    const long n =
+        ssl_ ? SSL_write(static_cast<SSL*>(ssl_.get()), data.data() + sent, static_cast<int>(data.size() - sent))
+             : send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) return false;
     sent += static_cast<std::size_t>(n);
   }

@@ -34,8 +34,8 @@ class ServerProcess {
 
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
-  void kill_hard();            // SIGKILL, wait
-  int terminate_and_wait();    // SIGTERM; returns the exit status (or -1 on signal death)
+  void kill_hard();          // SIGKILL, wait
+  int terminate_and_wait();  // SIGTERM; returns the exit status (or -1 on signal death)
   bool running();
 
  private:

@@ -36,9 +36,10 @@ TEST(LimitsReadAfterIdle, SlowBodyIsCutOffByTheReadTimeout) {
   ServerProcess server(dir.path() + "/data", {"--config", config});
   Client c(server.port());
   const auto start = std::chrono::steady_clock::now();
-  auto responses = c.raw("POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
-                         "Content-Length: 100\r\n\r\n{\"resourceType\"",
-                         1);
+  auto responses = c.raw(
+      "POST /fhir/Patient HTTP/1.1\r\nHost: x\r\nContent-Type: application/fhir+json\r\n"
+      "Content-Length: 100\r\n\r\n{\"resourceType\"",
+      1);
   EXPECT_TRUE(responses.empty());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));  // not the 30 s idle timeout
 }

@@ -87,7 +87,8 @@ TEST(ServerProcess, FailedTransactionLeavesNothing) {
   ServerProcess server(dir.path());
   Client c(server.port());
   const std::string bad = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"fullUrl":"urn:uuid:6b8f0c1e-0d7e-4c1b-9a57-3f0e8c2b1a11","resource":)" + patient_with_mrn("tx-1") + R"(,
+    {"fullUrl":"urn:uuid:6b8f0c1e-0d7e-4c1b-9a57-3f0e8c2b1a11","resource":)" +
+                          patient_with_mrn("tx-1") + R"(,
      "request":{"method":"POST","url":"Patient"}},
     {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
                  "subject":{"reference":"urn:uuid:6b8f0c1e-0d7e-4c1b-9a57-3f0e8c2b1a11"}},
@@ -104,9 +105,9 @@ TEST(ServerProcess, FailedTransactionLeavesNothing) {
   good += "]}";
   auto ok = c.request("POST", "/fhir", good);
   ASSERT_EQ(ok.status, 200) << ok.body;
-  EXPECT_EQ(json_member(c.request("GET", "/fhir/Observation?patient.identifier=urn:mrn|tx-1&_summary=count").body,
-                        "total"),
-            "1");
+  EXPECT_EQ(
+      json_member(c.request("GET", "/fhir/Observation?patient.identifier=urn:mrn|tx-1&_summary=count").body, "total"),
+      "1");
 }
 
 TEST(ServerProcess, AcknowledgedWritesSurviveKillNine) {
@@ -133,7 +134,8 @@ TEST(ServerProcess, KillDuringTransactionLeavesAllOrNothing) {
   for (int i = 0; i < 400; ++i) {
     if (i) bundle += ',';
     bundle += R"({"resource":{"resourceType":"Observation","status":"final","code":{"text":"crash"},)"
-              R"("valueQuantity":{"value":)" + std::to_string(i) + R"(}},"request":{"method":"POST","url":"Observation"}})";
+              R"("valueQuantity":{"value":)" +
+              std::to_string(i) + R"(}},"request":{"method":"POST","url":"Observation"}})";
   }
   bundle += "]}";
   for (int delay_ms : {0, 5, 20, 60}) {
@@ -149,8 +151,7 @@ TEST(ServerProcess, KillDuringTransactionLeavesAllOrNothing) {
     }
     ServerProcess restarted(dir.path());
     Client c(restarted.port());
-    const std::string total =
-        json_member(c.request("GET", "/fhir/Observation?_summary=count").body, "total");
+    const std::string total = json_member(c.request("GET", "/fhir/Observation?_summary=count").body, "total");
     const int n = std::stoi(total.empty() ? "-1" : total);
     EXPECT_EQ(n % 400, 0) << "a killed transaction left " << n << " resources (delay " << delay_ms << " ms)";
   }

@@ -26,7 +26,8 @@ class TlsStream : public ::testing::Test {
   TlsStream() {
     const std::string config = pki_dir_.write("config.json", R"({"auth": {"enabled": false},
       "limits": {"read_timeout_ms": 300, "idle_timeout_ms": 300},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" + a_.server_files.key + R"(",
+      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
+                                                                 a_.server_files.key + R"(",
               "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
     server_ = std::make_unique<ServerProcess>(data_.path() + "/data", std::vector<std::string>{"--config", config});
   }
@@ -110,7 +111,8 @@ TEST_F(TlsStream, ConnectionCutWithoutCloseNotifyIsClosedByTheServer) {
   // Timeouts far longer than the test: the server must close because its input ended, not because it waited.
   const std::string config = pki_dir_.write("patient.json", R"({"auth": {"enabled": false},
       "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" + a_.server_files.key + R"(",
+      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
+                                                                a_.server_files.key + R"(",
               "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
   ServerProcess patient(data_.path() + "/patient", {"--config", config});
   auto open_connections = [&] {
@@ -139,7 +141,8 @@ TEST_F(TlsStream, SigtermClosesIdleKeepAliveConnectionsAndExits) {
   // Long timeouts: the server closes these connections because it stops, while each waits for a request.
   const std::string config = pki_dir_.write("stopping.json", R"({"auth": {"enabled": false},
       "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" + a_.server_files.key + R"(",
+      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
+                                                                 a_.server_files.key + R"(",
               "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
   ServerProcess stopping(data_.path() + "/stopping", {"--config", config});
   std::vector<std::unique_ptr<Client>> idle;

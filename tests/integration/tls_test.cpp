@@ -31,8 +31,8 @@ TEST(Tls, ServesHttpsOnlyWithTls12OrNewer) {
                          " -out " + cert + " 2>/dev/null")
                             .c_str()),
             0);
-  const std::string config =
-      write_config(dir, R"({"auth":{"enabled":false},"tls":{"cert_file":")" + cert + R"(","key_file":")" + key + R"("}})");
+  const std::string config = write_config(
+      dir, R"({"auth":{"enabled":false},"tls":{"cert_file":")" + cert + R"(","key_file":")" + key + R"("}})");
   ServerProcess server(dir.path() + "/data", {"--config", config});
   const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
 

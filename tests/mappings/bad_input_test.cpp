@@ -25,7 +25,8 @@ class BadLine : public ::testing::TestWithParam<Case> {};
 
 TEST_P(BadLine, IsRejectedWithLineFieldAndReasonWhileGoodLinesMap) {
   const Case& c = GetParam();
-  const std::string input = std::string(kGood) + "\n" + c.line + "\n\n" + std::string(kGood).replace(46, 2, "L2") + "\n";
+  const std::string input =
+      std::string(kGood) + "\n" + c.line + "\n\n" + std::string(kGood).replace(46, 2, "L2") + "\n";
   auto r = records_to_fhir(input, Tables::builtin());
   EXPECT_EQ(r.records_read, 3u);
   EXPECT_EQ(r.records_rejected, 1u) << issues_text(r.outcome);
@@ -52,38 +53,52 @@ const Case kCases[] = {
     {"not_an_object", R"(["lab_result"])", "", "must be a JSON object"},
     {"two_values_on_one_line", R"({"type":"x_ray"},{"type":"x_ray"})", "", "not valid JSON"},
     {"unknown_type", R"({"type":"x_ray","id":"X1","source":"S"})", "type", "unknown record type"},
-    {"missing_required", R"({"type":"lab_result","id":"L9","source":"GDPH-LIS","patient":"P1","value":1,"status":"final"})",
-     "test", "missing required field"},
-    {"missing_patient", R"({"type":"surgery","id":"S9","source":"OR","procedure":"RFA","status":"not_done"})", "patient",
+    {"missing_required",
+     R"({"type":"lab_result","id":"L9","source":"GDPH-LIS","patient":"P1","value":1,"status":"final"})", "test",
      "missing required field"},
-    {"wrong_type_value", R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":true,"status":"final"})",
+    {"missing_patient", R"({"type":"surgery","id":"S9","source":"OR","procedure":"RFA","status":"not_done"})",
+     "patient", "missing required field"},
+    {"wrong_type_value",
+     R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":true,"status":"final"})",
      "value", "expected a decimal"},
-    {"wrong_type_cycle", R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","start":"2020-10-10","cycle":"three","status":"completed"})",
+    {"wrong_type_cycle",
+     R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","start":"2020-10-10","cycle":"three","status":"completed"})",
      "cycle", "expected an integer"},
-    {"wrong_type_decimal_text", R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":"12,5","status":"final"})",
+    {"wrong_type_decimal_text",
+     R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":"12,5","status":"final"})",
      "value", "not a decimal"},
-    {"impossible_date", R"({"type":"adverse_event","id":"A9","source":"S","patient":"P1","event":"HFSR","onset":"2021-02-30"})",
-     "onset", "not a valid date"},
-    {"impossible_datetime", R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":1,"collected_at":"2021-13-01T25:00:00+08:00","status":"final"})",
+    {"impossible_date",
+     R"({"type":"adverse_event","id":"A9","source":"S","patient":"P1","event":"HFSR","onset":"2021-02-30"})", "onset",
+     "not a valid date"},
+    {"impossible_datetime",
+     R"({"type":"lab_result","id":"L9","source":"S","patient":"P1","test":"AFP","value":1,"collected_at":"2021-13-01T25:00:00+08:00","status":"final"})",
      "collected_at", "not a valid dateTime"},
-    {"end_before_start", R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","start":"2021-04-14T09:00:00+08:00","end":"2020-10-10T09:00:00+08:00","status":"completed"})",
+    {"end_before_start",
+     R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","start":"2021-04-14T09:00:00+08:00","end":"2020-10-10T09:00:00+08:00","status":"completed"})",
      "end", "before start"},
-    {"resolved_before_onset", R"({"type":"adverse_event","id":"A9","source":"S","patient":"P1","event":"HFSR","onset":"2021-02-03","resolved":"2021-01-01"})",
+    {"resolved_before_onset",
+     R"({"type":"adverse_event","id":"A9","source":"S","patient":"P1","event":"HFSR","onset":"2021-02-03","resolved":"2021-01-01"})",
      "resolved", "before onset"},
-    {"liver_segment_outside", R"({"type":"surgery","id":"S9","source":"S","patient":"P1","procedure":"SEGMENTECTOMY","start":"2021-04-21T08:00:00+08:00","body_sites":["S5","S9"],"status":"completed"})",
+    {"liver_segment_outside",
+     R"({"type":"surgery","id":"S9","source":"S","patient":"P1","procedure":"SEGMENTECTOMY","start":"2021-04-21T08:00:00+08:00","body_sites":["S5","S9"],"status":"completed"})",
      "body_sites[1]", "not one of S1|S2"},
-    {"illegal_id", R"({"type":"lab_result","id":"L 9/x","source":"S","patient":"P1","test":"AFP","value":1,"status":"final"})",
-     "id", "not a valid id"},
-    {"illegal_source", R"({"type":"lab_result","id":"L9","source":"GDPH:LIS","patient":"P1","test":"AFP","value":1,"status":"final"})",
+    {"illegal_id",
+     R"({"type":"lab_result","id":"L 9/x","source":"S","patient":"P1","test":"AFP","value":1,"status":"final"})", "id",
+     "not a valid id"},
+    {"illegal_source",
+     R"({"type":"lab_result","id":"L9","source":"GDPH:LIS","patient":"P1","test":"AFP","value":1,"status":"final"})",
      "source", "not a valid source"},
-    {"bad_enum", R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","route":"ORAL","start":"2020-10-10","status":"completed"})",
+    {"bad_enum",
+     R"({"type":"drug_administration","id":"D9","source":"S","patient":"P1","drug":"LENVATINIB","route":"ORAL","start":"2020-10-10","status":"completed"})",
      "route", "not one of"},
-    {"ecog_out_of_range", R"({"type":"clinical_score","id":"C9","source":"S","patient":"P1","scale":"ECOG","value":7,"assessed_on":"2020-10-09"})",
+    {"ecog_out_of_range",
+     R"({"type":"clinical_score","id":"C9","source":"S","patient":"P1","scale":"ECOG","value":7,"assessed_on":"2020-10-09"})",
      "value", "outside 0..5"},
     {"grade_out_of_range", R"({"type":"pathology","id":"P9","source":"S","patient":"P1","grade":5,"status":"final"})",
      "grade", "outside"},
-    {"completed_surgery_without_start", R"({"type":"surgery","id":"S9","source":"S","patient":"P1","procedure":"RFA","status":"completed"})",
-     "start", "required"},
+    {"completed_surgery_without_start",
+     R"({"type":"surgery","id":"S9","source":"S","patient":"P1","procedure":"RFA","status":"completed"})", "start",
+     "required"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Section4, BadLine, ::testing::ValuesIn(kCases),
@@ -125,8 +140,8 @@ TEST(BadInput, JsonArrayInputReportsTheLineOfEachElement) {
 // NDJSON is parsed as one joined array when every line holds exactly one value; a value spread over two lines
 // must still be two bad lines, even where the joined text would parse.
 TEST(BadInput, ValueSpreadOverTwoLinesRejectsBothLines) {
-  const std::string input = std::string(kGood) + "\n" + R"({"type":"lab_result","note":[1)" + "\n" +
-                            R"(2]},{"type":"lab_result"})" + "\n";
+  const std::string input =
+      std::string(kGood) + "\n" + R"({"type":"lab_result","note":[1)" + "\n" + R"(2]},{"type":"lab_result"})" + "\n";
   auto r = records_to_fhir(input, Tables::builtin());
   EXPECT_EQ(r.records_read, 3u);
   EXPECT_EQ(r.records_rejected, 2u) << issues_text(r.outcome);
@@ -141,7 +156,8 @@ TEST(BadInput, ValueSpreadOverTwoLinesRejectsBothLines) {
 }
 
 TEST(BadInput, RecordLinesAreReportedAcrossBlankLines) {
-  const std::string bad = R"({"type":"lab_result","id":"bad id","source":"S","patient":"P1","test":"AFP","value":1,"status":"final"})";
+  const std::string bad =
+      R"({"type":"lab_result","id":"bad id","source":"S","patient":"P1","test":"AFP","value":1,"status":"final"})";
   const std::string input = "\n\n" + std::string(kGood) + "\r\n\n   \n" + bad + "\n";
   auto r = records_to_fhir(input, Tables::builtin());
   EXPECT_EQ(r.records_read, 2u);

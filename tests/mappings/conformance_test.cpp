@@ -102,8 +102,8 @@ namespace {
 TEST(McodeConformance, ProfileChecksAreAppliedToBundleEntries) {
   const model::Registry* registry = mcode_registry();
   if (!registry) GTEST_SKIP() << "mCODE package not unpacked";
-  auto result = records_to_fhir(
-      testing::read_file(std::string(FHIRGW_MAPPINGS_GOLDEN_DIR) + "/clinical_score.ndjson"), Tables::builtin());
+  auto result = records_to_fhir(testing::read_file(std::string(FHIRGW_MAPPINGS_GOLDEN_DIR) + "/clinical_score.ndjson"),
+                                Tables::builtin());
   std::string text = json::to_string(result.bundle);
   const auto pos = text.find("\"valueInteger\":0");
   ASSERT_NE(pos, std::string::npos);

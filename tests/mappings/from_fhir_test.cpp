@@ -1,11 +1,12 @@
 // FHIR from other systems: concept-map synonyms, units kept as sent, text-only resources, the mCODE package
 // examples, and warnings naming resource and element for what cannot be represented.
+#include "fhir/mappings/from_fhir.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "fhir/json/writer.h"
-#include "fhir/mappings/from_fhir.h"
 #include "fhir/mappings/to_fhir.h"
 #include "test_util.h"
 
@@ -27,7 +28,8 @@ TEST(FromFhir, RecordsCopiedOutOfTheResultOutliveIt) {
   json::Node copy;
   std::size_t moved_size = 0;
   {
-    FromFhirResult r = fhir_to_records(afp_observation("1834-1", R"({"value":12.50,"unit":"ng/mL"})"), Tables::builtin());
+    FromFhirResult r =
+        fhir_to_records(afp_observation("1834-1", R"({"value":12.50,"unit":"ng/mL"})"), Tables::builtin());
     ASSERT_EQ(r.records.size(), 1u) << issues_text(r.outcome);
     copy = r.records[0];
     FromFhirResult moved = std::move(r);  // moving the result keeps its records valid
@@ -65,11 +67,14 @@ TEST_P(AfpSynonym, MapsToTheLocalTestWithTheUnitAsSent) {
 INSTANTIATE_TEST_SUITE_P(
     ConceptMap, AfpSynonym,
     ::testing::Values(
-        AfpCase{"1834-1", R"({"value":8.30,"unit":"ng/mL","system":"http://unitsofmeasure.org","code":"ng/mL"})", "ng/mL", "8.30"},
-        AfpCase{"19176-7", R"({"value":6.9,"unit":"IU/mL","system":"http://unitsofmeasure.org","code":"[IU]/mL"})", "IU/mL", "6.9"},
+        AfpCase{"1834-1", R"({"value":8.30,"unit":"ng/mL","system":"http://unitsofmeasure.org","code":"ng/mL"})",
+                "ng/mL", "8.30"},
+        AfpCase{"19176-7", R"({"value":6.9,"unit":"IU/mL","system":"http://unitsofmeasure.org","code":"[IU]/mL"})",
+                "IU/mL", "6.9"},
         AfpCase{"19176-7", R"({"value":6.90,"system":"http://unitsofmeasure.org","code":"[IU]/mL"})", "IU/mL", "6.90"},
         AfpCase{"53962-7", R"({"value":1210,"unit":"ng/mL"})", "ng/mL", "1210"},
-        AfpCase{"53961-9", R"({"value":1000.0,"unit":"kIU/L","system":"http://unitsofmeasure.org","code":"k[IU]/L"})", "kIU/L", "1000.0"}));
+        AfpCase{"53961-9", R"({"value":1000.0,"unit":"kIU/L","system":"http://unitsofmeasure.org","code":"k[IU]/L"})",
+                "kIU/L", "1000.0"}));
 
 TEST(FromFhir, LdhMethodSpecificCodeMapsToLdh) {
   auto r = fhir_to_records(afp_observation("14805-6", R"({"value":231,"unit":"U/L"})"), Tables::builtin());
@@ -121,7 +126,8 @@ TEST(FromFhir, NdjsonOfResourcesAndABundleOfAnyType) {
                          R"({"resourceType":"Patient","id":"p1","gender":"male"})" + "\n";
   auto r = fhir_to_records(nd, Tables::builtin());
   EXPECT_EQ(r.records.size(), 2u) << issues_text(r.outcome);
-  const std::string searchset = R"({"resourceType":"Bundle","type":"searchset","entry":[{"fullUrl":"http://x/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","gender":"female"}}]})";
+  const std::string searchset =
+      R"({"resourceType":"Bundle","type":"searchset","entry":[{"fullUrl":"http://x/fhir/Patient/p1","resource":{"resourceType":"Patient","id":"p1","gender":"female"}}]})";
   auto s = fhir_to_records(searchset, Tables::builtin());
   ASSERT_EQ(s.records.size(), 1u);
   EXPECT_EQ(s.records[0].find("sex")->text(), "female");
@@ -131,7 +137,8 @@ TEST(FromFhir, NdjsonOfResourcesAndABundleOfAnyType) {
 
 // Every example of the mCODE package: no crash, every issue names a resource, and the main resource types map.
 TEST(FromFhir, McodePackageExamplesMap) {
-  const std::filesystem::path dir = std::filesystem::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.us.mcode-4.0.0/package/example";
+  const std::filesystem::path dir =
+      std::filesystem::path(FHIRGW_PACKAGE_DIR) / "hl7.fhir.us.mcode-4.0.0/package/example";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << "unpack hl7.fhir.us.mcode-4.0.0.tgz into " << dir.parent_path();
   std::size_t files = 0, records = 0;
   std::map<std::string, std::size_t> by_type;

@@ -29,8 +29,8 @@ TEST_P(Golden, RecordsMapToTheGoldenBundleAndBack) {
   }
   auto golden = json::parse(testing::read_file(golden_path));
   ASSERT_TRUE(golden) << golden_path << " missing or invalid (FHIRGW_UPDATE_GOLDEN=1 writes it)";
-  EXPECT_TRUE(golden.document->root() == result.bundle)
-      << "mapping drifted from " << golden_path << "\n" << json::to_string(result.bundle, {.pretty = true});
+  EXPECT_TRUE(golden.document->root() == result.bundle) << "mapping drifted from " << golden_path << "\n"
+                                                        << json::to_string(result.bundle, {.pretty = true});
 
   auto back = fhir_to_records(testing::read_file(golden_path), Tables::builtin());
   EXPECT_TRUE(back.outcome.issues().empty()) << testing::issues_text(back.outcome);
@@ -48,7 +48,8 @@ TEST_P(Golden, RecordsMapToTheGoldenBundleAndBack) {
     if (line.empty()) continue;
     auto in = json::parse(line);
     ASSERT_LT(i, back.records.size());
-    EXPECT_TRUE(testing::same_record(in.document->root(), back.records[i])) << line << "\n" << json::to_string(back.records[i]);
+    EXPECT_TRUE(testing::same_record(in.document->root(), back.records[i])) << line << "\n"
+                                                                            << json::to_string(back.records[i]);
     ++i;
   }
   EXPECT_EQ(i, back.records.size());

@@ -1,10 +1,10 @@
 // Deterministic ids: SHA-1 (FIPS 180-4 vectors; the SHA-extension path against the portable code) and
 // RFC 4122 version-5 UUIDs (expected values from Python's uuid.uuid5).
+#include "fhir/mappings/ids.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "fhir/mappings/ids.h"
 
 namespace fhir::mappings {
 namespace {

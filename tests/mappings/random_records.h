@@ -32,7 +32,8 @@ class RandomRecords {
     return out;
   }
   std::string decimal() {
-    static const char* kForms[] = {"0", "12.50", "0.001", "1200", "7.0", "99.99", "3.14159", "100.000", "1e3", "2.5E-2"};
+    static const char* kForms[] = {"0",     "12.50",   "0.001",   "1200", "7.0",
+                                   "99.99", "3.14159", "100.000", "1e3",  "2.5E-2"};
     return pick(kForms);
   }
   std::string date() {
@@ -41,7 +42,7 @@ class RandomRecords {
   }
   std::string datetime() {
     static const char* kDts[] = {"2020-10-10T09:30:00+08:00", "2021-04-21T08:30:00Z", "2021-04-21T08:30:00.123+02:00",
-                                  "2021-04-21"};
+                                 "2021-04-21"};
     return pick(kDts);
   }
   std::string text() {
@@ -51,8 +52,8 @@ class RandomRecords {
 
   std::string head(std::string_view type, int i) {
     static const char* kSources[] = {"GDPH-LIS", "GDPH-EMR", "SRC.2_x"};
-    std::string s = "{\"type\":" + q(type) + ",\"id\":" + q("R" + std::to_string(i) + ":x") +
-                    ",\"source\":" + q(pick(kSources));
+    std::string s =
+        "{\"type\":" + q(type) + ",\"id\":" + q("R" + std::to_string(i) + ":x") + ",\"source\":" + q(pick(kSources));
     if (type != "patient") s += ",\"patient\":" + q("MRN-" + std::to_string(between(1, 3)));
     if (coin()) s += ",\"updated_at\":" + q(datetime());
     return s;

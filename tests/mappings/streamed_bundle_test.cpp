@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <functional>
-
 #include <string>
 #include <vector>
 
@@ -36,7 +35,9 @@ Mapped of_tree(const FromFhirResult& r) {
 }
 
 // The string_view overload never streams; the std::string one does from 1 MB.
-Mapped whole_document(const std::string& text) { return of_tree(fhir_to_records(std::string_view(text), Tables::builtin())); }
+Mapped whole_document(const std::string& text) {
+  return of_tree(fhir_to_records(std::string_view(text), Tables::builtin()));
+}
 Mapped as_tree(const std::string& text) { return of_tree(fhir_to_records(text, Tables::builtin())); }
 
 Mapped as_ndjson(const std::string& text) {
@@ -200,7 +201,8 @@ TEST(StreamedBundle, TextsTheStreamDoesNotTakeGoToTheWholeDocumentPath) {
     SCOPED_TRACE(bad.substr(status - 20, 60));
     expect_streamed_equals_whole(bad);
     EXPECT_EQ(whole_document(bad).ndjson, "");
-    EXPECT_NE(whole_document(bad).issues.find("not valid JSON"), std::string::npos) << whole_document(bad).issues.substr(0, 300);
+    EXPECT_NE(whole_document(bad).issues.find("not valid JSON"), std::string::npos)
+        << whole_document(bad).issues.substr(0, 300);
   }
   for (const std::string* text : {&duplicate, &truncated, &list, &nested}) {
     SCOPED_TRACE(text->substr(0, 40));

@@ -21,7 +21,8 @@ inline std::string read_file(const std::string& path) {
 
 inline std::string issues_text(const validation::Outcome& o) {
   std::string s;
-  for (const auto& i : o.issues()) s += std::string(validation::severity_code(i.severity)) + ": " + i.diagnostics + "\n";
+  for (const auto& i : o.issues())
+    s += std::string(validation::severity_code(i.severity)) + ": " + i.diagnostics + "\n";
   return s;
 }
 

@@ -3,8 +3,8 @@
 
 #include "ast.h"
 #include "evaluator.h"
-#include "memo_plan.h"
 #include "fhir/fhirpath/fhirpath.h"
+#include "memo_plan.h"
 #include "navigation.h"
 #include "parser.h"
 

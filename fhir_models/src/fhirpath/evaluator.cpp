@@ -8,8 +8,8 @@
 namespace fhir::fhirpath::detail {
 namespace {
 
-constexpr std::string_view kSystemTypes[] = {"Boolean", "String", "Integer", "Decimal",
-                                             "Date",    "DateTime", "Time", "Quantity"};
+constexpr std::string_view kSystemTypes[] = {"Boolean", "String",   "Integer", "Decimal",
+                                             "Date",    "DateTime", "Time",    "Quantity"};
 
 std::string_view system_type_name(ValueKind k) {
   switch (k) {
@@ -178,7 +178,8 @@ Collection Evaluator::eval_variable(const AstNode& n) {
   if (v == "sct") return single(Item::string("http://snomed.info/sct"));
   if (v == "loinc") return single(Item::string("http://loinc.org"));
   if (v.starts_with("vs-")) return single(Item::owned_string("http://hl7.org/fhir/ValueSet/" + v.substr(3)));
-  if (v.starts_with("ext-")) return single(Item::owned_string("http://hl7.org/fhir/StructureDefinition/" + v.substr(4)));
+  if (v.starts_with("ext-"))
+    return single(Item::owned_string("http://hl7.org/fhir/StructureDefinition/" + v.substr(4)));
   fail(n, "unknown environment variable %" + v);
 }
 
@@ -265,13 +266,17 @@ Collection arithmetic(const AstNode& n, const Item& a0, const Item& b0) {
         case BinaryOp::Mul: ok = checked_mul(x, y, r); break;
         case BinaryOp::IntDiv:
           if (y == 0) return {};
-          if (x == std::numeric_limits<std::int64_t>::min() && y == -1) ok = false;
-          else r = x / y;
+          if (x == std::numeric_limits<std::int64_t>::min() && y == -1)
+            ok = false;
+          else
+            r = x / y;
           break;
         case BinaryOp::Mod:
           if (y == 0) return {};
-          if (y == -1) r = 0;
-          else r = x % y;
+          if (y == -1)
+            r = 0;
+          else
+            r = x % y;
           break;
         default: break;
       }
@@ -351,8 +356,8 @@ Collection arithmetic(const AstNode& n, const Item& a0, const Item& b0) {
     if (!r) Evaluator::fail(n, "cannot add '" + std::string(sb->unit()) + "' to a " + std::string(sa->type_name()));
     return single(Item::temporal(sa->kind(), format_temporal(*r), true));
   }
-  Evaluator::fail(n, "operator cannot be applied to " + std::string(a0.type_name()) + " and " +
-                         std::string(b0.type_name()));
+  Evaluator::fail(
+      n, "operator cannot be applied to " + std::string(a0.type_name()) + " and " + std::string(b0.type_name()));
 }
 
 }  // namespace

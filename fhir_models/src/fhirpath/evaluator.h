@@ -22,8 +22,8 @@ struct EvalFailure {
 // Where an expression is evaluated: identifiers at its start apply to `focus`.
 struct Env {
   const Collection* focus = nullptr;
-  const Item* this_item = nullptr;  // $this
-  std::int64_t index = 0;           // $index
+  const Item* this_item = nullptr;    // $this
+  std::int64_t index = 0;             // $index
   const Collection* total = nullptr;  // $total (aggregate)
 };
 

@@ -111,14 +111,10 @@ bool is_lambda_argument(FunctionId id, std::size_t index) {
     case F::All:
     case F::Where:
     case F::Select:
-    case F::Repeat:
-      return index == 0;
-    case F::Aggregate:
-      return index == 0;
-    case F::Trace:
-      return index == 1;
-    default:
-      return false;
+    case F::Repeat: return index == 0;
+    case F::Aggregate: return index == 0;
+    case F::Trace: return index == 1;
+    default: return false;
   }
 }
 

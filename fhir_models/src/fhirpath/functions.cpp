@@ -127,7 +127,8 @@ std::optional<Item> to_decimal(const Item& s) {
     case ValueKind::String: {
       Decimal d;
       std::string_view t = s.text();
-      if (t.find_first_of("eE") == std::string_view::npos && parse_decimal(t, d)) return Item::owned_decimal(std::string(t));
+      if (t.find_first_of("eE") == std::string_view::npos && parse_decimal(t, d))
+        return Item::owned_decimal(std::string(t));
       return std::nullopt;
     }
     default: return std::nullopt;
@@ -173,9 +174,9 @@ std::optional<Item> to_temporal(const Item& s, ValueKind kind) {
 }
 
 bool is_calendar_unit(std::string_view u) {
-  static constexpr std::string_view kWords[] = {"year", "years", "month", "months", "week", "weeks", "day", "days",
-                                                "hour", "hours", "minute", "minutes", "second", "seconds",
-                                                "millisecond", "milliseconds"};
+  static constexpr std::string_view kWords[] = {"year",   "years",   "month",       "months",      "week",   "weeks",
+                                                "day",    "days",    "hour",        "hours",       "minute", "minutes",
+                                                "second", "seconds", "millisecond", "milliseconds"};
   for (auto w : kWords) {
     if (u == w) return true;
   }
@@ -220,8 +221,8 @@ std::string now_text(ValueKind kind) {
   } else if (kind == ValueKind::Time) {
     std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   } else {
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
   }
   return buf;
 }
@@ -230,7 +231,8 @@ Collection math(const AstNode& n, F id, const Collection& input, std::optional<s
   const Item* i = Evaluator::singleton(input, n);
   if (i == nullptr) return {};
   auto s = system_value(*i);
-  if (!s || !(is_numeric(*s) || s->kind() == ValueKind::Quantity)) Evaluator::fail(n, "'" + n.name + "' needs a number");
+  if (!s || !(is_numeric(*s) || s->kind() == ValueKind::Quantity))
+    Evaluator::fail(n, "'" + n.name + "' needs a number");
   if (s->kind() == ValueKind::Integer) {
     if (id == F::Abs) return one(Item::integer(s->int_value() < 0 ? -s->int_value() : s->int_value()));
     return one(*s);
@@ -239,7 +241,8 @@ Collection math(const AstNode& n, F id, const Collection& input, std::optional<s
   parse_decimal(s->text(), d);
   if (id == F::Abs) {
     d.negative = false;
-    if (s->kind() == ValueKind::Quantity) return one(Item::quantity(decimal_to_string(d), std::string(s->unit()), true));
+    if (s->kind() == ValueKind::Quantity)
+      return one(Item::quantity(decimal_to_string(d), std::string(s->unit()), true));
     return one(Item::owned_decimal(decimal_to_string(d)));
   }
   long double v = decimal_to_long_double(d);
@@ -541,31 +544,46 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       return out;
     }
     // --- conversion ---
-    case F::ToBoolean: case F::ConvertsToBoolean:
-    case F::ToInteger: case F::ConvertsToInteger:
-    case F::ToDecimal: case F::ConvertsToDecimal:
-    case F::ToString: case F::ConvertsToString:
-    case F::ToDate: case F::ConvertsToDate:
-    case F::ToDateTime: case F::ConvertsToDateTime:
-    case F::ToTime: case F::ConvertsToTime:
-    case F::ToQuantity: case F::ConvertsToQuantity: {
+    case F::ToBoolean:
+    case F::ConvertsToBoolean:
+    case F::ToInteger:
+    case F::ConvertsToInteger:
+    case F::ToDecimal:
+    case F::ConvertsToDecimal:
+    case F::ToString:
+    case F::ConvertsToString:
+    case F::ToDate:
+    case F::ConvertsToDate:
+    case F::ToDateTime:
+    case F::ConvertsToDateTime:
+    case F::ToTime:
+    case F::ConvertsToTime:
+    case F::ToQuantity:
+    case F::ConvertsToQuantity: {
       const Item* i = Evaluator::singleton(input, n);
       if (i == nullptr) return {};
       auto s = system_value(*i);
       std::optional<Item> r;
       if (s) {
         switch (id) {
-          case F::ToBoolean: case F::ConvertsToBoolean: r = to_boolean_value(*s); break;
-          case F::ToInteger: case F::ConvertsToInteger: r = to_integer(*s); break;
-          case F::ToDecimal: case F::ConvertsToDecimal: r = to_decimal(*s); break;
-          case F::ToString: case F::ConvertsToString: {
+          case F::ToBoolean:
+          case F::ConvertsToBoolean: r = to_boolean_value(*s); break;
+          case F::ToInteger:
+          case F::ConvertsToInteger: r = to_integer(*s); break;
+          case F::ToDecimal:
+          case F::ConvertsToDecimal: r = to_decimal(*s); break;
+          case F::ToString:
+          case F::ConvertsToString: {
             auto t = string_value(*s);
             if (t) r = Item::owned_string(std::move(*t));
             break;
           }
-          case F::ToDate: case F::ConvertsToDate: r = to_temporal(*s, ValueKind::Date); break;
-          case F::ToDateTime: case F::ConvertsToDateTime: r = to_temporal(*s, ValueKind::DateTime); break;
-          case F::ToTime: case F::ConvertsToTime: r = to_temporal(*s, ValueKind::Time); break;
+          case F::ToDate:
+          case F::ConvertsToDate: r = to_temporal(*s, ValueKind::Date); break;
+          case F::ToDateTime:
+          case F::ConvertsToDateTime: r = to_temporal(*s, ValueKind::DateTime); break;
+          case F::ToTime:
+          case F::ConvertsToTime: r = to_temporal(*s, ValueKind::Time); break;
           default: r = to_quantity(*s); break;
         }
       }
@@ -576,9 +594,20 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       return r ? one(*r) : Collection{};
     }
     // --- strings ---
-    case F::IndexOf: case F::Substring: case F::StartsWith: case F::EndsWith: case F::Contains:
-    case F::Upper: case F::Lower: case F::Replace: case F::Matches: case F::ReplaceMatches:
-    case F::Length: case F::ToChars: case F::Trim: case F::Split: {
+    case F::IndexOf:
+    case F::Substring:
+    case F::StartsWith:
+    case F::EndsWith:
+    case F::Contains:
+    case F::Upper:
+    case F::Lower:
+    case F::Replace:
+    case F::Matches:
+    case F::ReplaceMatches:
+    case F::Length:
+    case F::ToChars:
+    case F::Trim:
+    case F::Split: {
       auto s = string_input(input, n);
       if (!s) return {};
       std::string_view t = s->text();
@@ -588,7 +617,8 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
           auto a = string_arg(ev, n, 0, env, h0);
           if (!a) return {};
           auto p = t.find(*a);
-          return one(Item::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(utf8_length(t.substr(0, p)))));
+          return one(
+              Item::integer(p == std::string_view::npos ? -1 : static_cast<std::int64_t>(utf8_length(t.substr(0, p)))));
         }
         case F::Substring: {
           // positions count characters (code points), not bytes
@@ -604,14 +634,18 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
           const std::size_t e = utf8_offset(t, static_cast<std::size_t>(*start) + std::min(len, chars));
           return one(Item::owned_string(std::string(t.substr(b, e - b))));
         }
-        case F::StartsWith: case F::EndsWith: case F::Contains: {
+        case F::StartsWith:
+        case F::EndsWith:
+        case F::Contains: {
           auto a = string_arg(ev, n, 0, env, h0);
           if (!a) return {};
-          bool r = id == F::StartsWith ? t.starts_with(*a) : id == F::EndsWith ? t.ends_with(*a)
-                                                                               : t.find(*a) != std::string_view::npos;
+          bool r = id == F::StartsWith ? t.starts_with(*a)
+                   : id == F::EndsWith ? t.ends_with(*a)
+                                       : t.find(*a) != std::string_view::npos;
           return boolean(r);
         }
-        case F::Upper: case F::Lower: {
+        case F::Upper:
+        case F::Lower: {
           std::string r(t);
           for (char& c : r) {
             c = static_cast<char>(id == F::Upper ? std::toupper(static_cast<unsigned char>(c))
@@ -646,7 +680,8 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
           r += t.substr(pos);
           return one(Item::owned_string(std::move(r)));
         }
-        case F::Matches: case F::ReplaceMatches: {
+        case F::Matches:
+        case F::ReplaceMatches: {
           auto pat = string_arg(ev, n, 0, env, h0);
           if (!pat) return {};
           std::shared_ptr<const Regex> re = n.regex;
@@ -722,7 +757,11 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       return one(Item::owned_string(std::move(r)));
     }
     // --- math ---
-    case F::Sqrt: case F::Exp: case F::Ln: case F::Log: case F::Power: {
+    case F::Sqrt:
+    case F::Exp:
+    case F::Ln:
+    case F::Log:
+    case F::Power: {
       const Item* i = Evaluator::singleton(input, n);
       if (i == nullptr) return {};
       auto s = system_value(*i);
@@ -761,7 +800,11 @@ Collection call_function(Evaluator& ev, const AstNode& n, const Env& env) {
       d.scale = 0;  // 8 digits of precision, trailing zeros dropped
       return one(Item::owned_decimal(decimal_to_string(d)));
     }
-    case F::Abs: case F::Ceiling: case F::Floor: case F::Truncate: case F::Round: {
+    case F::Abs:
+    case F::Ceiling:
+    case F::Floor:
+    case F::Truncate:
+    case F::Round: {
       std::optional<std::int64_t> p;
       if (id == F::Round && !n.args.empty()) p = int_arg(ev, n, 0, env);
       return math(n, id, input, p);

@@ -72,9 +72,7 @@ bool read_quoted(std::string_view s, std::size_t& i, char quote, std::string& va
           append_utf8(value, cp);
           break;
         }
-        default:
-          value.push_back('\\');
-          value.push_back(e);
+        default: value.push_back('\\'); value.push_back(e);
       }
       continue;
     }
@@ -85,9 +83,7 @@ bool read_quoted(std::string_view s, std::size_t& i, char quote, std::string& va
   return false;
 }
 
-bool is_datetime_char(char c) {
-  return is_digit(c) || c == '-' || c == ':' || c == 'T' || c == 'Z' || c == '+';
-}
+bool is_datetime_char(char c) { return is_digit(c) || c == '-' || c == ':' || c == 'T' || c == 'Z' || c == '+'; }
 
 }  // namespace
 

@@ -10,14 +10,14 @@ namespace fhir::fhirpath::detail {
 
 enum class Tok : unsigned char {
   End,
-  Identifier,     // plain or `delimited` (text without the backticks, escapes resolved in `value`)
-  String,         // 'text' (escapes resolved in `value`)
-  Number,         // 12, 1.50 (text)
-  DateTime,       // @2020-01-01, @2020-01-01T10:00Z (text without '@')
-  Time,           // @T10:00 (text without "@T")
-  Variable,       // %name, %`name`, %'name' (name in `value`)
-  Special,        // $this, $index, $total (text with '$')
-  Punct,          // . , ( ) [ ] { } = != ~ !~ < <= > >= | + - * / &
+  Identifier,  // plain or `delimited` (text without the backticks, escapes resolved in `value`)
+  String,      // 'text' (escapes resolved in `value`)
+  Number,      // 12, 1.50 (text)
+  DateTime,    // @2020-01-01, @2020-01-01T10:00Z (text without '@')
+  Time,        // @T10:00 (text without "@T")
+  Variable,    // %name, %`name`, %'name' (name in `value`)
+  Special,     // $this, $index, $total (text with '$')
+  Punct,       // . , ( ) [ ] { } = != ~ !~ < <= > >= | + - * / &
 };
 
 struct Token {

@@ -56,11 +56,26 @@ bool escape_set(char c, Set& out) {
     case 'S': out = ~spaces(); return true;
     case 'w': out = word_chars(); return true;
     case 'W': out = ~word_chars(); return true;
-    case 'n': out.reset(); out.set('\n'); return true;
-    case 'r': out.reset(); out.set('\r'); return true;
-    case 't': out.reset(); out.set('\t'); return true;
-    case 'f': out.reset(); out.set('\f'); return true;
-    case 'v': out.reset(); out.set('\v'); return true;
+    case 'n':
+      out.reset();
+      out.set('\n');
+      return true;
+    case 'r':
+      out.reset();
+      out.set('\r');
+      return true;
+    case 't':
+      out.reset();
+      out.set('\t');
+      return true;
+    case 'f':
+      out.reset();
+      out.set('\f');
+      return true;
+    case 'v':
+      out.reset();
+      out.set('\v');
+      return true;
     default: break;
   }
   if (!is_ascii_punct(c)) return false;
@@ -93,9 +108,17 @@ class PatternParser {
     if (c == '\\') return !done() && escape_set(p_[pos_++], out);
     if (c == '[') return bracket(out);
     switch (c) {
-      case '(': case ')': case ']': case '{': case '}': case '*': case '+': case '?': case '|':
-      case '^': case '$':
-        return false;
+      case '(':
+      case ')':
+      case ']':
+      case '{':
+      case '}':
+      case '*':
+      case '+':
+      case '?':
+      case '|':
+      case '^':
+      case '$': return false;
       default:
         out.reset();
         out.set(static_cast<unsigned char>(c));
@@ -106,9 +129,12 @@ class PatternParser {
   // Quantifier after an atom (none = {1,1}); a trailing '?' (lazy) does not change whether a match exists.
   bool quantifier(std::uint32_t& min, std::uint32_t& max) {
     min = max = 1;
-    if (eat('*')) min = 0, max = kUnbounded;
-    else if (eat('+')) max = kUnbounded;
-    else if (eat('?')) min = 0;
+    if (eat('*'))
+      min = 0, max = kUnbounded;
+    else if (eat('+'))
+      max = kUnbounded;
+    else if (eat('?'))
+      min = 0;
     else if (eat('{')) {
       if (!number(min)) return false;
       max = min;
@@ -282,8 +308,10 @@ bool LinearRegex::search(std::string_view subject) const {
         live = true;
       }
     }
-    if (!anchored_start_) set(next, 0);
-    else if (!live) return false;
+    if (!anchored_start_)
+      set(next, 0);
+    else if (!live)
+      return false;
     close(next);
     for (std::size_t w = 0; w < words; ++w) current[w] = next[w];
     if (!anchored_end_ && test(current, n)) return true;

@@ -9,7 +9,7 @@ namespace {
 
 struct NodeFacts {
   AstNode* node = nullptr;
-  std::string key;        // structural identity: equal keys mean equal subtrees
+  std::string key;         // structural identity: equal keys mean equal subtrees
   bool top_scope = false;  // evaluated with the top-level focus only (outside every lambda argument)
   bool env_free = false;   // value independent of focus/$this/$index/$total
   bool traced = false;     // the subtree calls trace()
@@ -20,18 +20,15 @@ class Planner {
   void visit(AstNode& n, bool top_scope, NodeFacts& out) {
     out.node = &n;
     out.top_scope = top_scope;
-    out.key = std::to_string(static_cast<int>(n.kind)) + ':' + n.name + ':' +
-              std::to_string(static_cast<int>(n.op)) + ':' + std::to_string(static_cast<int>(n.function)) +
-              (n.unary_minus ? "-" : "+") + std::to_string(static_cast<int>(n.literal.kind())) + '\'' +
-              n.literal_text + '\'' + n.literal_unit + '(';
+    out.key = std::to_string(static_cast<int>(n.kind)) + ':' + n.name + ':' + std::to_string(static_cast<int>(n.op)) +
+              ':' + std::to_string(static_cast<int>(n.function)) + (n.unary_minus ? "-" : "+") +
+              std::to_string(static_cast<int>(n.literal.kind())) + '\'' + n.literal_text + '\'' + n.literal_unit + '(';
     bool env_free = true;
     bool traced = n.kind == NodeKind::Function && n.function == FunctionId::Trace;
     switch (n.kind) {
       case NodeKind::This:
       case NodeKind::Index:
-      case NodeKind::Total:
-        env_free = false;
-        break;
+      case NodeKind::Total: env_free = false; break;
       case NodeKind::Member:
       case NodeKind::Function:
         if (!n.input) env_free = false;  // reads the focus

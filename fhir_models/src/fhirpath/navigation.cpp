@@ -69,14 +69,15 @@ ElementType Navigator::element_type(const model::TypeDef& def, std::uint32_t ind
     for (std::uint32_t i = 0; i < def.elements.size(); ++i) {
       const auto& t = def.elements[i];
       if (t.path == path && t.slice_name.empty()) {
-        std::string_view name = t.types.empty() ? std::string_view("BackboneElement") : std::string_view(t.types[0].code);
+        std::string_view name =
+            t.types.empty() ? std::string_view("BackboneElement") : std::string_view(t.types[0].code);
         return {&def, i, name};
       }
     }
     return {};
   }
-  if (!e.children.empty() && (type_code.empty() || type_code == "BackboneElement" || type_code == "Element" ||
-                              e.types.size() == 1)) {
+  if (!e.children.empty() &&
+      (type_code.empty() || type_code == "BackboneElement" || type_code == "Element" || e.types.size() == 1)) {
     return {&def, index, type_code.empty() ? std::string_view("BackboneElement") : type_code};
   }
   if (type_code.empty()) return {};
@@ -118,8 +119,7 @@ Item Navigator::resource(const json::Node& node) const {
 }
 
 Item Navigator::make_item(const json::Node* value, const json::Node* ext, const ElementType& type) const {
-  if (has_resource_type(value) &&
-      (type.name.empty() || type.name == "Resource" || type.name == "DomainResource")) {
+  if (has_resource_type(value) && (type.name.empty() || type.name == "Resource" || type.name == "DomainResource")) {
     return resource(*value);
   }
   return Item::element(value, ext, type);
@@ -179,8 +179,8 @@ bool Navigator::child_of(const Item& parent, std::string_view name, Collection& 
   ChildDef cd;
   if (!find_child_def(parent.type(), name, false, cd)) {
     const ElementType& t = parent.type();
-    const bool typed = t.def != nullptr && t.element < t.def->elements.size() &&
-                       !t.def->elements[t.element].children.empty();
+    const bool typed =
+        t.def != nullptr && t.element < t.def->elements.size() && !t.def->elements[t.element].children.empty();
     if (typed) return false;
     const json::Node* obj = child_object(parent);
     if (obj != nullptr && name != "resourceType") collect(obj, name, {}, out);
@@ -232,8 +232,8 @@ void Navigator::children_of(const Item& parent, const json::Node* obj, Collectio
     ElementType type;
     if (find_child_def(parent.type(), key, true, cd)) {
       const model::TypeRef* ref = cd.choice_type != nullptr ? cd.choice_type
-                                  : cd.elem->types.empty() ? nullptr
-                                                           : &cd.elem->types[0];
+                                  : cd.elem->types.empty()  ? nullptr
+                                                            : &cd.elem->types[0];
       type = element_type(*parent.type().def, cd.index, ref);
     }
     collect(obj, key, type, out);

@@ -17,8 +17,18 @@ struct SyntaxError {
 // Binding powers, lowest first, as in the FHIRPath grammar (its rule order is normative; 'is'/'as' bind
 // looser than equality, so `1 > 2 is Boolean` is `(1 > 2) is Boolean`).
 enum : int {
-  kImplies = 1, kOrXor, kAnd, kMembership, kTypeOp, kEquality, kInequality, kUnion, kAdditive, kMultiplicative,
-  kUnary, kPostfix,
+  kImplies = 1,
+  kOrXor,
+  kAnd,
+  kMembership,
+  kTypeOp,
+  kEquality,
+  kInequality,
+  kUnion,
+  kAdditive,
+  kMultiplicative,
+  kUnary,
+  kPostfix,
 };
 
 // Bounds that keep parsing and the recursive evaluator far from the stack limit on hostile input; the
@@ -26,9 +36,9 @@ enum : int {
 constexpr int kMaxNesting = 128;
 constexpr std::size_t kMaxTokens = 4000;
 
-constexpr std::string_view kCalendarUnits[] = {
-    "year", "years", "month", "months", "week", "weeks", "day", "days", "hour", "hours",
-    "minute", "minutes", "second", "seconds", "millisecond", "milliseconds"};
+constexpr std::string_view kCalendarUnits[] = {"year",   "years",   "month",       "months",      "week",   "weeks",
+                                               "day",    "days",    "hour",        "hours",       "minute", "minutes",
+                                               "second", "seconds", "millisecond", "milliseconds"};
 
 class Parser {
  public:
@@ -50,7 +60,9 @@ class Parser {
     if (pos_ + 1 < toks_.size()) ++pos_;
     return t;
   }
-  [[noreturn]] void fail(std::string message, std::size_t offset) const { throw SyntaxError{std::move(message), offset}; }
+  [[noreturn]] void fail(std::string message, std::size_t offset) const {
+    throw SyntaxError{std::move(message), offset};
+  }
   [[noreturn]] void fail(std::string message) const { fail(std::move(message), peek().offset); }
   static std::string describe(const Token& t) {
     if (t.kind == Tok::End) return "end of expression";
@@ -96,11 +108,16 @@ class Parser {
     }
     if (t.kind != Tok::Identifier || t.delimited) return false;
     static constexpr std::pair<std::string_view, std::pair<int, BinaryOp>> words[] = {
-        {"div", {kMultiplicative, BinaryOp::IntDiv}}, {"mod", {kMultiplicative, BinaryOp::Mod}},
-        {"is", {kTypeOp, BinaryOp::Is}},              {"as", {kTypeOp, BinaryOp::As}},
-        {"in", {kMembership, BinaryOp::In}},          {"contains", {kMembership, BinaryOp::Contains}},
-        {"and", {kAnd, BinaryOp::And}},               {"or", {kOrXor, BinaryOp::Or}},
-        {"xor", {kOrXor, BinaryOp::Xor}},             {"implies", {kImplies, BinaryOp::Implies}},
+        {"div", {kMultiplicative, BinaryOp::IntDiv}},
+        {"mod", {kMultiplicative, BinaryOp::Mod}},
+        {"is", {kTypeOp, BinaryOp::Is}},
+        {"as", {kTypeOp, BinaryOp::As}},
+        {"in", {kMembership, BinaryOp::In}},
+        {"contains", {kMembership, BinaryOp::Contains}},
+        {"and", {kAnd, BinaryOp::And}},
+        {"or", {kOrXor, BinaryOp::Or}},
+        {"xor", {kOrXor, BinaryOp::Xor}},
+        {"implies", {kImplies, BinaryOp::Implies}},
     };
     for (const auto& [text, v] : words) {
       if (t.value == text) {
@@ -362,8 +379,7 @@ class Parser {
           return make(NodeKind::Empty, t.offset);
         }
         break;
-      case Tok::End:
-        break;
+      case Tok::End: break;
     }
     fail("unexpected " + describe(t));
   }

@@ -169,14 +169,27 @@ std::optional<int> compare_same_clock(const Temporal& a0, const Temporal& b0) {
   for (int p = static_cast<int>(first); p <= static_cast<int>(common); ++p) {
     std::int64_t x = 0, y = 0;
     switch (static_cast<Precision>(p)) {
-      case Precision::Year: x = a.year; y = b.year; break;
-      case Precision::Month: x = a.month; y = b.month; break;
-      case Precision::Day: x = a.day; y = b.day; break;
-      case Precision::Hour: x = a.hour; y = b.hour; break;
-      case Precision::Minute: x = a.minute; y = b.minute; break;
-      default:
-        x = a.second * 1000000000LL + a.nanos;
-        y = b.second * 1000000000LL + b.nanos;
+      case Precision::Year:
+        x = a.year;
+        y = b.year;
+        break;
+      case Precision::Month:
+        x = a.month;
+        y = b.month;
+        break;
+      case Precision::Day:
+        x = a.day;
+        y = b.day;
+        break;
+      case Precision::Hour:
+        x = a.hour;
+        y = b.hour;
+        break;
+      case Precision::Minute:
+        x = a.minute;
+        y = b.minute;
+        break;
+      default: x = a.second * 1000000000LL + a.nanos; y = b.second * 1000000000LL + b.nanos;
     }
     if (x != y) return x < y ? -1 : 1;
   }
@@ -194,14 +207,30 @@ std::optional<Temporal> add_duration(const Temporal& t0, long double amount, std
     U kind;
     long double scale;
   } kUnits[] = {
-      {"year", U::Year, 1},      {"years", U::Year, 1},       {"a", U::Year, 1},
-      {"month", U::Month, 1},    {"months", U::Month, 1},     {"mo", U::Month, 1},
-      {"week", U::Day, 7},       {"weeks", U::Day, 7},        {"wk", U::Day, 7},
-      {"day", U::Day, 1},        {"days", U::Day, 1},         {"d", U::Day, 1},
-      {"hour", U::Second, 3600}, {"hours", U::Second, 3600},  {"h", U::Second, 3600},
-      {"minute", U::Second, 60}, {"minutes", U::Second, 60},  {"min", U::Second, 60},
-      {"second", U::Second, 1},  {"seconds", U::Second, 1},   {"s", U::Second, 1},
-      {"millisecond", U::Second, 0.001L}, {"milliseconds", U::Second, 0.001L}, {"ms", U::Second, 0.001L},
+      {"year", U::Year, 1},
+      {"years", U::Year, 1},
+      {"a", U::Year, 1},
+      {"month", U::Month, 1},
+      {"months", U::Month, 1},
+      {"mo", U::Month, 1},
+      {"week", U::Day, 7},
+      {"weeks", U::Day, 7},
+      {"wk", U::Day, 7},
+      {"day", U::Day, 1},
+      {"days", U::Day, 1},
+      {"d", U::Day, 1},
+      {"hour", U::Second, 3600},
+      {"hours", U::Second, 3600},
+      {"h", U::Second, 3600},
+      {"minute", U::Second, 60},
+      {"minutes", U::Second, 60},
+      {"min", U::Second, 60},
+      {"second", U::Second, 1},
+      {"seconds", U::Second, 1},
+      {"s", U::Second, 1},
+      {"millisecond", U::Second, 0.001L},
+      {"milliseconds", U::Second, 0.001L},
+      {"ms", U::Second, 0.001L},
   };
   bool found = false;
   for (const auto& u : kUnits) {

@@ -20,8 +20,7 @@ std::optional<Item> primitive_value(const Item& item) {
   std::string_view t = item.type().name;
   switch (n->kind()) {
     case json::Kind::True:
-    case json::Kind::False:
-      return Item::boolean(n->as_bool());
+    case json::Kind::False: return Item::boolean(n->as_bool());
     case json::Kind::Number: {
       std::string_view text = n->text();
       std::int64_t v = 0;
@@ -37,8 +36,7 @@ std::optional<Item> primitive_value(const Item& item) {
       if (t == "time") return Item::temporal(ValueKind::Time, n->text());
       return Item::string(n->text());
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 
@@ -65,10 +63,9 @@ bool ascii_iequal_normalized(std::string_view a, std::string_view b) {
 // are not the UCUM 'a' and 'mo' (FHIRPath keeps them apart), so they only match themselves.
 std::string_view canonical_unit(std::string_view u) {
   static constexpr std::pair<std::string_view, std::string_view> kUnits[] = {
-      {"years", "year"}, {"months", "month"}, {"week", "wk"},
-      {"weeks", "wk"}, {"day", "d"},     {"days", "d"},    {"hour", "h"},       {"hours", "h"},
-      {"minute", "min"}, {"minutes", "min"}, {"second", "s"}, {"seconds", "s"}, {"millisecond", "ms"},
-      {"milliseconds", "ms"}};
+      {"years", "year"}, {"months", "month"}, {"week", "wk"},        {"weeks", "wk"},       {"day", "d"},
+      {"days", "d"},     {"hour", "h"},       {"hours", "h"},        {"minute", "min"},     {"minutes", "min"},
+      {"second", "s"},   {"seconds", "s"},    {"millisecond", "ms"}, {"milliseconds", "ms"}};
   for (const auto& [word, code] : kUnits) {
     if (u == word) return code;
   }
@@ -120,13 +117,15 @@ std::optional<bool> complex_equal(const Item& a, const Item& b) {
   return *a.node() == *b.node();
 }
 
-bool is_complex(const Item& i) { return i.is_element() && i.node() != nullptr && i.node()->is_object() && !is_quantity_type(i.type().name); }
+bool is_complex(const Item& i) {
+  return i.is_element() && i.node() != nullptr && i.node()->is_object() && !is_quantity_type(i.type().name);
+}
 
 }  // namespace
 
 bool is_quantity_type(std::string_view t) {
-  return t == "Quantity" || t == "Age" || t == "Count" || t == "Distance" || t == "Duration" ||
-         t == "SimpleQuantity" || t == "MoneyQuantity";
+  return t == "Quantity" || t == "Age" || t == "Count" || t == "Distance" || t == "Duration" || t == "SimpleQuantity" ||
+         t == "MoneyQuantity";
 }
 
 std::optional<Item> system_value(const Item& item) {
@@ -139,7 +138,7 @@ std::optional<Item> system_value(const Item& item) {
     if (v == nullptr || !v->is_number()) return std::nullopt;
     const json::Node* code = n->find("code");
     const json::Node* unit = n->find("unit");
-    std::string_view u = code != nullptr && code->is_string() ? code->text()
+    std::string_view u = code != nullptr && code->is_string()   ? code->text()
                          : unit != nullptr && unit->is_string() ? unit->text()
                                                                 : std::string_view();
     return Item::quantity(v->text(), u);

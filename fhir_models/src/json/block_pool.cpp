@@ -12,7 +12,7 @@ namespace {
 // blocks are matched by exact size; a short list searched from its most recently freed end suffices.
 class BlockPool final : public std::pmr::memory_resource {
  public:
-  static constexpr std::size_t kMaxCached = 32u << 20;     // bytes of free blocks kept for reuse
+  static constexpr std::size_t kMaxCached = 32u << 20;      // bytes of free blocks kept for reuse
   static constexpr std::size_t kMaxCachedBlock = 8u << 20;  // larger blocks always go back to the heap
 
  private:

@@ -52,8 +52,10 @@ Node CompactNode::to_node(const Node::allocator_type& alloc) const {
       n.set_offset(offset_);
       n.reserve(size_);
       for (const CompactNode& c : children(kind_)) {
-        if (kind_ == Kind::Object) n.append_member(c.key(), c.to_node(alloc));
-        else n.push_back(c.to_node(alloc));
+        if (kind_ == Kind::Object)
+          n.append_member(c.key(), c.to_node(alloc));
+        else
+          n.push_back(c.to_node(alloc));
       }
       return n;
     }
@@ -129,7 +131,9 @@ class CompactBuilder {
 
   // The document's text (where the values point) and its completion once the tree is built.
   static std::string& text(CompactDocument& doc) { return *doc.text_; }
-  static void adopt(CompactDocument& doc, std::string&& text) { doc.text_ = std::make_unique<std::string>(std::move(text)); }
+  static void adopt(CompactDocument& doc, std::string&& text) {
+    doc.text_ = std::make_unique<std::string>(std::move(text));
+  }
   void finish(CompactDocument& doc, LineIndex lines) const {
     doc.root_ = values_.front();
     doc.lines_ = std::move(lines);
@@ -187,8 +191,7 @@ CompactParseResult parse_compact_reference(std::string&& text, const ParseOption
   CompactBuilder tree(doc);
   StrictReader<rapidjson::InsituStringStream, CompactBuilder> reader_handler(tree, stream, prepared, options.max_depth);
   rapidjson::Reader reader;
-  const rapidjson::ParseResult ok =
-      reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, reader_handler);
+  const rapidjson::ParseResult ok = reader.Parse<kStrictFlags | rapidjson::kParseInsituFlag>(stream, reader_handler);
   if (!ok) {
     r.error = reader_error(ok, reader_handler, prepared);
     return r;
@@ -255,8 +258,13 @@ class ItemStream {
  public:
   ItemStream(CompactDocument& envelope, std::string_view array_key, const CompactItemFn& on_item,
              const CompactStreamOptions& options)
-      : envelope_(envelope), item_(nullptr), ring_(options.keep_items + 1), array_key_(array_key),
-        on_item_(on_item), keep_(options.keep), skim_(options.keep && options.skim_left_out) {
+      : envelope_(envelope),
+        item_(nullptr),
+        ring_(options.keep_items + 1),
+        array_key_(array_key),
+        on_item_(on_item),
+        keep_(options.keep),
+        skim_(options.keep && options.skim_left_out) {
     // An item's tree usually fits its slot's first buffer, which a release keeps: no allocation per item.
     const std::size_t bytes = options.keep_items == 0 ? 64 * 1024 : 16 * 1024;
     for (Slot& slot : ring_) {
@@ -274,16 +282,20 @@ class ItemStream {
       if (level_ == skip_to_) skip_to_ = 0;  // the skipped member was this primitive
       return;
     }
-    if (in_item_) item_.scalar(kind, s, len, offset);
-    else if (!in_array()) envelope_.scalar(kind, s, len, offset);  // primitive items are not delivered
+    if (in_item_)
+      item_.scalar(kind, s, len, offset);
+    else if (!in_array())
+      envelope_.scalar(kind, s, len, offset);  // primitive items are not delivered
   }
   void string(const char* s, std::size_t len, std::uint32_t offset, bool in_scratch) {
     if (skip_to_ != 0) {
       if (level_ == skip_to_) skip_to_ = 0;
       return;
     }
-    if (in_item_) item_.string(s, len, offset, in_scratch);
-    else if (!in_array()) envelope_.string(s, len, offset, in_scratch);
+    if (in_item_)
+      item_.string(s, len, offset, in_scratch);
+    else if (!in_array())
+      envelope_.string(s, len, offset, in_scratch);
   }
   bool key(const char* s, std::size_t len, bool in_scratch) {
     if (skip_to_ != 0) return true;
@@ -360,8 +372,8 @@ class ItemStream {
   const CompactItemFn& on_item_;
   CompactKeyFilter keep_;
   bool skim_;
-  std::size_t level_ = 0;   // open containers
-  std::size_t skip_to_ = 0;  // when not 0: a member being left out, at this level
+  std::size_t level_ = 0;       // open containers
+  std::size_t skip_to_ = 0;     // when not 0: a member being left out, at this level
   bool next_is_array_ = false;  // the root member being read is array_key
   bool array_open_ = false;
   bool in_item_ = false;

@@ -62,17 +62,12 @@ Node Node::number(std::string_view lexical, const allocator_type& a) {
 
 std::string_view Node::text() const noexcept {
   switch (kind_) {
-    case Kind::Null:
-      return "null";
-    case Kind::True:
-      return "true";
-    case Kind::False:
-      return "false";
+    case Kind::Null: return "null";
+    case Kind::True: return "true";
+    case Kind::False: return "false";
     case Kind::Number:
-    case Kind::String:
-      return text_;
-    default:
-      return {};
+    case Kind::String: return text_;
+    default: return {};
   }
 }
 
@@ -136,13 +131,10 @@ bool operator==(const Node& a, const Node& b) noexcept {
   switch (a.kind_) {
     case Kind::Null:
     case Kind::True:
-    case Kind::False:
-      return true;
+    case Kind::False: return true;
     case Kind::Number:
-    case Kind::String:
-      return a.text_ == b.text_;
-    case Kind::Array:
-      return std::equal(a.items_.begin(), a.items_.end(), b.items_.begin(), b.items_.end());
+    case Kind::String: return a.text_ == b.text_;
+    case Kind::Array: return std::equal(a.items_.begin(), a.items_.end(), b.items_.begin(), b.items_.end());
     case Kind::Object: {
       if (a.members_.size() != b.members_.size()) return false;
       for (std::size_t i = 0; i < a.members_.size(); ++i) {

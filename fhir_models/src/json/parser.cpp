@@ -134,8 +134,8 @@ class TreeBuilder {
 
   Node::allocator_type alloc_;
   std::vector<Frame> frames_;
-  std::vector<Node> values_;             // finished values waiting for their container
-  std::vector<std::pmr::string> keys_;   // keys of the open objects
+  std::vector<Node> values_;            // finished values waiting for their container
+  std::vector<std::pmr::string> keys_;  // keys of the open objects
 };
 
 }  // namespace detail
@@ -156,7 +156,7 @@ ParseResult parse_reference(std::string_view text, const char* data, const Parse
   rapidjson::StringStream stream(data + prepared.skip);
   detail::TreeBuilder tree(ParserAccess::arena(doc));
   detail::StrictReader<const rapidjson::StringStream, detail::TreeBuilder> reader_handler(tree, stream, prepared,
-                                                                                  options.max_depth);
+                                                                                          options.max_depth);
   rapidjson::Reader reader;
   const rapidjson::ParseResult ok = reader.Parse<detail::kStrictFlags>(stream, reader_handler);
   if (!ok) {

@@ -209,8 +209,10 @@ inline const char* container_end(const char* p, const char* end) noexcept {
       while (p < stop) {
         const char c = *p;
         if (in_string) {
-          if (c == '\\') ++p;
-          else if (c == '"') in_string = false;
+          if (c == '\\')
+            ++p;
+          else if (c == '"')
+            in_string = false;
         } else if (c == '"') {
           in_string = true;
         } else if (c == '{' || c == '[') {
@@ -250,7 +252,8 @@ inline const char* container_end(const char* p, const char* end) noexcept {
 inline const char* skim_value(const char* p, const char* end) noexcept {
   if (*p == '"') return skim::string_end(p + 1, end);
   if (*p == '{' || *p == '[') return skim::container_end(p, end);
-  while (p < end && *p != ',' && *p != '}' && *p != ']' && static_cast<unsigned char>(*p) > ' ') ++p;  // number, literal
+  while (p < end && *p != ',' && *p != '}' && *p != ']' && static_cast<unsigned char>(*p) > ' ')
+    ++p;  // number, literal
   return p;
 }
 
@@ -371,7 +374,7 @@ value:
     }
   }
 
-member: {
+member : {
   if (*p != '"') return ScanResult::Refused;
   const char* s;
   std::size_t n;

@@ -77,8 +77,8 @@ std::optional<ParseError> prepare(std::string_view text, const ParseOptions& opt
   const TextScan scan = scan_text(text, out.line_starts);
   if (scan.bad_utf8 != std::string_view::npos) return make_error("invalid UTF-8 byte sequence", scan.bad_utf8, text);
   if (scan.nul != std::string_view::npos) return make_error("NUL byte in JSON text", scan.nul, text);
-  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
-      static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
+  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF && static_cast<unsigned char>(text[1]) == 0xBB &&
+      static_cast<unsigned char>(text[2]) == 0xBF) {
     out.skip = 3;
   }
   out.has_unicode_escape = text.find("\\u") != std::string_view::npos;

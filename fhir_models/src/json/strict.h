@@ -95,7 +95,10 @@ class StrictHandler {
  protected:
   // `adjust` is added to every offset (a skipped byte order mark).
   StrictHandler(Stream& stream, const Prepared& prepared, std::size_t max_depth)
-      : stream_(stream), adjust_(prepared.skip), max_depth_(max_depth), check_surrogates_(prepared.has_unicode_escape) {}
+      : stream_(stream),
+        adjust_(prepared.skip),
+        max_depth_(max_depth),
+        check_surrogates_(prepared.has_unicode_escape) {}
 
   // RapidJSON calls the handler with the stream still at the start of a string, number, object or
   // array (it parses those through a local copy of the stream), but after a true/false/null literal.
@@ -113,7 +116,8 @@ class StrictHandler {
   }
   bool string_ok(const char* s, std::size_t n, bool key) {
     if (!check_surrogates_ || !has_encoded_surrogate(s, n)) return true;
-    return fail(key ? "object key contains a lone UTF-16 surrogate escape" : "string contains a lone UTF-16 surrogate escape");
+    return fail(key ? "object key contains a lone UTF-16 surrogate escape"
+                    : "string contains a lone UTF-16 surrogate escape");
   }
   bool duplicate_key(std::string_view key) { return fail("duplicate key '" + std::string(key) + "'"); }
 
@@ -136,7 +140,8 @@ class StrictReader : public StrictHandler<Stream> {
 
   bool Null() { return scalar(Kind::Null, "null", 4, this->offset_back(4)); }
   bool Bool(bool b) {
-    return b ? scalar(Kind::True, "true", 4, this->offset_back(4)) : scalar(Kind::False, "false", 5, this->offset_back(5));
+    return b ? scalar(Kind::True, "true", 4, this->offset_back(4))
+             : scalar(Kind::False, "false", 5, this->offset_back(5));
   }
   // Only RawNumber is used (kParseNumbersAsStringsFlag); the typed callbacks are never called.
   bool Int(int) { return false; }
@@ -144,7 +149,9 @@ class StrictReader : public StrictHandler<Stream> {
   bool Int64(int64_t) { return false; }
   bool Uint64(uint64_t) { return false; }
   bool Double(double) { return false; }
-  bool RawNumber(const char* s, rapidjson::SizeType len, bool) { return scalar(Kind::Number, s, len, this->position()); }
+  bool RawNumber(const char* s, rapidjson::SizeType len, bool) {
+    return scalar(Kind::Number, s, len, this->position());
+  }
   bool String(const char* s, rapidjson::SizeType len, bool) {
     return this->string_ok(s, len, false) && scalar(Kind::String, s, len, this->position());
   }

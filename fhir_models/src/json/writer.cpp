@@ -41,12 +41,8 @@ void write_value(const Node& node, std::string& out, bool pretty, int depth) {
     case Kind::Null:
     case Kind::True:
     case Kind::False:
-    case Kind::Number:
-      out.append(node.text());
-      return;
-    case Kind::String:
-      write_string(node.text(), out);
-      return;
+    case Kind::Number: out.append(node.text()); return;
+    case Kind::String: write_string(node.text(), out); return;
     case Kind::Array: {
       auto items = node.items();
       out.push_back('[');

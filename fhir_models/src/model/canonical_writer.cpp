@@ -59,9 +59,7 @@ class CanonicalWriter {
         out_.push_back(']');
         return;
       }
-      default:
-        primitive(v);
-        return;
+      default: primitive(v); return;
     }
   }
 
@@ -213,8 +211,7 @@ void write_resource(const json::Node& resource, std::string& out, const json::Wr
   CanonicalWriter(registry, out, options.pretty).resource(resource, 0);
 }
 
-std::string to_canonical_json(const json::Node& resource, const json::WriteOptions& options,
-                              const Registry& registry) {
+std::string to_canonical_json(const json::Node& resource, const json::WriteOptions& options, const Registry& registry) {
   std::string out;
   write_resource(resource, out, options, registry);
   return out;

@@ -113,8 +113,7 @@ ElementDef read_element(const Value& v, const std::vector<Constraint>& constrain
     e.constraints.reserve(k->Size());
     for (const Value& idx : k->GetArray()) {
       const std::uint32_t i = to_uint(idx, kUnbounded);
-      if (i >= constraints.size())
-        throw LoadError{"element '" + e.path + "' has an invalid constraint index"};
+      if (i >= constraints.size()) throw LoadError{"element '" + e.path + "' has an invalid constraint index"};
       e.constraints.push_back(constraints[i]);
     }
   }
@@ -170,8 +169,8 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
   doc.Parse<kParseFlags>(json_text.data(), json_text.size());
   if (doc.HasParseError()) {
     if (error != nullptr) {
-      *error = std::string("compact metadata: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-               " at byte " + std::to_string(doc.GetErrorOffset());
+      *error = std::string("compact metadata: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at byte " +
+               std::to_string(doc.GetErrorOffset());
     }
     return false;
   }
@@ -185,10 +184,9 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
       constraints.reserve(cs->Size());
       for (const Value& c : cs->GetArray()) {
         if (!c.IsArray() || c.Size() != 4) throw LoadError{"malformed constraint"};
-        constraints.push_back(
-            {std::string(sv(c[0])),
-             sv(c[1]) == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error,
-             std::string(sv(c[2])), std::string(sv(c[3]))});
+        constraints.push_back({std::string(sv(c[0])),
+                               sv(c[1]) == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error,
+                               std::string(sv(c[2])), std::string(sv(c[3]))});
       }
     }
     // Parse everything first so that a malformed document leaves the registry unchanged.
@@ -203,8 +201,7 @@ bool Registry::load_compact(std::string_view json_text, std::string* error) {
         vs->url = std::string(member_sv(v, "url"));
         vs->complete = member_true(v, "complete");
         if (const Value* codes = member(v, "codes"); codes != nullptr && codes->IsObject()) {
-          for (const auto& m : codes->GetObject())
-            vs->codes_by_system.emplace(sv(m.name), string_list(&m.value));
+          for (const auto& m : codes->GetObject()) vs->codes_by_system.emplace(sv(m.name), string_list(&m.value));
         }
         value_sets.push_back(std::move(vs));
       }

@@ -31,28 +31,20 @@ void put_raw(Writer& w, const json::Node& node) { put(w, json::to_string(node));
 
 const char* strength_name(BindingStrength s) {
   switch (s) {
-    case BindingStrength::Required:
-      return "required";
-    case BindingStrength::Extensible:
-      return "extensible";
-    case BindingStrength::Preferred:
-      return "preferred";
-    case BindingStrength::Example:
-      return "example";
+    case BindingStrength::Required: return "required";
+    case BindingStrength::Extensible: return "extensible";
+    case BindingStrength::Preferred: return "preferred";
+    case BindingStrength::Example: return "example";
   }
   return "example";
 }
 
 const char* kind_name(TypeKind k) {
   switch (k) {
-    case TypeKind::PrimitiveType:
-      return "primitive-type";
-    case TypeKind::ComplexType:
-      return "complex-type";
-    case TypeKind::Resource:
-      return "resource";
-    case TypeKind::Logical:
-      return "logical";
+    case TypeKind::PrimitiveType: return "primitive-type";
+    case TypeKind::ComplexType: return "complex-type";
+    case TypeKind::Resource: return "resource";
+    case TypeKind::Logical: return "logical";
   }
   return "complex-type";
 }
@@ -240,8 +232,7 @@ void CompactWriter::add_value_set(const ValueSetExpansion& vs) {
   w.Bool(vs.complete);
   key(w, "codes");
   w.StartObject();
-  std::map<std::string, std::vector<std::string>> sorted(vs.codes_by_system.begin(),
-                                                         vs.codes_by_system.end());
+  std::map<std::string, std::vector<std::string>> sorted(vs.codes_by_system.begin(), vs.codes_by_system.end());
   for (auto& [system, codes] : sorted) {
     std::sort(codes.begin(), codes.end());
     key(w, system);

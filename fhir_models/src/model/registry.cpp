@@ -18,21 +18,19 @@ std::string_view strip_version(std::string_view url) {
 // ---------------------------------------------------------------------------------------------
 // TypeDef
 
-const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index,
-                                                std::string_view json_name) const {
+const TypeDef::ChildName* TypeDef::lookup_child(std::uint32_t parent_index, std::string_view json_name) const {
   if (parent_index >= elements.size()) return nullptr;
   const ElementDef& source = children_source(elements[parent_index]);
   const std::uint32_t parent = index_of(source);
-  const auto it = std::lower_bound(
-      child_names.begin(), child_names.end(), std::pair{parent, json_name},
-      [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
-        if (c.parent != key.first) return c.parent < key.first;
-        // The first byte settles most comparisons without a call to memcmp.
-        const std::string_view a = c.name, b = key.second;
-        if (!a.empty() && !b.empty() && a[0] != b[0])
-          return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
-        return a < b;
-      });
+  const auto it = std::lower_bound(child_names.begin(), child_names.end(), std::pair{parent, json_name},
+                                   [](const ChildName& c, const std::pair<std::uint32_t, std::string_view>& key) {
+                                     if (c.parent != key.first) return c.parent < key.first;
+                                     // The first byte settles most comparisons without a call to memcmp.
+                                     const std::string_view a = c.name, b = key.second;
+                                     if (!a.empty() && !b.empty() && a[0] != b[0])
+                                       return static_cast<unsigned char>(a[0]) < static_cast<unsigned char>(b[0]);
+                                     return a < b;
+                                   });
   if (it == child_names.end() || it->parent != parent || !json::same_text(it->name, json_name)) return nullptr;
   return &*it;
 }
@@ -42,8 +40,7 @@ const ElementDef* TypeDef::child(std::uint32_t parent_index, std::string_view js
   const ChildName* c = lookup_child(parent_index, json_name);
   if (c == nullptr) return nullptr;
   const ElementDef& e = elements[c->child];
-  if (choice_type != nullptr && c->choice_type != ElementDef::kNoParent)
-    *choice_type = e.types[c->choice_type].code;
+  if (choice_type != nullptr && c->choice_type != ElementDef::kNoParent) *choice_type = e.types[c->choice_type].code;
   return &e;
 }
 
@@ -95,9 +92,8 @@ void TypeDef::link() {
   for (ElementDef& e : elements) {
     if (e.content_reference.empty()) continue;
     const auto hash = e.content_reference.find('#');
-    const std::string_view target = hash == std::string::npos
-                                        ? std::string_view(e.content_reference)
-                                        : std::string_view(e.content_reference).substr(hash + 1);
+    const std::string_view target = hash == std::string::npos ? std::string_view(e.content_reference)
+                                                              : std::string_view(e.content_reference).substr(hash + 1);
     for (std::uint32_t j = 0; j < elements.size(); ++j) {
       if (elements[j].slice_name.empty() && elements[j].path == target) {
         e.content_reference_target = j;
@@ -131,11 +127,10 @@ void TypeDef::link() {
     return a.parent != b.parent ? a.parent < b.parent : a.name < b.name;
   });
   // Profiles may repeat a name (renamed choice + [x] element): keep the first of each.
-  child_names.erase(std::unique(child_names.begin(), child_names.end(),
-                                [](const ChildName& a, const ChildName& b) {
-                                  return a.parent == b.parent && a.name == b.name;
-                                }),
-                    child_names.end());
+  child_names.erase(
+      std::unique(child_names.begin(), child_names.end(),
+                  [](const ChildName& a, const ChildName& b) { return a.parent == b.parent && a.name == b.name; }),
+      child_names.end());
   for (ChildName& c : child_names) {
     const ElementDef& source = children_source(elements[c.child]);
     if (!source.children.empty()) c.nested = index_of(source);
@@ -207,8 +202,7 @@ std::vector<const SearchParamDef*> Registry::search_params(std::string_view reso
   // Parameters defined on Resource / DomainResource (_id, _lastUpdated, ...) apply to every resource.
   std::vector<const SearchParamDef*> out;
   for (const auto& [base, params] : sp_by_type_) {
-    if (base == resource_type || is_a(resource_type, base))
-      out.insert(out.end(), params.begin(), params.end());
+    if (base == resource_type || is_a(resource_type, base)) out.insert(out.end(), params.begin(), params.end());
   }
   std::sort(out.begin(), out.end(), [](const SearchParamDef* a, const SearchParamDef* b) {
     return a->name != b->name ? a->name < b->name : a->url < b->url;
@@ -232,8 +226,7 @@ void Registry::add_type(std::unique_ptr<TypeDef> type) {
     by_name_[t->name] = t;
     if (t->kind == TypeKind::Resource && !t->abstract &&
         std::find(resource_names_.begin(), resource_names_.end(), t->name) == resource_names_.end()) {
-      resource_names_.insert(std::upper_bound(resource_names_.begin(), resource_names_.end(), t->name),
-                             t->name);
+      resource_names_.insert(std::upper_bound(resource_names_.begin(), resource_names_.end(), t->name), t->name);
     }
   }
   resolve_type_refs(*t);

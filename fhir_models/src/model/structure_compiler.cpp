@@ -10,9 +10,7 @@
 namespace fhir::model {
 namespace {
 
-std::string_view str(const json::Node* n) {
-  return n != nullptr && n->is_string() ? n->text() : std::string_view{};
-}
+std::string_view str(const json::Node* n) { return n != nullptr && n->is_string() ? n->text() : std::string_view{}; }
 std::string_view str(const json::Node& obj, std::string_view key) { return str(obj.find(key)); }
 bool flag(const json::Node& obj, std::string_view key) {
   const json::Node* n = obj.find(key);
@@ -94,8 +92,7 @@ ElementDef compile_element(const json::Node& ed) {
     for (const json::Node& c : cs->items()) {
       Constraint con;
       con.key = std::string(str(c, "key"));
-      con.severity =
-          str(c, "severity") == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error;
+      con.severity = str(c, "severity") == "warning" ? ConstraintSeverity::Warning : ConstraintSeverity::Error;
       con.human = std::string(str(c, "human"));
       con.expression = std::string(str(c, "expression"));
       e.constraints.push_back(std::move(con));

@@ -27,9 +27,9 @@ const model::ValueSetExpansion* Walker::required_value_set(const model::Binding&
       incomplete_value_sets_reported_.end()) {
     incomplete_value_sets_reported_.push_back(url);
     report(Severity::Information, "informational",
-           vs == nullptr ? "value set " + binding.value_set + " is not known; its codes were not checked"
-                         : "value set " + binding.value_set +
-                               " could not be fully expanded; its codes were not checked",
+           vs == nullptr
+               ? "value set " + binding.value_set + " is not known; its codes were not checked"
+               : "value set " + binding.value_set + " could not be fully expanded; its codes were not checked",
            path, node);
   }
   return nullptr;
@@ -56,8 +56,7 @@ bool Walker::code_known_unknown(std::string_view system, std::string_view code) 
   if (!cs->case_sensitive) {
     for (const auto& [known, display] : cs->codes) {
       (void)display;
-      if (known.size() == code.size() &&
-          std::equal(known.begin(), known.end(), code.begin(), [](char a, char b) {
+      if (known.size() == code.size() && std::equal(known.begin(), known.end(), code.begin(), [](char a, char b) {
             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
           }))
         return false;
@@ -124,8 +123,7 @@ void Walker::check_concept_binding(const Node& cc, const Slot& slot, const PathS
     if (!system.empty() && !code.empty() && code_known_unknown(system, code)) {
       const PathSeg seg{path, "coding", i};
       report(Severity::Warning, "code-invalid",
-             "the code '" + std::string(code) + "' is not defined in the code system " + std::string(system), &seg,
-             &c);
+             "the code '" + std::string(code) + "' is not defined in the code system " + std::string(system), &seg, &c);
     }
     ++i;
   }

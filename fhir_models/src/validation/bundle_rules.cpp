@@ -63,18 +63,18 @@ void Walker::check_bundle(const Node& bundle, const PathSeg* path, BundleCtx& ct
     const Node* response = e.find("response");
     const Node* resource = e.find("resource");
     if (needs_request && request == nullptr)
-      report(Severity::Error, "invariant",
-             "bdl-3: entry.request is mandatory in a " + std::string(type) + " Bundle", &seg, &e);
+      report(Severity::Error, "invariant", "bdl-3: entry.request is mandatory in a " + std::string(type) + " Bundle",
+             &seg, &e);
     if (!needs_request && request != nullptr)
       report(Severity::Error, "invariant",
              "bdl-3: entry.request is only allowed in batch, transaction and history Bundles", &seg, request);
     if (needs_response && response == nullptr)
-      report(Severity::Error, "invariant",
-             "bdl-4: entry.response is mandatory in a " + std::string(type) + " Bundle", &seg, &e);
+      report(Severity::Error, "invariant", "bdl-4: entry.response is mandatory in a " + std::string(type) + " Bundle",
+             &seg, &e);
     if (!needs_response && response != nullptr)
       report(Severity::Error, "invariant",
-             "bdl-4: entry.response is only allowed in batch-response, transaction-response and history Bundles",
-             &seg, response);
+             "bdl-4: entry.response is only allowed in batch-response, transaction-response and history Bundles", &seg,
+             response);
     if (resource == nullptr && request == nullptr && response == nullptr)
       report(Severity::Error, "invariant", "bdl-5: an entry must have a resource unless there's a request or response",
              &seg, &e);

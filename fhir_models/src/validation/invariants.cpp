@@ -38,8 +38,10 @@ bool ident_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z
 bool ident_char(char c) { return ident_start(c) || (c >= '0' && c <= '9'); }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -157,15 +159,20 @@ std::optional<bool> value_if_absent(std::string_view term, std::string& ident) {
     }
     if (!value) {
       if (!call && !(name[0] >= 'A' && name[0] <= 'Z')) continue;  // member of nothing: still empty
-      if (call && (name == "where" || name == "select" || name == "ofType" || name == "distinct" ||
-                   name == "first" || name == "last" || name == "tail")) {
+      if (call && (name == "where" || name == "select" || name == "ofType" || name == "distinct" || name == "first" ||
+                   name == "last" || name == "tail")) {
         continue;
       }
-      if (call && name == "empty" && no_args) value = true;
-      else if (call && name == "exists") value = false;
-      else if (call && name == "isDistinct" && no_args) value = true;
-      else if (call && name == "all" && !no_args) value = true;
-      else return std::nullopt;
+      if (call && name == "empty" && no_args)
+        value = true;
+      else if (call && name == "exists")
+        value = false;
+      else if (call && name == "isDistinct" && no_args)
+        value = true;
+      else if (call && name == "all" && !no_args)
+        value = true;
+      else
+        return std::nullopt;
     } else if (call && name == "not" && no_args) {
       value = !*value;
     } else {
@@ -259,14 +266,50 @@ bool InvariantRunner::is_core_key(std::string_view key) const {
         for (const model::Constraint& c : e.constraints) core_keys_.push_back(c.key);
     };
     for (const std::string& name : registry_.resource_type_names()) collect(registry_.find_type(name));
-    for (const char* base : {"Resource", "DomainResource", "Element", "BackboneElement", "Extension", "Narrative",
-                             "Reference", "Quantity", "Period", "Range", "Ratio", "Attachment", "ContactPoint",
-                             "Identifier", "HumanName", "Address", "CodeableConcept", "Coding", "Timing", "Dosage",
-                             "Meta", "SampledData", "Signature", "Annotation", "Age", "Duration", "Count",
-                             "Distance", "Money", "SimpleQuantity", "ElementDefinition", "Expression",
-                             "TriggerDefinition", "DataRequirement", "UsageContext", "RelatedArtifact",
-                             "ParameterDefinition", "ContactDetail", "Contributor", "MarketingStatus",
-                             "Population", "ProdCharacteristic", "ProductShelfLife", "SubstanceAmount"})
+    for (const char* base : {"Resource",
+                             "DomainResource",
+                             "Element",
+                             "BackboneElement",
+                             "Extension",
+                             "Narrative",
+                             "Reference",
+                             "Quantity",
+                             "Period",
+                             "Range",
+                             "Ratio",
+                             "Attachment",
+                             "ContactPoint",
+                             "Identifier",
+                             "HumanName",
+                             "Address",
+                             "CodeableConcept",
+                             "Coding",
+                             "Timing",
+                             "Dosage",
+                             "Meta",
+                             "SampledData",
+                             "Signature",
+                             "Annotation",
+                             "Age",
+                             "Duration",
+                             "Count",
+                             "Distance",
+                             "Money",
+                             "SimpleQuantity",
+                             "ElementDefinition",
+                             "Expression",
+                             "TriggerDefinition",
+                             "DataRequirement",
+                             "UsageContext",
+                             "RelatedArtifact",
+                             "ParameterDefinition",
+                             "ContactDetail",
+                             "Contributor",
+                             "MarketingStatus",
+                             "Population",
+                             "ProdCharacteristic",
+                             "ProductShelfLife",
+                             "SubstanceAmount"})
       collect(registry_.find_type(base));
     std::sort(core_keys_.begin(), core_keys_.end());
     core_keys_.erase(std::unique(core_keys_.begin(), core_keys_.end()), core_keys_.end());
@@ -306,16 +349,14 @@ const InvariantRunner::Compiled& InvariantRunner::compiled_locked(const model::C
   return *slot;
 }
 
-Verdict InvariantRunner::check(const model::Constraint& constraint, const InvariantSite& site,
-                               std::string* why) const {
+Verdict InvariantRunner::check(const model::Constraint& constraint, const InvariantSite& site, std::string* why) const {
   if (constraint.expression.empty()) return Verdict::Pass;
   const Compiled& c = compiled(constraint);
   if (!c.expression) {
     if (why != nullptr) *why = c.error;
     return Verdict::CannotEvaluate;
   }
-  if (site.value != nullptr && site.value->is_object() && shortcut_holds(c.shortcut, *site.value))
-    return Verdict::Pass;
+  if (site.value != nullptr && site.value->is_object() && shortcut_holds(c.shortcut, *site.value)) return Verdict::Pass;
   fhirpath::EvalContext ctx;
   ctx.registry = &registry_;
   ctx.resource = site.resource;
@@ -338,9 +379,9 @@ Verdict InvariantRunner::check(const model::Constraint& constraint, const Invari
   return b.value_or(true) ? Verdict::Pass : Verdict::Fail;
 }
 
-void Walker::invariants(const json::Node* v, const json::Node* ext, const model::TypeDef& def,
-                        std::uint32_t element, std::string_view type_name, const model::ElementDef& constraints_of,
-                        const PathSeg* path, ResourceCtx& rc, std::vector<std::string_view>* seen_keys) {
+void Walker::invariants(const json::Node* v, const json::Node* ext, const model::TypeDef& def, std::uint32_t element,
+                        std::string_view type_name, const model::ElementDef& constraints_of, const PathSeg* path,
+                        ResourceCtx& rc, std::vector<std::string_view>* seen_keys) {
   if (!options_.check_invariants || invariants_ == nullptr) return;
   for (const model::Constraint& c : constraints_of.constraints) {
     if (c.severity != model::ConstraintSeverity::Error) continue;

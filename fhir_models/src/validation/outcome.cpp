@@ -33,7 +33,9 @@ std::size_t Outcome::count(Severity s) const noexcept {
   return n;
 }
 
-void Outcome::append(const Outcome& other) { issues_.insert(issues_.end(), other.issues_.begin(), other.issues_.end()); }
+void Outcome::append(const Outcome& other) {
+  issues_.insert(issues_.end(), other.issues_.begin(), other.issues_.end());
+}
 
 namespace {
 
@@ -54,11 +56,11 @@ json::Node Outcome::to_operation_outcome() const {
     json::Node issue = json::Node::object();
     if (i.location.line != 0) {
       json::Node exts = json::Node::array();
-      exts.push_back(integer_extension("http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line",
-                                       i.location.line));
+      exts.push_back(
+          integer_extension("http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line", i.location.line));
       if (i.location.column != 0)
-        exts.push_back(integer_extension("http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col",
-                                         i.location.column));
+        exts.push_back(
+            integer_extension("http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-col", i.location.column));
       issue.append_member("extension", std::move(exts));
     }
     issue.append_member("severity", json::Node::string(severity_code(i.severity)));

@@ -62,7 +62,8 @@ bool expand(const model::Registry& registry, const Node& vs_json, model::ValueSe
     if (inc.find("filter") != nullptr) out.complete = false;
     if (const Node* vss = inc.find("valueSet"); vss != nullptr && vss->is_array()) {
       for (const Node& ref : vss->items()) {
-        const model::ValueSetExpansion* other = ref.is_string() ? registry.find_value_set(strip_version(ref.text())) : nullptr;
+        const model::ValueSetExpansion* other =
+            ref.is_string() ? registry.find_value_set(strip_version(ref.text())) : nullptr;
         if (other == nullptr) return false;
         if (!other->complete) out.complete = false;
         for (const auto& [sys, codes] : other->codes_by_system)

@@ -10,8 +10,8 @@ namespace fhir::validation::detail {
 
 struct PathSeg {
   const PathSeg* parent = nullptr;
-  std::string_view name;      // JSON member name (the resource type for a root)
-  std::int64_t index = -1;    // array index, -1 for single values
+  std::string_view name;    // JSON member name (the resource type for a root)
+  std::int64_t index = -1;  // array index, -1 for single values
 };
 
 inline void append_path(const PathSeg* seg, std::string& out) {

@@ -112,8 +112,8 @@ bool ieq(std::string_view a, std::string_view b) noexcept {
 // Elements the FHIR narrative rules forbid (scripts, forms, frames, objects, document structure).
 bool forbidden_xhtml_element(std::string_view name) noexcept {
   static constexpr std::array<std::string_view, 16> kForbidden{
-      "script", "form",  "input", "button", "select", "textarea", "iframe", "frame",
-      "frameset", "object", "embed", "applet", "base", "link", "head", "body"};
+      "script",   "form",   "input", "button", "select", "textarea", "iframe", "frame",
+      "frameset", "object", "embed", "applet", "base",   "link",     "head",   "body"};
   if (name.size() < 4 || name.size() > 8) return false;  // td, p, div, table, ... (the common ones)
   for (auto f : kForbidden)
     if (ieq(name, f)) return true;
@@ -424,7 +424,8 @@ const char* check_xhtml(std::string_view s) noexcept {
       pos = end + 3;
       continue;
     }
-    if (s.substr(pos, 2) == "<?" || s.substr(pos, 2) == "<!") return "processing instructions and DOCTYPE are not allowed";
+    if (s.substr(pos, 2) == "<?" || s.substr(pos, 2) == "<!")
+      return "processing instructions and DOCTYPE are not allowed";
     bool closing = pos + 1 < s.size() && s[pos + 1] == '/';
     std::size_t name_start = pos + (closing ? 2 : 1);
     std::size_t p = name_start;
@@ -440,7 +441,8 @@ const char* check_xhtml(std::string_view s) noexcept {
       if (depth == 0) root_closed = true;
       continue;
     }
-    if (forbidden_xhtml_element(name)) return "narrative contains a forbidden element (script, form, frame, object, ...)";
+    if (forbidden_xhtml_element(name))
+      return "narrative contains a forbidden element (script, form, frame, object, ...)";
     bool is_root = !root_seen;
     if (!is_root) has_content = true;
     if (is_root && name != "div") return "narrative root must be a <div>";
@@ -511,7 +513,10 @@ const char* check_integer(std::string_view t, std::int64_t min, std::int64_t max
     if (v > 4294967296LL) return "integer out of range";
   }
   if (neg) v = -v;
-  if (v < min || v > max) return min == 1 ? "a positiveInt must be at least 1" : min == 0 && v < 0 ? "an unsignedInt must not be negative" : "integer out of 32-bit range";
+  if (v < min || v > max)
+    return min == 1            ? "a positiveInt must be at least 1"
+           : min == 0 && v < 0 ? "an unsignedInt must not be negative"
+                               : "integer out of 32-bit range";
   return nullptr;
 }
 
@@ -550,8 +555,12 @@ const char* check_primitive(PrimitiveKind kind, const json::Node& value) noexcep
     case PrimitiveKind::Integer:
     case PrimitiveKind::PositiveInt:
     case PrimitiveKind::UnsignedInt: {
-      if (!value.is_number()) return value.is_string() ? "an integer must be a JSON number, not a string" : "an integer must be a JSON number";
-      std::int64_t min = kind == PrimitiveKind::PositiveInt ? 1 : kind == PrimitiveKind::UnsignedInt ? 0 : -2147483648LL;
+      if (!value.is_number())
+        return value.is_string() ? "an integer must be a JSON number, not a string"
+                                 : "an integer must be a JSON number";
+      std::int64_t min = kind == PrimitiveKind::PositiveInt   ? 1
+                         : kind == PrimitiveKind::UnsignedInt ? 0
+                                                              : -2147483648LL;
       return check_integer(value.text(), min, 2147483647LL);
     }
     default: break;

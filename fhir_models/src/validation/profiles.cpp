@@ -79,8 +79,8 @@ void values_at(const Node& v, std::string_view path, std::vector<const Node*>& o
   const std::string_view rest = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
   for (const json::Member& m : v.members()) {
     const std::string_view k = m.key;
-    const bool hit = k == seg || (k.size() > seg.size() && starts_with(k, seg) && k[seg.size()] >= 'A' &&
-                                  k[seg.size()] <= 'Z');
+    const bool hit =
+        k == seg || (k.size() > seg.size() && starts_with(k, seg) && k[seg.size()] >= 'A' && k[seg.size()] <= 'Z');
     if (hit) values_at(m.value, rest, out);
   }
 }
@@ -112,11 +112,11 @@ const ElementDef* element_at(const TypeDef& profile, std::uint32_t start, std::s
 }  // namespace
 
 struct Walker::ProfileValue {
-  const Node* value = nullptr;          // nullptr for a primitive that only has its _x extension
+  const Node* value = nullptr;           // nullptr for a primitive that only has its _x extension
   const model::TypeRef* type = nullptr;  // the type in the profile (choice resolved)
   std::string_view type_code;            // type code from the JSON name (choices) or the element
   std::int64_t index = -1;
-  std::string_view name;                 // JSON name
+  std::string_view name;  // JSON name
 };
 
 void Walker::note_unknown_profile(std::string_view url, const char* what, const PathSeg* path, const Node* node) {
@@ -140,7 +140,9 @@ void Walker::check_profiles(const Node& obj, const TypeDef& def, const PathSeg* 
   if (depth_ == 1)  // options name profiles for the resource given to validate(), not for what it contains
     for (const std::string& p : options_.profiles) urls.push_back(p);
   for (std::size_t i = 0; i < urls.size(); ++i) {
-    if (std::find(urls.begin(), urls.begin() + static_cast<std::ptrdiff_t>(i), urls[i]) != urls.begin() + static_cast<std::ptrdiff_t>(i)) continue;
+    if (std::find(urls.begin(), urls.begin() + static_cast<std::ptrdiff_t>(i), urls[i]) !=
+        urls.begin() + static_cast<std::ptrdiff_t>(i))
+      continue;
     const TypeDef* profile = registry_.find_by_url(urls[i]);
     if (profile == nullptr) {
       // Once per validation: a Bundle of many resources claiming the same missing profile says it once.
@@ -178,7 +180,8 @@ void Walker::profile_invariants(const Node& v, const TypeDef& profile, std::uint
   if (!options_.check_invariants || invariants_ == nullptr) return;
   const ElementDef& el = profile.elements[element];
   for (const model::Constraint& c : el.constraints) {
-    if (c.severity != model::ConstraintSeverity::Error || is_native_constraint(c.key) || invariants_->is_core_key(c.key))
+    if (c.severity != model::ConstraintSeverity::Error || is_native_constraint(c.key) ||
+        invariants_->is_core_key(c.key))
       continue;
     InvariantSite site{&v, nullptr, &profile, element, type_name, rc.node, rc.root().node, rc.outer_bundle};
     std::string why;
@@ -411,8 +414,7 @@ int Walker::slice_match(const ProfileValue& pv, const TypeDef& profile, const El
 }
 
 void Walker::profile_slices(const std::vector<ProfileValue>& values, const TypeDef& profile, const ElementDef& sliced,
-                            const std::vector<std::uint32_t>& slices, const PathSeg* path, ResourceCtx& rc,
-                            int depth) {
+                            const std::vector<std::uint32_t>& slices, const PathSeg* path, ResourceCtx& rc, int depth) {
   const std::string& purl = profile.url;
   if (!sliced.slicing || sliced.slicing->discriminators.empty()) return;
   std::vector<std::uint32_t> counts(slices.size(), 0);

@@ -18,8 +18,8 @@ bool has_scheme(std::string_view s) {
   if (colon == std::string_view::npos || colon == 0) return false;
   for (std::size_t i = 0; i < colon; ++i) {
     const char c = s[i];
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && ((c >= '0' && c <= '9') || c == '+' ||
-                                                                                   c == '-' || c == '.'));
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (i > 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
     if (!ok) return false;
   }
   return true;
@@ -104,7 +104,8 @@ void Walker::check_reference(const Node& ref, const Slot& slot, const PathSeg* p
     if (rc.bundle != nullptr) {
       if (const BundleCtx::Entry* e = rc.bundle->find(s)) target_type = e->resource_type;
     }
-    if (target_type.empty() && split_rest_reference(s, type, id) && registry_.is_resource_type(type)) target_type = type;
+    if (target_type.empty() && split_rest_reference(s, type, id) && registry_.is_resource_type(type))
+      target_type = type;
   } else {
     if (const char* why = check_uri(s)) return bad_format(why);
     const auto q = s.find('?');
@@ -116,7 +117,8 @@ void Walker::check_reference(const Node& ref, const Slot& slot, const PathSeg* p
     } else {
       std::string_view type, id;
       const auto first = s.find('/');
-      if (first == std::string_view::npos) return bad_format("expected Type/id, an absolute URL, urn:uuid:, urn:oid: or #id");
+      if (first == std::string_view::npos)
+        return bad_format("expected Type/id, an absolute URL, urn:uuid:, urn:oid: or #id");
       type = s.substr(0, first);
       std::string_view rest = s.substr(first + 1);
       const auto hist = rest.find("/_history/");
@@ -202,8 +204,8 @@ void Walker::check_reference_target(const Node& ref, const model::TypeRef& type,
   }
   const PathSeg seg{path, "reference", -1};
   report(Severity::Error, "structure",
-         "profile " + profile_url + ": reference to a " + std::string(target) + " is not allowed here (allowed: " +
-             allowed + ")",
+         "profile " + profile_url + ": reference to a " + std::string(target) +
+             " is not allowed here (allowed: " + allowed + ")",
          &seg, ref.find("reference") != nullptr ? ref.find("reference") : &ref);
 }
 

@@ -18,8 +18,8 @@ void Walker::check_contained(const Node& obj, const PathSeg* path, ResourceCtx& 
     if (!r.is_object()) continue;
     const PathSeg seg{path, "contained", static_cast<std::int64_t>(i)};
     if (const Node* nested = r.find("contained"))
-      report(Severity::Error, "invariant", "dom-2: a contained resource SHALL NOT contain additional contained resources",
-             &seg, nested);
+      report(Severity::Error, "invariant",
+             "dom-2: a contained resource SHALL NOT contain additional contained resources", &seg, nested);
     if (const Node* meta = r.find("meta"); meta != nullptr && meta->is_object()) {
       if (meta->find("versionId") != nullptr || meta->find("lastUpdated") != nullptr)
         report(Severity::Error, "invariant",
@@ -41,7 +41,8 @@ void Walker::check_contained(const Node& obj, const PathSeg* path, ResourceCtx& 
     if (!referenced)
       report(Severity::Error, "invariant",
              "dom-3: a contained resource SHALL be referenced from elsewhere in the resource or refer to its container"
-             " (no reference to '#" + std::string(id != nullptr ? id->text() : std::string_view{}) + "')",
+             " (no reference to '#" +
+                 std::string(id != nullptr ? id->text() : std::string_view{}) + "')",
              &seg, &r);
   }
 }
@@ -66,10 +67,10 @@ void Walker::check_code_system(const Node& cs, const PathSeg* path) {
   std::sort(codes.begin(), codes.end());
   const auto dup = std::adjacent_find(codes.begin(), codes.end());
   if (dup != codes.end())
-    report(Severity::Error, "invariant",
-           "csd-1: within a code system definition, all the codes SHALL be unique (duplicate '" + std::string(*dup) +
-               "')",
-           path, &cs);
+    report(
+        Severity::Error, "invariant",
+        "csd-1: within a code system definition, all the codes SHALL be unique (duplicate '" + std::string(*dup) + "')",
+        path, &cs);
 }
 
 void Walker::check_extension(const Node& ext, const PathSeg* path) {

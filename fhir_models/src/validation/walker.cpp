@@ -38,8 +38,10 @@ struct Seen {
 class SeenList {
  public:
   explicit SeenList(std::size_t children) : size_(children) {
-    if (children > inline_.size()) overflow_.resize(children);
-    else std::fill_n(inline_.begin(), children, Seen{});
+    if (children > inline_.size())
+      overflow_.resize(children);
+    else
+      std::fill_n(inline_.begin(), children, Seen{});
   }
   Seen& operator[](std::size_t order) { return size_ > inline_.size() ? overflow_[order] : inline_[order]; }
 
@@ -169,8 +171,7 @@ void Walker::resource(const Node& obj, const PathSeg* path, ResourceCtx* contain
   --depth_;
 }
 
-void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, const PathSeg* path,
-                    ResourceCtx& rc) {
+void Walker::object(const Node& obj, const TypeDef& def, std::uint32_t element, const PathSeg* path, ResourceCtx& rc) {
   const bool resource_root = element == 0 && def.kind == model::TypeKind::Resource;
   if (obj.size() == 0 && !resource_root) {
     report(Severity::Error, "invariant", "ele-1: an element must have a value or children (empty object)", path, &obj);
@@ -338,8 +339,8 @@ void Walker::value(const Node& v, const Node* ext, const Slot& slot, const PathS
     return;
   }
   if (!v.is_object()) {
-    report(Severity::Error, "structure",
-           quoted(path->name) + " must be a JSON object (type " + std::string(code) + ")", path, &v);
+    report(Severity::Error, "structure", quoted(path->name) + " must be a JSON object (type " + std::string(code) + ")",
+           path, &v);
     return;
   }
   object(v, *type, 0, path, rc);
@@ -365,8 +366,8 @@ void Walker::value(const Node& v, const Node* ext, const Slot& slot, const PathS
 void Walker::primitive(const Node& v, const Slot& slot, PrimitiveKind kind, const PathSeg* path, ResourceCtx& rc) {
   if (const char* reason = check_primitive(kind, v)) {
     std::string shown = v.is_string() ? quoted(v.text()) : std::string(v.text());
-    report(Severity::Error, "value",
-           "invalid " + std::string(primitive_name(kind)) + " value " + shown + ": " + reason, path, &v);
+    report(Severity::Error, "value", "invalid " + std::string(primitive_name(kind)) + " value " + shown + ": " + reason,
+           path, &v);
     return;
   }
   if (!v.is_string()) return;
@@ -414,8 +415,8 @@ void Walker::primitive_extension(const Node& ext, const Node* values, const Slot
   for (std::size_t i = 0; i < items.size(); ++i) {
     const PathSeg seg{path->parent, path->name, static_cast<std::int64_t>(i)};
     if (items[i].is_null()) {
-      const bool has_value = values != nullptr && values->is_array() && i < values->size() &&
-                             !values->items()[i].is_null();
+      const bool has_value =
+          values != nullptr && values->is_array() && i < values->size() && !values->items()[i].is_null();
       if (!has_value)
         report(Severity::Error, "structure", "value and extension are both null at this index", &seg, &items[i]);
       continue;

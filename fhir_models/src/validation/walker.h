@@ -37,19 +37,19 @@ struct ResourceCtx {
   const model::TypeDef* type = nullptr;
   ResourceCtx* container = nullptr;  // for a contained resource: the resource that contains it
   const PathSeg* path = nullptr;
-  BundleCtx* bundle = nullptr;       // innermost enclosing Bundle (nullptr if none)
+  BundleCtx* bundle = nullptr;  // innermost enclosing Bundle (nullptr if none)
   const json::Node* outer_bundle = nullptr;
-  std::vector<std::string_view> local_refs;  // "#id" references seen (in the resource and its contained)
+  std::vector<std::string_view> local_refs;            // "#id" references seen (in the resource and its contained)
   std::vector<const json::Node*> refers_to_container;  // contained resources that reference "#" (dom-3)
   ResourceCtx& root() { return container != nullptr ? container->root() : *this; }
 };
 
 // A value's place in the metadata: the element, and the type chosen for it.
 struct Slot {
-  const model::TypeDef* def = nullptr;       // TypeDef owning `element`
+  const model::TypeDef* def = nullptr;  // TypeDef owning `element`
   const model::ElementDef* element = nullptr;
-  const model::TypeRef* type = nullptr;       // chosen type (choice) or the only type; nullptr: backbone
-  std::uint32_t order = 0;                    // position of `element` among its parent's children
+  const model::TypeRef* type = nullptr;  // chosen type (choice) or the only type; nullptr: backbone
+  std::uint32_t order = 0;               // position of `element` among its parent's children
 };
 
 class Walker {
@@ -101,8 +101,8 @@ class Walker {
 
   // Profiles (profiles.cpp).
   void profile_resource(const json::Node& obj, const model::TypeDef& profile, const PathSeg* path, ResourceCtx& rc);
-  void profile_object(const json::Node& obj, const model::TypeDef& profile, std::uint32_t element,
-                      const PathSeg* path, ResourceCtx& rc, int depth);
+  void profile_object(const json::Node& obj, const model::TypeDef& profile, std::uint32_t element, const PathSeg* path,
+                      ResourceCtx& rc, int depth);
   struct ProfileValue;
   void profile_value(const ProfileValue& value, const model::TypeDef& profile, const model::ElementDef& el,
                      const PathSeg* path, ResourceCtx& rc, int depth);

@@ -7,6 +7,8 @@
 // blocking HTTP(S) client, one thread per connection; its CPU per request is reported too (it shares the cores
 // with the servers, so its TLS work lowers the HTTPS throughput as well). Prints a Markdown table.
 //   fhirgw_auth_tls_bench [--seconds S] [--connections N] [--rounds R]
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -14,7 +16,6 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
-#include <unistd.h>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,18 +127,23 @@ int main(int argc, char** argv) {
   const std::string common = R"("threads": 2, "log": {"access_log": false})";
   const std::string plain_cfg = dir.write("plain.json", "{" + common + "}");
   const std::string tls_cfg = dir.write("tls.json", "{" + common + R"(,
-    "tls": {"cert_file": ")" + a.server_files.cert + R"(", "key_file": ")" + a.server_files.key + R"(",
+    "tls": {"cert_file": ")" + a.server_files.cert + R"(", "key_file": ")" +
+                                                        a.server_files.key + R"(",
             "client_ca_file": ")" + a.ca_file + R"("},
-    "auth": {"token_signing_key_file": ")" + dir.write("token.key", pki::key_pem(signing.key.get())) + R"(",
-      "clients": [{"id": "hospital-a", "jwks_file": ")" + jwks + R"(", "scopes": "system/*.cruds",
+    "auth": {"token_signing_key_file": ")" + dir.write("token.key", pki::key_pem(signing.key.get())) +
+                                                        R"(",
+      "clients": [{"id": "hospital-a", "jwks_file": ")" +
+                                                        jwks + R"(", "scopes": "system/*.cruds",
                    "certificate": ["uri:urn:fhirgw:client:a"]}]}})");
   const std::string tls_noaudit_cfg = dir.write("tls-noaudit.json", "{" + common + R"(, "audit": {"enabled": false},
-    "tls": {"cert_file": ")" + a.server_files.cert + R"(", "key_file": ")" + a.server_files.key + R"(",
+    "tls": {"cert_file": ")" + a.server_files.cert + R"(", "key_file": ")" +
+                                                                        a.server_files.key + R"(",
             "client_ca_file": ")" + a.ca_file + R"("},
     "auth": {"token_signing_key_file": ")" + dir.path("token.key") + R"(",
       "clients": [{"id": "hospital-a", "jwks_file": ")" + jwks + R"(", "scopes": "system/*.cruds",
                    "certificate": ["uri:urn:fhirgw:client:a"]}]}})");
-  const std::string plain_noaudit_cfg = dir.write("plain-noaudit.json", "{" + common + R"(, "audit": {"enabled": false}})");
+  const std::string plain_noaudit_cfg =
+      dir.write("plain-noaudit.json", "{" + common + R"(, "audit": {"enabled": false}})");
 
   ServerProcess plain(data.path() + "/plain", {"--config", plain_cfg});
   ServerProcess plain_noaudit(data.path() + "/plain-noaudit", {"--config", plain_noaudit_cfg});
@@ -162,7 +168,9 @@ int main(int argc, char** argv) {
     if (Client(p->port()).request("PUT", "/fhir/Patient/bench-p1", patient).status / 100 != 2) return 1;
   }
   if (Client(tls.port(), mtls).request("PUT", "/fhir/Patient/bench-p1", patient, tls_auth).status / 100 != 2) return 1;
-  if (Client(tls_noaudit.port(), mtls).request("PUT", "/fhir/Patient/bench-p1", patient, tls_noaudit_auth).status / 100 != 2) {
+  if (Client(tls_noaudit.port(), mtls).request("PUT", "/fhir/Patient/bench-p1", patient, tls_noaudit_auth).status /
+          100 !=
+      2) {
     return 1;
   }
 
@@ -175,11 +183,11 @@ int main(int argc, char** argv) {
     double requests = 0, seconds = 0, cpu = 0, client_cpu = 0;
   };
   const std::map<std::string, std::string> none;
-  std::vector<Mode> modes = {{"plain HTTP keep-alive read, auth off (baseline)", plain, false, &none},
-                             {"HTTPS + mTLS + bearer token keep-alive read", tls, true, &tls_auth},
-                             {"plain HTTP keep-alive read, auth off, audit off", plain_noaudit, false, &none},
-                             {"HTTPS + mTLS + bearer token keep-alive read, audit off", tls_noaudit, true,
-                              &tls_noaudit_auth}};
+  std::vector<Mode> modes = {
+      {"plain HTTP keep-alive read, auth off (baseline)", plain, false, &none},
+      {"HTTPS + mTLS + bearer token keep-alive read", tls, true, &tls_auth},
+      {"plain HTTP keep-alive read, auth off, audit off", plain_noaudit, false, &none},
+      {"HTTPS + mTLS + bearer token keep-alive read, audit off", tls_noaudit, true, &tls_noaudit_auth}};
   auto client_for = [&](const Mode& m) { return m.tls ? Client(m.server.port(), mtls) : Client(m.server.port()); };
   for (int r = 0; r < rounds; ++r) {
     for (Mode& m : modes) {
@@ -230,9 +238,10 @@ int main(int argc, char** argv) {
 
   const std::string cipher = Client(tls.port(), mtls).tls_cipher();
   const std::string load_after = loadavg();
-  std::printf("| measurement (%d connections, %d rounds of %.0f s) | per second | server CPU per request | "
-              "load client CPU per request |\n|---|---:|---:|---:|\n",
-              connections, rounds, seconds);
+  std::printf(
+      "| measurement (%d connections, %d rounds of %.0f s) | per second | server CPU per request | "
+      "load client CPU per request |\n|---|---:|---:|---:|\n",
+      connections, rounds, seconds);
   for (const Mode& m : modes) {
     std::printf("| %s | %.0f | %.1f us | %.1f us |\n", m.name, m.requests / m.seconds, 1e6 * m.cpu / m.requests,
                 1e6 * m.client_cpu / m.requests);

@@ -25,12 +25,8 @@ struct SigningKeyPair {
   std::string kid;
 };
 
-inline SigningKeyPair es384_key(std::string kid) {
-  return {auth::JwsAlg::ES384, generate_ec("P-384"), std::move(kid)};
-}
-inline SigningKeyPair rs384_key(std::string kid) {
-  return {auth::JwsAlg::RS384, generate_rsa(2048), std::move(kid)};
-}
+inline SigningKeyPair es384_key(std::string kid) { return {auth::JwsAlg::ES384, generate_ec("P-384"), std::move(kid)}; }
+inline SigningKeyPair rs384_key(std::string kid) { return {auth::JwsAlg::RS384, generate_rsa(2048), std::move(kid)}; }
 
 inline std::string jwks_of(const std::vector<const SigningKeyPair*>& keys) {
   std::vector<std::pair<const EVP_PKEY*, std::string>> list;

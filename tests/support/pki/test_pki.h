@@ -75,10 +75,10 @@ inline Issued make_cert(const CertSpec& spec, Key key, const Issued* issuer) {
   X509_gmtime_adj(X509_getm_notAfter(x), static_cast<long>(spec.not_after));
   X509_set_pubkey(x, key.get());
   X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fhirgw tests"),
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("fhirgw tests"), -1, -1,
+                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(spec.common_name.c_str()),
                              -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1, 0);
   X509* issuer_cert = issuer ? issuer->cert.get() : x;
   X509_set_issuer_name(x, X509_get_subject_name(issuer_cert));
   switch (spec.usage) {
@@ -136,8 +136,7 @@ class TempDir {
  public:
   TempDir() {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("fhirgw-pki-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() / ("fhirgw-pki-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path_);
     std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
   }
@@ -168,8 +167,7 @@ struct CertFiles {
 
 // The leaves here are issued directly by their CA, so the chain file is the leaf alone.
 inline CertFiles write_cert(const TempDir& dir, const std::string& name, const Issued& leaf) {
-  return {dir.write(name + ".pem", cert_pem(leaf.cert.get())),
-          dir.write(name + ".key", key_pem(leaf.key.get()))};
+  return {dir.write(name + ".pem", cert_pem(leaf.cert.get())), dir.write(name + ".key", key_pem(leaf.key.get()))};
 }
 
 // One hospital's PKI: a CA, a server certificate for 127.0.0.1/localhost and a client certificate.
@@ -185,10 +183,8 @@ struct Hospital {
 inline Hospital make_hospital(const TempDir& dir, const std::string& name) {
   Hospital h;
   h.ca = make_ca(name + " test CA");
-  h.server =
-      make_cert({name + " gateway", Usage::server, {"DNS:localhost", "IP:127.0.0.1"}}, generate_ec(), &h.ca);
-  h.client =
-      make_cert({name + "-client", Usage::client, {"URI:urn:fhirgw:client:" + name}}, generate_ec(), &h.ca);
+  h.server = make_cert({name + " gateway", Usage::server, {"DNS:localhost", "IP:127.0.0.1"}}, generate_ec(), &h.ca);
+  h.client = make_cert({name + "-client", Usage::client, {"URI:urn:fhirgw:client:" + name}}, generate_ec(), &h.ca);
   h.ca_file = dir.write(name + "-ca.pem", cert_pem(h.ca.cert.get()));
   h.server_files = write_cert(dir, name + "-server", h.server);
   h.client_files = write_cert(dir, name + "-client", h.client);

@@ -64,12 +64,12 @@ struct ElementType {
 };
 
 enum class ValueKind : std::uint8_t {
-  Element,   // a node of the tree (resource, complex value or FHIR primitive)
-  Boolean,   // System.Boolean
-  Integer,   // System.Integer
-  Decimal,   // System.Decimal, kept as its exact text
-  String,    // System.String
-  Date,      // System.Date / DateTime / Time, kept as their ISO text (without the '@')
+  Element,  // a node of the tree (resource, complex value or FHIR primitive)
+  Boolean,  // System.Boolean
+  Integer,  // System.Integer
+  Decimal,  // System.Decimal, kept as its exact text
+  String,   // System.String
+  Date,     // System.Date / DateTime / Time, kept as their ISO text (without the '@')
   DateTime,
   Time,
   Quantity,  // System.Quantity: text() is the value, unit() the unit
@@ -89,9 +89,9 @@ class Item {
   static Item element(const json::Node* value, const json::Node* extension, ElementType type);
   static Item boolean(bool b);
   static Item integer(std::int64_t i);
-  static Item decimal(std::string_view text);     // text must stay alive (literal or tree)
-  static Item string(std::string_view text);      // text must stay alive (literal or tree)
-  static Item owned_string(std::string text);     // computed text
+  static Item decimal(std::string_view text);  // text must stay alive (literal or tree)
+  static Item string(std::string_view text);   // text must stay alive (literal or tree)
+  static Item owned_string(std::string text);  // computed text
   static Item owned_decimal(std::string text);
   static Item temporal(ValueKind kind, std::string_view iso_text, bool owned = false);
   static Item quantity(std::string_view value, std::string_view unit, bool owned = false);
@@ -156,9 +156,10 @@ std::vector<std::string> unsupported_functions(const Expression& expression);
 struct EvalContext {
   const model::Registry* registry = nullptr;  // type information; nullptr = untyped navigation
   const json::Node* resource = nullptr;       // %resource
-  const json::Node* root_resource = nullptr;  // %rootResource (the container of a contained resource); default: resource
-  const json::Node* bundle = nullptr;         // outermost Bundle, for resolve() of entry references; default: root
-                                              // resource when it is a Bundle
+  const json::Node* root_resource =
+      nullptr;                         // %rootResource (the container of a contained resource); default: resource
+  const json::Node* bundle = nullptr;  // outermost Bundle, for resolve() of entry references; default: root
+                                       // resource when it is a Bundle
   // %context and the initial focus; when `context` is unset the resource is the context.
   std::optional<Item> context;
   // Receives trace(name[, projection]) output; trace() is a no-op without it.

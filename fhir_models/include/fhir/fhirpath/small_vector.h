@@ -105,25 +105,24 @@ class SmallVector {
 
   template <typename It>
   void append(It first, It last) {
-    if constexpr (std::is_base_of_v<std::forward_iterator_tag,
-                                    typename std::iterator_traits<It>::iterator_category>) {
+    if constexpr (std::is_base_of_v<std::forward_iterator_tag, typename std::iterator_traits<It>::iterator_category>) {
       reserve(size_ + static_cast<size_type>(std::distance(first, last)));
     }
     for (; first != last; ++first) emplace_back(*first);
   }
 
   void grow(size_type n) {
-    T* fresh = static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
+    T* fresh = static_cast<T*>(::operator new (n * sizeof(T), std::align_val_t{alignof(T)}));
     std::uninitialized_move(begin(), end(), fresh);
     std::destroy(begin(), end());
-    if (!is_inline()) ::operator delete(data_, std::align_val_t{alignof(T)});
+    if (!is_inline()) ::operator delete (data_, std::align_val_t{alignof(T)});
     data_ = fresh;
     capacity_ = n;
   }
 
   void release() noexcept {
     clear();
-    if (!is_inline()) ::operator delete(data_, std::align_val_t{alignof(T)});
+    if (!is_inline()) ::operator delete (data_, std::align_val_t{alignof(T)});
     data_ = inline_data();
     capacity_ = N;
   }

@@ -65,7 +65,7 @@ class CompactNode {
   const char* key_ = nullptr;
   const void* data_ = nullptr;  // text bytes (primitives, literals too) or the first child (object, array)
   std::uint32_t key_size_ = 0;
-  std::uint32_t size_ = 0;      // text length or number of children
+  std::uint32_t size_ = 0;  // text length or number of children
   std::uint32_t offset_ = 0;
   Kind kind_ = Kind::Null;
   // The key's first two bytes (0 past its end), kept in the node's padding: with key_size_ they let find()
@@ -115,10 +115,10 @@ inline CompactParseResult parse_compact(const char* text, const ParseOptions& op
 // "entry"), so that a large one is never held whole: the same strict scanner as parse_compact_borrowed (`text` must
 // outlive the trees), but each object or array item of root.<array_key> goes to `on_item` as soon as it is complete,
 // with its byte range [begin, end) in `text`. The item's tree is valid during the call (and, with keep_items, while
-// that many later items are read); its memory is then reused. Strings without escapes point into `text`. The rest of the root is kept in `envelope` (the array
-// there is empty; primitive items are not delivered). Returns false when the scanner does not accept the text —
-// items may have been delivered by then — and the caller then uses parse_compact_borrowed for the authoritative
-// result or error report.
+// that many later items are read); its memory is then reused. Strings without escapes point into `text`. The rest of
+// the root is kept in `envelope` (the array there is empty; primitive items are not delivered). Returns false when the
+// scanner does not accept the text — items may have been delivered by then — and the caller then uses
+// parse_compact_borrowed for the authoritative result or error report.
 using CompactItemFn = std::function<void(const CompactNode& item, std::uint32_t begin, std::uint32_t end)>;
 using CompactKeyFilter = bool (*)(std::size_t depth, std::string_view key);
 struct CompactStreamOptions {

@@ -17,8 +17,8 @@
 namespace fhir::json {
 
 struct ParseOptions {
-  std::size_t max_depth = 256;      // deeper nesting is an error, never a stack overflow
-  std::size_t max_bytes = 0;        // 0 = no limit
+  std::size_t max_depth = 256;  // deeper nesting is an error, never a stack overflow
+  std::size_t max_bytes = 0;    // 0 = no limit
 };
 
 struct SourceLocation {
@@ -27,8 +27,8 @@ struct SourceLocation {
 };
 
 struct ParseError {
-  std::string message;       // e.g. "duplicate key 'status'"
-  std::size_t offset = 0;    // byte offset of the problem
+  std::string message;     // e.g. "duplicate key 'status'"
+  std::size_t offset = 0;  // byte offset of the problem
   SourceLocation location;
 };
 

@@ -8,7 +8,7 @@
 namespace fhir::json {
 
 struct WriteOptions {
-  bool pretty = false;   // two-space indentation, one member per line
+  bool pretty = false;  // two-space indentation, one member per line
 };
 
 // Appends the JSON text of `node` to `out`. Strings are escaped minimally (", \, control characters);

@@ -111,9 +111,7 @@ struct TypeDef {
   // ("valueQuantity" finds "value[x]"; `choice_type` then receives "Quantity"). nullptr if none.
   const ElementDef* child(std::uint32_t parent_index, std::string_view json_name,
                           std::string* choice_type = nullptr) const;
-  std::uint32_t index_of(const ElementDef& e) const {
-    return static_cast<std::uint32_t>(&e - elements.data());
-  }
+  std::uint32_t index_of(const ElementDef& e) const { return static_cast<std::uint32_t>(&e - elements.data()); }
   // Finds an element by path: exact ElementDefinition path ("Observation.value[x]") or a walk through
   // JSON names and content references ("Observation.valueQuantity", "Questionnaire.item.item.linkId").
   const ElementDef* find_path(std::string_view path) const;
@@ -130,11 +128,10 @@ struct TypeDef {
   // JSON-name index built by link(): the unsliced children of every element, choice elements once per
   // allowed type ("valueQuantity"), sorted by (parent, name) for binary search.
   struct ChildName {
-    std::uint32_t parent =
-        0;             // the element whose child this is (a content reference's target, not the referrer)
-    std::string name;  // JSON name
-    std::uint32_t child = 0;  // index of the child element
-    std::uint32_t order = 0;  // position of the child among the parent's children (specification order)
+    std::uint32_t parent = 0;  // the element whose child this is (a content reference's target, not the referrer)
+    std::string name;          // JSON name
+    std::uint32_t child = 0;   // index of the child element
+    std::uint32_t order = 0;   // position of the child among the parent's children (specification order)
     std::uint32_t choice_type = ElementDef::kNoParent;  // choice names: index into the child's types
     // The element whose children describe the child's value (a backbone element, or a content reference's
     // target), kNoParent when the value's own type does.
@@ -167,9 +164,9 @@ struct ValueSetExpansion {
 struct SearchParamDef {
   std::string name;  // "patient", "code", "value-quantity"
   std::string url;
-  std::string type;  // token | reference | date | string | quantity | number | uri | composite | special
-  std::vector<std::string> base;     // resource types
-  std::string expression;            // FHIRPath
+  std::string type;               // token | reference | date | string | quantity | number | uri | composite | special
+  std::vector<std::string> base;  // resource types
+  std::string expression;         // FHIRPath
   std::vector<std::string> targets;  // reference targets
 };
 
@@ -227,7 +224,6 @@ class Registry {
 
 // Compiles a StructureDefinition (with snapshot) into a TypeDef. Returns nullptr and sets `error` when
 // the definition has no usable snapshot.
-std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& structure_definition,
-                                                      std::string* error);
+std::unique_ptr<TypeDef> compile_structure_definition(const json::Node& structure_definition, std::string* error);
 
 }  // namespace fhir::model

@@ -15,8 +15,8 @@ namespace fhir::mappings {
 
 // One input record with its position. `doc` is empty when the line is not valid JSON.
 struct InputRecord {
-  std::uint32_t line = 0;     // 1-based line of the record's first byte in the input
-  std::uint32_t index = 0;    // 0-based position among the records (array index or non-blank line number)
+  std::uint32_t line = 0;                   // 1-based line of the record's first byte in the input
+  std::uint32_t index = 0;                  // 0-based position among the records (array index or non-blank line number)
   const json::CompactNode* node = nullptr;  // the record object (inside one of the batch's documents)
   bool rejected = false;
 };
@@ -38,7 +38,8 @@ class RecordBatch {
 
 // Checks one record against the contract; adds error issues (record rejected) and warnings (unknown local
 // codes, unknown fields). Returns true when the record can be mapped.
-bool check_record(const json::CompactNode& record, std::uint32_t line, const Tables& tables, validation::Outcome& outcome);
+bool check_record(const json::CompactNode& record, std::uint32_t line, const Tables& tables,
+                  validation::Outcome& outcome);
 
 // Issue helpers: every issue about an input record carries the line in its location and diagnostics.
 void add_record_issue(validation::Outcome& outcome, validation::Severity severity, std::string_view code,

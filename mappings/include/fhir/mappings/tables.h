@@ -21,7 +21,7 @@ struct CodeRow {
   std::string code;
   std::string display;
   std::vector<std::string> flags;
-  std::string source;  // where the standard code comes from
+  std::string source;         // where the standard code comes from
   bool reverse_only = false;  // flag `reverse-only`, resolved at load
   bool has_flag(std::string_view f) const;
   std::string_view flag_value(std::string_view prefix) const;  // "derived-from=" -> "NEUT_ABS+LYMPH_ABS"
@@ -45,7 +45,21 @@ class CodeTable {
 
 // The `kind` column of record_schema.tsv, resolved once at load (every other kind is a non-empty string).
 enum class FieldKind : std::uint8_t {
-  String, Id, Source, Date, DateTime, Uri, Enum, Local, Decimal, Integer, Boolean, Object, Array, FalseOrDate, IntOrString
+  String,
+  Id,
+  Source,
+  Date,
+  DateTime,
+  Uri,
+  Enum,
+  Local,
+  Decimal,
+  Integer,
+  Boolean,
+  Object,
+  Array,
+  FalseOrDate,
+  IntOrString
 };
 
 // One field rule of the record contract (data/record_schema.tsv).
@@ -54,12 +68,12 @@ struct FieldRule {
   std::string path;         // "dose.value", "lesions[].site"
   std::string kind;         // see record_schema.tsv
   bool required = false;
-  std::vector<std::string> values;  // enum values
-  std::optional<double> min, max;   // numeric range
-  std::vector<std::string> segments;  // path split at '.', computed at load
-  std::string head;                   // the record member the rule is about ("lesions" for "lesions[].site")
-  FieldKind kind_id = FieldKind::String;       // `kind`, resolved at load
-  const CodeTable* local_table = nullptr;      // the table of a `local:<table>` kind (set by index_rules)
+  std::vector<std::string> values;         // enum values
+  std::optional<double> min, max;          // numeric range
+  std::vector<std::string> segments;       // path split at '.', computed at load
+  std::string head;                        // the record member the rule is about ("lesions" for "lesions[].site")
+  FieldKind kind_id = FieldKind::String;   // `kind`, resolved at load
+  const CodeTable* local_table = nullptr;  // the table of a `local:<table>` kind (set by index_rules)
 };
 
 class Tables {
@@ -89,7 +103,9 @@ class Tables {
   const std::string& local_base() const { return local_base_; }
   // <local-base>/CodeSystem/<kind> and <local-base>/StructureDefinition/<name>; precomputed for the known
   // kinds and gateway extensions, so the hot paths do not build strings.
-  std::string_view local_system(std::string_view kind) const { return derived_url(local_systems_, "/CodeSystem/", kind); }
+  std::string_view local_system(std::string_view kind) const {
+    return derived_url(local_systems_, "/CodeSystem/", kind);
+  }
   std::string_view extension_url(std::string_view name) const {
     return derived_url(extension_urls_, "/StructureDefinition/", name);
   }

@@ -26,8 +26,8 @@ struct ToFhirResult {
   // The bundle is built with `alloc`; a pmr tree assigned across memory resources would be deep-copied.
   explicit ToFhirResult(const json::Node::allocator_type& alloc) : bundle(alloc) {}
 
-  json::Node bundle;             // Bundle resource (object); null when nothing may be sent
-  validation::Outcome outcome;   // per-line errors (rejections) and warnings
+  json::Node bundle;            // Bundle resource (object); null when nothing may be sent
+  validation::Outcome outcome;  // per-line errors (rejections) and warnings
   std::size_t records_read = 0;
   std::size_t records_rejected = 0;
   std::size_t records_mapped = 0;
@@ -56,7 +56,7 @@ const char* bundle_type_code(BundleType t);
 // gateway's access filter asks a client of /internal/records for scopes on exactly these types;
 // tests/mappings/resource_types_test.cpp checks the list against what the mapping writes.
 inline constexpr std::array<std::string_view, 9> kMappedResourceTypes = {
-    "Patient",   "Condition", "Observation", "MedicationAdministration", "Specimen",
-    "BodyStructure", "Procedure", "DiagnosticReport", "AdverseEvent"};
+    "Patient",   "Condition",        "Observation", "MedicationAdministration", "Specimen", "BodyStructure",
+    "Procedure", "DiagnosticReport", "AdverseEvent"};
 
 }  // namespace fhir::mappings
