@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-url1.81-dev   # NOT libboost-all-dev: that is 1.74 and conflicts
   rapidjson-dev libspdlog-dev libssl-dev libsqlite3-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  openssl ca-certificates wrk clang
+  openssl ca-certificates wrk clang clang-format   # clang-format: tests/format (style pinned to 14)
   curl python3   # the server benchmark's seeding (tests/bench/server)
 )
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only install Debian's if absent.
