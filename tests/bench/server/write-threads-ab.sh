@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The transaction workload alone (100-Observation Bundles, wrk, 32 connections) on one copy of the seeded
+# 1M database (run tests/bench/server/run.sh once first), alternating server write pool sizes, 3 rounds:
+#   WTS="0 16 32" DUR=8s tests/bench/server/write-threads-ab.sh [BUILD_DIR]
+# Prints resources/s, p50/p99 and the server's CPU per resource for each run. Not a test.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+build="${1:-$root/build}"
+seed="$build/bench/seed-${OBSERVATIONS:-1000000}-${PATIENTS:-1000}"
+[[ -f "$seed/fhirgw.sqlite" ]] || { echo "no $seed: run tests/bench/server/run.sh first" >&2; exit 2; }
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+# shellcheck source=tests/bench/server/lib.sh
+source "$root/tests/bench/server/lib.sh"
+
+cp -r "$seed" "$work/data"
+rm -f "$work/data/fhirgw.port"
+sync
+tx_bundle 100 2857-1 > "$work/tx-a.json"
+lua="$(post_script "$work/tx-a.json")"
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+for round in 1 2 3; do
+  for wt in ${WTS:-0 16}; do
+    echo "{\"threads\": ${THREADS:-4}, \"write_threads\": $wt, \"log\": {\"access_log\": false}}" > "$work/c.json"
+    start "$build/bin/fhirgw" serve --config "$work/c.json" --listen 127.0.0.1:0 --data "$work/data"
+    pid="${pids[-1]}"
+    before="$(cpu "$pid")"
+    out="$(wrk -t2 -c"${CONNECTIONS:-32}" -d"${DUR:-8s}" --timeout 30s --latency -s "$lua" "http://127.0.0.1:$port/fhir")"
+    after="$(cpu "$pid")"
+    kill -TERM "$pid"
+    wait "$pid" 2>/dev/null || true
+    awk -v round="$round" -v wt="$wt" -v ticks="$((after - before))" -v load="$(cut -d' ' -f1 /proc/loadavg)" '
+      /requests in/ {n = $1} /Requests\/sec/ {rps = $2} $1 == "50%" {p50 = $2} $1 == "99%" {p99 = $2}
+      END {printf "round %d write_threads %d: %.0f resources/s, p50 %s, p99 %s, server CPU %.1f us/resource, load %s\n",
+           round, wt, rps * 100, p50, p99, ticks * 10000 / (n * 100), load}' <<<"$out"
+  done
+done
