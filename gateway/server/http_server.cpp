@@ -65,12 +65,14 @@ struct HttpServer::Impl {
   Application& app;
   const ServerConfig& config;
   Metrics& metrics;
+  // Declared before ioc, so destroyed after it: destroying ioc destroys the handlers still queued in it (a
+  // connection cut at the shutdown deadline), and with them Sessions whose destructors count themselves out.
+  std::atomic<std::int64_t> sessions{0};
   net::io_context ioc;
   tcp::acceptor acceptor;
   net::signal_set signals;
   net::steady_timer shutdown_timer;
   std::atomic<bool> stopping{false};
-  std::atomic<std::int64_t> sessions{0};
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<SessionBase>> session_list;
   std::size_t prune_at = 64;                   // track() drops closed sessions when the list reaches this size
