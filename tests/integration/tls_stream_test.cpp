@@ -24,12 +24,19 @@ namespace pki = fhirgw::testpki;
 class TlsStream : public ::testing::Test {
  protected:
   TlsStream() {
-    const std::string config = pki_dir_.write("config.json", R"({"auth": {"enabled": false},
-      "limits": {"read_timeout_ms": 300, "idle_timeout_ms": 300},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
-                                                                 a_.server_files.key + R"(",
-              "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
-    server_ = std::make_unique<ServerProcess>(data_.path() + "/data", std::vector<std::string>{"--config", config});
+    server_ = std::make_unique<ServerProcess>(data_.path() + "/data",
+                                              std::vector<std::string>{"--config", write_config("config.json", 300)});
+  }
+  // An mTLS server config (auth off) whose read and idle timeouts are `timeout_ms`; returns its path.
+  std::string write_config(const std::string& name, int timeout_ms) {
+    const std::string ms = std::to_string(timeout_ms);
+    return pki_dir_.write(name, R"({"auth": {"enabled": false},
+      "limits": {"read_timeout_ms": )" +
+                                    ms + R"(, "idle_timeout_ms": )" + ms + R"(},
+      "tls": {"cert_file": ")" + a_.server_files.cert +
+                                    R"(", "key_file": ")" + a_.server_files.key + R"(",
+              "client_ca_file": ")" +
+                                    a_.ca_file + R"(", "known_clients_only": false}})");
   }
   TlsOptions mtls() const { return {a_.ca_file, a_.client_files.cert, a_.client_files.key, {}, false}; }
 
@@ -109,11 +116,7 @@ TEST_F(TlsStream, ResponseOfManyRecordsArrivesWhole) {
 
 TEST_F(TlsStream, ConnectionCutWithoutCloseNotifyIsClosedByTheServer) {
   // Timeouts far longer than the test: the server must close because its input ended, not because it waited.
-  const std::string config = pki_dir_.write("patient.json", R"({"auth": {"enabled": false},
-      "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
-                                                                a_.server_files.key + R"(",
-              "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
+  const std::string config = write_config("patient.json", 60000);
   ServerProcess patient(data_.path() + "/patient", {"--config", config});
   auto open_connections = [&] {
     const std::string m = Client(patient.port(), mtls()).request("GET", "/metrics").body;
@@ -139,11 +142,7 @@ TEST_F(TlsStream, ConnectionCutWithoutCloseNotifyIsClosedByTheServer) {
 
 TEST_F(TlsStream, SigtermClosesIdleKeepAliveConnectionsAndExits) {
   // Long timeouts: the server closes these connections because it stops, while each waits for a request.
-  const std::string config = pki_dir_.write("stopping.json", R"({"auth": {"enabled": false},
-      "limits": {"read_timeout_ms": 60000, "idle_timeout_ms": 60000},
-      "tls": {"cert_file": ")" + a_.server_files.cert + R"(", "key_file": ")" +
-                                                                 a_.server_files.key + R"(",
-              "client_ca_file": ")" + a_.ca_file + R"(", "known_clients_only": false}})");
+  const std::string config = write_config("stopping.json", 60000);
   ServerProcess stopping(data_.path() + "/stopping", {"--config", config});
   std::vector<std::unique_ptr<Client>> idle;
   for (int i = 0; i < 3; ++i) {
