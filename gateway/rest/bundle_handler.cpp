@@ -333,12 +333,13 @@ Response FhirService::bundle(Ctx& ctx) {
     const bool conditional = std::any_of(plan.begin(), plan.end(), [](const PlannedEntry& p) {
       return p.if_none_exist.has_value() || p.criteria.has_value();
     });
+    // PUTs by id whose current versions are read once, before the first write (resource_ops.h).
+    const bool distinct_puts = !conditional && put_ids_distinct(plan);
     if (!conditional) {
       // Nothing depends on what is stored: ids, references and the stored form of every create
       // (JSON text, index rows) are built before the write transaction, which then holds the
       // writer only for the SQLite writes.
       assign_ids(order, nullptr);
-      const bool distinct_puts = put_ids_distinct(plan);
       for (PlannedEntry* p : order) {
         if (p->method == EntryMethod::Post) {
           p->prepared = prepare_version(catalog_, p->type, p->assigned_id, *p->resource, 1, ctx.now_ms);
@@ -364,8 +365,7 @@ Response FhirService::bundle(Ctx& ctx) {
     }
     if (conditional) {
       if (auto failed = assign_ids(order, txn.get())) return *failed;
-    } else if (put_ids_distinct(plan)) {
-      // The current versions of every PUT before the first of them writes (resource_ops.h).
+    } else if (distinct_puts) {
       for (PlannedEntry* p : order) {
         if (p->method != EntryMethod::Put) continue;
         p->current = txn->read(p->type, p->id);

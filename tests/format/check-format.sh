@@ -27,7 +27,7 @@ fi
 generated=(fhir_models/include/fhir/model/r4_views.h)
 cd "$root"
 mapfile -t files < <(find fhir_models gateway mappings tests -type f \( -name '*.cpp' -o -name '*.h' \) \
-  -not -path '*/build*' | sort)
+  -not -path '*/build/*' -not -path '*/build-*/*' | sort)  # a build tree inside a source folder holds no sources
 sources=()
 for f in "${files[@]}"; do
   [[ " ${generated[*]} " == *" $f "* ]] || sources+=("$f")
