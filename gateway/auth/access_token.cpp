@@ -7,7 +7,14 @@ namespace fhirgw::auth {
 
 namespace {
 constexpr std::string_view kTokenType = "at+jwt";
+
+// The algorithms the gateway's own token keys may use (the current key's and older keys').
+JwsLimits token_limits() {
+  JwsLimits limits;
+  limits.algs = jws_algs({JwsAlg::ES256, JwsAlg::ES384, JwsAlg::RS384});
+  return limits;
 }
+}  // namespace
 
 Result<AccessTokens> AccessTokens::create(SigningKey signer, AccessTokenPolicy policy, KeySet older_keys) {
   if (!key_fits(signer.key.get(), signer.alg)) {
@@ -60,7 +67,8 @@ Result<AccessTokenClaims> AccessTokens::verify(std::string_view token, std::int6
 }
 
 Result<AccessTokenClaims> AccessTokens::verify_uncached(std::string_view token, std::int64_t now) const {
-  auto jws = parse_jws(token);
+  static const JwsLimits limits = token_limits();
+  auto jws = parse_jws(token, limits);
   if (!jws) return std::move(jws).error();
   if (jws->header.typ != kTokenType) return fail("token is not an access token (typ)");
   const Jwk* key = keys_.find(jws->header.kid, jws->header.alg);

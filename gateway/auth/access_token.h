@@ -1,7 +1,7 @@
 // The gateway's own access tokens: JWTs (RFC 9068 profile, typ "at+jwt") signed with the gateway key
-// (ES384 or RS384), claims iss, sub (= client_id), client_id, aud, scope, iat, exp, jti, and, when the token
-// was asked for over mutual TLS, cnf {"x5t#S256": certificate thumbprint} (RFC 8705) so the token only
-// works together with that client certificate.
+// (ES256, ES384 or RS384: the alg of the configured key), claims iss, sub (= client_id), client_id, aud, scope, iat,
+// exp, jti, and, when the token was asked for over mutual TLS, cnf {"x5t#S256": certificate thumbprint} (RFC 8705) so
+// the token only works together with that client certificate.
 //
 // Verification accepts tokens signed by the current key or by older keys kept for rotation, and remembers
 // verified tokens (VerifiedTokenCache) so a reused token is not verified again.

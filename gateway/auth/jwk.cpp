@@ -17,7 +17,6 @@
 namespace fhirgw::auth {
 namespace {
 
-constexpr std::size_t kP384Width = 48;
 constexpr std::size_t kMaxJwksBytes = 1 << 20;
 
 using Bn = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
@@ -73,15 +72,20 @@ Result<Pkey> rsa_key(const fhir::json::Node& jwk) {
 
 Result<Pkey> ec_key(const fhir::json::Node& jwk) {
   const auto* crv = jwk.find("crv");
-  if (crv == nullptr || !crv->is_string() || crv->text() != "P-384") return fail("EC JWK 'crv' is not P-384");
+  const auto alg = crv != nullptr && crv->is_string() ? ec_alg_for_curve(crv->text()) : std::nullopt;
+  if (!alg) return fail("EC JWK 'crv' is not P-384 or P-256");
+  const std::string curve(ec_curve(*alg));
+  const std::size_t width = ec_width(*alg);
   auto x = b64_member(jwk, "x");
   if (!x) return std::move(x).error();
   auto y = b64_member(jwk, "y");
   if (!y) return std::move(y).error();
-  if (x->size() != kP384Width || y->size() != kP384Width) return fail("EC JWK coordinates are not 48 bytes");
+  if (x->size() != width || y->size() != width) {
+    return fail("EC JWK coordinates are not " + std::to_string(width) + " bytes (" + curve + ")");
+  }
   std::string point = "\x04" + *x + *y;  // uncompressed SEC1 point
   ParamBld bld(OSSL_PARAM_BLD_new(), OSSL_PARAM_BLD_free);
-  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-384", 0) != 1 ||
+  if (!bld || OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve.c_str(), 0) != 1 ||
       OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size()) != 1) {
     return fail("cannot build EC key parameters");
   }
@@ -176,7 +180,7 @@ Result<KeySet> parse_jwks(std::string_view json) {
     set.add(std::move(jwk).value());
     ++index;
   }
-  if (set.empty()) return fail("JWKS holds no usable RSA or EC P-384 key");
+  if (set.empty()) return fail("JWKS holds no usable RSA, EC P-384 or EC P-256 key");
   return set;
 }
 
@@ -193,7 +197,7 @@ Result<KeySet> load_jwks_file(const std::string& path) {
 Result<fhir::json::Node> public_jwk(const EVP_PKEY* key, std::string_view kid) {
   using fhir::json::Node;
   const auto alg = alg_for_key(key);
-  if (!alg) return fail("only RSA (>= 2048 bits) and EC P-384 keys can be published as JWK");
+  if (!alg) return fail("only RSA (>= 2048 bits), EC P-384 and EC P-256 keys can be published as JWK");
   Node jwk = Node::object();
   if (*alg == JwsAlg::RS384) {
     auto n = bn_param_b64(key, OSSL_PKEY_PARAM_RSA_N, 0);
@@ -203,11 +207,11 @@ Result<fhir::json::Node> public_jwk(const EVP_PKEY* key, std::string_view kid) {
     jwk.set("n", Node::string(*n));
     jwk.set("e", Node::string(*e));
   } else {
-    auto x = bn_param_b64(key, OSSL_PKEY_PARAM_EC_PUB_X, kP384Width);
-    auto y = bn_param_b64(key, OSSL_PKEY_PARAM_EC_PUB_Y, kP384Width);
+    auto x = bn_param_b64(key, OSSL_PKEY_PARAM_EC_PUB_X, ec_width(*alg));
+    auto y = bn_param_b64(key, OSSL_PKEY_PARAM_EC_PUB_Y, ec_width(*alg));
     if (!x || !y) return fail("cannot read the EC public key");
     jwk.set("kty", Node::string("EC"));
-    jwk.set("crv", Node::string("P-384"));
+    jwk.set("crv", Node::string(ec_curve(*alg)));
     jwk.set("x", Node::string(*x));
     jwk.set("y", Node::string(*y));
   }

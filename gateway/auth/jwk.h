@@ -1,4 +1,4 @@
-// JSON Web Keys (RFC 7517/7518): public RSA (n, e) and EC P-384 (x, y) keys into EVP_PKEYs, and back.
+// JSON Web Keys (RFC 7517/7518): public RSA (n, e) and EC P-384 / P-256 (x, y) keys into EVP_PKEYs, and back.
 // A JWKS given to the gateway must hold public keys only: a key with private members ("d", "p", ...) is
 // an error, so a leaked private JWKS is never silently accepted as configuration.
 #pragma once
@@ -40,7 +40,7 @@ Result<Jwk> parse_jwk(const fhir::json::Node& jwk);
 Result<KeySet> parse_jwks(std::string_view json);
 Result<KeySet> load_jwks_file(const std::string& path);
 
-// The public JWK of `key` (RSA or EC P-384) with kid, "use":"sig" and "alg".
+// The public JWK of `key` (RSA, EC P-384 or P-256) with kid, "use":"sig" and "alg".
 Result<fhir::json::Node> public_jwk(const EVP_PKEY* key, std::string_view kid);
 // {"keys":[...]} for the public halves of `keys`.
 Result<std::string> jwks_json(const std::vector<std::pair<const EVP_PKEY*, std::string>>& keys_with_kid);

@@ -17,8 +17,6 @@ namespace {
 
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
 
-constexpr std::size_t kEs384Width = 48;
-
 Result<fhir::json::Document> parse_object(std::string_view b64, const char* part, const JwsLimits& limits) {
   auto bytes = base64url_decode(b64);
   if (!bytes) return fail(std::string("JWS ") + part + " is not valid base64url");
@@ -30,11 +28,12 @@ Result<fhir::json::Document> parse_object(std::string_view b64, const char* part
   return std::move(*parsed.document);
 }
 
-Result<JoseHeader> read_header(const fhir::json::Node& h) {
+Result<JoseHeader> read_header(const fhir::json::Node& h, JwsAlgSet allowed) {
   const auto* alg = h.find("alg");
   if (alg == nullptr || !alg->is_string()) return fail("JWS header has no 'alg'");
   auto parsed = parse_jws_alg(alg->text());
-  if (!parsed) return fail("JWS alg '" + printable(alg->text(), 32) + "' is not allowed");
+  if (!parsed || !contains(allowed, *parsed))
+    return fail("JWS alg '" + printable(alg->text(), 32) + "' is not allowed");
   if (h.find("crit") != nullptr) return fail("JWS header has 'crit' extensions, none are supported");
   JoseHeader out;
   out.alg = *parsed;
@@ -61,7 +60,7 @@ Result<ParsedJws> parse_jws(std::string_view compact, const JwsLimits& limits) {
   }
   auto header_doc = parse_object(compact.substr(0, dot1), "header", limits);
   if (!header_doc) return std::move(header_doc).error();
-  auto header = read_header(header_doc->root());
+  auto header = read_header(header_doc->root(), limits.algs);
   if (!header) return std::move(header).error();
   auto claims = parse_object(compact.substr(dot1 + 1, dot2 - dot1 - 1), "payload", limits);
   if (!claims) return std::move(claims).error();
@@ -76,14 +75,15 @@ Result<ParsedJws> parse_jws(std::string_view compact, const JwsLimits& limits) {
 bool verify_jws(const ParsedJws& jws, const EVP_PKEY* key) {
   if (!key_fits(key, jws.header.alg)) return false;
   std::string sig = jws.signature;
-  if (jws.header.alg == JwsAlg::ES384) {
-    auto der = ecdsa_jose_to_der(sig, kEs384Width);
+  if (const std::size_t width = ec_width(jws.header.alg); width != 0) {
+    auto der = ecdsa_jose_to_der(sig, width);
     if (!der) return false;
     sig = std::move(*der);
   }
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   const bool ok =
-      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(key)) == 1 &&
+      ctx &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, jws_digest(jws.header.alg), nullptr, const_cast<EVP_PKEY*>(key)) == 1 &&
       EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
                        reinterpret_cast<const unsigned char*>(jws.signing_input.data()), jws.signing_input.size()) == 1;
   ERR_clear_error();
@@ -104,7 +104,8 @@ Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::strin
 
   MdCtx ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   std::size_t len = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha384(), nullptr, const_cast<EVP_PKEY*>(private_key)) != 1 ||
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, jws_digest(alg), nullptr, const_cast<EVP_PKEY*>(private_key)) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(input.data()), input.size()) !=
           1) {
     return fail("signing failed: " + openssl_error_text());
@@ -115,8 +116,8 @@ Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::strin
     return fail("signing failed: " + openssl_error_text());
   }
   sig.resize(len);
-  if (alg == JwsAlg::ES384) {
-    auto jose = ecdsa_der_to_jose(sig, kEs384Width);
+  if (const std::size_t width = ec_width(alg); width != 0) {
+    auto jose = ecdsa_der_to_jose(sig, width);
     if (!jose) return fail("signing produced a malformed ECDSA signature");
     sig = std::move(*jose);
   }

@@ -1,7 +1,8 @@
 // Compact JWS (RFC 7515) for JWTs: strict parsing, signature verification and signing with OpenSSL EVP.
 // Parsing refuses anything a verifier should not guess about: not exactly three parts, non-canonical
 // base64url, header or payload that is not a JSON object, an algorithm outside the allow-list
-// (RS384, ES384: `none` and HS* are refused by name), and any `crit` header.
+// (by default RS384 and ES384, SMART's client assertion algorithms; `none` and HS* are refused by name), and
+// any `crit` header.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ namespace fhirgw::auth {
 struct JwsLimits {
   std::size_t max_length = 16 * 1024;  // whole compact text
   std::size_t max_json_depth = 8;
+  JwsAlgSet algs = kAssertionAlgs;  // the "alg" values accepted
 };
 
 struct JoseHeader {
@@ -31,7 +33,7 @@ struct ParsedJws {
   JoseHeader header;
   fhir::json::Document claims;  // the payload, a JSON object
   std::string signing_input;    // "<b64 header>.<b64 payload>"
-  std::string signature;        // raw bytes in JOSE form (ES384: r||s, 96 bytes)
+  std::string signature;        // raw bytes in JOSE form (ES384: r||s, 96 bytes; ES256: 64)
 };
 
 Result<ParsedJws> parse_jws(std::string_view compact, const JwsLimits& limits = {});
@@ -45,7 +47,7 @@ Result<std::string> sign_jws(JwsAlg alg, const EVP_PKEY* private_key, std::strin
                              const fhir::json::Node& claims);
 
 // ECDSA signature forms: JOSE uses fixed-width r||s, OpenSSL uses DER. `width` is the byte size of r and s
-// (48 for P-384). nullopt on malformed input.
+// (48 for P-384, 32 for P-256). nullopt on malformed input.
 std::optional<std::string> ecdsa_jose_to_der(std::string_view jose, std::size_t width);
 std::optional<std::string> ecdsa_der_to_jose(std::string_view der, std::size_t width);
 

@@ -10,40 +10,72 @@
 
 namespace fhirgw::auth {
 
-std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
-  if (name == "RS384") return JwsAlg::RS384;
-  if (name == "ES384") return JwsAlg::ES384;
-  return std::nullopt;
-}
-
-std::string_view jws_alg_name(JwsAlg alg) { return alg == JwsAlg::RS384 ? "RS384" : "ES384"; }
-
 namespace {
 
-bool is_p384(const EVP_PKEY* key) {
+struct AlgInfo {
+  JwsAlg alg;
+  std::string_view name;
+  std::string_view curve;  // JWK "crv"; empty for RSA
+  std::string_view group;  // OpenSSL's group name of that curve
+  std::size_t width;       // bytes of r, s and each coordinate
+  const EVP_MD* (*digest)();
+};
+
+constexpr AlgInfo kAlgs[] = {
+    {JwsAlg::RS384, "RS384", "", "", 0, EVP_sha384},
+    {JwsAlg::ES384, "ES384", "P-384", "secp384r1", 48, EVP_sha384},
+    {JwsAlg::ES256, "ES256", "P-256", "prime256v1", 32, EVP_sha256},
+};
+
+static_assert(kAlgs[0].alg == JwsAlg::RS384 && kAlgs[1].alg == JwsAlg::ES384 && kAlgs[2].alg == JwsAlg::ES256,
+              "kAlgs is indexed by JwsAlg");
+
+const AlgInfo& info(JwsAlg alg) { return kAlgs[static_cast<std::size_t>(alg)]; }
+
+bool on_curve(const EVP_PKEY* key, const AlgInfo& alg) {
   char group[64] = {};
   std::size_t len = 0;
   if (EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) {
     return false;
   }
   const std::string_view name(group, len);
-  return name == "secp384r1" || name == "P-384";
+  return name == alg.group || name == alg.curve;
 }
 
 }  // namespace
 
+std::optional<JwsAlg> parse_jws_alg(std::string_view name) {
+  for (const auto& a : kAlgs) {
+    if (a.name == name) return a.alg;
+  }
+  return std::nullopt;
+}
+
+std::string_view jws_alg_name(JwsAlg alg) { return info(alg).name; }
+
 bool key_fits(const EVP_PKEY* key, JwsAlg alg) {
   if (key == nullptr) return false;
-  switch (alg) {
-    case JwsAlg::RS384: return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
-    case JwsAlg::ES384: return EVP_PKEY_is_a(key, "EC") && is_p384(key);
-  }
-  return false;
+  if (alg == JwsAlg::RS384) return EVP_PKEY_is_a(key, "RSA") && EVP_PKEY_get_bits(key) >= 2048;
+  return EVP_PKEY_is_a(key, "EC") && on_curve(key, info(alg));
 }
 
 std::optional<JwsAlg> alg_for_key(const EVP_PKEY* key) {
-  if (key_fits(key, JwsAlg::RS384)) return JwsAlg::RS384;
-  if (key_fits(key, JwsAlg::ES384)) return JwsAlg::ES384;
+  for (const auto& a : kAlgs) {
+    if (key_fits(key, a.alg)) return a.alg;
+  }
+  return std::nullopt;
+}
+
+const EVP_MD* jws_digest(JwsAlg alg) { return info(alg).digest(); }
+
+std::string_view ec_curve(JwsAlg alg) { return info(alg).curve; }
+
+std::size_t ec_width(JwsAlg alg) { return info(alg).width; }
+
+std::optional<JwsAlg> ec_alg_for_curve(std::string_view crv) {
+  for (const auto& a : kAlgs) {
+    if (!a.curve.empty() && a.curve == crv) return a.alg;
+  }
   return std::nullopt;
 }
 

@@ -62,7 +62,8 @@ Result<std::unique_ptr<Security>> build_security(const SecurityConfig& config, s
   auto key = load_private_key_pem(config.token_signing_key_file);
   if (!key) return fail("token signing key: " + key.error().reason);
   const auto alg = alg_for_key(key->get());
-  if (!alg) return fail("token signing key '" + config.token_signing_key_file + "' is not EC P-384 or RSA >= 2048");
+  if (!alg)
+    return fail("token signing key '" + config.token_signing_key_file + "' is not EC P-256, EC P-384 or RSA >= 2048");
   KeySet older;
   for (const auto& path : config.previous_token_jwks_files) {
     auto set = load_jwks_file(path);

@@ -34,7 +34,7 @@ struct ClientConfig {
 struct SecurityConfig {
   bool auth_enabled = true;            // false only with a loopback listener (development)
   std::string public_base_url;         // e.g. https://gw-b.example:8443 ; token aud = this, issuer = this + /auth
-  std::string token_signing_key_file;  // PEM private key (EC P-384 -> ES384, RSA >= 2048 -> RS384)
+  std::string token_signing_key_file;  // PEM private key (EC P-256 -> ES256, P-384 -> ES384, RSA -> RS384)
   std::string token_signing_kid = "fhirgw-1";
   std::vector<std::string> previous_token_jwks_files;  // older public keys still accepted (rotation)
   std::int64_t token_lifetime = 300;

@@ -18,7 +18,8 @@ struct ParseResult;
 
 namespace fhirgw::auth {
 class PrincipalMemo;
-}
+struct PeerCertificate;
+}  // namespace fhirgw::auth
 
 namespace fhirgw::http {
 
@@ -47,10 +48,10 @@ struct Request {
   std::string body;
   std::string remote_address;
   std::string request_id;  // filled by the request-id filter
-  // The verified TLS client certificate (set by the server after the handshake): the configured client it
-  // maps to (empty if none) and its SHA-256 thumbprint (base64url; empty without a verified certificate).
-  std::string peer_client_id;
-  std::string peer_thumbprint;
+  // The connection's verified TLS client certificate (the server reads it once after the handshake and keeps
+  // it for the connection's life): the configured client it maps to and its SHA-256 thumbprint. Null
+  // without a connection; without TLS or a certificate, both fields are empty.
+  const auth::PeerCertificate* peer = nullptr;
   // The connection's memo of its last Authorization header (set by the server; null without a connection).
   auth::PrincipalMemo* principal_memo = nullptr;
   // Who is calling, set by the auth filter on /fhir, /internal and /admin: the client id of the access

@@ -23,6 +23,12 @@ bool allows_audit_events(const auth::Principal& p, Interaction i) {
   return auth::allows(named, "AuditEvent", i);
 }
 
+// The connection's client certificate, or none (handler tests without a connection).
+const auth::PeerCertificate& peer_of(const http::Request& req) {
+  static const auth::PeerCertificate kNone;
+  return req.peer ? *req.peer : kNone;
+}
+
 Response with_challenge(Response r, const std::string& www_authenticate) {
   r.headers.set("www-authenticate", www_authenticate);
   return r;
@@ -92,18 +98,18 @@ FilterResult check_access(const auth::Security* security, const http::Request& r
     out.client_id = "anonymous-dev";
     return out;
   }
-  auth::PeerCertificate peer{req.peer_client_id, req.peer_thumbprint};
+  const auth::PeerCertificate& peer = peer_of(req);
   // Without a connection (handler tests), a memo for this request alone.
-  auth::PrincipalMemo one_request;
+  std::optional<auth::PrincipalMemo> one_request;
   auto principal = security->authenticate(req.headers.get("authorization"), peer,
-                                          req.principal_memo ? *req.principal_memo : one_request);
+                                          req.principal_memo ? *req.principal_memo : one_request.emplace());
   if (!principal) {
     const auth::AuthError& e = principal.error();
     out.refused =
         with_challenge(error_response(401, "authentication required: " + e.reason, "login"), e.www_authenticate);
     audit::AuditRecord a = base_record(req);
     a.type = audit::EventType::authentication;
-    a.client_id = req.peer_client_id;
+    a.client_id = peer.client_id;
     a.outcome_text = e.reason;
     out.audits.push_back(std::move(a));
     return out;
@@ -149,15 +155,16 @@ std::optional<Response> auth_route(const auth::Security* security, const http::R
     return r;
   }
   const auto content_type = req.headers.get("content-type");
+  const auth::PeerCertificate& peer = peer_of(req);
   const auth::TokenReply reply = security->token_endpoint->handle(
-      {content_type ? *content_type : std::string_view(), req.body, req.peer_client_id, req.peer_thumbprint});
+      {content_type ? *content_type : std::string_view(), req.body, peer.client_id, peer.thumbprint});
   r.status = reply.status;
   r.body = reply.body;
   r.headers.set("content-type", "application/json");
   for (const auto& [name, value] : reply.headers) r.headers.set(name, value);
   audit::AuditRecord a;
   a.type = audit::EventType::authentication;
-  a.client_id = reply.client_id.empty() ? req.peer_client_id : reply.client_id;
+  a.client_id = reply.client_id.empty() ? peer.client_id : reply.client_id;
   a.network_address = req.remote_address;
   a.request_id = req.request_id;
   a.outcome = reply.granted ? audit::Outcome::success : audit::outcome_for_status(reply.status);

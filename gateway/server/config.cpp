@@ -101,7 +101,8 @@ const std::vector<KeyDef>& keys() {
        "(the aud of client assertions)",
        [](const Node& n, ServerConfig& c) { return want_string(n, c.security.public_base_url); }},
       {"auth.token_signing_key_file", "\"\"",
-       "PEM private key signing the access tokens (EC P-384 -> ES384, RSA >= 2048 -> RS384); required with auth",
+       "PEM private key signing the access tokens (EC P-256 -> ES256, the shortest and cheapest; EC P-384 -> ES384; "
+       "RSA >= 2048 -> RS384); required with auth",
        [](const Node& n, ServerConfig& c) { return want_string(n, c.security.token_signing_key_file); }},
       {"auth.token_signing_kid", "fhirgw-1", "kid of the signing key in /auth/jwks.json and token headers",
        [](const Node& n, ServerConfig& c) { return want_string(n, c.security.token_signing_kid); }},

@@ -86,8 +86,7 @@ namespace {
 http::Request to_plain(bhttp::request<bhttp::string_body>&& in, const std::string& remote,
                        const auth::PeerCertificate& peer, auth::PrincipalMemo& memo) {
   http::Request r;
-  r.peer_client_id = peer.client_id;
-  r.peer_thumbprint = peer.thumbprint;
+  r.peer = &peer;  // the Session's, which outlives the request
   r.principal_memo = &memo;
   r.method = std::string(in.method_string());
   r.target = std::string(in.target());

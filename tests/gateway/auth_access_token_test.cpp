@@ -24,7 +24,7 @@ AccessTokens make_tokens(const testpki::SigningKeyPair& k, AccessTokenPolicy pol
 
 class AuthenticateTest : public ::testing::TestWithParam<JwsAlg> {
  protected:
-  testpki::SigningKeyPair key_ = GetParam() == JwsAlg::ES384 ? testpki::es384_key("gw-1") : testpki::rs384_key("gw-1");
+  testpki::SigningKeyPair key_ = testpki::key_for(GetParam(), "gw-1");
   AccessTokens tokens_ = make_tokens(key_);
   AuthSettings settings_;
 
@@ -88,7 +88,7 @@ TEST_P(AuthenticateTest, ExpiredToken) {
 }
 
 TEST_P(AuthenticateTest, TokenSignedByAnUnknownKey) {
-  const auto stranger = GetParam() == JwsAlg::ES384 ? testpki::es384_key("gw-1") : testpki::rs384_key("gw-1");
+  const auto stranger = testpki::key_for(GetParam(), "gw-1");
   auto forged = make_tokens(stranger).issue("hospital-a", *parse_scopes("system/*.cruds"), {}, kNow);
   expect_401(auth("Bearer " + forged->token), "signature is invalid");
   const auto other_kid = testpki::es384_key("gw-9");
@@ -137,23 +137,26 @@ TEST_P(AuthenticateTest, CertificateBoundTokens) {
   expect_401(auth("Bearer " + issue("system/*.rs"), {"registry", "thumb-r"}), "another client");
 }
 
-INSTANTIATE_TEST_SUITE_P(Algs, AuthenticateTest, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384),
+INSTANTIATE_TEST_SUITE_P(Algs, AuthenticateTest, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384, JwsAlg::ES256),
                          [](const ::testing::TestParamInfo<JwsAlg>& p) { return std::string(jws_alg_name(p.param)); });
 
 TEST(AccessTokens, OlderKeysStillVerifyAfterRotation) {
-  const auto old_key = testpki::es384_key("gw-old");
-  const auto new_key = testpki::rs384_key("gw-new");
-  const auto old_token = make_tokens(old_key).issue("c", *parse_scopes("system/*.rs"), {}, kNow)->token;
-  auto older = parse_jwks(testpki::jwks_of({&old_key}));
-  ASSERT_TRUE(older);
-  auto rotated = make_tokens(new_key, kPolicy, *older);
-  EXPECT_TRUE(rotated.verify(old_token, kNow));
-  EXPECT_TRUE(rotated.verify(rotated.issue("c", *parse_scopes("system/*.rs"), {}, kNow)->token, kNow));
-  EXPECT_FALSE(make_tokens(new_key).verify(old_token, kNow));
-  auto jwks = rotated.public_jwks();
-  ASSERT_TRUE(jwks);
-  EXPECT_EQ(parse_jwks(*jwks)->keys().size(), 2u);
-  EXPECT_EQ(jwks->find("\"d\""), std::string::npos);  // public halves only
+  for (const JwsAlg old_alg : {JwsAlg::ES384, JwsAlg::ES256}) {
+    SCOPED_TRACE(jws_alg_name(old_alg));
+    const auto old_key = testpki::key_for(old_alg, "gw-old");
+    const auto new_key = testpki::rs384_key("gw-new");
+    const auto old_token = make_tokens(old_key).issue("c", *parse_scopes("system/*.rs"), {}, kNow)->token;
+    auto older = parse_jwks(testpki::jwks_of({&old_key}));
+    ASSERT_TRUE(older);
+    auto rotated = make_tokens(new_key, kPolicy, *older);
+    EXPECT_TRUE(rotated.verify(old_token, kNow));
+    EXPECT_TRUE(rotated.verify(rotated.issue("c", *parse_scopes("system/*.rs"), {}, kNow)->token, kNow));
+    EXPECT_FALSE(make_tokens(new_key).verify(old_token, kNow));
+    auto jwks = rotated.public_jwks();
+    ASSERT_TRUE(jwks);
+    EXPECT_EQ(parse_jwks(*jwks)->keys().size(), 2u);
+    EXPECT_EQ(jwks->find("\"d\""), std::string::npos);  // public halves only
+  }
 }
 
 TEST(VerifiedTokenCache, ExpiresAndStaysBounded) {

@@ -18,7 +18,7 @@ constexpr const char* kTokenUrl = "https://gw-b.test:8443/auth/token";
 class ClientAssertionTest : public ::testing::Test {
  protected:
   ClientAssertionTest() {
-    add_client("hospital-a", {&a_es_, &a_rs_});
+    add_client("hospital-a", {&a_es_, &a_rs_, &a_p256_});
     add_client("registry", {&other_});
     policy_.token_endpoint = kTokenUrl;
   }
@@ -61,6 +61,7 @@ class ClientAssertionTest : public ::testing::Test {
 
   testpki::SigningKeyPair a_es_ = testpki::es384_key("a-es");
   testpki::SigningKeyPair a_rs_ = testpki::rs384_key("a-rs");
+  testpki::SigningKeyPair a_p256_ = testpki::es256_key("a-p256");  // registered, but ES256 is not SMART's
   testpki::SigningKeyPair other_ = testpki::es384_key("reg-1");
   ClientRegistry clients_;
   ReplayCache replay_{1000};
@@ -116,6 +117,9 @@ TEST_F(ClientAssertionTest, RefusesAlgNone) {
   expect_refused(testpki::forge_jwt(R"({"alg":"none","kid":"a-es"})", payload, ""), "not allowed");
   expect_refused(testpki::forge_jwt(R"({"alg":"none","kid":"a-es"})", payload, "x"), "not allowed");
   expect_refused(testpki::forge_jwt(R"({"alg":"HS384","kid":"a-es"})", payload, "x"), "not allowed");
+  // ES256 (which the gateway's own access tokens may use) is not a client assertion algorithm in SMART
+  // Backend Services, even when the client registered a P-256 key and the signature is valid.
+  expect_refused(sign(claims(), a_p256_), "'ES256' is not allowed");
 }
 
 TEST_F(ClientAssertionTest, RefusesUnknownKeys) {

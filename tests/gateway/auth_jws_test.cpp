@@ -64,8 +64,11 @@ TEST(EcdsaSignatureForm, JoseAndDerRoundTrip) {
 
 class JwsSigning : public ::testing::TestWithParam<JwsAlg> {
  protected:
-  testpki::SigningKeyPair key() const {
-    return GetParam() == JwsAlg::ES384 ? testpki::es384_key("k1") : testpki::rs384_key("k1");
+  testpki::SigningKeyPair key() const { return testpki::key_for(GetParam(), "k1"); }
+  static JwsLimits limits() {
+    JwsLimits l;
+    l.algs = jws_algs({JwsAlg::RS384, JwsAlg::ES384, JwsAlg::ES256});
+    return l;
   }
 };
 
@@ -73,15 +76,15 @@ TEST_P(JwsSigning, SignsAndVerifies) {
   const auto k = key();
   auto token = sign_jws(k.alg, k.key.get(), k.kid, "JWT", claims_of(R"({"iss":"a","n":1})"));
   ASSERT_TRUE(token) << token.error().reason;
-  auto parsed = parse_jws(*token);
+  auto parsed = parse_jws(*token, limits());
   ASSERT_TRUE(parsed) << parsed.error().reason;
   EXPECT_EQ(parsed->header.alg, GetParam());
   EXPECT_EQ(parsed->header.kid, "k1");
   EXPECT_EQ(parsed->header.typ, "JWT");
   EXPECT_EQ(string_claim(parsed->claims.root(), "iss"), "a");
   EXPECT_TRUE(verify_jws(*parsed, k.key.get()));
-  if (GetParam() == JwsAlg::ES384) {
-    EXPECT_EQ(parsed->signature.size(), 96u);  // JOSE r||s, not DER
+  if (GetParam() != JwsAlg::RS384) {
+    EXPECT_EQ(parsed->signature.size(), 2 * ec_width(GetParam()));  // JOSE r||s, not DER: 96 or 64 bytes
   }
 
   const auto other = key();
@@ -96,12 +99,12 @@ TEST_P(JwsSigning, TamperedPayloadFailsVerification) {
   const auto dot2 = token->find('.', dot1 + 1);
   const std::string forged =
       token->substr(0, dot1 + 1) + base64url_encode(R"({"scope":"system/*.cruds"})") + token->substr(dot2);
-  auto parsed = parse_jws(forged);
+  auto parsed = parse_jws(forged, limits());
   ASSERT_TRUE(parsed);
   EXPECT_FALSE(verify_jws(*parsed, k.key.get()));
 }
 
-INSTANTIATE_TEST_SUITE_P(Algs, JwsSigning, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384),
+INSTANTIATE_TEST_SUITE_P(Algs, JwsSigning, ::testing::Values(JwsAlg::RS384, JwsAlg::ES384, JwsAlg::ES256),
                          [](const ::testing::TestParamInfo<JwsAlg>& p) { return std::string(jws_alg_name(p.param)); });
 
 TEST(JwsSigning, RefusesKeysThatDoNotFitTheAlg) {
@@ -110,6 +113,7 @@ TEST(JwsSigning, RefusesKeysThatDoNotFitTheAlg) {
   const auto claims = claims_of("{}");
   EXPECT_FALSE(sign_jws(JwsAlg::RS384, ec.key.get(), "k", "", claims));
   EXPECT_FALSE(sign_jws(JwsAlg::ES384, p256.get(), "k", "", claims));
+  EXPECT_FALSE(sign_jws(JwsAlg::ES256, ec.key.get(), "k", "", claims));
   EXPECT_FALSE(key_fits(testpki::generate_rsa(1024).get(), JwsAlg::RS384));
 }
 
@@ -123,6 +127,25 @@ TEST(JwsParsing, RefusesAlgNoneAndHmac) {
   // alg:none with an empty signature part, the classic downgrade.
   const auto none = base64url_encode(R"({"alg":"none"})") + "." + base64url_encode(R"({"iss":"x"})") + ".";
   EXPECT_FALSE(parse_jws(none));
+}
+
+// ES256 is for the gateway's own access tokens only: a validly signed ES256 JWT is refused unless the caller
+// allows it (the default is SMART's client assertion set, RS384 and ES384).
+TEST(JwsParsing, Es256OnlyWhereAllowed) {
+  const auto k = testpki::es256_key("k");
+  auto token = sign_jws(k.alg, k.key.get(), k.kid, "", claims_of(R"({"iss":"x"})"));
+  ASSERT_TRUE(token) << token.error().reason;
+  auto refused = parse_jws(*token);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().reason.find("'ES256' is not allowed"), std::string::npos) << refused.error().reason;
+  JwsLimits limits;
+  limits.algs = jws_algs({JwsAlg::ES256});
+  auto parsed = parse_jws(*token, limits);
+  ASSERT_TRUE(parsed) << parsed.error().reason;
+  EXPECT_TRUE(verify_jws(*parsed, k.key.get()));
+  // An ES384 token is refused where only ES256 is allowed.
+  const auto k384 = testpki::es384_key("k");
+  EXPECT_FALSE(parse_jws(*sign_jws(k384.alg, k384.key.get(), k384.kid, "", claims_of("{}")), limits));
 }
 
 TEST(JwsParsing, RefusesMalformedTokens) {

@@ -103,6 +103,31 @@ TEST_F(SecurityTest, ConnectionMemoGivesTheSamePrincipalUntilTheTokenExpires) {
   EXPECT_EQ(expired.error().status, 401);
 }
 
+// A P-256 signing key gives ES256 access tokens (86 signature characters instead of ES384's 128), published
+// in /auth/jwks.json as a P-256 JWK; the client's assertion stays ES384.
+TEST_F(SecurityTest, P256SigningKeyGivesEs256Tokens) {
+  config_.token_signing_key_file = dir_.write("p256.key", testpki::key_pem(testpki::generate_ec("P-256").get()));
+  auto sec = build_security(config_, "0.0.0.0", clock_);
+  ASSERT_TRUE(sec) << sec.error().reason;
+  const Security& s = **sec;
+  auto jwks = parse_jwks(s.token_jwks);
+  ASSERT_TRUE(jwks) << jwks.error().reason;
+  ASSERT_EQ(jwks->keys().size(), 1u);
+  EXPECT_EQ(jwks->keys()[0].alg, JwsAlg::ES256);
+  EXPECT_NE(s.token_jwks.find(R"("crv":"P-256")"), std::string::npos) << s.token_jwks;
+
+  auto assertion = make_client_assertion("hospital-a", "https://127.0.0.1:8443/auth/token", client_key_.alg,
+                                         client_key_.key.get(), "a-1", clock_.now());
+  const auto reply = s.token_endpoint->handle(
+      {"application/x-www-form-urlencoded", token_request_body(*assertion, "system/Observation.rs"), {}, {}});
+  ASSERT_TRUE(reply.granted) << reply.body;
+  const std::string token(fhir::json::parse(reply.body).document->root().find("access_token")->text());
+  EXPECT_EQ(token.size() - token.rfind('.') - 1, 86u);  // base64url of r||s, 2 x 32 bytes
+  auto principal = s.authenticate("Bearer " + token, {});
+  ASSERT_TRUE(principal) << principal.error().reason;
+  EXPECT_EQ(principal->client_id, "hospital-a");
+}
+
 TEST_F(SecurityTest, AuthOffOnlyOnLoopback) {
   config_.auth_enabled = false;
   EXPECT_FALSE(build_security(config_, "0.0.0.0", clock_));
@@ -122,7 +147,7 @@ TEST_F(SecurityTest, RefusesBadConfig) {
   EXPECT_NE(r.error().reason.find("missing.key"), std::string::npos);
 
   broken = config_;
-  broken.token_signing_key_file = dir_.write("p256.key", testpki::key_pem(testpki::generate_ec("P-256").get()));
+  broken.token_signing_key_file = dir_.write("p521.key", testpki::key_pem(testpki::generate_ec("P-521").get()));
   EXPECT_FALSE(build_security(broken, "::1", clock_));
 
   broken = config_;

@@ -181,6 +181,45 @@ TEST_F(TlsHandshakeTest, Tls12UsesAnAeadCipher) {
   EXPECT_TRUE(o.cipher.find("GCM") != std::string::npos || o.cipher.find("CHACHA20") != std::string::npos) << o.cipher;
 }
 
+// The server chooses the suite in its own order (AES-128-GCM first: the cheapest per record), whatever order
+// the client offers: here a client that prefers AES-256-GCM and ChaCha20.
+TEST_F(TlsHandshakeTest, ServerPrefersAes128Gcm) {
+  struct Case {
+    int max_version;
+    const char* client_order;  // TLS 1.3 suites or TLS 1.2 cipher list, AES-256 first
+    const char* protocol;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {TLS1_3_VERSION, "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", "TLSv1.3",
+       "TLS_AES_128_GCM_SHA256"},
+      {TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256",
+       "TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256"}};
+  auto server = server_context();
+  for (const Case& c : cases) {
+    SSL_CTX* client = client_context(&a_.client_files);
+    SSL_CTX_set_max_proto_version(client, c.max_version);
+    const int set = c.max_version == TLS1_3_VERSION ? SSL_CTX_set_ciphersuites(client, c.client_order)
+                                                    : SSL_CTX_set_cipher_list(client, c.client_order);
+    ASSERT_EQ(set, 1) << c.client_order;
+    const auto o = exchange(server, client, *identities_);
+    ASSERT_TRUE(o.server_handshake_ok) << o.server_error;
+    EXPECT_EQ(o.protocol, c.protocol);
+    EXPECT_EQ(o.cipher, c.expected);
+  }
+}
+
+// Our own client (the outbox's connections to peers) offers AES-128-GCM first too: against a server that
+// follows the client's order, it is what gets negotiated.
+TEST_F(TlsHandshakeTest, OurClientOffersAes128GcmFirst) {
+  auto server = server_context();
+  SSL_CTX_clear_options(server.native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+  ASSERT_EQ(SSL_CTX_set_ciphersuites(server.native_handle(), "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256"), 1);
+  const auto o = exchange(server, client_context(&a_.client_files), *identities_);
+  ASSERT_TRUE(o.server_handshake_ok) << o.server_error;
+  EXPECT_EQ(o.cipher, "TLS_AES_128_GCM_SHA256");
+}
+
 TEST_F(TlsHandshakeTest, OldProtocolsAreRefused) {
   auto server = server_context();
   SSL_CTX* client = client_context(&a_.client_files);

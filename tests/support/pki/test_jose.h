@@ -26,7 +26,17 @@ struct SigningKeyPair {
 };
 
 inline SigningKeyPair es384_key(std::string kid) { return {auth::JwsAlg::ES384, generate_ec("P-384"), std::move(kid)}; }
+inline SigningKeyPair es256_key(std::string kid) { return {auth::JwsAlg::ES256, generate_ec("P-256"), std::move(kid)}; }
 inline SigningKeyPair rs384_key(std::string kid) { return {auth::JwsAlg::RS384, generate_rsa(2048), std::move(kid)}; }
+
+inline SigningKeyPair key_for(auth::JwsAlg alg, std::string kid) {
+  switch (alg) {
+    case auth::JwsAlg::ES256: return es256_key(std::move(kid));
+    case auth::JwsAlg::ES384: return es384_key(std::move(kid));
+    case auth::JwsAlg::RS384: break;
+  }
+  return rs384_key(std::move(kid));
+}
 
 inline std::string jwks_of(const std::vector<const SigningKeyPair*>& keys) {
   std::vector<std::pair<const EVP_PKEY*, std::string>> list;
