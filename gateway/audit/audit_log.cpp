@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "audit/audit_event.h"
+#include "platform/thread_name.h"
 #include "server/logging.h"
 
 namespace fhirgw::audit {
@@ -101,6 +102,7 @@ void AuditLog::stop() {
 // under load each commit (and its fsync) carries a full interval's records and reads fill their shared
 // AuditEvents. A record is committed at most one interval plus one write after it was queued.
 void AuditLog::run() {
+  platform::name_this_thread("fhirgw-audit");
   std::unique_lock lock(mutex_);
   auto next = std::chrono::steady_clock::now() + options_.flush_interval;
   for (;;) {

@@ -7,6 +7,7 @@
 
 #include "outbox/retry_after.h"
 #include "outbox/transaction_bundle.h"
+#include "platform/thread_name.h"
 
 namespace fhirgw::outbox {
 
@@ -61,7 +62,10 @@ DeliveryWorker::DeliveryWorker(storage::Store& store, const PeerConfig& peer, st
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
 void DeliveryWorker::start() {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    platform::name_this_thread("fhirgw-deliver");
+    run();
+  });
 }
 
 void DeliveryWorker::stop() {

@@ -25,6 +25,7 @@
 #include "auth/principal_memo.h"
 #include "http/error_response.h"
 #include "http/response_head.h"
+#include "platform/thread_name.h"
 #include "server/logging.h"
 #include "tls/peer_identity.h"
 #include "tls/socket_stream.h"
@@ -234,6 +235,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     deadline_ = std::chrono::steady_clock::time_point::max();
     net::post(*server_.write_pool, [self = this->shared_from_this(), plain = std::move(plain), version, keep_alive,
                                     work = net::make_work_guard(server_.ioc)]() mutable {
+      thread_local const bool named = (platform::name_this_thread("fhirgw-write"), true);
+      (void)named;
       http::Response res = self->server_.app.handle(plain);
       net::post(self->stream_.get_executor(), [self, res = std::move(res), version, keep_alive]() mutable {
         self->send(std::move(res), version, keep_alive && !self->server_.stopping);
@@ -463,7 +466,12 @@ void HttpServer::run() {
   });
   impl_->accept();
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->config.threads; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 1; i < impl_->config.threads; ++i) {
+    threads.emplace_back([this] {
+      platform::name_this_thread("fhirgw-io");
+      impl_->ioc.run();
+    });
+  }
   impl_->ioc.run();
   for (auto& t : threads) t.join();
   if (impl_->write_pool) impl_->write_pool->join();

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "platform/thread_name.h"
 #include "storage/sqlite_connection.h"
 
 namespace fhirgw::storage {
@@ -12,7 +13,10 @@ WalCheckpointer::WalCheckpointer(Connection& writer, const std::string& path, bo
   // The checkpoint syncs the database file before the WAL may be reused; keep the writer's setting.
   own_->exec(synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   sqlite3_wal_hook(writer_.handle(), &WalCheckpointer::on_commit, this);  // replaces wal_autocheckpoint
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    platform::name_this_thread("fhirgw-ckpt");
+    run();
+  });
 }
 
 WalCheckpointer::~WalCheckpointer() {
@@ -29,10 +33,16 @@ WalCheckpointer::~WalCheckpointer() {
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
   c->wal_pages_.store(wal_pages);
+  if (wal_pages < c->requested_at_pages_) c->requested_at_pages_ = 0;  // the WAL was restarted
   if (wal_pages >= c->options_.hard_pages) {
     // SQLITE_BUSY here only means the background pass is running; the next commit tries again.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (wal_pages >= c->options_.soft_pages) {
+  } else if (wal_pages >= c->options_.soft_pages && (wal_pages >= c->requested_at_pages_ + c->options_.step_pages ||
+                                                     wal_pages >= c->options_.hard_pages - c->options_.step_pages)) {
+    // Not after every commit: each pass copies a page once however often it was rewritten since the
+    // last one, and ends with a sync of the database file that competes with the WAL syncs of commits.
+    // Close to hard_pages after every commit again, so that little is left for the writer to copy.
+    c->requested_at_pages_ = wal_pages;
     {
       std::lock_guard lock(c->mutex_);
       c->requested_ = true;
@@ -44,10 +54,16 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
 
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
+  int copied_upto = 0;  // the WAL's size when the last pass began
   for (;;) {
-    wake_.wait(lock, [this] { return requested_ || stop_; });
+    const bool asked = wake_.wait_for(lock, options_.quiet_pass_after, [this] { return requested_ || stop_; });
     if (stop_) return;
+    const int pages = wal_pages_.load();
+    // Without a request: the frames written since the last pass (fewer than step_pages, e.g. the tail
+    // of a burst) are copied after a while too, so that the WAL can restart and readers keep snapshots.
+    if (!asked && (pages < options_.soft_pages || pages == copied_upto)) continue;
     requested_ = false;
+    copied_upto = pages;
     lock.unlock();
     // Errors (busy, I/O) leave the WAL as it is: it stays valid, and the next request retries.
     sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
