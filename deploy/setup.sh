@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   openssl ca-certificates wrk clang clang-format   # clang-format: tests/format (style pinned to 14)
   curl python3   # the server benchmark's seeding (tests/bench/server)
+  valgrind       # instructions per request (tests/bench/auth/callgrind)
 )
 # Node.js may come from elsewhere (e.g. NodeSource, which bundles npm); only install Debian's if absent.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
