@@ -39,6 +39,15 @@ TEST(Tls, ServesHttpsOnlyWithTls12OrNewer) {
   EXPECT_NE(run("curl -sk --max-time 10 " + url + "/healthz").find("alive"), std::string::npos);
   EXPECT_NE(run("curl -sk --max-time 10 --tlsv1.2 --tls-max 1.2 " + url + "/fhir/metadata").find("CapabilityStatement"),
             std::string::npos);
+  // The server picks AES-128-GCM even for a client that lists AES-256-GCM first (OpenSSL's default order).
+  const std::string s_client = "openssl s_client -connect 127.0.0.1:" + std::to_string(server.port()) +
+                               " -servername localhost </dev/null 2>/dev/null";
+  EXPECT_NE(run(s_client + " -ciphersuites TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256")
+                .find("Cipher is TLS_AES_128_GCM_SHA256"),
+            std::string::npos);
+  EXPECT_NE(run(s_client + " -tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256")
+                .find("Cipher is ECDHE-RSA-AES128-GCM-SHA256"),
+            std::string::npos);
   // TLS 1.1 and plain HTTP are refused.
   EXPECT_EQ(run("curl -sk --max-time 10 --tlsv1.1 --tls-max 1.1 " + url + "/healthz"), "");
   Client plain(server.port());
