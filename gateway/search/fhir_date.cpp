@@ -127,6 +127,21 @@ std::string format_instant(std::int64_t ms) {
     --days;
   }
   const Civil c = civil_from_days(days);
+  if (c.y >= 0 && c.y <= 9999) {
+    // Digit by digit: this runs for every stored version and response entry, where snprintf cost ~2k instructions.
+    std::string out = "0000-00-00T00:00:00.000Z";
+    auto put = [&](std::size_t end, std::int64_t v, int width) {
+      for (int i = 0; i < width; ++i, v /= 10) out[end - i] = static_cast<char>('0' + v % 10);
+    };
+    put(3, c.y, 4);
+    put(6, c.m, 2);
+    put(9, c.d, 2);
+    put(12, rest / 3'600'000, 2);
+    put(15, rest / 60'000 % 60, 2);
+    put(18, rest / 1000 % 60, 2);
+    put(22, rest % 1000, 3);
+    return out;
+  }
   char buf[40];
   std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m, c.d,
                 static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),

@@ -122,11 +122,11 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-void push_value(const fhir::json::Node& n, std::string hint, std::vector<MatchedNode>& out) {
+void push_value(const fhir::json::Node& n, std::string_view hint, std::vector<MatchedNode>& out) {
   if (n.is_array()) {
     for (const auto& item : n.items()) out.push_back({&item, hint});
   } else {
-    out.push_back({&n, std::move(hint)});
+    out.push_back({&n, hint});
   }
 }
 
@@ -152,11 +152,13 @@ PathExpression::PathExpression(std::string_view expression) {
 std::vector<MatchedNode> PathExpression::evaluate(const fhir::json::Node& resource,
                                                   std::string_view resource_type) const {
   std::vector<MatchedNode> result;
+  std::vector<MatchedNode> current;  // the nodes one step selects (reused: no allocation per step)
+  std::vector<MatchedNode> next;
   for (const PathPart& part : parts_) {
     if (part.root != resource_type && part.root != "Resource" && part.root != "DomainResource") continue;
-    std::vector<MatchedNode> current{{&resource, {}}};
+    current.assign(1, MatchedNode{&resource, {}});
     for (const PathStep& step : part.steps) {
-      std::vector<MatchedNode> next;
+      next.clear();
       for (const MatchedNode& m : current) {
         const fhir::json::Node& n = *m.node;
         switch (step.kind) {
@@ -171,7 +173,7 @@ std::vector<MatchedNode> PathExpression::evaluate(const fhir::json::Node& resour
               const std::string_view key(member.key);
               if (key.size() > step.name.size() && key.starts_with(step.name) &&
                   std::isupper(static_cast<unsigned char>(key[step.name.size()]))) {
-                push_value(member.value, std::string(key.substr(step.name.size())), next);
+                push_value(member.value, key.substr(step.name.size()), next);
               }
             }
             break;
@@ -198,7 +200,7 @@ std::vector<MatchedNode> PathExpression::evaluate(const fhir::json::Node& resour
           }
         }
       }
-      current = std::move(next);
+      current.swap(next);
       if (current.empty()) break;
     }
     if (!part.steps.empty()) result.insert(result.end(), current.begin(), current.end());

@@ -26,7 +26,7 @@ struct PathPart {
 
 struct MatchedNode {
   const fhir::json::Node* node;
-  std::string type_hint;  // "Quantity" for valueQuantity; empty when not a choice
+  std::string_view type_hint;  // "Quantity" for valueQuantity (in the member's key); empty when not a choice
 };
 
 class PathExpression {

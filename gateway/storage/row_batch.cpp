@@ -9,11 +9,15 @@ void RowBatch::wrong_width(std::size_t values) const {
   throw StorageError("row of " + std::to_string(values) + " values for " + std::string(insert_));
 }
 
-std::string RowBatch::sql(std::size_t rows) const {
+const std::string& RowBatch::sql(std::size_t rows) {
+  std::size_t slot = 0;
+  while (kChunks[slot] != rows) ++slot;  // rows is one of kChunks
+  std::string& out = sql_[slot];
+  if (!out.empty()) return out;
   std::string one = "(?";
   for (std::size_t c = 1; c < columns_; ++c) one += ", ?";
   one += ")";
-  std::string out = std::string(insert_) + " VALUES" + one;
+  out = std::string(insert_) + " VALUES" + one;
   for (std::size_t r = 1; r < rows; ++r) out += "," + one;
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,12 +40,15 @@ class RowBatch {
   // Chunk sizes: few distinct statements per table (cached by the connection), few statements per flush.
   static constexpr std::size_t kChunks[] = {64, 16, 4, 1};
 
-  std::string sql(std::size_t rows) const;
+  // The statement for `rows` rows (one of kChunks), built once per batch: the text is the key of the
+  // connection's statement cache.
+  const std::string& sql(std::size_t rows);
   [[noreturn]] void wrong_width(std::size_t values) const;
 
   std::string_view insert_;  // a literal
   std::size_t columns_;
-  std::vector<Value> values_;  // row after row
+  std::vector<Value> values_;            // row after row
+  std::string sql_[std::size(kChunks)];  // sql(kChunks[i]), empty until first used
 };
 
 }  // namespace fhirgw::storage

@@ -69,10 +69,10 @@ std::string_view Statement::column_view(int col) const {
 }
 bool Statement::column_is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
-Connection::Connection(const std::string& path, bool read_only) {
+Connection::Connection(const std::string& path, bool read_only, const char* vfs) {
   const int flags =
       (read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, vfs) != SQLITE_OK) {
     std::string message = "cannot open database '" + path + "': " + (db_ ? sqlite3_errmsg(db_) : "out of memory");
     sqlite3_close(db_);
     db_ = nullptr;
@@ -97,6 +97,12 @@ void Connection::exec(std::string_view sql) {
     message += error ? error : sqlite3_errmsg(db_);
     sqlite3_free(error);
     throw StorageError(message);
+  }
+}
+
+void Connection::run(const std::string& sql) {
+  StatementScope s(cached(sql));
+  while (s->step()) {
   }
 }
 

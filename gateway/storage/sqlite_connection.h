@@ -49,13 +49,17 @@ class Statement {
 
 class Connection {
  public:
-  // Opens (creating if needed) the database file. `read_only` connections never write.
-  Connection(const std::string& path, bool read_only);
+  // Opens (creating if needed) the database file. `read_only` connections never write. `vfs`: the
+  // name of a registered SQLite VFS (nullptr: the default).
+  Connection(const std::string& path, bool read_only, const char* vfs = nullptr);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
   void exec(std::string_view sql);
+  // One statement without results (BEGIN, COMMIT, SAVEPOINT ...) from the statement cache: not parsed
+  // again on every write transaction, as exec() does. Throws StorageError.
+  void run(const std::string& sql);
   // A cached prepared statement, reset and unbound, ready for binding.
   Statement& cached(const std::string& sql);
   // A one-off prepared statement (dynamic SQL such as compiled searches).

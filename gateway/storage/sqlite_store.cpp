@@ -15,6 +15,7 @@
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_outbox.h"
 #include "storage/sqlite_search.h"
+#include "storage/wal_write_buffer.h"
 
 namespace fhirgw::storage {
 
@@ -94,14 +95,14 @@ class SqliteWriteTransaction final : public WriteTransaction {
       : store_(store), lock_(std::move(lock)), db_(*store.writer_) {
     try {
       if (!store_.batch_) {
-        db_.exec("BEGIN IMMEDIATE");
+        db_.run("BEGIN IMMEDIATE");
         store_.batch_ = std::make_shared<SqliteStore::Batch>();
       } else if (intent == WriteIntent::General) {
         // Joining a batch that holds other writers' work: only a savepoint can undo ours alone. (The
         // first writer of a batch needs none.) A savepoint makes SQLite copy every page the
         // transaction changes to its sub-journal first, a quarter of the writer's time for creates.
         // Transactions that only the store itself can fail (WriteIntent::Unconditional) skip it.
-        db_.exec("SAVEPOINT w");
+        db_.run("SAVEPOINT w");
         savepoint_ = true;
       }
     } catch (...) {
@@ -115,10 +116,10 @@ class SqliteWriteTransaction final : public WriteTransaction {
     if (done_) return;
     try {
       if (savepoint_) {
-        db_.exec("ROLLBACK TO w");
-        db_.exec("RELEASE w");
+        db_.run("ROLLBACK TO w");
+        db_.run("RELEASE w");
       } else {
-        db_.exec("ROLLBACK");  // the whole batch: first in it, or WriteIntent::Unconditional
+        db_.run("ROLLBACK");  // the whole batch: first in it, or WriteIntent::Unconditional
       }
     } catch (...) {
       // SQLite may have rolled the whole batch back on its own (I/O error, disk full); finish_batch
@@ -208,7 +209,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void commit() override {
     flush_index();
-    if (savepoint_) db_.exec("RELEASE w");
+    if (savepoint_) db_.run("RELEASE w");
     done_ = true;
     const std::shared_ptr<SqliteStore::Batch> batch = store_.batch_;
     if (leave()) return;
@@ -348,7 +349,8 @@ SqliteStore::SqliteStore(const SqliteOptions& options)
     std::filesystem::create_directories(parent, ec);
     if (ec) throw StorageError("cannot create data directory '" + parent.string() + "': " + ec.message());
   }
-  writer_ = std::make_unique<Connection>(options_.path, false);
+  // The writer's WAL appends go out in few large writes (wal_write_buffer.h).
+  writer_ = std::make_unique<Connection>(options_.path, false, wal_write_buffer_vfs());
   apply_pragmas(*writer_);
   migrate(*writer_, options_.shared_params, options_.patient_rows);
   checkpointer_ =
@@ -470,11 +472,11 @@ std::shared_ptr<SqliteStore::Batch> SqliteStore::commit_batch() {
   if (!batch) return nullptr;
   if (!sqlite3_get_autocommit(writer_->handle())) {  // autocommit: SQLite already rolled it back
     try {
-      writer_->exec("COMMIT");
+      writer_->run("COMMIT");
       batch->committed = true;
     } catch (const StorageError&) {
       try {
-        writer_->exec("ROLLBACK");
+        writer_->run("ROLLBACK");
       } catch (const StorageError&) {
       }
     }
