@@ -7,6 +7,7 @@
 #include <random>
 
 #include "fhir/json/parser.h"
+#include "fhir/json/writer.h"
 #include "search/fhir_date.h"
 
 namespace fhirgw::rest {
@@ -51,22 +52,41 @@ bool valid_id(std::string_view id) {
   return true;
 }
 
-Node stamp(const Node& resource, std::string_view id, std::int64_t version, std::int64_t last_updated_ms) {
-  Node out = Node::object();
-  if (const Node* rt = resource.find("resourceType")) out.append_member("resourceType", Node(*rt));
-  out.append_member("id", Node::string(id));
-  Node meta = Node::object();
-  meta.append_member("versionId", Node::string(std::to_string(version)));
-  meta.append_member("lastUpdated", Node::string(search::format_instant(last_updated_ms)));
+namespace {
+
+void write_member(const fhir::json::Member& m, std::string& out) {
+  out += ',';
+  fhir::json::write_string(m.key, out);
+  out += ':';
+  fhir::json::write(m.value, out);
+}
+
+}  // namespace
+
+std::string stamped_json(const Node& resource, std::string_view id, std::int64_t version,
+                         std::int64_t last_updated_ms) {
+  std::string out = "{";
+  if (const Node* rt = resource.find("resourceType")) {
+    out += "\"resourceType\":";
+    fhir::json::write(*rt, out);
+    out += ',';
+  }
+  out += "\"id\":";
+  fhir::json::write_string(id, out);
+  out += ",\"meta\":{\"versionId\":";
+  fhir::json::write_string(std::to_string(version), out);
+  out += ",\"lastUpdated\":";
+  fhir::json::write_string(search::format_instant(last_updated_ms), out);
   if (const Node* old = resource.find("meta"); old && old->is_object()) {
     for (const auto& m : old->members()) {
-      if (m.key != "versionId" && m.key != "lastUpdated") meta.append_member(m.key, Node(m.value));
+      if (m.key != "versionId" && m.key != "lastUpdated") write_member(m, out);
     }
   }
-  out.append_member("meta", std::move(meta));
+  out += '}';
   for (const auto& m : resource.members()) {
-    if (m.key != "resourceType" && m.key != "id" && m.key != "meta") out.append_member(m.key, Node(m.value));
+    if (m.key != "resourceType" && m.key != "id" && m.key != "meta") write_member(m, out);
   }
+  out += '}';
   return out;
 }
 

@@ -18,9 +18,11 @@ std::string new_id();
 // True if `id` matches the FHIR id syntax [A-Za-z0-9\-\.]{1,64}.
 bool valid_id(std::string_view id);
 
-// Copy of `resource` with id and meta set for version `version` written at `last_updated_ms`.
-fhir::json::Node stamp(const fhir::json::Node& resource, std::string_view id, std::int64_t version,
-                       std::int64_t last_updated_ms);
+// The JSON text of `resource` with id and meta set for version `version` written at `last_updated_ms`:
+// resourceType, id, meta (versionId, lastUpdated, then the resource's other meta elements), then its other
+// elements in their order. Written straight from `resource` (no stamped copy of the tree is built).
+std::string stamped_json(const fhir::json::Node& resource, std::string_view id, std::int64_t version,
+                         std::int64_t last_updated_ms);
 
 // True if the stored body and `incoming` differ only in meta.versionId / meta.lastUpdated (an update
 // that changes nothing does not create a version).
