@@ -11,23 +11,12 @@
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
+#include "temp_dir.h"
 
 namespace fhirgw::storage {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("fhirgw-store-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = fhirgw::testing::TempDir;
 
 NewVersion obs(const std::string& id, const std::string& code, std::int64_t when) {
   NewVersion v;

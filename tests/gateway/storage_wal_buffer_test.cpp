@@ -7,28 +7,16 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <random>
 #include <string>
 
 #include "storage/sqlite_connection.h"
 #include "storage/wal_write_buffer.h"
+#include "temp_dir.h"
 
 namespace fhirgw::storage {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("fhirgw-walbuf-" + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = fhirgw::testing::TempDir;
 
 std::int64_t count_rows(Connection& db) {
   StatementScope s(db.cached("SELECT count(*), coalesce(sum(length(b)), 0) FROM t"));
