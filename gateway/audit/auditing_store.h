@@ -39,6 +39,10 @@ class AuditingStore : public storage::Store {
                                                 std::size_t limit) override {
     return inner_.outbox_ready(peer, now_ms, limit);
   }
+  std::vector<storage::OutboxItem> outbox_after(const std::string& peer, std::int64_t after_seq,
+                                                std::size_t limit) override {
+    return inner_.outbox_after(peer, after_seq, limit);
+  }
   void outbox_delivered(const std::vector<std::int64_t>& seqs) override { inner_.outbox_delivered(seqs); }
   void outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) override {
     inner_.outbox_failed(seq, next_attempt_ms, error);

@@ -105,15 +105,38 @@ void DeliveryWorker::run() {
   }
 }
 
+void DeliveryWorker::Round::join() {
+  for (std::thread& t : posting) t.join();
+  posting.clear();
+}
+
 bool DeliveryWorker::deliver_due() {
   const std::size_t lanes = clients_.size();
-  const auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size * lanes);
+  auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size * lanes);
   if (rows.empty()) return false;
+  std::unique_ptr<Round> round = prepare(std::move(rows));
+  if (round->bundles.empty()) return true;
+  launch(*round);
+  for (;;) {
+    std::unique_ptr<Round> next = stop_ ? nullptr : prepare_after(*round);
+    finish(*round);
+    const bool all_delivered = std::all_of(round->attempts.begin(), round->attempts.end(),
+                                           [](const Attempt& a) { return a.sent == Sent::Delivered; });
+    if (next && all_delivered && !stop_) launch(*next);
+    settle(*round);
+    if (!next || !all_delivered || stop_) return true;  // a prepared `next` not sent: its rows stay due
+    round = std::move(next);
+  }
+}
+
+std::unique_ptr<DeliveryWorker::Round> DeliveryWorker::prepare(std::vector<storage::OutboxItem> rows) {
+  auto round = std::make_unique<Round>();
+  round->rows = std::move(rows);
   // Coalesce: the newest due version of each resource stands for the older ones.
   std::map<Key, const storage::OutboxItem*> newest;
-  for (const auto& r : rows) newest[key_of(r)] = &r;
+  for (const auto& r : round->rows) newest[key_of(r)] = &r;
   Items to_send;
-  for (const auto& r : rows) {
+  for (const auto& r : round->rows) {
     if (newest[key_of(r)] != &r) continue;
     if (!r.deleted && r.body.empty()) {
       fail_one(r, "version " + std::to_string(r.version) + " is no longer in the store's history");
@@ -121,16 +144,30 @@ bool DeliveryWorker::deliver_due() {
     }
     to_send.push_back(&r);
   }
-  if (to_send.empty()) return true;
-
   // Bundles of batch_size in outbox order (at most `lanes` of them): what fits one Bundle goes as one.
-  std::vector<Items> bundles;
   for (std::size_t i = 0; i < to_send.size(); i += peer_.batch_size) {
-    bundles.emplace_back(to_send.begin() + static_cast<std::ptrdiff_t>(i),
-                         to_send.begin() + static_cast<std::ptrdiff_t>(std::min(i + peer_.batch_size, to_send.size())));
+    round->bundles.emplace_back(
+        to_send.begin() + static_cast<std::ptrdiff_t>(i),
+        to_send.begin() + static_cast<std::ptrdiff_t>(std::min(i + peer_.batch_size, to_send.size())));
   }
-  const std::vector<Attempt> attempts = send_all(bundles);
+  return round;
+}
 
+std::unique_ptr<DeliveryWorker::Round> DeliveryWorker::prepare_after(const Round& round) {
+  // Later versions of the round's resources may be among these: they are sent only once every Bundle
+  // of the round was acknowledged (deliver_due), so they still arrive after the round's versions.
+  const std::int64_t last = round.rows.back().seq;  // rows come in seq order
+  auto rows = store_.outbox_after(peer_.name, last, peer_.batch_size * clients_.size());
+  if (rows.empty()) return nullptr;
+  auto next = prepare(std::move(rows));
+  if (next->bundles.empty()) return nullptr;
+  return next;
+}
+
+void DeliveryWorker::settle(Round& round) {
+  const std::vector<Items>& bundles = round.bundles;
+  const std::vector<Attempt>& attempts = round.attempts;
+  const std::vector<storage::OutboxItem>& rows = round.rows;
   Items delivered;
   for (std::size_t i = 0; i < bundles.size(); ++i) {
     if (attempts[i].sent != Sent::Delivered) continue;
@@ -180,7 +217,6 @@ bool DeliveryWorker::deliver_due() {
     }
   }
   if (wait_ms > 1) sleep_for(wait_ms);
-  return true;
 }
 
 // One entry spoils the transaction for all: send each on its own.
@@ -202,8 +238,17 @@ bool DeliveryWorker::send_each(const Items& items, const std::vector<storage::Ou
   return true;
 }
 
-std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(const std::vector<Items>& bundles) {
-  std::vector<Attempt> attempts(bundles.size());
+std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(std::vector<Items> bundles) {
+  Round round;
+  round.bundles = std::move(bundles);
+  launch(round);
+  finish(round);
+  return std::move(round.attempts);
+}
+
+void DeliveryWorker::launch(Round& round) {
+  std::vector<Attempt>& attempts = round.attempts;
+  attempts.assign(round.bundles.size(), Attempt{});
   // return=minimal: only each entry's status is read, so the peer need not send every stored resource back.
   std::vector<std::pair<std::string, std::string>> headers = {
       {"X-Fhirgw-Peer", node_}, {"X-Source-System", node_}, {"Prefer", "return=minimal"}};
@@ -214,15 +259,17 @@ std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(const std::vector<
         a.sent = Sent::Unreachable;
         a.error = t.error().reason;
       }
-      return attempts;
+      return;
     }
     headers.emplace_back("Authorization", "Bearer " + *t);
   }
   for (Attempt& a : attempts) a.bundle_id = new_bundle_identifier(rng_);
   const std::string target = url_.path.empty() ? "/" : url_.path;
-  auto post = [&](std::size_t i) {
-    Attempt& a = attempts[i];
-    const Items& items = bundles[i];
+  // Each Bundle on its own thread and connection; the round (and so `attempts` and the Bundles) outlives
+  // the threads: finish() or ~Round joins them.
+  auto post = [this, &round, headers, target](std::size_t i) {
+    Attempt& a = round.attempts[i];
+    const Items& items = round.bundles[i];
     const auto ex = clients_[i]->post(target, "application/fhir+json", transaction_bundle(items, a.bundle_id), headers);
     if (!ex.sent) {
       a.sent = Sent::Unreachable;
@@ -245,16 +292,16 @@ std::vector<DeliveryWorker::Attempt> DeliveryWorker::send_all(const std::vector<
       a.error = error_reason(ex.status, ex.body);
     }
   };
-  // Bundle 0 on this thread, the others beside it (each on its own connection).
-  std::vector<std::thread> others;
-  for (std::size_t i = 1; i < bundles.size(); ++i) others.emplace_back(post, i);
-  post(0);
-  for (std::thread& t : others) t.join();
+  for (std::size_t i = 0; i < round.bundles.size(); ++i) round.posting.emplace_back(post, i);
+}
+
+void DeliveryWorker::finish(Round& round) {
+  round.join();
   // With a token, a 401 means it should be fetched again on the next try.
-  if (token_ && std::any_of(attempts.begin(), attempts.end(), [](const Attempt& a) { return a.status == 401; })) {
+  if (token_ &&
+      std::any_of(round.attempts.begin(), round.attempts.end(), [](const Attempt& a) { return a.status == 401; })) {
     token_->invalidate();
   }
-  return attempts;
 }
 
 void DeliveryWorker::acknowledge(const std::vector<const storage::OutboxItem*>& sent,

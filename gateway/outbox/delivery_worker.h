@@ -4,9 +4,14 @@
 // Rounds: each round takes up to in_flight x batch_size due rows, coalesces them (one entry per
 // resource), and sends up to `in_flight` Bundles at once, each on its own keep-alive connection, so
 // the peer stores them side by side (its group commit makes one WAL sync for several) while the
-// next Bundle is on the wire. A resource is in one Bundle of a round, and a round starts only after
-// the previous one was acknowledged and removed, so versions of one resource never overtake each
-// other. The acknowledged Bundles of a round are removed from the outbox in one write.
+// next Bundle is on the wire. A resource is in one Bundle of a round. The acknowledged Bundles of a
+// round are removed from the outbox in one write.
+// Pipelined: while a round is in flight, the next one (the rows after it) is read and built, and it is
+// sent as soon as every Bundle of the round was acknowledged, before the round's rows are removed and
+// audited, so the peer does not wait for that. A later version of a resource is thus sent only after
+// the earlier one was acknowledged. Any failure in a round drops the prepared next round (its rows
+// stay) and the worker reads from the start again, as it does while any row has failed and waits for
+// a retry (Store::outbox_after).
 //
 // Failures:
 // - the peer cannot be reached / the connection breaks / 5xx without a usable answer for a whole batch:
@@ -71,10 +76,30 @@ class DeliveryWorker {
 
   using Items = std::vector<const storage::OutboxItem*>;
 
+  // Rows read together, their Bundles (pointers into `rows`, or into a caller's rows) and, once sent,
+  // one Attempt per Bundle. Bundles in flight are posted by `posting` threads (joined on destruction).
+  struct Round {
+    std::vector<storage::OutboxItem> rows;
+    std::vector<Items> bundles;
+    std::vector<Attempt> attempts;
+    std::vector<std::thread> posting;
+    ~Round() { join(); }
+    void join();
+  };
+
   void run();
   bool deliver_due();  // false: nothing was due
-  // Sends each Bundle on its own connection (clients_[i]), all at once; one Attempt per Bundle.
-  std::vector<Attempt> send_all(const std::vector<Items>& bundles);
+  // Coalesces `rows` and splits them into Bundles (rows without a body fail here).
+  std::unique_ptr<Round> prepare(std::vector<storage::OutboxItem> rows);
+  // The next round while `round` is in flight: the rows after it (Store::outbox_after); nullptr if none.
+  std::unique_ptr<Round> prepare_after(const Round& round);
+  // Starts sending each Bundle on its own connection (clients_[i]), all at once; finish() waits for them.
+  void launch(Round& round);
+  void finish(Round& round);
+  // What the answers of a finished round mean: acknowledge, audit, retry, wait.
+  void settle(Round& round);
+  // Sends the Bundles of one round and waits; one Attempt per Bundle.
+  std::vector<Attempt> send_all(std::vector<Items> bundles);
   Attempt send(const Items& items) { return send_all({items}).front(); }
   // After a Bundle was refused: each entry on its own. False: the peer became unreachable or busy.
   bool send_each(const Items& items, const std::vector<storage::OutboxItem>& rows);

@@ -35,6 +35,38 @@ bool set_outbox_routed(Connection& db, const std::string& peer, const std::strin
   return was;
 }
 
+namespace {
+
+// The columns of an outbox row with its version's method and body (outbox_item reads them).
+std::string outbox_select(const char* where) {
+  return std::string(
+             "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
+             "h.method, ") +
+         kHistoryBody +
+         ", o.send_delete "
+         "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version" +
+         kHistoryBodyJoin + " WHERE " + where + " ORDER BY o.seq LIMIT ?3";
+}
+
+OutboxItem outbox_item(Statement& s, const std::string& peer) {
+  OutboxItem item;
+  item.seq = s.column_int(0);
+  item.peer = peer;
+  item.type = s.column_text(1);
+  item.id = s.column_text(2);
+  item.version = s.column_int(3);
+  item.created_ms = s.column_int(4);
+  item.attempts = static_cast<int>(s.column_int(5));
+  item.next_attempt_ms = s.column_int(6);
+  item.last_error = s.column_text(7);
+  item.send_delete = s.column_int(10) != 0;
+  item.deleted = item.send_delete || s.column_view(8) == "DELETE";
+  if (!item.deleted && !s.column_is_null(9)) item.body = s.column_text(9);
+  return item;
+}
+
+}  // namespace
+
 std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) {
   ReaderLease db(readers_);
   // Both queries see the lease's one snapshot of the outbox.
@@ -49,31 +81,29 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   // `+o.next_attempt`: no index on it, so the rows are read in seq order from outbox_by_peer and the
   // scan stops at the limit. Through outbox_due instead, SQLite joined the history of every due row
   // (the whole outbox while a peer catches up) and sorted them, each round: quadratic in the backlog.
-  StatementScope s(db->cached(
-      std::string("SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
-                  "h.method, ") +
-      kHistoryBody +
-      ", o.send_delete "
-      "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version" +
-      kHistoryBodyJoin + " WHERE o.peer = ?1 AND +o.next_attempt <= ?2 ORDER BY o.seq LIMIT ?3"));
+  StatementScope s(db->cached(outbox_select("o.peer = ?1 AND +o.next_attempt <= ?2")));
   s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
   while (s->step()) {
-    OutboxItem item;
-    item.seq = s->column_int(0);
-    item.peer = peer;
-    item.type = s->column_text(1);
-    item.id = s->column_text(2);
-    if (const auto it = waiting.find({item.type, item.id}); it != waiting.end() && it->second < item.seq) continue;
-    item.version = s->column_int(3);
-    item.created_ms = s->column_int(4);
-    item.attempts = static_cast<int>(s->column_int(5));
-    item.next_attempt_ms = s->column_int(6);
-    item.last_error = s->column_text(7);
-    item.send_delete = s->column_int(10) != 0;
-    item.deleted = item.send_delete || s->column_view(8) == "DELETE";
-    if (!item.deleted && !s->column_is_null(9)) item.body = s->column_text(9);
-    out.push_back(std::move(item));
+    const std::int64_t seq = s->column_int(0);
+    if (const auto it = waiting.find({s->column_text(1), s->column_text(2)}); it != waiting.end() && it->second < seq)
+      continue;
+    out.push_back(outbox_item(*s, peer));
   }
+  return out;
+}
+
+std::vector<OutboxItem> SqliteStore::outbox_after(const std::string& peer, std::int64_t after_seq, std::size_t limit) {
+  ReaderLease db(readers_);
+  {
+    // A failed row has next_attempt > 0 (outbox_failed) until it is delivered or dead-lettered.
+    StatementScope failed(db->cached("SELECT 1 FROM outbox WHERE peer = ?1 AND next_attempt > 0 LIMIT 1"));
+    failed->bind(1, peer);
+    if (failed->step()) return {};
+  }
+  std::vector<OutboxItem> out;
+  StatementScope s(db->cached(outbox_select("o.peer = ?1 AND o.seq > ?2")));
+  s->bind(1, peer).bind(2, after_seq).bind(3, static_cast<std::int64_t>(limit));
+  while (s->step()) out.push_back(outbox_item(*s, peer));
   return out;
 }
 

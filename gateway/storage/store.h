@@ -140,6 +140,10 @@ class Store {
   // while an earlier row of the same resource is waiting for a retry, so a later version never
   // overtakes an earlier one.
   virtual std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) = 0;
+  // For a worker whose rows up to `after_seq` are in flight (read by outbox_ready or by this): up to
+  // `limit` rows of `peer` after it, in seq order, with their bodies. Empty while any row of the peer has
+  // failed (waits for or is due for a retry): those come first, from outbox_ready.
+  virtual std::vector<OutboxItem> outbox_after(const std::string& peer, std::int64_t after_seq, std::size_t limit) = 0;
   // Removes delivered rows.
   virtual void outbox_delivered(const std::vector<std::int64_t>& seqs) = 0;
   // Records a failed attempt: attempts + 1, next try at `next_attempt_ms`, the error text.

@@ -368,6 +368,28 @@ TEST_F(OutboxTest, OrderingRetriesAndDeadLetters) {
   EXPECT_EQ(ready("hospital-b").size(), 3u);
 }
 
+// The pipelined worker's read (DeliveryWorker::prepare_after): the rows after those in flight, with their
+// bodies; nothing while any row has failed, since that row (and what waits behind it) comes first.
+TEST_F(OutboxTest, RowsAfterThoseInFlightUnlessOneFailed) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o1", observation("o1", "1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o2", observation("o2", "1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/o3", observation("o3", "1")).status, 201);
+  const auto rows = ready("hospital-b");
+  ASSERT_EQ(rows.size(), 3u);
+  auto after = store_.outbox_after("hospital-b", rows[0].seq, 10);
+  ASSERT_EQ(after.size(), 2u);
+  EXPECT_EQ(after[0].id, "o2");
+  EXPECT_EQ(after[1].id, "o3");
+  EXPECT_NE(after[0].body.find("\"o2\""), std::string::npos);
+  EXPECT_EQ(store_.outbox_after("hospital-b", rows[0].seq, 1).size(), 1u);
+  EXPECT_TRUE(store_.outbox_after("hospital-b", rows[2].seq, 10).empty());
+  EXPECT_TRUE(store_.outbox_after("registry", 0, 10).empty());
+
+  store_.outbox_failed(rows[2].seq, 1, "HTTP 500: boom");  // due again already: still read from the start
+  EXPECT_TRUE(store_.outbox_after("hospital-b", rows[0].seq, 10).empty());
+  EXPECT_EQ(ready("hospital-b").size(), 3u);
+}
+
 TEST(TransactionBundle, IdempotentPutsAndDeletes) {
   storage::OutboxItem put;
   put.type = "Patient";
