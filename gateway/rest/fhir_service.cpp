@@ -238,9 +238,9 @@ WriteContext FhirService::write_context(Ctx& ctx, storage::WriteTransaction& txn
 void FhirService::record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
                                     std::string transaction) {
   if (!ctx.inbound) return;
-  std::vector<storage::StoredVersion> written;
+  WrittenVersions written;
   for (const OpResult* r : results) {
-    if (r->written && r->stored) written.push_back(*r->stored);
+    if (r->written && r->stored) written.push_back(&*r->stored);
   }
   InboundContext in;
   in.peer = *ctx.inbound;

@@ -25,12 +25,11 @@ void add_identifier_ref(std::string& out, const char* system, const std::string&
 
 }  // namespace
 
-std::string inbound_provenance_json(const InboundContext& in, const std::vector<storage::StoredVersion>& written,
-                                    std::int64_t now_ms) {
+std::string inbound_provenance_json(const InboundContext& in, const WrittenVersions& written, std::int64_t now_ms) {
   if (written.empty()) return {};
   std::string j = "{\"resourceType\":\"Provenance\",\"target\":[";
   for (std::size_t i = 0; i < written.size(); ++i) {
-    const auto& v = written[i];
+    const storage::StoredVersion& v = *written[i];
     if (i > 0) j += ',';
     j += "{\"reference\":";
     fhir::json::write_string(v.type + "/" + v.id + "/_history/" + std::to_string(v.version), j);
@@ -55,7 +54,7 @@ std::string inbound_provenance_json(const InboundContext& in, const std::vector<
   return j;
 }
 
-void record_inbound(WriteContext& w, const InboundContext& in, const std::vector<storage::StoredVersion>& written) {
+void record_inbound(WriteContext& w, const InboundContext& in, const WrittenVersions& written) {
   const std::string json = inbound_provenance_json(in, written, w.now_ms);
   if (json.empty()) return;
   auto parsed = fhir::json::parse(json);

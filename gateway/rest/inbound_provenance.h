@@ -24,11 +24,13 @@ struct InboundContext {
   std::string transaction;    // identifier of the Bundle or request
 };
 
+// The versions a request wrote (pointers: their bodies are not copied, only type, id and version are read).
+using WrittenVersions = std::vector<const storage::StoredVersion*>;
+
 // The Provenance JSON for `written` (empty: none is needed, returns "").
-std::string inbound_provenance_json(const InboundContext& in, const std::vector<storage::StoredVersion>& written,
-                                    std::int64_t now_ms);
+std::string inbound_provenance_json(const InboundContext& in, const WrittenVersions& written, std::int64_t now_ms);
 
 // Writes that Provenance in w.txn (nothing when `written` is empty).
-void record_inbound(WriteContext& w, const InboundContext& in, const std::vector<storage::StoredVersion>& written);
+void record_inbound(WriteContext& w, const InboundContext& in, const WrittenVersions& written);
 
 }  // namespace fhirgw::rest
