@@ -47,7 +47,8 @@ class AuthMatrix : public ::testing::Test {
         *dir_, "reader",
         pki::make_cert({"reader", pki::Usage::client, {"URI:urn:fhirgw:client:reader"}}, pki::generate_ec(), &a_->ca));
     client_key_ = new pki::SigningKeyPair(pki::rs384_key("a-1"));
-    signing_ = new pki::SigningKeyPair(pki::es384_key("fhirgw-1"));
+    // ES256, the recommended token key (the forwarding test's gateway B signs with ES384).
+    signing_ = new pki::SigningKeyPair(pki::es256_key("fhirgw-1"));
     const std::string jwks = dir_->write("clients.jwks", pki::jwks_of({client_key_}));
     const std::string config = dir_->write("config.json", R"({
       "tls": {"cert_file": ")" + a_->server_files.cert + R"(", "key_file": ")" +
@@ -148,7 +149,7 @@ TEST_F(AuthMatrix, BadClientCertificatesAreRefusedAtTheHandshake) {
 
 TEST_F(AuthMatrix, BadTokensAre401AndAudited) {
   const int before = audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=4", 0);
-  const auto other_key = pki::es384_key("fhirgw-1");  // same kid, unknown key
+  const auto other_key = pki::key_for(signing_->alg, "fhirgw-1");  // same kid and alg, unknown key
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"no token", ""},
       {"expired", forged(*signing_, base_, now_s() - 3600)},
@@ -205,6 +206,10 @@ TEST_F(AuthMatrix, ReadOnlyScopeCannotWrite) {
 TEST_F(AuthMatrix, HappyPathWithMutualTlsAndToken) {
   const int issued_before = audits("type=http://dicom.nema.org/resources/ontology/DCM|110114&outcome=0", 0);
   const std::string t = token("hospital-a", a_->client_files, "system/Patient.cruds system/Observation.cruds");
+  // Signed with the configured P-256 key: an ES256 JWS.
+  const auto header = auth::base64url_decode(t.substr(0, t.find('.')));
+  ASSERT_TRUE(header);
+  EXPECT_NE(header->find(R"("alg":"ES256")"), std::string::npos) << *header;
   Client c(server_->port(), as_a());
   ASSERT_EQ(c.request("PUT", "/fhir/Patient/p1", kPatient, bearer(t)).status, 201);
   const auto created = c.request("POST", "/fhir/Observation", kObservation, bearer(t));
