@@ -33,15 +33,20 @@ WalCheckpointer::~WalCheckpointer() {
 int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int wal_pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
   c->wal_pages_.store(wal_pages);
-  if (wal_pages < c->requested_at_pages_) c->requested_at_pages_ = 0;  // the WAL was restarted
+  if (wal_pages < c->requested_at_pages_) {  // the WAL was restarted
+    c->requested_at_pages_ = 0;
+    c->restarts_.fetch_add(1);
+    c->spaced_.store(false);
+  }
   if (wal_pages >= c->options_.hard_pages) {
     // SQLITE_BUSY here only means the background pass is running; the next commit tries again.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (wal_pages >= c->options_.soft_pages && (wal_pages >= c->requested_at_pages_ + c->options_.step_pages ||
-                                                     wal_pages >= c->options_.hard_pages - c->options_.step_pages)) {
-    // Not after every commit: each pass copies a page once however often it was rewritten since the
-    // last one, and ends with a sync of the database file that competes with the WAL syncs of commits.
-    // Close to hard_pages after every commit again, so that little is left for the writer to copy.
+  } else if (wal_pages >= c->options_.soft_pages &&
+             (!c->spaced_.load() || wal_pages >= c->requested_at_pages_ + c->options_.step_pages ||
+              wal_pages >= c->options_.hard_pages - c->options_.step_pages)) {
+    // Spaced passes (see run()): each copies a page once however often it was rewritten since the last
+    // one, and ends with a sync of the database file that competes with the WAL syncs of commits. Close to
+    // hard_pages after every commit again, so that little is left for the writer to copy.
     c->requested_at_pages_ = wal_pages;
     {
       std::lock_guard lock(c->mutex_);
@@ -55,6 +60,8 @@ int WalCheckpointer::on_commit(void* self, sqlite3* db, const char* schema, int 
 void WalCheckpointer::run() {
   std::unique_lock lock(mutex_);
   int copied_upto = 0;  // the WAL's size when the last pass began
+  std::uint64_t seen_restarts = 0;
+  int passes_since_restart = 0;
   for (;;) {
     const bool asked = wake_.wait_for(lock, options_.quiet_pass_after, [this] { return requested_ || stop_; });
     if (stop_) return;
@@ -68,6 +75,14 @@ void WalCheckpointer::run() {
     // Errors (busy, I/O) leave the WAL as it is: it stays valid, and the next request retries.
     sqlite3_wal_checkpoint_v2(own_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
+    // Light writes (e.g. only the audit trail) leave gaps between commits: a pass soon copies everything
+    // and the WAL restarts at the next commit, so readers keep their snapshots. Under heavy writes a newer
+    // commit is always there when a pass ends and the WAL only restarts at hard_pages: after eager_passes
+    // passes without a restart, passes are spaced by step_pages.
+    const std::uint64_t restarts = restarts_.load();
+    passes_since_restart = restarts == seen_restarts ? passes_since_restart + 1 : 1;
+    seen_restarts = restarts;
+    spaced_.store(passes_since_restart >= options_.eager_passes);
   }
 }
 

@@ -7,8 +7,9 @@
 //
 // Here the writer connection only reports the WAL size (sqlite3_wal_hook). Past `soft_pages` a
 // thread with its own connection runs a PASSIVE checkpoint (it never blocks the writer or readers);
-// SQLite restarts the WAL at the next write once everything is copied. A pass is requested each time
-// the WAL grows by `step_pages`, not after every commit. Under sustained writes the
+// SQLite restarts the WAL at the next write once everything is copied. Under heavy writes, when passes
+// cannot catch up, a pass is requested each time the WAL grows by `step_pages`, not after every commit.
+// Under sustained writes the
 // background pass can lag, so past `hard_pages` the writer checkpoints itself after its commit, which
 // bounds the WAL file. Durability is unchanged: a COMMIT is durable once its WAL frames are synced.
 #pragma once
@@ -16,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,10 +32,13 @@ class Connection;
 struct CheckpointOptions {
   int soft_pages = 16384;  // 64 MiB of 4 KiB pages: a background PASSIVE checkpoint
   int hard_pages = 65536;  // 256 MiB: the writer checkpoints after its commit
-  int step_pages = 8192;   // past soft_pages, another pass each time the WAL has grown by this much (32 MiB)
+  // Under heavy writes, past soft_pages, another pass each time the WAL has grown by this much (32 MiB).
+  int step_pages = 8192;
   // A pass also runs when the WAL (past soft_pages) has frames no pass has copied and no request came
   // for this long.
   std::chrono::milliseconds quiet_pass_after{1000};
+  // Heavy writes: this many passes in a row did not let the WAL restart.
+  int eager_passes = 4;
 };
 
 class WalCheckpointer {
@@ -56,8 +61,10 @@ class WalCheckpointer {
   Connection& writer_;
   CheckpointOptions options_;
   std::unique_ptr<Connection> own_;
-  std::atomic<int> wal_pages_{0};  // the WAL's size in pages after the last commit
-  int requested_at_pages_ = 0;     // the WAL's size when the last pass was requested (writer's thread only)
+  std::atomic<int> wal_pages_{0};           // the WAL's size in pages after the last commit
+  int requested_at_pages_ = 0;              // the WAL's size when the last pass was requested (writer's thread only)
+  std::atomic<bool> spaced_{false};         // passes are requested every step_pages, not after every commit
+  std::atomic<std::uint64_t> restarts_{0};  // times the writer saw the WAL restart
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;

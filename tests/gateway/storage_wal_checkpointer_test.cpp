@@ -5,48 +5,43 @@
 
 #include <chrono>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <thread>
 
 #include "storage/sqlite_connection.h"
 #include "storage/wal_checkpointer.h"
+#include "temp_dir.h"
 
 namespace fhirgw::storage {
 namespace {
 
 class WalCheckpointerTest : public ::testing::Test {
  protected:
-  WalCheckpointerTest() {
-    std::random_device rd;
-    dir_ = std::filesystem::temp_directory_path() / ("fhirgw-ckpt-" + std::to_string(rd()));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "db.sqlite").string();
+  WalCheckpointerTest() : dir_("fhirgw-ckpt-"), path_(dir_.file("db.sqlite")) {
     writer_ = std::make_unique<Connection>(path_, false);
     writer_->exec("PRAGMA journal_mode = WAL");
     writer_->exec("PRAGMA wal_autocheckpoint = 0");
     writer_->exec("CREATE TABLE t (x BLOB)");
   }
-  ~WalCheckpointerTest() override {
-    writer_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  ~WalCheckpointerTest() override { writer_.reset(); }  // closed before the directory goes
 
   // One commit of ~4 pages.
   void commit_some() { writer_->exec("INSERT INTO t VALUES (randomblob(16000))"); }
 
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
   std::string path_;
   std::unique_ptr<Connection> writer_;
 };
 
-// The tail of a burst (fewer frames than step_pages since the last requested pass) is still copied once
-// the WAL has been quiet, so the next commit restarts the WAL and it no longer waits for a checkpoint.
+// Passes spaced as under heavy writes: the tail of a burst (fewer frames than step_pages since the last
+// requested pass) is still copied once the WAL has been quiet, so the next commit restarts the WAL and it no longer
+// waits for a checkpoint.
 TEST_F(WalCheckpointerTest, QuietPassCopiesTheTailSoTheWalRestarts) {
   CheckpointOptions options;
   options.soft_pages = 40;
   options.step_pages = 1'000'000;  // only the first pass past soft_pages is requested by commits
   options.hard_pages = 3'000'000;
+  options.eager_passes = 0;  // passes are spaced as under heavy writes
   options.quiet_pass_after = std::chrono::milliseconds(50);
   WalCheckpointer checkpointer(*writer_, path_, false, options);
   for (int i = 0; i < 10'000 && !checkpointer.wants_checkpoint(); ++i) commit_some();
@@ -68,6 +63,7 @@ TEST_F(WalCheckpointerTest, WithoutQuietPassTheTailStaysInTheWal) {
   options.soft_pages = 40;
   options.step_pages = 1'000'000;
   options.hard_pages = 3'000'000;
+  options.eager_passes = 0;
   options.quiet_pass_after = std::chrono::hours(1);
   WalCheckpointer checkpointer(*writer_, path_, false, options);
   for (int i = 0; i < 10'000 && !checkpointer.wants_checkpoint(); ++i) commit_some();
@@ -78,6 +74,26 @@ TEST_F(WalCheckpointerTest, WithoutQuietPassTheTailStaysInTheWal) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   commit_some();
   EXPECT_TRUE(checkpointer.wants_checkpoint());
+}
+
+// Light writes (few frames arrive while a pass runs): a pass is requested after every commit past
+// soft_pages, so the WAL restarts soon, with no quiet pass and long before the next step.
+TEST_F(WalCheckpointerTest, LightWritesRestartTheWalWithoutWaitingForAStep) {
+  CheckpointOptions options;
+  options.soft_pages = 40;
+  options.step_pages = 1'000'000;
+  options.hard_pages = 3'000'000;
+  options.quiet_pass_after = std::chrono::hours(1);
+  WalCheckpointer checkpointer(*writer_, path_, false, options);
+  for (int i = 0; i < 10'000 && !checkpointer.wants_checkpoint(); ++i) commit_some();
+  ASSERT_TRUE(checkpointer.wants_checkpoint());
+  bool restarted = false;
+  for (int i = 0; i < 200 && !restarted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    commit_some();
+    restarted = !checkpointer.wants_checkpoint();
+  }
+  EXPECT_TRUE(restarted);
 }
 
 // Past hard_pages the writer checkpoints in its own commit: the WAL restarts without any background pass.
