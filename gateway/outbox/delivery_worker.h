@@ -107,7 +107,6 @@ class DeliveryWorker {
   void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
   void fail_one(const storage::OutboxItem& item, const std::string& error);
   void audit_delivery(const std::vector<const storage::OutboxItem*>& items, int status, const std::string& failure);
-  void pause(std::int64_t ms);
   std::int64_t backoff(int failures);
   void sleep_for(std::int64_t ms);
 
