@@ -25,12 +25,9 @@ shift $((OPTIND - 1))
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 for bin in "$@"; do [[ -x "$bin" ]] || { echo "not an executable: $bin" >&2; exit 2; }; done
 
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 # shellcheck source=tests/bench/server/lib.sh
 source "$root/tests/bench/server/lib.sh"
+bench_workspace
 
 tick_us=$((1000000 / $(getconf CLK_TCK)))
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of PID, in clock ticks

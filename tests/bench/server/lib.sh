@@ -1,5 +1,43 @@
-# Shared by the server benchmarks (run.sh, cpu-per-request.sh). Expects $work (a temp dir) and the array
-# $pids (processes to kill at exit) in the caller.
+# Shared by the server benchmarks (run.sh, cpu-per-request.sh, write-threads-ab.sh, search-audit-ab.sh).
+# bench_workspace sets $work (a temp dir) and $pids (processes to kill); both are cleaned up at exit.
+
+bench_workspace() {
+  work="$(mktemp -d)"
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+}
+
+copy_seed() {  # copy_seed SEED_DIR: a copy of the seeded database in $work/data
+  [[ -f "$1/fhirgw.sqlite" ]] || { echo "no $1: run tests/bench/server/run.sh first" >&2; exit 2; }
+  cp -r "$1" "$work/data"
+  rm -f "$work/data/fhirgw.port"
+  # Write the 3.7 GB copy out now: otherwise the kernel writes it back during the first workloads, and every
+  # fdatasync of the server (audit and data commits) queues behind it (seen as p99 of ~1 s for reads).
+  sync
+}
+
+# Search: a random patient and one of the ten codes per request (each pair has OBSERVATIONS / PATIENTS / 10
+# matches; _count=10). Each wrk thread has its own seed (42 + its number), so the two threads do not replay
+# the same queries (until 2026-11-28 18:30 UTC both seeded 42).
+search_script() {  # search_script PATIENTS -> path of the wrk Lua script
+  cat > "$work/search.lua" <<LUA
+local codes = {"2857-1", "1742-6", "1920-8", "2160-0", "718-7", "6690-2", "777-3", "2345-7", "2951-2", "2823-3"}
+local threads = 0
+setup = function(thread)
+  thread:set("thread_number", threads)
+  threads = threads + 1
+end
+init = function(args)
+  math.randomseed(42 + thread_number)
+end
+request = function()
+  local path = string.format("/fhir/Observation?patient=bench-p%d&code=http://loinc.org%%7C%s&_count=10",
+                             math.random(0, $1 - 1), codes[math.random(1, #codes)])
+  return wrk.format("GET", path)
+end
+LUA
+  echo "$work/search.lua"
+}
 
 start() {  # start CMD... ; sets $port. Waits up to 5 min: the first start migrates the copied database.
   "$@" > "$work/out" 2>/dev/null &

@@ -17,13 +17,9 @@ build="${1:-$root/build}"
 fhirgw="$build/bin/fhirgw"
 duration="${DURATION:-10s}"
 conns="${CONNECTIONS:-32}"
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
 # shellcheck source=tests/bench/server/lib.sh
 source "$root/tests/bench/server/lib.sh"
+bench_workspace
 
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
 [[ -x "$fhirgw" ]] || { echo "no $fhirgw; build first" >&2; exit 2; }
@@ -101,11 +97,7 @@ JSON
   mv "$seed_dir.tmp" "$seed_dir"
   echo "Seeding: $seed_report (validation off, synchronous=normal)"
 fi
-cp -r "$seed_dir" "$work/data"
-rm -f "$work/data/fhirgw.port"
-# Write the 3.7 GB copy out now: otherwise the kernel writes it back during the first workloads, and every
-# fdatasync of the server (audit and data commits) queues behind it (seen as p99 of ~1 s for reads).
-sync
+copy_seed "$seed_dir"
 
 # 2. The server under test: durable defaults (synchronous=full, lenient validation).
 write_threads_key=""
@@ -121,32 +113,14 @@ stored="$(curl -sf "$gw/fhir/Observation?_summary=count" | python3 -c 'import js
 tx_bundle 100 2857-1 > "$work/tx-a.json"
 observation_json > "$work/obs.json"
 
-# Search: a random patient and one of the ten codes per request (each pair has OBSERVATIONS /
-# PATIENTS / 10 matches; _count=10). Each wrk thread has its own seed (42 + its number), so the two
-# threads do not replay the same queries (until 2026-11-28 18:30 UTC both seeded 42).
-cat > "$work/search.lua" <<LUA
-local codes = {"2857-1", "1742-6", "1920-8", "2160-0", "718-7", "6690-2", "777-3", "2345-7", "2951-2", "2823-3"}
-local threads = 0
-setup = function(thread)
-  thread:set("thread_number", threads)
-  threads = threads + 1
-end
-init = function(args)
-  math.randomseed(42 + thread_number)
-end
-request = function()
-  local path = string.format("/fhir/Observation?patient=bench-p%d&code=http://loinc.org%%7C%s&_count=10",
-                             math.random(0, $patients - 1), codes[math.random(1, #codes)])
-  return wrk.format("GET", path)
-end
-LUA
+search_lua="$(search_script "$patients")"
 
 echo "Load average before: $load_before; $stored Observations stored; fhirgw threads: $threads"
 echo
 echo "| workload ($conns connections, $duration) | req/s | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|"
 row "fhirgw read by id (GET /fhir/Patient/id)" "$gw/fhir/Patient/bench-p1"
-row "fhirgw search Observation?patient=..&code=.. (random patient and code, _count=10)" "$gw" -s "$work/search.lua"
+row "fhirgw search Observation?patient=..&code=.. (random patient and code, _count=10)" "$gw" -s "$search_lua"
 row "fhirgw create Observation (POST)" "$gw/fhir/Observation" -s "$(post_script "$work/obs.json")"
 row "fhirgw transaction of 100 Observations (POST /fhir)" "$gw/fhir" -s "$(post_script "$work/tx-a.json")"
 start "$ceiling" 0 2

@@ -9,18 +9,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 build="${1:-$root/build}"
-seed="$build/bench/seed-${OBSERVATIONS:-1000000}-${PATIENTS:-1000}"
-[[ -f "$seed/fhirgw.sqlite" ]] || { echo "no $seed: run tests/bench/server/run.sh first" >&2; exit 2; }
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
 # shellcheck source=tests/bench/server/lib.sh
 source "$root/tests/bench/server/lib.sh"
-
-cp -r "$seed" "$work/data"
-rm -f "$work/data/fhirgw.port"
-sync
+bench_workspace
+copy_seed "$build/bench/seed-${OBSERVATIONS:-1000000}-${PATIENTS:-1000}"
 tx_bundle 100 2857-1 > "$work/tx-a.json"
 lua="$(post_script "$work/tx-a.json")"
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
