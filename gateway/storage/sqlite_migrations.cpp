@@ -188,6 +188,10 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     "-- body of the current version in resources only",
     nullptr,  // 7 -> 8: add_patient_token_rows
     nullptr,  // 8 -> 9: add_patient_token_sources
+    // 9 -> 10: no table changes: Provenance.target and AuditEvent.entity rows may hold their target's rid
+    // key instead of its id (target_rid_keys.h). The step keeps an older fhirgw, whose searches would not
+    // find those rows, from opening a database written this way.
+    "-- reference rows keyed by the target's rid",
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =

@@ -10,6 +10,7 @@
 
 #include "storage/sqlite_connection.h"
 #include "storage/store.h"
+#include "storage/target_rid_keys.h"
 
 namespace fhirgw::storage {
 
@@ -131,7 +132,44 @@ void widen_date(SearchValue& v, std::int64_t now_ms) {
   v.high_ms += margin;
 }
 
-void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& value, std::int64_t now_ms) {
+// Whether clause `c` on resources of `type` reads reference rows whose target_id may be a target rid
+// key (target_rid_keys.h): its own rows, or the rows it shares.
+bool reads_target_rid_keys(const std::string& type, const SearchClause& c) {
+  if (c.kind != ParamKind::Reference) return false;
+  if (c.sources.empty()) return keyed_by_target_rid(type, c.param);
+  return std::any_of(c.sources.begin(), c.sources.end(),
+                     [&](const IndexSource& s) { return keyed_by_target_rid(type, s.param); });
+}
+
+// Every resource type stored, one index seek each (resources_by_type), as the CTE `stored(type)`: for a
+// reference without a target type, whose rid key may be that of any type.
+constexpr std::string_view kStoredTypes =
+    "WITH RECURSIVE stored(type) AS (SELECT MIN(type) FROM resources UNION ALL "
+    "SELECT (SELECT MIN(n.type) FROM resources n WHERE n.type > stored.type) FROM stored WHERE stored.type IS NOT "
+    "NULL) ";
+
+// "target_id = ?", or for rows that may hold rid keys: the id or the rid key of the resource(s) it names.
+void target_condition(SqlBuilder& b, const SearchValue& value, bool rid_keys) {
+  if (!rid_keys) {
+    b << "target_id = ";
+    b.bind(value.target_id);
+    return;
+  }
+  b << "target_id IN (";
+  if (value.target_type.empty()) b << kStoredTypes;
+  b << "SELECT ";
+  b.bind(value.target_id) << " UNION ALL SELECT " << target_rid_key_sql("t.rid");
+  if (value.target_type.empty()) {
+    b << " FROM stored JOIN resources t ON t.type = stored.type WHERE t.id = ";
+  } else {
+    b << " FROM resources t WHERE t.type = ";
+    b.bind(value.target_type) << " AND t.id = ";
+  }
+  b.bind(value.target_id) << ")";
+}
+
+void value_condition(SqlBuilder& b, const std::string& type, const SearchClause& c, const SearchValue& value,
+                     std::int64_t now_ms) {
   switch (c.kind) {
     case ParamKind::Token:
     case ParamKind::Uri: {
@@ -231,8 +269,7 @@ void value_condition(SqlBuilder& b, const SearchClause& c, const SearchValue& va
     case ParamKind::Reference: {
       b << "(";
       if (!value.target_id.empty()) {
-        b << "target_id = ";
-        b.bind(value.target_id);
+        target_condition(b, value, reads_target_rid_keys(type, c));
         if (!value.target_type.empty()) {
           b << " AND target_type = ";
           b.bind(value.target_type);
@@ -298,7 +335,7 @@ void index_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, c
     b << " AND (";
     for (std::size_t i = 0; i < c.any_of.size(); ++i) {
       if (i) b << " OR ";
-      value_condition(b, c, c.any_of[i], now_ms);
+      value_condition(b, type, c, c.any_of[i], now_ms);
     }
     b << ")";
   }
@@ -314,10 +351,18 @@ void chain_rows(SqlBuilder& b, const std::string& type, const SearchClause& c, c
   param_only.sources = c.sources;
   index_rows(b, type, param_only, alias, type_bound, false, now_ms, join);
   b << " AND " << alias << ".target_type = ";
-  b.bind(c.chain->target_type) << " AND " << alias << ".target_id IN (SELECT " << inner << ".id FROM resources "
-                               << inner << " WHERE " << inner << ".type = ";
-  b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
-  list_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
+  b.bind(c.chain->target_type) << " AND " << alias << ".target_id IN (";
+  // The matching targets by id, and by rid key where the rows may hold those (target_rid_keys.h).
+  auto targets = [&](const std::string& column) {
+    b << "SELECT " << column << " FROM resources " << inner << " WHERE " << inner << ".type = ";
+    b.bind(c.chain->target_type) << " AND " << inner << ".deleted = 0 AND ";
+    list_condition(b, c.chain->target_type, *c.chain->clause, inner, now_ms, depth + 1);
+  };
+  targets(inner + ".id");
+  if (reads_target_rid_keys(type, c)) {
+    b << " UNION ALL ";
+    targets(target_rid_key_sql(inner + ".rid"));
+  }
   b << ")";
 }
 
@@ -469,7 +514,7 @@ void patient_token_rows(SqlBuilder& b, const std::string& type, const PatientTok
   b.bind(patient.target_id) << " AND ";
   param_condition(b, "d", pt.token->param, pt.token->sources);
   b << " AND ";
-  value_condition(b, *pt.token, pt.token->any_of.front(), now_ms);
+  value_condition(b, type, *pt.token, pt.token->any_of.front(), now_ms);
 }
 
 void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key) {

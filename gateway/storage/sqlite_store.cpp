@@ -15,6 +15,7 @@
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_outbox.h"
 #include "storage/sqlite_search.h"
+#include "storage/target_rid_keys.h"
 #include "storage/wal_write_buffer.h"
 
 namespace fhirgw::storage {
@@ -298,10 +299,21 @@ class SqliteWriteTransaction final : public WriteTransaction {
     for (const StringRow& t : rows.strings) index_.strings.add(rid, type, t.param, t.normalized, t.exact);
     for (const DateRow& t : rows.dates) index_.dates.add(rid, type, t.param, t.low_ms, t.high_ms);
     for (const ReferenceRow& t : rows.references) {
-      index_.references.add(rid, type, t.param, t.target_type, t.target_id, t.url);
+      index_.references.add(rid, type, t.param, t.target_type, stored_target(type, t), t.url);
     }
     for (const QuantityRow& t : rows.quantities) index_.quantities.add(rid, type, t.param, t.value, t.system, t.code);
     for (const NumberRow& t : rows.numbers) index_.numbers.add(rid, type, t.param, t.value);
+  }
+
+  // What idx_reference.target_id holds for `row` (target_rid_keys.h): the stored target's rid key for the
+  // parameters keyed that way, else the id; never an id that reads as a rid key.
+  std::string stored_target(const std::string& type, const ReferenceRow& row) {
+    if (!row.target_type.empty() && row.target_type != "Patient" && keyed_by_target_rid(type, row.param)) {
+      StatementScope s(db_.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
+      s->bind_ref(1, row.target_type).bind_ref(2, row.target_id);
+      if (s->step()) return target_rid_key(s->column_int(0));
+    }
+    return is_target_rid_key(row.target_id) ? std::string() : row.target_id;
   }
 
   void flush_index() {
@@ -455,6 +467,12 @@ std::vector<ResourceRef> SqliteStore::references_of(const ResourceRef& source, c
   std::vector<ResourceRef> out;
   while (s->step()) {
     ResourceRef ref{s->column_text(0), s->column_text(1)};
+    if (const auto rid = parse_target_rid_key(ref.id)) {  // target_rid_keys.h
+      StatementScope id(db->cached("SELECT id FROM resources WHERE rid = ?"));
+      id->bind(1, *rid);
+      if (!id->step()) continue;
+      ref.id = id->column_text(0);
+    }
     if (std::find(out.begin(), out.end(), ref) == out.end()) out.push_back(std::move(ref));
   }
   return out;

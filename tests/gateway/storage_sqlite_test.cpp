@@ -6,10 +6,12 @@
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <tuple>
 
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
+#include "storage/target_rid_keys.h"
 #include "temp_dir.h"
 
 namespace fhirgw::storage {
@@ -415,6 +417,126 @@ TEST(SqliteStore, KeysetPagesInResourceOrderWithBodies) {
 
   q.all_of.clear();
   EXPECT_EQ(page_through(store, q, nullptr), (std::vector<std::string>{"e", "a", "b", "c", "f"}));
+}
+
+// Provenance.target and AuditEvent.entity rows hold the rid key of a target stored when they are written
+// (storage/target_rid_keys.h), other targets by id; searches, chains and _include find both forms.
+NewVersion with_references(const std::string& type, const std::string& id, std::vector<ReferenceRow> references) {
+  NewVersion v;
+  v.type = type;
+  v.id = id;
+  v.body = R"({"resourceType":")" + type + R"(","id":")" + id + R"("})";
+  v.last_updated_ms = 1000;
+  v.index.references = std::move(references);
+  return v;
+}
+
+std::vector<std::string> ids_of(SqliteStore& store, const std::string& type, const SearchClause& c) {
+  SearchQuery q;
+  q.type = type;
+  q.all_of = {c};
+  std::vector<std::string> ids;
+  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
+  return ids;
+}
+
+SearchClause reference(const std::string& param, const std::string& target_type, const std::string& target_id) {
+  SearchClause c;
+  c.param = param;
+  c.kind = ParamKind::Reference;
+  SearchValue v;
+  v.target_type = target_type;
+  v.target_id = target_id;
+  c.any_of.push_back(v);
+  return c;
+}
+
+TEST(SqliteStore, ProvenanceTargetsAndAuditEntitiesAreKeyedByTheTargetsRidAndFoundByIdOrRid) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  write(store, obs("o1", "1", 1000));
+  write(store, obs("o2", "2", 1000));
+  {
+    auto txn = store.begin_write();
+    // In one transaction with its targets, written after them (what an inbound Provenance is).
+    txn->put(obs("o3", "3", 1000), Method::Create, 1);
+    txn->put(with_references("Provenance", "p1",
+                             {{"target", "Observation", "o1", "Observation/o1/_history/1"},
+                              {"target", "Observation", "o3", "Observation/o3/_history/1"},
+                              {"target", "Observation", "later", "Observation/later"},
+                              {"target", "Patient", "p1", "Patient/p1"}}),
+             Method::Create, 1);
+    txn->commit();
+  }
+  write(store, with_references("Provenance", "p2", {{"target", "Observation", "o2", "Observation/o2/_history/1"}}));
+  // A reference whose "id" reads as a rid key (not a FHIR id) is not kept as one: it must not match o1.
+  write(store, with_references("Provenance", "p3",
+                               {{"target", "Observation", "~0000000000000001", "Observation/~0000000000000001"}}));
+  write(store, with_references("AuditEvent", "a1", {{"entity", "Observation", "o2", "Observation/o2/_history/1"}}));
+
+  Connection db(path, true);
+  auto stored_target = [&](const std::string& source, const std::string& target_type, const std::string& url) {
+    StatementScope s(
+        db.cached("SELECT x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
+                  "WHERE r.id = ? AND x.target_type = ? AND x.url = ?"));
+    s->bind(1, source).bind(2, target_type).bind(3, url);
+    return s->step() ? s->column_text(0) : std::string("(no row)");
+  };
+  auto rid_of = [&](const std::string& type, const std::string& id) {
+    StatementScope s(db.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
+    s->bind(1, type).bind(2, id);
+    return s->step() ? s->column_int(0) : -1;
+  };
+  EXPECT_EQ(stored_target("p1", "Observation", "Observation/o1/_history/1"),
+            target_rid_key(rid_of("Observation", "o1")));
+  EXPECT_EQ(stored_target("p1", "Observation", "Observation/o3/_history/1"),
+            target_rid_key(rid_of("Observation", "o3")));
+  EXPECT_EQ(stored_target("p1", "Observation", "Observation/later"), "later");  // not stored yet
+  EXPECT_EQ(stored_target("p1", "Patient", "Patient/p1"), "p1");                // patient rows stay ids
+  EXPECT_EQ(stored_target("a1", "Observation", "Observation/o2/_history/1"),
+            target_rid_key(rid_of("Observation", "o2")));
+  EXPECT_EQ(stored_target("p3", "Observation", "Observation/~0000000000000001"), "");
+  EXPECT_EQ(rid_of("Observation", "o1"), 1);
+
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o1")), Ids{"p1"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "", "o1")), Ids{"p1"});  // no type: any stored type
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o2")), Ids{"p2"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Patient", "p1")), Ids{"p1"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "later")), Ids{"p1"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Specimen", "o1")), Ids{});
+  EXPECT_EQ(ids_of(store, "AuditEvent", reference("entity", "Observation", "o2")), Ids{"a1"});
+  EXPECT_EQ(ids_of(store, "AuditEvent", reference("entity", "", "o2")), Ids{"a1"});
+
+  // The target stored after the reference, updated, deleted: the rows that name it are still found.
+  write(store, obs("later", "4", 2000));
+  write(store, obs("o1", "5", 3000));
+  {
+    auto txn = store.begin_write();
+    txn->remove("Observation", "o2", 2, 4000);
+    txn->commit();
+  }
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "later")), Ids{"p1"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o1")), Ids{"p1"});
+  EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o2")), Ids{"p2"});
+  EXPECT_EQ(ids_of(store, "AuditEvent", reference("entity", "Observation", "o2")), Ids{"a1"});
+
+  // A chain through the rid keys and the ids: target:Observation.code=3 (o3, a key) and code=4 (later, an id).
+  for (const auto& [code, expected] : {std::pair<std::string, Ids>{"3", {"p1"}}, {"4", {"p1"}}, {"1", {}}}) {
+    SearchClause chain;
+    chain.param = "target";
+    chain.kind = ParamKind::Reference;
+    chain.chain = Chain{"Observation", std::make_unique<SearchClause>(token("code", "http://loinc.org", code))};
+    EXPECT_EQ(ids_of(store, "Provenance", chain), expected) << code;
+  }
+
+  // _include reads the targets back by id.
+  std::vector<ResourceRef> targets = store.references_of({"Provenance", "p1"}, "target");
+  std::sort(targets.begin(), targets.end(),
+            [](const ResourceRef& a, const ResourceRef& b) { return std::tie(a.type, a.id) < std::tie(b.type, b.id); });
+  EXPECT_EQ(targets, (std::vector<ResourceRef>{
+                         {"Observation", "later"}, {"Observation", "o1"}, {"Observation", "o3"}, {"Patient", "p1"}}));
 }
 
 TEST(SqliteStore, ConditionalKeyIsClaimedOnce) {

@@ -10,7 +10,8 @@
 //   run is PATIENTS=40 LABS=100.
 // For every phase it reports the CPU each gateway spent per resource (utime + stime of its process from
 // /proc/PID/stat, microseconds per resource), which is what to compare on a shared machine: wall-clock
-// rates move with whatever else runs there.
+// rates move with whatever else runs there; and the bytes each wrote to storage per resource (write_bytes
+// of /proc/PID/io: WAL appends and checkpoints, i.e. the pages its commits dirtied), which load does not move.
 // Phases, one run, same data:
 //   1. ingest at A while B is down (POST /internal/records, CHUNK records per request): the baseline rate
 //      forwarding has to keep up with; the outbox fills.
@@ -190,14 +191,22 @@ function cpuUs(child) {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');  // f[0] = field 3 (state)
   return (Number(f[11]) + Number(f[12])) * TICK_US;
 }
-// Measures fn(): wall seconds and the CPU microseconds of each process in `procs` ({name: child}).
+// Bytes a process had written to storage so far (write_bytes of /proc/PID/io: its WAL appends and checkpoints):
+// the pages its commits dirtied, less noisy than CPU time on a loaded machine.
+function writtenBytes(child) {
+  return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${child.pid}/io`, 'utf8'))[1]);
+}
+// Measures fn(): wall seconds, the CPU microseconds and the bytes written of each process in `procs` ({name: child}).
 async function measured(procs, fn) {
-  const before = Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuUs(c)]));
+  const snapshot = () => Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, [cpuUs(c), writtenBytes(c)]]));
+  const before = snapshot();
   const t0 = process.hrtime.bigint();
   const value = await fn();
   const s = seconds(t0);
-  const cpu = Object.fromEntries(Object.entries(procs).map(([k, c]) => [k, cpuUs(c) - before[k]]));
-  return { value, s, cpu };
+  const after = snapshot();
+  const cpu = Object.fromEntries(Object.keys(procs).map((k) => [k, after[k][0] - before[k][0]]));
+  const written = Object.fromEntries(Object.keys(procs).map((k) => [k, after[k][1] - before[k][1]]));
+  return { value, s, cpu, written };
 }
 
 async function stopAll() {
@@ -214,7 +223,8 @@ const perResource = (us, n) => (us === undefined ? undefined : us / n);
 async function round(bin, r) {
   fhirgw = bin;
   const add = (phase, n, m, extra = {}) =>
-    results.push({ bin, round: r, phase, n, s: m.s, a: perResource(m.cpu.a, n), b: perResource(m.cpu.b, n), ...extra });
+    results.push({ bin, round: r, phase, n, s: m.s, a: perResource(m.cpu.a, n), b: perResource(m.cpu.b, n),
+                   aKb: perResource(m.written?.a, n * 1024), bKb: perResource(m.written?.b, n * 1024), ...extra });
   const bodies = chunks();
   if (PHASES.has('1') || PHASES.has('2')) {
     const bPort = await freePort();
@@ -273,21 +283,22 @@ try {
   for (let r = 1; r <= ROUNDS; ++r) {
     for (const bin of BINARIES) await round(bin, r);
   }
-  console.log(`| ${BINARIES.length > 1 ? 'binary | ' : ''}round | phase | resources | seconds | resources/s | CPU A µs/resource | CPU B µs/resource | e2e p50 / p99 s |`);
-  console.log(`|${BINARIES.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|`);
+  console.log(`| ${BINARIES.length > 1 ? 'binary | ' : ''}round | phase | resources | seconds | resources/s | CPU A µs/resource | CPU B µs/resource | written A / B KB/resource | e2e p50 / p99 s |`);
+  console.log(`|${BINARIES.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|---|`);
   for (const x of results) {
     console.log(`| ${BINARIES.length > 1 ? `${x.bin} | ` : ''}${x.round} | ${x.phase} | ${x.n} | ${x.s.toFixed(2)} | ${Math.round(x.n / x.s)} | ` +
-                `${us(x.a)} | ${us(x.b)} | ${x.p50 ? `${x.p50} / ${x.p99}` : ''} |`);
+                `${us(x.a)} | ${us(x.b)} | ${x.aKb === undefined ? '' : `${us(x.aKb)} / ${us(x.bKb)}`} | ${x.p50 ? `${x.p50} / ${x.p99}` : ''} |`);
   }
   if (ROUNDS > 1) {
     console.log(`\nMedians over ${ROUNDS} rounds:\n`);
-    console.log(`| phase | resources/s | CPU A µs/resource | CPU B µs/resource |`);
-    console.log(`|---|---|---|---|`);
+    console.log(`| phase | resources/s | CPU A µs/resource | CPU B µs/resource | written A / B KB/resource |`);
+    console.log(`|---|---|---|---|---|`);
     for (const bin of BINARIES) {
       for (const phase of [...new Set(results.map((x) => x.phase))]) {
         const xs = results.filter((x) => x.bin === bin && x.phase === phase);
         const med = (f) => (xs.some((x) => f(x) === undefined) ? undefined : median(xs.map(f)));
-        console.log(`| ${label(bin)}${phase} | ${Math.round(median(xs.map((x) => x.n / x.s)))} | ${us(med((x) => x.a))} | ${us(med((x) => x.b))} |`);
+        const kb = med((x) => x.aKb) === undefined ? '' : `${us(med((x) => x.aKb))} / ${us(med((x) => x.bKb))}`;
+        console.log(`| ${label(bin)}${phase} | ${Math.round(median(xs.map((x) => x.n / x.s)))} | ${us(med((x) => x.a))} | ${us(med((x) => x.b))} | ${kb} |`);
       }
     }
   }
