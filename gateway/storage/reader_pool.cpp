@@ -2,14 +2,16 @@
 
 #include <sqlite3.h>
 
+#include <iterator>
+#include <string>
 #include <utility>
 
 #include "storage/store.h"
 
 namespace fhirgw::storage {
 
-ReaderPool::ReaderPool(std::string path, std::size_t max_idle, std::chrono::milliseconds max_age)
-    : path_(std::move(path)), max_idle_(max_idle), max_age_(max_age) {}
+ReaderPool::ReaderPool(std::string path, std::size_t max_idle, std::chrono::milliseconds max_age, int cache_kib)
+    : path_(std::move(path)), max_idle_(max_idle), max_age_(max_age), cache_kib_(cache_kib) {}
 
 bool ReaderPool::stale(const PooledReader& r, Freshness freshness, std::chrono::steady_clock::time_point now) const {
   if (r.data_seen != data_commits_.load()) return true;
@@ -41,7 +43,7 @@ PooledReader ReaderPool::acquire(Freshness freshness) {
   }
   if (!r.conn) {
     r.conn = std::make_unique<Connection>(path_, true);
-    r.conn->exec("PRAGMA cache_size = -65536");  // 64 MiB per connection
+    r.conn->exec("PRAGMA cache_size = -" + std::to_string(cache_kib_));
   }
   const auto now = std::chrono::steady_clock::now();
   if (r.open && stale(r, freshness, now)) end(r);
@@ -53,6 +55,7 @@ PooledReader ReaderPool::acquire(Freshness freshness) {
     r.conn->exec("BEGIN");
     r.open = true;
     r.began = now;
+    snapshots_begun_.fetch_add(1);
   }
   return r;
 }
@@ -72,12 +75,29 @@ void ReaderPool::committed(bool data, bool keep_snapshots) {
   keep_.store(keep_snapshots);
   if (data || !keep_snapshots) data_commits_.fetch_add(1);
   all_commits_.fetch_add(1);
-  // Idle readers must not hold old snapshots (they keep the checkpointer from resetting the WAL).
+  // Idle readers must not hold old snapshots (they keep the checkpointer from resetting the WAL). They
+  // are ended outside the lock: acquire() waits on it, and this runs on the writer's thread.
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
-  for (PooledReader& r : idle_) {
-    if (r.open && stale(r, Freshness::data, now)) end(r);
+  std::vector<PooledReader> stale_readers;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      if (it->open && stale(*it, Freshness::data, now)) {
+        stale_readers.push_back(std::move(*it));
+        it = idle_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
+  if (stale_readers.empty()) return;
+  for (PooledReader& r : stale_readers) end(r);
+  std::lock_guard lock(mutex_);
+  // Back at the cold end (the front): the readers that kept their snapshots have the warmer caches.
+  const std::size_t room = max_idle_ > idle_.size() ? max_idle_ - idle_.size() : 0;
+  if (stale_readers.size() > room) stale_readers.resize(room);
+  idle_.insert(idle_.begin(), std::make_move_iterator(stale_readers.begin()),
+               std::make_move_iterator(stale_readers.end()));
 }
 
 void ReaderPool::end_idle() {

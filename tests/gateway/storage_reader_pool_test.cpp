@@ -123,6 +123,62 @@ TEST_F(PoolFixture, NoSnapshotIsKeptWhileTheWalWaitsForACheckpoint) {
   EXPECT_FALSE(truncate_wal());
 }
 
+TEST_F(PoolFixture, ReadersHaveTheirOwnSmallPageCache) {
+  // A small cache keeps the drop of a whole cache (each snapshot begun after a commit) cheap: reader_pool.h.
+  auto cache_size = [](ReaderPool& pool) {
+    ReaderLease db(pool);
+    StatementScope s(db->cached("PRAGMA cache_size"));
+    s->step();
+    return s->column_int(0);
+  };
+  ReaderPool defaults(path_, 1, milliseconds(60'000));
+  EXPECT_EQ(cache_size(defaults), -kReaderCacheKiB);
+  ReaderPool small(path_, 1, milliseconds(60'000), 1024);
+  EXPECT_EQ(cache_size(small), -1024);
+}
+
+TEST_F(PoolFixture, AuditOnlyCommitsBeginNoNewSnapshot) {
+  ReaderPool pool(path_, 1, milliseconds(60'000));
+  EXPECT_EQ(rows(pool, Freshness::data), 0);
+  const std::uint64_t begun = pool.snapshots_begun();
+  for (int i = 0; i < 20; ++i) {
+    insert_row();
+    pool.committed(false, true);
+    EXPECT_EQ(rows(pool, Freshness::data), 0);
+  }
+  EXPECT_EQ(pool.snapshots_begun(), begun);  // one snapshot (and page cache) across every audit commit
+  insert_row();
+  pool.committed(true, true);
+  EXPECT_EQ(rows(pool, Freshness::data), 21);  // a data commit: a new snapshot with every commit
+  EXPECT_EQ(pool.snapshots_begun(), begun + 1);
+}
+
+TEST_F(PoolFixture, StaleIdleReadersStayPooledWithTheirSnapshotsEnded) {
+  ReaderPool pool(path_, 2, milliseconds(60'000));
+  // Leases two readers at once; each counts t's rows and says whether it is a connection seen before (a
+  // temporary table of its own marks it).
+  auto lease_two = [&](std::int64_t want) {
+    ReaderLease a(pool);
+    ReaderLease b(pool);
+    int seen = 0;
+    for (ReaderLease* lease : {&a, &b}) {
+      StatementScope s((*lease)->cached("SELECT COUNT(*) FROM t"));
+      EXPECT_TRUE(s->step());
+      EXPECT_EQ(s->column_int(0), want);
+      StatementScope mark((*lease)->cached("SELECT COUNT(*) FROM temp.sqlite_schema WHERE name = 'seen'"));
+      mark->step();
+      seen += static_cast<int>(mark->column_int(0));
+      (*lease)->exec("CREATE TEMP TABLE IF NOT EXISTS seen(x)");
+    }
+    return seen;
+  };
+  EXPECT_EQ(lease_two(0), 0);  // two new connections, both idle now, each with a snapshot
+  insert_row();
+  pool.committed(true, true);
+  EXPECT_TRUE(truncate_wal());  // the commit ended both idle snapshots ...
+  EXPECT_EQ(lease_two(1), 2);   // ... and kept both connections in the pool
+}
+
 TEST_F(PoolFixture, AFailedStatementLeavesAUsableReader) {
   ReaderPool pool(path_, 1, milliseconds(60'000));
   {
