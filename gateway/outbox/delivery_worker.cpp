@@ -114,6 +114,14 @@ bool DeliveryWorker::deliver_due() {
   const std::size_t lanes = clients_.size();
   auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size * lanes);
   if (rows.empty()) return false;
+  if (unreachable_) {
+    // The peer was down: see that it answers before building (and serializing) Bundles for it and
+    // reading the round after, all thrown away while it stays down.
+    if (std::string error = clients_.front()->connect(); !error.empty()) {
+      sleep_for(peer_unreachable(rows, error));
+      return true;
+    }
+  }
   std::unique_ptr<Round> round = prepare(std::move(rows));
   if (round->bundles.empty()) return true;
   launch(*round);
@@ -174,6 +182,7 @@ void DeliveryWorker::settle(Round& round) {
     delivered.insert(delivered.end(), bundles[i].begin(), bundles[i].end());
     audit_delivery(bundles[i], attempts[i].status, {});
   }
+  unreachable_ = false;
   if (!delivered.empty()) {
     peer_failures_ = 0;
     set_peer_error({});
@@ -191,17 +200,13 @@ void DeliveryWorker::settle(Round& round) {
         wait_ms = std::max(wait_ms, a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
         break;
       case Sent::Unreachable: {
-        set_peer_error(a.error);
-        metrics_.failed(peer_.name);
-        if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + a.error);
         std::set<Key> keys;
         for (const auto* item : bundles[i]) keys.insert(key_of(*item));
         std::vector<storage::OutboxItem> its_rows;
         for (const auto& r : rows) {
           if (keys.contains(key_of(r))) its_rows.push_back(r);
         }
-        give_up_if_old(its_rows, a.error);
-        wait_ms = std::max(wait_ms, backoff(peer_failures_));
+        wait_ms = std::max(wait_ms, peer_unreachable(its_rows, a.error));
         break;
       }
       case Sent::Refused:
@@ -217,6 +222,15 @@ void DeliveryWorker::settle(Round& round) {
     }
   }
   if (wait_ms > 1) sleep_for(wait_ms);
+}
+
+std::int64_t DeliveryWorker::peer_unreachable(const std::vector<storage::OutboxItem>& rows, const std::string& error) {
+  unreachable_ = true;
+  set_peer_error(error);
+  metrics_.failed(peer_.name);
+  if (++peer_failures_ == 1) log_("outbox_peer_unreachable", peer_.name + ": " + error);
+  give_up_if_old(rows, error);
+  return backoff(peer_failures_);
 }
 
 // One entry spoils the transaction for all: send each on its own.

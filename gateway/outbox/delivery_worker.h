@@ -107,6 +107,9 @@ class DeliveryWorker {
   void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
   void fail_one(const storage::OutboxItem& item, const std::string& error);
   void audit_delivery(const std::vector<const storage::OutboxItem*>& items, int status, const std::string& failure);
+  // The peer could not be reached for `rows`: counted, logged once, rows past max_age_s dead-lettered.
+  // Returns how long the peer waits.
+  std::int64_t peer_unreachable(const std::vector<storage::OutboxItem>& rows, const std::string& error);
   std::int64_t backoff(int failures);
   void sleep_for(std::int64_t ms);
 
@@ -120,7 +123,8 @@ class DeliveryWorker {
   std::vector<std::unique_ptr<PeerClient>> clients_;  // one keep-alive connection per Bundle in flight
   std::unique_ptr<PeerToken> token_;
   std::mt19937_64 rng_;
-  int peer_failures_ = 0;  // consecutive failures of the whole peer
+  int peer_failures_ = 0;     // consecutive failures of the whole peer
+  bool unreachable_ = false;  // the last round could not reach the peer
   void set_peer_error(std::string error);
   mutable std::mutex mutex_;
   std::string peer_error_;

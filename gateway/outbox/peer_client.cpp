@@ -126,6 +126,8 @@ PeerClient::PeerClient(PeerUrl url, const ClientTls& tls, std::int64_t timeout_m
 
 PeerClient::~PeerClient() { close(); }
 
+std::string PeerClient::connect() { return impl_->connected() ? std::string() : impl_->connect(url_); }
+
 void PeerClient::close() { impl_->drop(); }
 
 void PeerClient::abort() {

@@ -47,6 +47,9 @@ class PeerClient {
   // moved into the request (a delivery Bundle is hundreds of kilobytes).
   HttpExchange post(const std::string& target, const std::string& content_type, std::string body,
                     const std::vector<std::pair<std::string, std::string>>& headers);
+  // Opens the connection (TCP, and the TLS handshake for https) unless one is open. Returns why it could
+  // not, empty on success.
+  std::string connect();
   void close();
   // From another thread: ends a request in progress (it fails with "operation aborted") and every later
   // one. Used on shutdown so a slow peer does not hold the process for timeout_ms.

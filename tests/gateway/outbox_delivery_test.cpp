@@ -2,6 +2,7 @@
 // real SqliteStore: what it sends, what it removes, and what it audits (through audit::Recorder, the
 // interface the server's AuditLog implements; here a recorder that keeps the records).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -47,7 +48,7 @@ class DeliveryTest : public ::testing::Test {
 
   // Stores version `version` of Patient/<id> (its body names the version) with an outbox row for
   // peer "b", as the router would.
-  void store_patient(const std::string& id, std::int64_t version = 1) {
+  void store_patient(const std::string& id, std::int64_t version = 1, std::int64_t age_ms = 0) {
     auto txn = store_.begin_write();
     storage::NewVersion v;
     v.type = "Patient";
@@ -62,7 +63,8 @@ class DeliveryTest : public ::testing::Test {
     row.version = version;
     row.created_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
+            .count() -
+        age_ms;
     txn->enqueue_outbox(row);
     txn->commit();
   }
@@ -166,6 +168,39 @@ TEST_F(DeliveryTest, APoisonResourceIsADeadLetterTheOtherPassesBothAudited) {
   }
   EXPECT_TRUE(delivered_fine);
   EXPECT_TRUE(audited_dead);
+}
+
+// A peer nobody listens for: after the first failed round the worker only checks that the peer answers
+// before it builds Bundles again; rows still pass max_age into the dead letters with the connection
+// error, and the others wait, their attempts unchanged (the peer being down is not their fault).
+TEST_F(DeliveryTest, WhileThePeerIsDownRowsPastMaxAgeBecomeDeadLettersAndTheOthersWait) {
+  std::uint16_t port = 0;
+  ::close(testhttp::listen_loopback(port));  // a loopback port, closed again
+  store_patient("fresh");
+  PeerConfig p = peer(port);
+  p.max_age_ms = 60'000;
+  DeliveryWorker worker(store_, p, "node-a", metrics_, nullptr, [](std::string_view, std::string_view) {});
+  worker.start();
+  auto wait_for = [](const auto& done) {
+    for (int i = 0; i < 400 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return done();
+  };
+  ASSERT_TRUE(wait_for([&] { return worker.peer_error().find("cannot connect") != std::string::npos; }))
+      << worker.peer_error();
+  store_patient("old", 1, 120'000);
+  worker.wake();
+  ASSERT_TRUE(wait_for([&] { return !store_.dead_letters(10).empty(); }));
+  worker.stop();
+
+  const auto dead = store_.dead_letters(10);
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].resource_id, "old");
+  EXPECT_NE(dead[0].last_error.find("cannot connect"), std::string::npos) << dead[0].last_error;
+  EXPECT_NE(dead[0].last_error.find("undelivered after max_age"), std::string::npos) << dead[0].last_error;
+  const auto waiting = store_.outbox_ready("b", 1LL << 62, 10);
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].id, "fresh");
+  EXPECT_EQ(waiting[0].attempts, 0);
 }
 
 // Several Bundles in flight at once (in_flight, one connection each), while new versions keep
