@@ -83,11 +83,13 @@ Response InternalRecords::post(const http::Request& req) {
   for (const auto& [k, v] : req.query) {
     if (k == "all_or_nothing") options.all_or_nothing = v == "true";
   }
-  auto mapped = fhir::mappings::records_to_fhir(req.body, tables_, options);
+  // The Bundle as text (what the transaction below parses), not as a tree serialized again.
+  std::string bundle_json;
+  auto mapped = fhir::mappings::records_to_fhir_json(req.body, tables_, options, bundle_json);
 
   std::string stored_json = "[]";
   int status = 200;
-  if (mapped.bundle.is_object() && mapped.resources > 0) {
+  if (!bundle_json.empty() && mapped.resources > 0) {
     http::Request tx;
     tx.method = "POST";
     tx.target = "/fhir";
@@ -95,7 +97,7 @@ Response InternalRecords::post(const http::Request& req) {
     tx.headers.set("content-type", "application/fhir+json");
     tx.headers.set("prefer", "return=minimal");
     if (const auto host = req.headers.get("host")) tx.headers.set("host", std::string(*host));
-    tx.body = fhir::json::to_string(mapped.bundle);
+    tx.body = bundle_json;  // a copy: its entries name the records of the per-line results below
     Response stored = fhir_.handle(tx);
     if (stored.status != 200) return stored;  // the transaction failed: nothing was stored
     // entry.response of the transaction-response is in the order of the mapped Bundle; the record each
@@ -103,7 +105,8 @@ Response InternalRecords::post(const http::Request& req) {
     const auto lines = record_lines(req.body);
     const std::string record_prefix = tables_.local_base() + "/record/";
     auto parsed = fhir::json::parse(stored.body);
-    const Node* sent_entries = mapped.bundle.find("entry");
+    auto sent = fhir::json::parse(bundle_json);
+    const Node* sent_entries = sent ? sent.document->root().find("entry") : nullptr;
     stored_json = "[";
     if (parsed && sent_entries && sent_entries->is_array()) {
       if (const Node* entries = parsed.document->root().find("entry"); entries && entries->is_array()) {
