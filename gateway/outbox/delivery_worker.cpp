@@ -81,6 +81,9 @@ void DeliveryWorker::stop() {
 void DeliveryWorker::wake() {
   {
     std::lock_guard lock(mutex_);
+    // The router wakes us for every row it writes (on the writer thread): only the first one since the
+    // worker last looked costs a notify (a futex call and a context switch each).
+    if (woken_) return;
     woken_ = true;
   }
   cv_.notify_all();
