@@ -10,14 +10,6 @@
 
 namespace fhirgw::storage {
 
-void insert_outbox_row(Connection& db, const OutboxItem& item) {
-  StatementScope s(
-      db.cached("INSERT INTO outbox(peer, type, id, version, created, send_delete) VALUES(?, ?, ?, ?, ?, ?)"));
-  s->bind(1, item.peer).bind(2, item.type).bind(3, item.id).bind(4, item.version).bind(5, item.created_ms);
-  s->bind(6, static_cast<std::int64_t>(item.send_delete));
-  s->step();
-}
-
 bool set_outbox_routed(Connection& db, const std::string& peer, const std::string& type, const std::string& id,
                        bool routed) {
   bool was = false;

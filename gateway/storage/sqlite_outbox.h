@@ -11,8 +11,6 @@ namespace fhirgw::storage {
 
 class Connection;
 
-// INSERT of one outbox row on the transaction's connection.
-void insert_outbox_row(Connection& db, const OutboxItem& item);
 // WriteTransaction::set_routed on `db` (inside its open transaction).
 bool set_outbox_routed(Connection& db, const std::string& peer, const std::string& type, const std::string& id,
                        bool routed);

@@ -201,7 +201,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void enqueue_outbox(const OutboxItem& item) override {
     changed(item.type);
-    insert_outbox_row(db_, item);
+    // With the index rows (multi-row INSERTs, flushed before any read): seq follows the order of the calls.
+    index_.outbox.add(item.peer, item.type, item.id, item.version, item.created_ms,
+                      static_cast<std::int64_t>(item.send_delete));
   }
   bool set_routed(const std::string& peer, const std::string& type, const std::string& id, bool routed) override {
     changed(type);
@@ -318,7 +320,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
 
   void flush_index() {
     for (RowBatch* batch : {&index_.tokens, &index_.patient_tokens, &index_.strings, &index_.dates, &index_.references,
-                            &index_.quantities, &index_.numbers}) {
+                            &index_.quantities, &index_.numbers, &index_.outbox}) {
       if (!batch->empty()) batch->flush(db_);
     }
   }
@@ -350,7 +352,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
     RowBatch references{"INSERT OR IGNORE INTO idx_reference", 6};
     RowBatch quantities{"INSERT OR IGNORE INTO idx_quantity", 6};
     RowBatch numbers{"INSERT OR IGNORE INTO idx_number", 4};
-  } index_;  // rows not inserted yet
+    RowBatch outbox{"INSERT INTO outbox(peer, type, id, version, created, send_delete)", 6};
+  } index_;  // rows not inserted yet (index rows and outbox rows)
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)
