@@ -10,10 +10,12 @@
 namespace fhirgw::server {
 namespace {
 
-std::string line_of(const std::string& text, const std::string& prefix) {
-  const auto at = text.find(prefix);
-  if (at == std::string::npos) return {};
-  return text.substr(at, text.find('\n', at) - at);
+// The value of the series `name_and_labels` in the Prometheus text, or "missing".
+std::string value_of(const std::string& text, const std::string& name_and_labels) {
+  const auto at = text.find(name_and_labels + " ");
+  if (at == std::string::npos) return "missing";
+  const auto from = at + name_and_labels.size() + 1;
+  return text.substr(from, text.find('\n', from) - from);
 }
 
 TEST(Metrics, ThreadsRecordingAtOnceAddUpToOneSeriesPerLabelSet) {
@@ -31,19 +33,15 @@ TEST(Metrics, ThreadsRecordingAtOnceAddUpToOneSeriesPerLabelSet) {
   }
   for (std::thread& t : threads) t.join();
   const std::string text = metrics.render();
-  EXPECT_EQ(line_of(text, "fhirgw_http_requests_total{route=\"/fhir/:type/:id\""),
-            "fhirgw_http_requests_total{route=\"/fhir/:type/:id\",method=\"GET\",status=\"200\"} 20000");
-  EXPECT_EQ(line_of(text, "fhirgw_http_requests_total{route=\"/fhir/:type\""),
-            "fhirgw_http_requests_total{route=\"/fhir/:type\",method=\"POST\",status=\"201\"} 10000");
+  const std::string read = "route=\"/fhir/:type/:id\"";
+  const std::string create = "route=\"/fhir/:type\"";
+  EXPECT_EQ(value_of(text, "fhirgw_http_requests_total{" + read + ",method=\"GET\",status=\"200\"}"), "20000");
+  EXPECT_EQ(value_of(text, "fhirgw_http_requests_total{" + create + ",method=\"POST\",status=\"201\"}"), "10000");
   // Cumulative buckets: 2 ms falls in le=0.0025 and above, not in le=0.001.
-  EXPECT_EQ(line_of(text, "fhirgw_http_request_duration_seconds_bucket{route=\"/fhir/:type/:id\",le=\"0.001\"}"),
-            "fhirgw_http_request_duration_seconds_bucket{route=\"/fhir/:type/:id\",le=\"0.001\"} 0");
-  EXPECT_EQ(line_of(text, "fhirgw_http_request_duration_seconds_bucket{route=\"/fhir/:type/:id\",le=\"0.0025\"}"),
-            "fhirgw_http_request_duration_seconds_bucket{route=\"/fhir/:type/:id\",le=\"0.0025\"} 20000");
-  EXPECT_EQ(line_of(text, "fhirgw_http_request_duration_seconds_count{route=\"/fhir/:type\"}"),
-            "fhirgw_http_request_duration_seconds_count{route=\"/fhir/:type\"} 10000");
-  EXPECT_EQ(line_of(text, "fhirgw_http_request_duration_seconds_sum{route=\"/fhir/:type\"}"),
-            "fhirgw_http_request_duration_seconds_sum{route=\"/fhir/:type\"} 3000.000000");
+  EXPECT_EQ(value_of(text, "fhirgw_http_request_duration_seconds_bucket{" + read + ",le=\"0.001\"}"), "0");
+  EXPECT_EQ(value_of(text, "fhirgw_http_request_duration_seconds_bucket{" + read + ",le=\"0.0025\"}"), "20000");
+  EXPECT_EQ(value_of(text, "fhirgw_http_request_duration_seconds_count{" + create + "}"), "10000");
+  EXPECT_EQ(value_of(text, "fhirgw_http_request_duration_seconds_sum{" + create + "}"), "3000.000000");
   // One series per label set.
   std::size_t series = 0;
   for (std::size_t at = text.find("fhirgw_http_requests_total{"); at != std::string::npos;
