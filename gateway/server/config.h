@@ -43,6 +43,7 @@ struct ServerConfig {
   int shutdown_grace_ms = 10'000;
   std::string synchronous = "full";  // full | normal
   std::size_t read_connections = 8;
+  int reader_cache_mib = 8;            // storage::kReaderCacheKiB
   std::string validation = "lenient";  // strict | lenient | off
   std::size_t default_count = 20;
   std::size_t max_count = 1000;

@@ -134,7 +134,8 @@ int run_serve(cli::Args args) {
                                 config.read_connections,
                                 {},
                                 catalog.shared_params(),
-                                catalog.patient_rows()});
+                                catalog.patient_rows(),
+                                config.reader_cache_mib * 1024});
     // Writes are audited inside their own transaction (AuditingStore); reads, searches and refusals are
     // queued to the AuditLog, which commits them in groups and is flushed on shutdown.
     audit::AuditingStore audited_store(store, catalog);

@@ -19,6 +19,7 @@
 // pays for dropping the whole cache, ~0.3-0.6 us per cached page on the request's thread. With 64 MiB
 // (16,384 pages, full after ~1 s of searches) that was 3-10 ms of CPU in one search, the search tail with
 // the audit trail on; 8 MiB bounds it to ~0.5 ms for ~4 more preads per search (gateway/storage/README.md).
+// Config: storage.reader_cache_mib (SqliteOptions::reader_cache_kib).
 #pragma once
 
 #include <atomic>

@@ -357,7 +357,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)
-    : options_(options), readers_(options.path, options.read_connections, kReaderSnapshotMaxAge) {
+    : options_(options),
+      readers_(options.path, options.read_connections, kReaderSnapshotMaxAge, options.reader_cache_kib) {
   const std::filesystem::path parent = std::filesystem::path(options_.path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;

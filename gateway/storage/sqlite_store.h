@@ -55,6 +55,7 @@ struct SqliteOptions {
   // (type, rows of its `patient` parameter) (search::ParamCatalog::patient_rows): schema 8 fills
   // idx_token_patient from them for the resources a database already holds.
   std::vector<std::pair<std::string, IndexSource>> patient_rows{};
+  int reader_cache_kib = kReaderCacheKiB;  // each pooled reader's page cache (reader_pool.h)
 };
 
 class SqliteStore final : public Store {

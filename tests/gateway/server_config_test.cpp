@@ -50,6 +50,16 @@ TEST(ServerConfig, WriteThreadsRunWritesBesideTheIoThreadsOrNot) {
   EXPECT_NE(config_reference().find("write_threads"), std::string::npos);
 }
 
+TEST(ServerConfig, ReaderCacheIsSmallUnlessConfigured) {
+  ServerConfig c;
+  EXPECT_EQ(c.reader_cache_mib, 8);
+  EXPECT_FALSE(apply_config_json(R"({"storage":{"reader_cache_mib":64}})", c));
+  EXPECT_EQ(c.reader_cache_mib, 64);
+  EXPECT_TRUE(apply_config_json(R"({"storage":{"reader_cache_mib":0}})", c));
+  EXPECT_TRUE(apply_config_json(R"({"storage":{"reader_cache_mib":4097}})", c));
+  EXPECT_NE(config_reference().find("storage.reader_cache_mib"), std::string::npos);
+}
+
 TEST(ServerConfig, ListenParsing) {
   ServerConfig c;
   EXPECT_FALSE(apply_listen("[::1]:9000", c));
