@@ -4,6 +4,7 @@
 # reads by id (as run.sh's first row), then DUR (10 s) of the search workload of run.sh.
 #   CONFIGS='{"enabled":true} {"enabled":false}' tests/bench/server/search-audit-ab.sh [BUILD_DIR]
 #   BINARIES="/tmp/old-fhirgw build/bin/fhirgw" CONFIGS='{"enabled":true}' ROUNDS=3 tests/bench/server/search-audit-ab.sh
+#   EXTRA='"storage": {"reader_cache_mib": 64}' ...: more keys of the server's config (no whitespace split)
 # Prints req/s, p50/p90/p99, and per search request the server's CPU time and its read system calls
 # (syscr of /proc/PID/io: preads of the database and WAL files; socket reads go through recvmsg, not
 # counted), then the CPU ticks per thread name. The per-request figures do not depend on the machine's
@@ -25,7 +26,7 @@ reads() { awk '/^syscr/ {print $2}' "/proc/$1/io"; }
 for round in $(seq "${ROUNDS:-2}"); do
   for bin in ${BINARIES:-$build/bin/fhirgw}; do
     for audit in ${CONFIGS:-'{"enabled":true}' '{"enabled":false}'}; do
-      echo "{\"threads\": ${THREADS:-4}, \"log\": {\"access_log\": false}, \"audit\": $audit}" > "$work/c.json"
+      echo "{\"threads\": ${THREADS:-4}, ${EXTRA:+$EXTRA, }\"log\": {\"access_log\": false}, \"audit\": $audit}" > "$work/c.json"
       start "$bin" serve --config "$work/c.json" --listen 127.0.0.1:0 --data "$work/data"
       pid="${pids[-1]}"
       wrk -t2 -c32 -d3s "http://127.0.0.1:$port/fhir/Patient/bench-p1" > /dev/null
