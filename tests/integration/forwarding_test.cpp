@@ -237,6 +237,44 @@ std::string synthetic_records(int patients, int labs, int round = 0) {
   return out;
 }
 
+// Entries of a searchset Bundle by search mode: "Type/id" of each match or include.
+std::multiset<std::string> entries(const HttpResponse& r, std::string_view mode) {
+  std::multiset<std::string> out;
+  auto doc = fhir::json::parse(r.body);
+  if (!doc || !doc.document->root().find("entry")) return out;
+  for (const Node& e : doc.document->root().find("entry")->items()) {
+    const Node* search = e.find("search");
+    if (!search || search->find("mode")->text() != mode) continue;
+    const std::string full(e.find("fullUrl")->text());
+    out.insert(full.substr(full.find("/fhir/") + 6));
+  }
+  return out;
+}
+
+// At B each forwarded resource is found through its Provenance (Provenance?target=, _revinclude) and its
+// inbound AuditEvent (AuditEvent?entity=): the searches over B's target and entity index rows, which hold the
+// target's rid key for resources stored before them (gateway/storage/target_rid_keys.h).
+void expect_provenance_and_audit_searchable(std::uint16_t b_port, const Inventory& b) {
+  bool audit_waits = true;
+  for (const auto& [k, n] : b.versions) {
+    const auto by_target = get(b_port, "/fhir/Provenance?target=" + k);
+    ASSERT_EQ(by_target.status, 200) << by_target.body;
+    EXPECT_EQ(entries(by_target, "match").size(), 1u) << "Provenance?target=" << k << ": " << by_target.body;
+    const std::string type = k.substr(0, k.find('/'));
+    const std::string id = k.substr(k.find('/') + 1);
+    const auto rev = get(b_port, "/fhir/" + type + "?_id=" + id + "&_revinclude=Provenance:target");
+    ASSERT_EQ(rev.status, 200) << rev.body;
+    EXPECT_EQ(entries(rev, "match"), std::multiset<std::string>{k});
+    EXPECT_EQ(entries(rev, "include").size(), 1u) << k << ": " << rev.body;
+    // The inbound transaction's AuditEvent is written by the audit trail after the response: waited for
+    // (10 s at most, and not again once a wait failed, so a failing search fails fast).
+    const auto audited = [&] { return !entries(get(b_port, "/fhir/AuditEvent?entity=" + k), "match").empty(); };
+    const bool found = audit_waits ? wait_until(audited, std::chrono::seconds(10)) : audited();
+    audit_waits = audit_waits && found;
+    EXPECT_TRUE(found) << "AuditEvent?entity=" << k;
+  }
+}
+
 TEST(Forwarding, DemoCaseArrivesOnceWithProvenanceAndDoesNotLoop) {
   const std::uint16_t b_port = reserve_port();
   Gateway a("a", a_config(b_port));
@@ -249,6 +287,7 @@ TEST(Forwarding, DemoCaseArrivesOnceWithProvenanceAndDoesNotLoop) {
   const Inventory at_b = inventory(b.port());
   EXPECT_GE(at_a.versions.size(), 150u);
   expect_exact_copy(at_a, at_b);
+  expect_provenance_and_audit_searchable(b.port(), at_b);
   // B's hospital systems read back what A's sent.
   const auto from_a = get(a.port(), "/internal/records?patient=MRN-0001");
   const auto from_b = get(b.port(), "/internal/records?patient=MRN-0001");
