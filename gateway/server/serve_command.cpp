@@ -152,6 +152,10 @@ int run_serve(cli::Args args) {
              "\n# HELP fhirgw_store_bytes Database size on disk.\n# TYPE fhirgw_store_bytes gauge\n"
              "fhirgw_store_bytes " +
              std::to_string(st.bytes) +
+             "\n# HELP fhirgw_store_read_snapshots_total Read snapshots begun (each after a commit drops a "
+             "reader's page cache).\n# TYPE fhirgw_store_read_snapshots_total counter\n"
+             "fhirgw_store_read_snapshots_total " +
+             std::to_string(st.read_snapshots) +
              "\n# HELP fhirgw_validation_failures_total Resources with validation errors on write.\n"
              "# TYPE fhirgw_validation_failures_total counter\n"
              "fhirgw_validation_failures_total " +

@@ -577,6 +577,7 @@ StoreStats SqliteStore::stats() {
     StatementScope s(db->cached("SELECT MAX(seq) FROM resource_history"));
     if (s->step()) st.versions = static_cast<std::uint64_t>(s->column_int(0));
   }
+  st.read_snapshots = readers_.snapshots_begun();
   std::error_code ec;
   for (const char* suffix : {"", "-wal"}) {
     const auto size = std::filesystem::file_size(options_.path + suffix, ec);

@@ -118,6 +118,8 @@ struct StoreStats {
   std::uint64_t resources = 0;  // current, not deleted
   std::uint64_t versions = 0;
   std::uint64_t bytes = 0;  // database size on disk
+  // Read snapshots begun so far; with SQLite each one after a commit drops a reader's page cache.
+  std::uint64_t read_snapshots = 0;
 };
 
 class Store {

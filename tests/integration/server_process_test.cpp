@@ -233,6 +233,29 @@ TEST(ServerProcess, KeepAlivePipeliningAndGzip) {
   EXPECT_NE(metrics.body.find("fhirgw_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
+// The pooled readers' snapshots are counted (gateway/storage/reader_pool.h): reads after a commit begin new ones
+// (which commits end a snapshot: tests/gateway/storage_reader_pool_test.cpp).
+TEST(ServerProcess, MetricsCountReadSnapshots) {
+  TempDir dir;
+  ServerProcess server(dir.path());
+  Client c(server.port());
+  auto snapshots = [&c] {
+    const std::string body = c.request("GET", "/metrics").body;
+    const std::string name = "\nfhirgw_store_read_snapshots_total ";
+    const auto at = body.find(name);
+    return at == std::string::npos ? -1L : std::stol(body.substr(at + name.size()));
+  };
+  ASSERT_EQ(c.request("PUT", "/fhir/Patient/snap-1", R"({"resourceType":"Patient","id":"snap-1"})").status, 201);
+  ASSERT_EQ(c.request("GET", "/fhir/Patient/snap-1").status, 200);
+  const long before = snapshots();
+  ASSERT_GT(before, 0);
+  ASSERT_EQ(
+      c.request("PUT", "/fhir/Patient/snap-1", R"({"resourceType":"Patient","id":"snap-1","active":true})").status,
+      200);
+  ASSERT_EQ(c.request("GET", "/fhir/Patient/snap-1").status, 200);
+  EXPECT_GT(snapshots(), before);
+}
+
 // HEAD: the head a GET would get, Content-Length included (RFC 9110 §8.6: the length of the GET's body), and
 // no body bytes, so the next request on the connection is answered in step.
 TEST(ServerProcess, HeadAnswersWithTheHeadersOfGetAndNoBody) {
