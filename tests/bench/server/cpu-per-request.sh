@@ -30,7 +30,6 @@ source "$root/tests/bench/server/lib.sh"
 bench_workspace
 
 tick_us=$((1000000 / $(getconf CLK_TCK)))
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of PID, in clock ticks
 
 echo "${CONFIG:-{\"threads\": 4, \"log\": {\"access_log\": false}}}" > "$work/config.json"
 tx_bundle 100 2857-1 > "$work/tx.json"

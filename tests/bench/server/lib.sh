@@ -39,6 +39,8 @@ LUA
   echo "$work/search.lua"
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime of process $1, in clock ticks
+
 start() {  # start CMD... ; sets $port. Waits up to 5 min: the first start migrates the copied database.
   "$@" > "$work/out" 2>/dev/null &
   pids+=($!)

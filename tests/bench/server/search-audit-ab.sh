@@ -22,7 +22,6 @@ thread_ticks() {  # CPU ticks (utime + stime) per thread name of process $1
   for t in /proc/"$1"/task/*; do echo "$(cat "$t/comm") $(awk '{print $14 + $15}' "$t/stat")"; done |
     awk '{a[$1] += $2} END {for (k in a) printf "%s=%d ", k, a[k]; print ""}'
 }
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 reads() { awk '/^syscr/ {print $2}' "/proc/$1/io"; }
 snapshots() {  # fhirgw_store_read_snapshots_total of the server on $port (empty for a binary without it)
   { curl -sf "http://127.0.0.1:$port/metrics" || true; } | awk '$1 == "fhirgw_store_read_snapshots_total" {print $2}'
@@ -34,11 +33,11 @@ for round in $(seq "${ROUNDS:-2}"); do
       start "$bin" serve --config "$work/c.json" --listen 127.0.0.1:0 --data "$work/data"
       pid="${pids[-1]}"
       wrk -t2 -c32 -d3s "http://127.0.0.1:$port/fhir/Patient/bench-p1" > /dev/null
-      ticks_before="$(cpu "$pid")"
+      ticks_before="$(cpu_ticks "$pid")"
       reads_before="$(reads "$pid")"
       snapshots_before="$(snapshots)"
       out="$(wrk -t2 -c32 -d"${DUR:-10s}" --latency -s "$search_lua" "http://127.0.0.1:$port/fhir")"
-      ticks="$(($(cpu "$pid") - ticks_before))"
+      ticks="$(($(cpu_ticks "$pid") - ticks_before))"
       syscr="$(($(reads "$pid") - reads_before))"
       snapshots_after="$(snapshots)"
       awk -v round="$round" -v bin="$bin" -v audit="$audit" -v ticks="$ticks" -v syscr="$syscr" \

@@ -15,7 +15,6 @@ bench_workspace
 copy_seed "$build/bench/seed-${OBSERVATIONS:-1000000}-${PATIENTS:-1000}"
 tx_bundle 100 2857-1 > "$work/tx-a.json"
 lua="$(post_script "$work/tx-a.json")"
-cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }
 for round in 1 2 3; do
   for bin in ${BINARIES:-$build/bin/fhirgw}; do
@@ -23,10 +22,10 @@ for round in 1 2 3; do
       echo "{\"threads\": ${THREADS:-4}, \"write_threads\": $wt, \"log\": {\"access_log\": false}}" > "$work/c.json"
       start "$bin" serve --config "$work/c.json" --listen 127.0.0.1:0 --data "$work/data"
       pid="${pids[-1]}"
-      before="$(cpu "$pid")"
+      before="$(cpu_ticks "$pid")"
       bytes_before="$(written "$pid")"
       out="$(wrk -t2 -c"${CONNECTIONS:-32}" -d"${DUR:-8s}" --timeout 30s --latency -s "$lua" "http://127.0.0.1:$port/fhir")"
-      after="$(cpu "$pid")"
+      after="$(cpu_ticks "$pid")"
       bytes="$(($(written "$pid") - bytes_before))"
       kill -TERM "$pid"
       wait "$pid" 2>/dev/null || true
