@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include "storage/sql_functions.h"
 #include "storage/store.h"
 
 namespace fhirgw::storage {
@@ -81,6 +82,13 @@ Connection::Connection(const std::string& path, bool read_only, const char* vfs)
   sqlite3_extended_result_codes(db_, 1);
   // Writers queue behind each other (BEGIN IMMEDIATE) instead of failing at once.
   sqlite3_busy_timeout(db_, 10000);
+  try {
+    register_sql_functions(db_);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
 }
 
 Connection::~Connection() {

@@ -132,13 +132,18 @@ void widen_date(SearchValue& v, std::int64_t now_ms) {
   v.high_ms += margin;
 }
 
-// Whether clause `c` on resources of `type` reads reference rows whose target_id may be a target rid
-// key (target_rid_keys.h): its own rows, or the rows it shares.
-bool reads_target_rid_keys(const std::string& type, const SearchClause& c) {
-  if (c.kind != ParamKind::Reference) return false;
-  if (c.sources.empty()) return keyed_by_target_rid(type, c.param);
-  return std::any_of(c.sources.begin(), c.sources.end(),
+// Whether parameter `param` of `type` reads reference rows whose target_id may be a target rid key
+// (target_rid_keys.h): its own rows, or the rows it shares.
+bool reads_target_rid_keys(const std::string& type, ParamKind kind, const std::string& param,
+                           const std::vector<IndexSource>& sources) {
+  if (kind != ParamKind::Reference) return false;
+  if (sources.empty()) return keyed_by_target_rid(type, param);
+  return std::any_of(sources.begin(), sources.end(),
                      [&](const IndexSource& s) { return keyed_by_target_rid(type, s.param); });
+}
+
+bool reads_target_rid_keys(const std::string& type, const SearchClause& c) {
+  return reads_target_rid_keys(type, c.kind, c.param, c.sources);
 }
 
 // Every resource type stored, one index seek each (resources_by_type), as the CTE `stored(type)`: for a
@@ -532,7 +537,14 @@ void sort_expression(SqlBuilder& b, const std::string& type, const SortKey& key)
     case ParamKind::Token:
     case ParamKind::Uri: column = "code"; break;
     case ParamKind::Date: column = key.descending ? "high" : "low"; break;
-    case ParamKind::Reference: column = "target_id"; break;
+    case ParamKind::Reference:
+      // A rid-keyed row sorts by the id of the resource its key names, like the rows that hold the id.
+      column = reads_target_rid_keys(type, key.kind, key.param, key.sources)
+                   ? std::string("CASE WHEN s.target_id >= '") + kTargetRidKeyMark +
+                         "' THEN (SELECT t.id FROM resources t WHERE t.rid = fhirgw_rid_of_key(s.target_id)) "
+                         "ELSE s.target_id END"
+                   : "target_id";
+      break;
     default: break;
   }
   b << "(SELECT " << aggregate << "(" << column << ") FROM " << index_table(key.kind) << " s WHERE s.rid = r.rid AND ";

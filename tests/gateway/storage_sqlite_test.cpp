@@ -539,6 +539,36 @@ TEST(SqliteStore, ProvenanceTargetsAndAuditEntitiesAreKeyedByTheTargetsRidAndFou
                          {"Observation", "later"}, {"Observation", "o1"}, {"Observation", "o3"}, {"Patient", "p1"}}));
 }
 
+// _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
+// ('~' sorts after every id character) must not show through.
+TEST(SqliteStore, SortByProvenanceTargetOrdersRidKeyedRowsByTheTargetsId) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  for (const char* id : {"zz", "aa", "mm"}) write(store, obs(id, "1", 1000));
+  for (const char* target : {"zz", "aa", "mm", "bb"}) {  // bb is not stored: its row holds the id
+    write(store, with_references("Provenance", std::string("p-") + target,
+                                 {{"target", "Observation", target, std::string("Observation/") + target}}));
+  }
+  {
+    Connection db(path, true);
+    StatementScope s(db.cached("SELECT COUNT(*) FROM idx_reference WHERE type = 'Provenance' AND target_id LIKE '~%'"));
+    ASSERT_TRUE(s->step());
+    ASSERT_EQ(s->column_int(0), 3);  // the stored targets' rows are keyed
+  }
+  SearchQuery q;
+  q.type = "Provenance";
+  q.sort = {SortKey{"target", ParamKind::Reference, false, {}}};
+  std::vector<std::string> ids;
+  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"p-aa", "p-bb", "p-mm", "p-zz"}));
+
+  q.sort.front().descending = true;
+  ids.clear();
+  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"p-zz", "p-mm", "p-bb", "p-aa"}));
+}
+
 TEST(SqliteStore, ConditionalKeyIsClaimedOnce) {
   TempDir dir;
   SqliteStore store({dir.file("db.sqlite"), true, 2});
