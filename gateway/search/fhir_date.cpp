@@ -4,44 +4,13 @@
 #include <charconv>
 #include <cstdio>
 
+#include "fhir/calendar.h"
+
 namespace fhirgw::search {
 namespace {
 
-// Days since 1970-01-01 of a proleptic Gregorian civil date (Howard Hinnant's algorithm).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  std::int64_t y;
-  unsigned m;
-  unsigned d;
-};
-
-Civil civil_from_days(std::int64_t z) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
-}
-
-bool is_leap(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr std::array<unsigned, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : kDays[m - 1];
-}
+using fhir::calendar::days_from_civil;
+using fhir::calendar::days_in_month;
 
 bool read_digits(std::string_view s, std::size_t pos, std::size_t n, unsigned& out) {
   if (pos + n > s.size()) return false;
@@ -69,7 +38,9 @@ std::optional<DateRange> parse_date_range(std::string_view s) {
     const std::int64_t lo = days_from_civil(year, month, 1) * kDayMs;
     return DateRange{lo, lo + days_in_month(year, month) * kDayMs - 1};
   }
-  if (s[7] != '-' || !read_digits(s, 8, 2, day) || day < 1 || day > days_in_month(year, month)) return std::nullopt;
+  if (s[7] != '-' || !read_digits(s, 8, 2, day) || day < 1 || day > static_cast<unsigned>(days_in_month(year, month))) {
+    return std::nullopt;
+  }
   const std::int64_t day_start = days_from_civil(year, month, day) * kDayMs;
   if (s.size() == 10) return DateRange{day_start, day_start + kDayMs - 1};
   unsigned hh = 0, mm = 0, ss = 0;
@@ -126,16 +97,16 @@ std::string format_instant(std::int64_t ms) {
     rest += kDayMs;
     --days;
   }
-  const Civil c = civil_from_days(days);
-  if (c.y >= 0 && c.y <= 9999) {
+  const fhir::calendar::CivilDate c = fhir::calendar::civil_from_days(days);
+  if (c.year >= 0 && c.year <= 9999) {
     // Digit by digit: this runs for every stored version and response entry, where snprintf cost ~2k instructions.
     std::string out = "0000-00-00T00:00:00.000Z";
     auto put = [&](std::size_t end, std::int64_t v, int width) {
       for (int i = 0; i < width; ++i, v /= 10) out[end - i] = static_cast<char>('0' + v % 10);
     };
-    put(3, c.y, 4);
-    put(6, c.m, 2);
-    put(9, c.d, 2);
+    put(3, c.year, 4);
+    put(6, c.month, 2);
+    put(9, c.day, 2);
     put(12, rest / 3'600'000, 2);
     put(15, rest / 60'000 % 60, 2);
     put(18, rest / 1000 % 60, 2);
@@ -143,8 +114,8 @@ std::string format_instant(std::int64_t ms) {
     return out;
   }
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.y), c.m, c.d,
-                static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
+  std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02lld:%02lld:%02lld.%03lldZ", static_cast<long long>(c.year),
+                c.month, c.day, static_cast<long long>(rest / 3'600'000), static_cast<long long>(rest / 60'000 % 60),
                 static_cast<long long>(rest / 1000 % 60), static_cast<long long>(rest % 1000));
   return buf;
 }

@@ -1,16 +1,12 @@
 #include "datetime.h"
 
+#include "fhir/calendar.h"
+
 namespace fhir::mappings {
 namespace {
 
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
+using calendar::days_from_civil;
+using calendar::days_in_month;
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -20,12 +16,6 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     out = out * 10 + (s[i] - '0');
   }
   return true;
-}
-
-unsigned days_in_month(int y, int m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
 }
 
 }  // namespace
@@ -39,12 +29,11 @@ std::optional<TimeRange> time_range(std::string_view s) {
   }
   if (s.size() < 7 || s[4] != '-' || !digits(s, 5, 2, m) || m < 1 || m > 12) return std::nullopt;
   if (s.size() == 7) {
-    const auto first = days_from_civil(y, static_cast<unsigned>(m), 1);
+    const auto first = days_from_civil(y, m, 1);
     return TimeRange{first * 86400 - kSlack, (first + days_in_month(y, m)) * 86400 + kSlack};
   }
-  if (s.size() < 10 || s[7] != '-' || !digits(s, 8, 2, d) || d < 1 || static_cast<unsigned>(d) > days_in_month(y, m))
-    return std::nullopt;
-  const auto day = days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
+  if (s.size() < 10 || s[7] != '-' || !digits(s, 8, 2, d) || d < 1 || d > days_in_month(y, m)) return std::nullopt;
+  const auto day = days_from_civil(y, m, d);
   if (s.size() == 10) return TimeRange{day * 86400 - kSlack, (day + 1) * 86400 + kSlack};
   int hh = 0, mi = 0, ss = 0;
   if (s[10] != 'T' || !digits(s, 11, 2, hh) || s.size() < 19 || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "fhir/calendar.h"
+
 namespace fhir::fhirpath::detail {
 namespace {
 
@@ -19,32 +21,14 @@ bool read_digits(std::string_view s, std::size_t& i, std::size_t n, int& out) {
   return true;
 }
 
-int days_in_month(int y, int m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
-  return kDays[m - 1];
-}
+using calendar::days_from_civil;
+using calendar::days_in_month;
 
-// Days since 1970-01-01 (proleptic Gregorian), Howard Hinnant's algorithm.
-std::int64_t days_from_civil(int y, int m, int d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const std::int64_t yoe = y - era * 400;
-  const std::int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-void civil_from_days(std::int64_t z, int& y, int& m, int& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  d = static_cast<int>(doy - (153 * mp + 2) / 5 + 1);
-  m = static_cast<int>(mp < 10 ? mp + 3 : mp - 9);
-  y = static_cast<int>(yoe + era * 400 + (m <= 2));
+void civil_from_days(std::int64_t days, int& y, int& m, int& d) {
+  const calendar::CivilDate c = calendar::civil_from_days(days);
+  y = static_cast<int>(c.year);
+  m = c.month;
+  d = c.day;
 }
 
 bool parse_time_part(std::string_view s, std::size_t& i, Temporal& t) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "fhir/calendar.h"
+
 namespace fhir::validation {
 namespace {
 
@@ -34,12 +36,6 @@ bool read_digits(std::string_view s, std::size_t& pos, int n, int& out) noexcept
   return true;
 }
 
-bool is_leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-int days_in_month(int y, int m) noexcept {
-  static constexpr std::array<int, 12> kDays{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && is_leap(y) ? 29 : kDays[static_cast<std::size_t>(m - 1)];
-}
-
 // Parses YYYY[-MM[-DD]]; `parts` receives how many of the three were present.
 const char* parse_date_part(std::string_view s, std::size_t& pos, int& parts) noexcept {
   int y = 0, m = 0, d = 0;
@@ -54,7 +50,7 @@ const char* parse_date_part(std::string_view s, std::size_t& pos, int& parts) no
   if (pos == s.size() || s[pos] != '-') return nullptr;
   ++pos;
   if (!read_digits(s, pos, 2, d)) return "day must have two digits";
-  if (d < 1 || d > days_in_month(y, m)) return "not a real calendar date";
+  if (d < 1 || d > calendar::days_in_month(y, m)) return "not a real calendar date";
   parts = 3;
   return nullptr;
 }
