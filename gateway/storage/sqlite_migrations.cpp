@@ -12,10 +12,12 @@ namespace fhirgw::storage {
 namespace {
 
 // Step N brings the schema from version N to N + 1: SQL, or nullptr for the steps done by a function
-// below (5: drop_shared_rows, 7: add_patient_token_rows, 8: add_patient_token_sources).
+// below (5: drop_shared_rows, 7: add_patient_token_rows, 8: add_patient_token_sources, 10:
+// key_history_by_rid).
 constexpr int kSharedRowsStep = 5;
 constexpr int kPatientTokenStep = 7;
 constexpr int kPatientSourcesStep = 8;
+constexpr int kHistoryByRidStep = 10;
 constexpr std::array<const char*, kSchemaVersion> kSteps = {
     // 0 -> 1: resources, history, search indexes, conditional-create keys.
     R"sql(
@@ -192,6 +194,7 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     // key instead of its id (target_rid_keys.h). The step keeps an older fhirgw, whose searches would not
     // find those rows, from opening a database written this way.
     "-- reference rows keyed by the target's rid",
+    nullptr,  // 10 -> 11: key_history_by_rid
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
@@ -292,10 +295,53 @@ void sync_patient_token_rows(Connection& db, const std::vector<std::pair<std::st
   }
 }
 
+// 10 -> 11: history rows keyed by their resource's rid, `(rid, version)` instead of `(type, id, version)`.
+// Forwarded resources have random (UUIDv5) ids, so every new version went to a random leaf of the old key
+// and dirtied a page of its own; a new resource's rid is the largest yet, so its history rows append. A
+// resource keeps its rid for good (updates, deletes and re-creates keep its `resources` row), so every
+// history row has one: a row without a `resources` row (none is ever deleted) stops the step rather than
+// being dropped. seq (and the AUTOINCREMENT counter, which may be past the largest seq) is kept. A current
+// version's body, which rows written before schema 7 hold in both tables, is kept in `resources` only (what
+// schema 7 writes; kHistoryBody reads the same): the copy does not write every body a second time.
+void key_history_by_rid(Connection& db) {
+  {
+    StatementScope orphans(
+        db.cached("SELECT COUNT(*) FROM resource_history h "
+                  "WHERE NOT EXISTS (SELECT 1 FROM resources r WHERE r.type = h.type AND r.id = h.id)"));
+    if (orphans->step() && orphans->column_int(0) != 0) {
+      throw StorageError("schema step 10 -> 11: " + std::to_string(orphans->column_int(0)) +
+                         " resource_history rows have no resources row");
+    }
+  }
+  db.exec(R"sql(
+CREATE TABLE resource_history_by_rid(
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  rid INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  last_updated INTEGER NOT NULL,
+  method TEXT NOT NULL,
+  body BLOB,
+  UNIQUE(rid, version));
+INSERT INTO resource_history_by_rid(seq, rid, type, id, version, last_updated, method, body)
+  SELECT h.seq, r.rid, h.type, h.id, h.version, h.last_updated, h.method,
+         CASE WHEN h.version = r.version AND r.deleted = 0 THEN NULL ELSE h.body END
+  FROM resource_history h JOIN resources r ON r.type = h.type AND r.id = h.id ORDER BY h.seq;
+DELETE FROM sqlite_sequence WHERE name = 'resource_history_by_rid';
+INSERT INTO sqlite_sequence(name, seq) SELECT 'resource_history_by_rid', seq FROM sqlite_sequence
+  WHERE name = 'resource_history';
+DROP TABLE resource_history;
+ALTER TABLE resource_history_by_rid RENAME TO resource_history;
+CREATE INDEX history_by_type ON resource_history(type, seq);
+CREATE INDEX history_by_time ON resource_history(last_updated);
+)sql");
+}
+
 }  // namespace
 
 void migrate(Connection& db, const std::vector<std::pair<std::string, std::string>>& shared_params,
-             const std::vector<std::pair<std::string, IndexSource>>& patient_rows) {
+             const std::vector<std::pair<std::string, IndexSource>>& patient_rows, int up_to) {
   Statement& get = db.cached("PRAGMA user_version");
   int version = 0;
   {
@@ -306,7 +352,7 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
     throw StorageError("database schema version " + std::to_string(version) + " is newer than this fhirgw supports (" +
                        std::to_string(kSchemaVersion) + ")");
   }
-  for (int step = version; step < kSchemaVersion; ++step) {
+  for (int step = version; step < std::min(up_to, kSchemaVersion); ++step) {
     db.exec("BEGIN IMMEDIATE");
     try {
       if (step == kSharedRowsStep) {
@@ -315,6 +361,8 @@ void migrate(Connection& db, const std::vector<std::pair<std::string, std::strin
         add_patient_token_rows(db, patient_rows);
       } else if (step == kPatientSourcesStep) {
         add_patient_token_sources(db, patient_rows);
+      } else if (step == kHistoryByRidStep) {
+        key_history_by_rid(db);
       } else {
         db.exec(kSteps[static_cast<std::size_t>(step)]);
       }

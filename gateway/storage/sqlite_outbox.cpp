@@ -29,14 +29,16 @@ bool set_outbox_routed(Connection& db, const std::string& peer, const std::strin
 
 namespace {
 
-// The columns of an outbox row with its version's method and body (outbox_item reads them).
+// The columns of an outbox row with its version's method and body (outbox_item reads them). The version's
+// history row is found by its resource's rid (schema 11).
 std::string outbox_select(const char* where) {
   return std::string(
              "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
              "h.method, ") +
          kHistoryBody +
          ", o.send_delete "
-         "FROM outbox o LEFT JOIN resource_history h ON h.type = o.type AND h.id = o.id AND h.version = o.version" +
+         "FROM outbox o LEFT JOIN resources c ON c.type = o.type AND c.id = o.id "
+         "LEFT JOIN resource_history h ON h.rid = c.rid AND h.version = o.version" +
          kHistoryBodyJoin + " WHERE " + where + " ORDER BY o.seq LIMIT ?3";
 }
 

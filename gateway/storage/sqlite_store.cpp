@@ -153,7 +153,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       keep_current_body(v.type, v.id);
     }
     const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
-    append_history(v.type, v.id, version, v.last_updated_ms, method);
+    append_history(rid, v.type, v.id, version, v.last_updated_ms, method);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
     write_index(rid, v.type, v.index);
   }
@@ -173,7 +173,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       while (s->step()) {
       }
     }
-    append_history(type, id, version, when_ms, Method::Delete);
+    append_history(rid, type, id, version, when_ms, Method::Delete);
     clear_index(rid);
     // A deleted resource no longer satisfies its conditional create.
     StatementScope k(db_.cached("DELETE FROM conditional_keys WHERE type = ? AND id = ?"));
@@ -229,22 +229,24 @@ class SqliteWriteTransaction final : public WriteTransaction {
   }
 
   // The history row of a new version has no body: the current version's body is only in `resources`
-  // (kHistoryBody); keep_current_body copies it here once a later version replaces it.
-  void append_history(const std::string& type, const std::string& id, std::int64_t version, std::int64_t when,
-                      Method method) {
-    StatementScope s(
-        db_.cached("INSERT INTO resource_history(type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?)"));
-    s->bind_ref(1, type).bind_ref(2, id).bind(3, version).bind(4, when).bind_ref(5, method_name(method));
+  // (kHistoryBody); keep_current_body copies it here once a later version replaces it. Keyed by the
+  // resource's rid (schema 11): a new resource's rows append to the (rid, version) index.
+  void append_history(std::int64_t rid, const std::string& type, const std::string& id, std::int64_t version,
+                      std::int64_t when, Method method) {
+    StatementScope s(db_.cached(
+        "INSERT INTO resource_history(rid, type, id, version, last_updated, method) VALUES(?, ?, ?, ?, ?, ?)"));
+    s->bind(1, rid).bind_ref(2, type).bind_ref(3, id).bind(4, version).bind(5, when);
+    s->bind_ref(6, method_name(method));
     s->step();
   }
 
   // Before (type, id) gets a new version or is deleted: its current body moves into its history row
   // (a row written before schema 7 already has it).
   void keep_current_body(const std::string& type, const std::string& id) {
-    StatementScope s(db_.cached(
-        "UPDATE resource_history SET body = r.body FROM resources r "
-        "WHERE r.type = ?1 AND r.id = ?2 AND r.deleted = 0 AND resource_history.type = ?1 "
-        "AND resource_history.id = ?2 AND resource_history.version = r.version AND resource_history.body IS NULL"));
+    StatementScope s(
+        db_.cached("UPDATE resource_history SET body = r.body FROM resources r "
+                   "WHERE r.type = ?1 AND r.id = ?2 AND r.deleted = 0 AND resource_history.rid = r.rid "
+                   "AND resource_history.version = r.version AND resource_history.body IS NULL"));
     s->bind(1, type).bind(2, id);
     s->step();
   }
@@ -385,8 +387,8 @@ std::optional<StoredVersion> SqliteStore::read(const std::string& type, const st
 std::optional<StoredVersion> SqliteStore::vread(const std::string& type, const std::string& id, std::int64_t version) {
   ReaderLease db(readers_, freshness_for(type));
   StatementScope s(db->cached(std::string("SELECT h.last_updated, h.method, ") + kHistoryBody +
-                              " FROM resource_history h" + kHistoryBodyJoin +
-                              " WHERE h.type = ? AND h.id = ? AND h.version = ?"));
+                              " FROM resource_history h" + kHistoryBodyJoin + " WHERE h.rid = " + kHistoryRid +
+                              " AND h.version = ?3"));
   s->bind(1, type).bind(2, id).bind(3, version);
   if (!s->step()) return std::nullopt;
   StoredVersion v;
@@ -424,8 +426,11 @@ HistoryPage SqliteStore::history(const HistoryQuery& q) {
     if (newest->step()) page.snapshot = newest->column_int(0);
   }
   std::string where = " WHERE h.seq <= ?4";
-  if (!q.type.empty()) where += " AND h.type = ?1";
-  if (!q.id.empty()) where += " AND h.id = ?2";
+  if (!q.id.empty()) {
+    where += std::string(" AND h.rid = ") + kHistoryRid;  // the rid names the type too
+  } else if (!q.type.empty()) {
+    where += " AND h.type = ?1";
+  }
   if (q.since_ms) where += " AND h.last_updated >= ?3";
   auto bind = [&](Statement& s) {
     if (!q.type.empty()) s.bind(1, q.type);
