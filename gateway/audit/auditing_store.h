@@ -35,9 +35,9 @@ class AuditingStore : public storage::Store {
   std::unique_ptr<storage::WriteTransaction> begin_write(
       storage::WriteIntent intent = storage::WriteIntent::General) override;
   // The forwarding outbox passes through (its rows are written inside audited transactions).
-  std::vector<storage::OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms,
-                                                std::size_t limit) override {
-    return inner_.outbox_ready(peer, now_ms, limit);
+  std::vector<storage::OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit,
+                                                storage::OutboxRead read = storage::OutboxRead::WithBodies) override {
+    return inner_.outbox_ready(peer, now_ms, limit, read);
   }
   std::vector<storage::OutboxItem> outbox_after(const std::string& peer, std::int64_t after_seq,
                                                 std::size_t limit) override {

@@ -114,17 +114,20 @@ void DeliveryWorker::Round::join() {
 }
 
 bool DeliveryWorker::deliver_due() {
-  const std::size_t lanes = clients_.size();
-  auto rows = store_.outbox_ready(peer_.name, now_ms(), peer_.batch_size * lanes);
-  if (rows.empty()) return false;
+  const std::size_t limit = peer_.batch_size * clients_.size();
   if (unreachable_) {
-    // The peer was down: see that it answers before building (and serializing) Bundles for it and
-    // reading the round after, all thrown away while it stays down.
+    // The peer was down: see that it answers before reading the versions, building (and serializing)
+    // Bundles for it and reading the round after, all thrown away while it stays down. Meanwhile only the
+    // rows' ages matter (max_age_s): they are read without their versions.
+    auto waiting = store_.outbox_ready(peer_.name, now_ms(), limit, storage::OutboxRead::RowsOnly);
+    if (waiting.empty()) return false;
     if (std::string error = clients_.front()->connect(); !error.empty()) {
-      sleep_for(peer_unreachable(rows, error));
+      sleep_for(peer_unreachable(waiting, error));
       return true;
     }
   }
+  auto rows = store_.outbox_ready(peer_.name, now_ms(), limit);
+  if (rows.empty()) return false;
   std::unique_ptr<Round> round = prepare(std::move(rows));
   if (round->bundles.empty()) return true;
   launch(*round);

@@ -17,7 +17,7 @@ Forwarding::Forwarding(storage::Store& store, const ForwardingConfig& config, co
                                     [&](const RouteConfig& r) { return r.peer == peer.name; });
     if (routed) workers_.push_back(std::make_unique<DeliveryWorker>(store, peer, config.node, metrics_, audit, log));
   }
-  router_.on_enqueue = [this] { wake_all(); };
+  router_.on_committed = [this] { wake_all(); };
 }
 
 Forwarding::~Forwarding() { stop(); }

@@ -68,7 +68,7 @@ Router::Action Router::action(storage::WriteTransaction& txn, const CompiledRout
   return txn.set_routed(r.peer, v.type, v.id, false) ? Action::send_delete : Action::none;
 }
 
-void Router::changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) {
+bool Router::changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) {
   std::vector<const std::string*> sent_to;
   for (const CompiledRoute& r : routes_) {
     if (r.peer == origin) continue;  // no loops: never back to the sender
@@ -85,7 +85,11 @@ void Router::changed(storage::WriteTransaction& txn, const storage::StoredVersio
     txn.enqueue_outbox(item);
     sent_to.push_back(&r.peer);
   }
-  if (!sent_to.empty() && on_enqueue) on_enqueue();
+  return !sent_to.empty();
+}
+
+void Router::committed() {
+  if (on_committed) on_committed();
 }
 
 }  // namespace fhirgw::outbox

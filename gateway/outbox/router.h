@@ -24,10 +24,12 @@ class Router final : public rest::ChangeSink {
   // Throws std::invalid_argument (naming the route) for a search expression the catalog cannot parse.
   Router(const ForwardingConfig& config, const search::ParamCatalog& catalog);
 
-  void changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) override;
+  bool changed(storage::WriteTransaction& txn, const storage::StoredVersion& v, std::string_view origin) override;
+  void committed() override;
 
-  // Called after rows were added (wakes the delivery workers; they see the rows once committed).
-  std::function<void()> on_enqueue;
+  // Called once per committed transaction that added rows (wakes the delivery workers). Not before the
+  // commit: a worker woken then would find the rows invisible and wait its idle poll.
+  std::function<void()> on_committed;
 
  private:
   struct CompiledRoute {

@@ -379,8 +379,7 @@ Response FhirService::bundle(Ctx& ctx) {
     }
     std::vector<const OpResult*> results;
     for (const auto& p : plan) results.push_back(&p.result);
-    record_if_inbound(ctx, w, results, bundle_identifier(bundle));
-    txn->commit();
+    finish_write(ctx, w, results, bundle_identifier(bundle));
   } else {
     for (auto& p : plan) {
       if (p.result.failed()) continue;
@@ -388,8 +387,7 @@ Response FhirService::bundle(Ctx& ctx) {
       WriteContext w = write_context(ctx, *txn);
       execute(p, w);
       if (!p.result.failed()) {
-        record_if_inbound(ctx, w, {&p.result}, bundle_identifier(bundle));
-        txn->commit();
+        finish_write(ctx, w, {&p.result}, bundle_identifier(bundle));
       }
     }
   }

@@ -235,18 +235,20 @@ WriteContext FhirService::write_context(Ctx& ctx, storage::WriteTransaction& txn
   return WriteContext{txn, catalog_, ctx.now_ms, changes, ctx.inbound ? ctx.inbound->name : std::string()};
 }
 
-void FhirService::record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
-                                    std::string transaction) {
-  if (!ctx.inbound) return;
-  WrittenVersions written;
-  for (const OpResult* r : results) {
-    if (r->written && r->stored) written.push_back(&*r->stored);
+void FhirService::finish_write(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
+                               std::string transaction) {
+  if (ctx.inbound) {
+    WrittenVersions written;
+    for (const OpResult* r : results) {
+      if (r->written && r->stored) written.push_back(&*r->stored);
+    }
+    InboundContext in;
+    in.peer = *ctx.inbound;
+    if (const auto s = ctx.req.headers.get("x-source-system")) in.source_system = std::string(*s);
+    in.transaction = transaction.empty() ? "urn:fhirgw:request:" + ctx.req.request_id : std::move(transaction);
+    record_inbound(w, in, written);
   }
-  InboundContext in;
-  in.peer = *ctx.inbound;
-  if (const auto s = ctx.req.headers.get("x-source-system")) in.source_system = std::string(*s);
-  in.transaction = transaction.empty() ? "urn:fhirgw:request:" + ctx.req.request_id : std::move(transaction);
-  record_inbound(w, in, written);
+  commit_write(w);
 }
 
 // ---- read / vread / history --------------------------------------------------------------------
@@ -406,8 +408,7 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
   OpResult result = prepared ? create_prepared(wctx, std::move(*prepared))
                              : create_resource(wctx, type, body.doc->root(), &*if_none_exist);
   if (!result.failed()) {
-    record_if_inbound(ctx, wctx, {&result});
-    txn->commit();
+    finish_write(ctx, wctx, {&result});
   }
   return write_response(ctx, result, warnings);
 }
@@ -437,8 +438,7 @@ Response FhirService::update(Ctx& ctx, const std::string& type, const std::strin
   OpResult result = id.empty() ? conditional_update(wctx, type, criteria, resource, if_match.version)
                                : update_resource(wctx, type, id, resource, if_match.version);
   if (!result.failed()) {
-    record_if_inbound(ctx, wctx, {&result});
-    txn->commit();
+    finish_write(ctx, wctx, {&result});
   }
   return write_response(ctx, result, warnings);
 }
@@ -452,8 +452,7 @@ Response FhirService::remove(Ctx& ctx, const std::string& type, const std::strin
   WriteContext wctx = write_context(ctx, *txn);
   OpResult result = id.empty() ? conditional_delete(wctx, type, criteria) : delete_resource(wctx, type, id);
   if (!result.failed()) {
-    record_if_inbound(ctx, wctx, {&result});
-    txn->commit();
+    finish_write(ctx, wctx, {&result});
   }
   return write_response(ctx, result, {});
 }

@@ -80,9 +80,10 @@ class FhirService {
   fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines);
   http::Response write_response(Ctx& ctx, const OpResult& result, const fhir::validation::Outcome& warnings);
   WriteContext write_context(Ctx& ctx, storage::WriteTransaction& txn);
-  // For exchange traffic: the Provenance of what the request wrote (inbound_provenance.h).
-  void record_if_inbound(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
-                         std::string transaction = {});
+  // Ends a write that succeeded: for exchange traffic the Provenance of what the request wrote
+  // (inbound_provenance.h), then the commit (commit_write).
+  void finish_write(Ctx& ctx, WriteContext& w, const std::vector<const OpResult*>& results,
+                    std::string transaction = {});
   http::Response render_frozen_page(Ctx& ctx, const CachedSearch& s, std::size_t offset, std::size_t count,
                                     const std::string& page_id, const fhir::validation::Outcome& warnings);
   http::Response render_page(Ctx& ctx, const PageView& page, const fhir::validation::Outcome& warnings);

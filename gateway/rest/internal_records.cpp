@@ -1,7 +1,6 @@
 #include "rest/internal_records.h"
 
 #include <algorithm>
-#include <map>
 #include <optional>
 
 #include "fhir/json/parser.h"
@@ -18,52 +17,6 @@ namespace fhirgw::rest {
 using fhir::json::Node;
 using http::error_response;
 using http::Response;
-
-namespace {
-
-// "SOURCE/TYPE/ID" of every NDJSON line (1-based line numbers; blank lines count, unparsable lines skip).
-std::map<std::string, std::size_t> record_lines(std::string_view body) {
-  std::map<std::string, std::size_t> out;
-  std::size_t line_no = 0;
-  while (!body.empty()) {
-    const auto nl = body.find('\n');
-    const std::string_view line = body.substr(0, nl);
-    body = nl == std::string_view::npos ? std::string_view() : body.substr(nl + 1);
-    ++line_no;
-    auto parsed = fhir::json::parse(line);
-    if (!parsed || !parsed.document->root().is_object()) continue;
-    const Node& r = parsed.document->root();
-    const Node* source = r.find("source");
-    const Node* type = r.find("type");
-    const Node* id = r.find("id");
-    if (source && type && id && source->is_string() && type->is_string() && id->is_string()) {
-      out.emplace(std::string(source->text()) + "/" + std::string(type->text()) + "/" + std::string(id->text()),
-                  line_no);
-    }
-  }
-  return out;
-}
-
-// The record a mapped Bundle entry came from, from its gateway record identifier.
-std::optional<std::string> record_key(const Node& entry, const std::string& prefix) {
-  const Node* resource = entry.find("resource");
-  const Node* ids = resource ? resource->find("identifier") : nullptr;
-  if (!ids || !ids->is_array()) return std::nullopt;
-  for (const Node& id : ids->items()) {
-    const Node* system = id.find("system");
-    const Node* value = id.find("value");
-    if (!system || !value || !system->is_string() || !value->is_string()) continue;
-    const std::string_view sys = system->text();
-    if (!sys.starts_with(prefix)) continue;
-    std::string_view v = value->text();
-    const auto slash = v.find('/');  // "DX-HCC/stage": a resource derived from record DX-HCC
-    if (slash != std::string_view::npos) v = v.substr(0, slash);
-    return std::string(sys.substr(prefix.size())) + "/" + std::string(v);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 http::Response InternalRecords::handle(const http::Request& req) {
   if (req.method == "POST") return post(req);
@@ -97,38 +50,31 @@ Response InternalRecords::post(const http::Request& req) {
     tx.headers.set("content-type", "application/fhir+json");
     tx.headers.set("prefer", "return=minimal");
     if (const auto host = req.headers.get("host")) tx.headers.set("host", std::string(*host));
-    tx.body = bundle_json;  // a copy: its entries name the records of the per-line results below
+    tx.body = std::move(bundle_json);
     Response stored = fhir_.handle(tx);
     if (stored.status != 200) return stored;  // the transaction failed: nothing was stored
-    // entry.response of the transaction-response is in the order of the mapped Bundle; the record each
-    // resource came from is named by its gateway record identifier (LOCAL_BASE/record/SOURCE/TYPE|ID[/part]).
-    const auto lines = record_lines(req.body);
-    const std::string record_prefix = tables_.local_base() + "/record/";
+    // entry.response of the transaction-response is in the order of the mapped Bundle, whose entries the
+    // mapper named by the record (and line) each came from.
     auto parsed = fhir::json::parse(stored.body);
-    auto sent = fhir::json::parse(bundle_json);
-    const Node* sent_entries = sent ? sent.document->root().find("entry") : nullptr;
+    const Node* entries = parsed ? parsed.document->root().find("entry") : nullptr;
     stored_json = "[";
-    if (parsed && sent_entries && sent_entries->is_array()) {
-      if (const Node* entries = parsed.document->root().find("entry"); entries && entries->is_array()) {
-        bool first = true;
-        for (std::size_t i = 0; i < entries->items().size() && i < sent_entries->items().size(); ++i) {
-          const Node* resp = entries->items()[i].find("response");
-          if (!resp) continue;
-          if (!first) stored_json += ',';
-          first = false;
-          const Node* location = resp->find("location");
-          const Node* st = resp->find("status");
-          std::string item = json_object({{"resource", location ? location->text() : std::string_view()},
-                                          {"status", st ? st->text() : std::string_view()}});
-          if (auto key = record_key(sent_entries->items()[i], record_prefix)) {
-            item.pop_back();
-            item += ",\"record\":";
-            fhir::json::write_string(*key, item);
-            if (const auto it = lines.find(*key); it != lines.end()) item += ",\"line\":" + std::to_string(it->second);
-            item += '}';
-          }
-          stored_json += item;
-        }
+    if (entries && entries->is_array()) {
+      bool first = true;
+      for (std::size_t i = 0; i < entries->items().size() && i < mapped.entries.size(); ++i) {
+        const Node* resp = entries->items()[i].find("response");
+        if (!resp) continue;
+        if (!first) stored_json += ',';
+        first = false;
+        const Node* location = resp->find("location");
+        const Node* st = resp->find("status");
+        std::string item = json_object({{"resource", location ? location->text() : std::string_view()},
+                                        {"status", st ? st->text() : std::string_view()}});
+        const fhir::mappings::EntryOrigin& origin = mapped.entries[i];
+        item.pop_back();
+        item += ",\"record\":";
+        fhir::json::write_string(origin.record, item);
+        item += ",\"line\":" + std::to_string(origin.line) + '}';
+        stored_json += item;
       }
     }
     stored_json += "]";

@@ -98,8 +98,7 @@ Response FhirService::patch(Ctx& ctx, const std::string& type, const std::string
   WriteContext wctx = write_context(ctx, *txn);
   OpResult result = update_resource(wctx, type, target_id, patched, current->version);
   if (!result.failed()) {
-    record_if_inbound(ctx, wctx, {&result});
-    txn->commit();
+    finish_write(ctx, wctx, {&result});
   }
   return write_response(ctx, result, warnings);
 }

@@ -20,6 +20,11 @@ OpResult OpResult::error(int status, std::string diagnostics, std::string code) 
 
 namespace {
 
+// Tells the change sink about `v`; whether it waits for the commit is kept in the context.
+void note_change(WriteContext& ctx, const StoredVersion& v) {
+  if (ctx.changes && ctx.changes->changed(ctx.txn, v, ctx.origin)) ctx.changes_pending = true;
+}
+
 StoredVersion stored_form(storage::NewVersion&& v, Method method, std::int64_t version) {
   StoredVersion out;
   out.type = std::move(v.type);
@@ -35,7 +40,7 @@ StoredVersion stored_form(storage::NewVersion&& v, Method method, std::int64_t v
 StoredVersion write_prepared(WriteContext& ctx, storage::NewVersion&& v, std::int64_t version, Method method) {
   ctx.txn.put(v, method, version);
   StoredVersion out = stored_form(std::move(v), method, version);
-  if (ctx.changes) ctx.changes->changed(ctx.txn, out, ctx.origin);
+  note_change(ctx, out);
   return out;
 }
 
@@ -71,6 +76,11 @@ storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const s
   return v;
 }
 
+void commit_write(WriteContext& ctx) {
+  ctx.txn.commit();
+  if (ctx.changes_pending) ctx.changes->committed();
+}
+
 OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v) {
   ctx.txn.put(v, Method::Create, 1);
   OpResult r;
@@ -78,7 +88,7 @@ OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v) {
   r.created = true;
   r.written = true;  // an inbound create is named by the request's Provenance (record_inbound)
   r.stored = stored_form(std::move(v), Method::Create, 1);
-  if (ctx.changes) ctx.changes->changed(ctx.txn, *r.stored, ctx.origin);
+  note_change(ctx, *r.stored);
   return r;
 }
 
@@ -172,7 +182,7 @@ OpResult delete_resource(WriteContext& ctx, const std::string& type, const std::
   v.last_updated_ms = ctx.now_ms;
   v.deleted = true;
   v.method = Method::Delete;
-  if (ctx.changes) ctx.changes->changed(ctx.txn, v, ctx.origin);
+  note_change(ctx, v);
   r.written = true;
   r.stored = std::move(v);
   return r;

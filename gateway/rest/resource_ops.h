@@ -22,7 +22,11 @@ struct WriteContext {
   std::int64_t now_ms;
   ChangeSink* changes = nullptr;  // told about every version written
   std::string origin;             // the peer the request came from ("" = local)
+  bool changes_pending = false;   // `changes` waits for the commit (commit_write tells it)
 };
+
+// Commits `ctx.txn` and then tells the change sink, if it waits for that (ChangeSink::committed).
+void commit_write(WriteContext& ctx);
 
 struct OpResult {
   int status = 200;                              // 200 / 201 on success; 4xx with `outcome` on failure

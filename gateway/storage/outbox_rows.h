@@ -23,10 +23,15 @@ struct OutboxItem {
   // Send a DELETE although `version` is not a delete: the resource stopped matching the search route that
   // had sent it to this peer.
   bool send_delete = false;
-  // Filled by outbox_ready(): the version's JSON (empty for a delete) and whether a DELETE is sent.
+  // Filled by outbox_ready() with OutboxRead::WithBodies: the version's JSON (empty for a delete) and whether a
+  // DELETE is sent (RowsOnly: only send_delete says so).
   bool deleted = false;
   std::string body;
 };
+
+// What Store::outbox_ready reads: the rows with their versions (to send them), or the rows alone (while the
+// peer is down, only their ages matter: max_age_s).
+enum class OutboxRead : std::uint8_t { WithBodies, RowsOnly };
 
 struct DeadLetter {
   std::int64_t id = 0;

@@ -30,16 +30,18 @@ bool set_outbox_routed(Connection& db, const std::string& peer, const std::strin
 namespace {
 
 // The columns of an outbox row with its version's method and body (outbox_item reads them). The version's
-// history row is found by its resource's rid (schema 11).
-std::string outbox_select(const char* where) {
-  return std::string(
-             "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, "
-             "h.method, ") +
-         kHistoryBody +
+// history row is found by its resource's rid (schema 11). RowsOnly: the row alone (method and body NULL),
+// no history read.
+std::string outbox_select(const char* where, OutboxRead read = OutboxRead::WithBodies) {
+  const std::string columns =
+      "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, ";
+  const std::string tail = std::string(" WHERE ") + where + " ORDER BY o.seq LIMIT ?3";
+  if (read == OutboxRead::RowsOnly) return columns + "NULL, NULL, o.send_delete FROM outbox o" + tail;
+  return columns + "h.method, " + kHistoryBody +
          ", o.send_delete "
          "FROM outbox o LEFT JOIN resources c ON c.type = o.type AND c.id = o.id "
          "LEFT JOIN resource_history h ON h.rid = c.rid AND h.version = o.version" +
-         kHistoryBodyJoin + " WHERE " + where + " ORDER BY o.seq LIMIT ?3";
+         kHistoryBodyJoin + tail;
 }
 
 OutboxItem outbox_item(Statement& s, const std::string& peer) {
@@ -61,7 +63,8 @@ OutboxItem outbox_item(Statement& s, const std::string& peer) {
 
 }  // namespace
 
-std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) {
+std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit,
+                                                  OutboxRead read) {
   ReaderLease db(readers_);
   // Both queries see the lease's one snapshot of the outbox.
   std::vector<OutboxItem> out;
@@ -75,7 +78,7 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   // `+o.next_attempt`: no index on it, so the rows are read in seq order from outbox_by_peer and the
   // scan stops at the limit. Through outbox_due instead, SQLite joined the history of every due row
   // (the whole outbox while a peer catches up) and sorted them, each round: quadratic in the backlog.
-  StatementScope s(db->cached(outbox_select("o.peer = ?1 AND +o.next_attempt <= ?2")));
+  StatementScope s(db->cached(outbox_select("o.peer = ?1 AND +o.next_attempt <= ?2", read)));
   s->bind(1, peer).bind(2, now_ms).bind(3, static_cast<std::int64_t>(limit));
   while (s->step()) {
     const std::int64_t seq = s->column_int(0);

@@ -70,7 +70,8 @@ class SqliteStore final : public Store {
   SearchResult search(const SearchQuery& query) override;
   std::vector<ResourceRef> references_of(const ResourceRef& source, const std::string& param) override;
   std::unique_ptr<WriteTransaction> begin_write(WriteIntent intent = WriteIntent::General) override;
-  std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) override;
+  std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit,
+                                       OutboxRead read = OutboxRead::WithBodies) override;
   std::vector<OutboxItem> outbox_after(const std::string& peer, std::int64_t after_seq, std::size_t limit) override;
   void outbox_delivered(const std::vector<std::int64_t>& seqs) override;
   void outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) override;

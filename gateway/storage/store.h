@@ -138,10 +138,11 @@ class Store {
   virtual std::unique_ptr<WriteTransaction> begin_write(WriteIntent intent = WriteIntent::General) = 0;
 
   // ---- forwarding outbox (see storage/outbox_rows.h) ----
-  // Up to `limit` rows of `peer` due at `now_ms`, in seq order, with their bodies. A row is left out
-  // while an earlier row of the same resource is waiting for a retry, so a later version never
-  // overtakes an earlier one.
-  virtual std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit) = 0;
+  // Up to `limit` rows of `peer` due at `now_ms`, in seq order, with their bodies (unless `read` is
+  // RowsOnly). A row is left out while an earlier row of the same resource is waiting for a retry, so a
+  // later version never overtakes an earlier one.
+  virtual std::vector<OutboxItem> outbox_ready(const std::string& peer, std::int64_t now_ms, std::size_t limit,
+                                               OutboxRead read = OutboxRead::WithBodies) = 0;
   // For a worker whose rows up to `after_seq` are in flight (read by outbox_ready or by this): up to
   // `limit` rows of `peer` after it, in seq order, with their bodies. Empty while any row of the peer has
   // failed (waits for or is due for a retry): those come first, from outbox_ready.

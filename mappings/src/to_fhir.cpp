@@ -132,7 +132,9 @@ class Mapper {
     }
   }
 
-  void map(const Node& rec) {
+  // Maps `rec`; every entry it emits is noted as coming from `records[index]` (entry_records()).
+  void map(const Node& rec, std::size_t index) {
+    current_record_ = index;
     const auto type = str(rec, "type");
     if (type == "patient") return patient(rec);
     if (type == "diagnosis") return diagnosis(rec);
@@ -146,6 +148,8 @@ class Mapper {
   }
 
   std::size_t resources() const { return resources_; }
+  // For each entry written so far, in Bundle order: the index of the record it was mapped from.
+  const std::vector<std::size_t>& entry_records() const { return entry_records_; }
 
  private:
   // ---- building blocks ----------------------------------------------------------------------------------
@@ -355,6 +359,7 @@ class Mapper {
   // then the resource and the rest (emit).
   void entry_prefix(std::string_view id) {
     if (resources_++ > 0) out_.push_back(',');
+    entry_records_.push_back(current_record_);
     out_.append(R"({"fullUrl":"urn:uuid:)").append(id).append(R"(","resource":)");
   }
   void emit(std::string_view type, std::string_view id, Out resource) {
@@ -1150,8 +1155,10 @@ class Mapper {
   std::string& out_;
   bool with_request_;
   std::size_t resources_ = 0;
-  bool writing_in_place_ = false;  // a resource opened by base() is being written into out_
-  mutable TextSet in_bundle_;      // the ids of the resources in the bundle (a lookup applies pending inserts)
+  std::size_t current_record_ = 0;          // the record map() is mapping
+  std::vector<std::size_t> entry_records_;  // see entry_records()
+  bool writing_in_place_ = false;           // a resource opened by base() is being written into out_
+  mutable TextSet in_bundle_;               // the ids of the resources in the bundle (a lookup applies pending inserts)
   // Keys and values are views of the input records' texts and of ids_ (stable).
   std::unordered_map<TextKey, std::vector<std::string_view>, TextKeyHash> by_type_id_;  // (type, id) -> sources
   std::unordered_map<TextKey, std::vector<std::pair<std::string_view, std::string_view>>, TextKeyHash>
@@ -1186,14 +1193,14 @@ const char* bundle_type_code(BundleType t) {
 }
 
 std::size_t map_records(const std::vector<const Node*>& records, const Tables& tables, const ToFhirOptions& options,
-                        validation::Outcome& outcome, std::string& out) {
+                        validation::Outcome& outcome, std::string& out, std::vector<std::size_t>* entry_records) {
   out.append(R"({"resourceType":"Bundle","type":")").append(bundle_type_code(options.bundle_type)).append("\"");
   const std::size_t no_entries = out.size();
   out.append(R"(,"entry":[)");
   Mapper mapper(tables, options.bundle_type != BundleType::Collection, out);
   mapper.index(records);
   for (const Node* r : records) mapper.plan(*r);
-  for (const Node* r : records) mapper.map(*r);
+  for (std::size_t i = 0; i < records.size(); ++i) mapper.map(*records[i], i);
   if (mapper.resources() == 0)
     out.resize(no_entries);  // FHIR has no empty arrays
   else
@@ -1207,6 +1214,7 @@ std::size_t map_records(const std::vector<const Node*>& records, const Tables& t
     issue.expression = "unit";
     outcome.add(std::move(issue));
   }
+  if (entry_records) *entry_records = mapper.entry_records();
   return mapper.resources();
 }
 
@@ -1250,12 +1258,24 @@ void map_text(std::string_view text, const Tables& tables, const ToFhirOptions& 
     return;
   }
   std::vector<const Node*> good;
+  std::vector<std::uint32_t> good_lines;
   good.reserve(last.size());
+  good_lines.reserve(last.size());
   for (std::size_t i = 0; i < records.size(); ++i) {
-    if (!records[i].rejected && !superseded[i]) good.push_back(records[i].node);
+    if (records[i].rejected || superseded[i]) continue;
+    good.push_back(records[i].node);
+    good_lines.push_back(records[i].line);
   }
   result.records_mapped = good.size();
-  result.resources = map_records(good, tables, options, result.outcome, out);
+  std::vector<std::size_t> entry_records;
+  result.resources = map_records(good, tables, options, result.outcome, out, &entry_records);
+  result.entries.reserve(entry_records.size());
+  for (const std::size_t i : entry_records) {
+    const Node& rec = *good[i];
+    EntryOrigin& e = result.entries.emplace_back();
+    e.record.append(str(rec, "source")).append("/").append(str(rec, "type")).append("/").append(str(rec, "id"));
+    e.line = good_lines[i];
+  }
 }
 
 }  // namespace

@@ -166,6 +166,71 @@ TEST_F(OutboxTest, RoutesByTypeAndBySearchInTheWriteTransaction) {
   EXPECT_EQ(after[2].version, 2);
 }
 
+// The delivery workers are woken once per transaction that added rows, after its commit: a worker woken
+// before it would find the rows invisible and wait its idle poll. At each wake, a reader (another
+// connection, committed data only) must see every row written so far.
+TEST_F(OutboxTest, WorkersAreWokenOncePerTransactionAfterItsRowsAreVisible) {
+  std::vector<std::size_t> visible_at_wake;
+  router_->on_committed = [&] { visible_at_wake.push_back(ready("hospital-b").size()); };
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
+  ASSERT_EQ(visible_at_wake, std::vector<std::size_t>{1});
+  // One transaction Bundle with two routed entries and one that no route takes: one wake, two rows.
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":)" + observation("alt", "1742-6") +
+                             R"(,"request":{"method":"PUT","url":"Observation/alt"}},
+    {"resource":)" + observation("ast", "1920-8") +
+                             R"(,"request":{"method":"PUT","url":"Observation/ast"}},
+    {"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p"}},
+     "request":{"method":"PUT","url":"Condition/c1"}}]})";
+  ASSERT_EQ(call("POST", "/fhir", bundle).status, 200);
+  EXPECT_EQ(visible_at_wake, (std::vector<std::size_t>{1, 3}));
+  // Nothing routed (a Condition; an unchanged PUT writes no version): no wake.
+  ASSERT_EQ(
+      call("PUT", "/fhir/Condition/c2", R"({"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/p"}})")
+          .status,
+      201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 200);
+  EXPECT_EQ(visible_at_wake.size(), 2u);
+  // A failed write (the If-Match version is not the current one) stores nothing and wakes nobody.
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "2345-7"), {{"if-match", "W/\"9\""}}).status, 412);
+  EXPECT_EQ(visible_at_wake.size(), 2u);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/alt", "").status, 200);
+  EXPECT_EQ(visible_at_wake, (std::vector<std::size_t>{1, 3, 4}));
+}
+
+// While a peer is down the worker reads the due rows only for their ages: the same rows, in the same
+// order (a row waiting for a retry holds back the later versions of its resource), without the versions.
+TEST_F(OutboxTest, RowsOnlyReadsTheSameRowsWithoutTheirVersions) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "1742-6")).status, 201);
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "2345-7")).status, 200);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/alt", "").status, 200);
+  const auto full = ready("hospital-b");
+  ASSERT_EQ(full.size(), 4u);
+  store_.outbox_failed(full[1].seq, 1LL << 61, "HTTP 500");  // alt v1 waits: alt's delete stays behind it
+  const auto with = store_.outbox_ready("hospital-b", 1LL << 60, 100);
+  const auto rows = store_.outbox_ready("hospital-b", 1LL << 60, 100, storage::OutboxRead::RowsOnly);
+  ASSERT_EQ(with.size(), 2u);
+  ASSERT_EQ(rows.size(), with.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].seq, with[i].seq);
+    EXPECT_EQ(rows[i].id, with[i].id);
+    EXPECT_EQ(rows[i].version, with[i].version);
+    EXPECT_EQ(rows[i].created_ms, with[i].created_ms);
+    EXPECT_EQ(rows[i].attempts, with[i].attempts);
+    EXPECT_FALSE(with[i].body.empty());
+    EXPECT_TRUE(rows[i].body.empty());
+  }
+  // The search route's DELETE of afp (it stopped matching) is known from the row itself.
+  const auto registry = store_.outbox_ready("registry", 1LL << 60, 100, storage::OutboxRead::RowsOnly);
+  ASSERT_EQ(registry.size(), 3u);  // afp v1, afp's DELETE, alt's delete (every route of the type)
+  EXPECT_EQ(registry[0].id, "afp");
+  EXPECT_FALSE(registry[0].deleted);
+  EXPECT_EQ(registry[1].id, "afp");
+  EXPECT_TRUE(registry[1].send_delete);
+  EXPECT_TRUE(registry[1].deleted);
+}
+
 // A resource a search route sent, updated so that it no longer matches: the peer gets a DELETE (it must
 // not keep data the route no longer gives it). One that never matched sends nothing; matching again
 // sends it again.

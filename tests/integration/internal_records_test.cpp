@@ -24,6 +24,12 @@ std::size_t count_lines(const std::string& text) {
   return n;
 }
 
+std::size_t count_of(const std::string& text, std::string_view what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
 TEST(InternalRecords, DemoCaseInAgainAndOut) {
   const std::string records = demo_case();
   ASSERT_FALSE(records.empty());
@@ -39,6 +45,10 @@ TEST(InternalRecords, DemoCaseInAgainAndOut) {
   // Per line: which record became which resource.
   EXPECT_NE(first.body.find(R"("record":"GDPH-EMR/patient/MRN-0001","line":1)"), std::string::npos)
       << first.body.substr(0, 600);
+  // Every stored resource names its record and line (the AdverseEvent too: its identifier is 0..1).
+  EXPECT_EQ(count_of(first.body, R"("record":")"), count_of(first.body, R"("resource":")"));
+  EXPECT_EQ(count_of(first.body, R"(","line":)"), count_of(first.body, R"("resource":")"));
+  EXPECT_NE(first.body.find(R"("record":"GDPH-EMR/adverse_event/AE-HFSR-1","line":153})"), std::string::npos);
   // Versions of the data (system history would also count the AuditEvents each request adds).
   auto data_versions = [&] {
     std::string out;

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,12 @@ struct ToFhirOptions {
   bool all_or_nothing = false;  // any rejected record -> no bundle
 };
 
+// The record one Bundle entry was mapped from.
+struct EntryOrigin {
+  std::string record;      // SOURCE/TYPE/ID of the record
+  std::uint32_t line = 0;  // 1-based line of the record's first byte in the input (the version mapped)
+};
+
 struct ToFhirResult {
   ToFhirResult() = default;
   // The bundle is built with `alloc`; a pmr tree assigned across memory resources would be deep-copied.
@@ -32,6 +39,7 @@ struct ToFhirResult {
   std::size_t records_rejected = 0;
   std::size_t records_mapped = 0;
   std::size_t resources = 0;
+  std::vector<EntryOrigin> entries;  // one per Bundle entry, in Bundle order (empty when nothing may be sent)
   bool has_rejections() const { return records_rejected > 0; }
 };
 
@@ -46,9 +54,11 @@ ToFhirResult records_to_fhir_json(std::string_view text, const Tables& tables, c
                                   std::string& out);
 
 // Maps already checked records (all must have passed check_record), appending the Bundle's JSON text to `out`.
-// Returns the number of resources (entries).
+// Returns the number of resources (entries). `entry_records` (optional) gets, per entry, the index in
+// `records` of the record it was mapped from.
 std::size_t map_records(const std::vector<const json::CompactNode*>& records, const Tables& tables,
-                        const ToFhirOptions& options, validation::Outcome& outcome, std::string& out);
+                        const ToFhirOptions& options, validation::Outcome& outcome, std::string& out,
+                        std::vector<std::size_t>* entry_records = nullptr);
 
 const char* bundle_type_code(BundleType t);
 
