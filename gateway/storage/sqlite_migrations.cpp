@@ -195,6 +195,9 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     // find those rows, from opening a database written this way.
     "-- reference rows keyed by the target's rid",
     nullptr,  // 10 -> 11: key_history_by_rid
+    // 11 -> 12: no table changes: Observation.specimen rows may hold their target's rid key
+    // (target_rid_keys.h); an older fhirgw would not find them.
+    "-- Observation.specimen rows keyed by the target's rid",
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 #include "storage/row_batch.h"
 #include "storage/sqlite_connection.h"
@@ -303,24 +305,45 @@ class SqliteWriteTransaction final : public WriteTransaction {
     for (const StringRow& t : rows.strings) index_.strings.add(rid, type, t.param, t.normalized, t.exact);
     for (const DateRow& t : rows.dates) index_.dates.add(rid, type, t.param, t.low_ms, t.high_ms);
     for (const ReferenceRow& t : rows.references) {
-      index_.references.add(rid, type, t.param, t.target_type, stored_target(type, t), t.url);
+      if (!keyed_by_target_rid(type, t.param) || t.target_type.empty() || t.target_type == "Patient") {
+        index_.references.add(rid, type, t.param, t.target_type, plain_target(t.target_id), t.url);
+      } else if (auto key = target_key(t.target_type, t.target_id)) {
+        index_.references.add(rid, type, t.param, t.target_type, std::move(*key), t.url);
+      } else {
+        pending_references_.push_back({rid, type, t});
+      }
     }
     for (const QuantityRow& t : rows.quantities) index_.quantities.add(rid, type, t.param, t.value, t.system, t.code);
     for (const NumberRow& t : rows.numbers) index_.numbers.add(rid, type, t.param, t.value);
   }
 
-  // What idx_reference.target_id holds for `row` (target_rid_keys.h): the stored target's rid key for the
-  // parameters keyed that way, else the id; never an id that reads as a rid key.
-  std::string stored_target(const std::string& type, const ReferenceRow& row) {
-    if (!row.target_type.empty() && row.target_type != "Patient" && keyed_by_target_rid(type, row.param)) {
-      StatementScope s(db_.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
-      s->bind_ref(1, row.target_type).bind_ref(2, row.target_id);
-      if (s->step()) return target_rid_key(s->column_int(0));
+  // What idx_reference.target_id holds (target_rid_keys.h): for the parameters keyed by the target's rid
+  // (not Patient targets), the stored target's rid key; else the id, never an id that reads as a rid key.
+  std::optional<std::string> target_key(const std::string& target_type, const std::string& target_id) {
+    StatementScope s(db_.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
+    s->bind_ref(1, target_type).bind_ref(2, target_id);
+    if (s->step()) return target_rid_key(s->column_int(0));
+    return std::nullopt;
+  }
+  static std::string plain_target(const std::string& target_id) {
+    return is_target_rid_key(target_id) ? std::string() : target_id;
+  }
+
+  // The rows of rid-keyed parameters whose target was not stored when their resource was put: by the time
+  // the rows are inserted it may be, later in this transaction (a Bundle writes a lab Observation before
+  // its Specimen). Resolved once; still not stored, the row keeps the id.
+  void resolve_pending_references() {
+    for (const PendingReference& p : pending_references_) {
+      const ReferenceRow& t = p.row;
+      auto key = target_key(t.target_type, t.target_id);
+      index_.references.add(p.rid, p.type, t.param, t.target_type, key ? std::move(*key) : plain_target(t.target_id),
+                            t.url);
     }
-    return is_target_rid_key(row.target_id) ? std::string() : row.target_id;
+    pending_references_.clear();
   }
 
   void flush_index() {
+    if (!pending_references_.empty()) resolve_pending_references();
     for (RowBatch* batch : {&index_.tokens, &index_.patient_tokens, &index_.strings, &index_.dates, &index_.references,
                             &index_.quantities, &index_.numbers, &index_.outbox}) {
       if (!batch->empty()) batch->flush(db_);
@@ -356,6 +379,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
     RowBatch numbers{"INSERT OR IGNORE INTO idx_number", 4};
     RowBatch outbox{"INSERT INTO outbox(peer, type, id, version, created, send_delete)", 6};
   } index_;  // rows not inserted yet (index rows and outbox rows)
+  struct PendingReference {
+    std::int64_t rid;
+    std::string type;
+    ReferenceRow row;
+  };
+  std::vector<PendingReference> pending_references_;  // resolve_pending_references
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)

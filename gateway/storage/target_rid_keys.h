@@ -22,10 +22,14 @@
 
 namespace fhirgw::storage {
 
-// (resource type, search parameter) whose reference rows are keyed by the target's rid.
-inline constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kTargetRidKeyedParams = {{
+// (resource type, search parameter) whose reference rows are keyed by the target's rid. Observation.specimen
+// (schema 12): a lab result names its Specimen, a resource of the same Bundle with a random (UUIDv5) id; a
+// row whose target is written later in the same transaction is keyed when the rows are inserted
+// (sqlite_store.cpp, resolve_pending_references).
+inline constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kTargetRidKeyedParams = {{
     {"Provenance", "target"},
     {"AuditEvent", "entity"},
+    {"Observation", "specimen"},
 }};
 
 inline bool keyed_by_target_rid(std::string_view type, std::string_view param) {

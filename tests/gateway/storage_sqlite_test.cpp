@@ -539,6 +539,43 @@ TEST(SqliteStore, ProvenanceTargetsAndAuditEntitiesAreKeyedByTheTargetsRidAndFou
                          {"Observation", "later"}, {"Observation", "o1"}, {"Observation", "o3"}, {"Patient", "p1"}}));
 }
 
+// Observation.specimen rows are keyed by the Specimen's rid too (schema 12), also when the Specimen is put
+// after the Observation in the same transaction (a mapped lab Bundle's order): the row is resolved when
+// the rows are inserted. A Specimen still not stored when they are keeps the id; both forms are found.
+TEST(SqliteStore, SpecimenReferencesAreKeyedByTheSpecimensRidWhenItIsWrittenLaterInTheTransaction) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  {
+    auto txn = store.begin_write();
+    txn->put(with_references("Observation", "o1", {{"specimen", "Specimen", "s1", "urn:uuid:s1"}}), Method::Create, 1);
+    txn->put(with_references("Observation", "o2", {{"specimen", "Specimen", "gone", "Specimen/gone"}}), Method::Create,
+             1);
+    txn->put(with_references("Specimen", "s1", {}), Method::Create, 1);
+    txn->commit();
+  }
+  auto stored_target = [&](const std::string& source) {
+    Connection db(path, true);
+    StatementScope s(
+        db.cached("SELECT x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
+                  "WHERE r.id = ? AND x.param = 'specimen'"));
+    s->bind(1, source);
+    return s->step() ? s->column_text(0) : std::string("(no row)");
+  };
+  EXPECT_EQ(stored_target("o1"), target_rid_key(3));  // s1 is the third resource stored
+  EXPECT_EQ(stored_target("o2"), "gone");
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "s1")), Ids{"o1"});
+  EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "", "s1")), Ids{"o1"});
+  EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "gone")), Ids{"o2"});
+  EXPECT_EQ(store.references_of({"Observation", "o1"}, "specimen"), (std::vector<ResourceRef>{{"Specimen", "s1"}}));
+
+  // An update of the Observation in a later transaction: its old rows go, the new one is keyed at once.
+  write(store, with_references("Observation", "o1", {{"specimen", "Specimen", "s1", "Specimen/s1"}}));
+  EXPECT_EQ(stored_target("o1"), target_rid_key(3));
+  EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "s1")), Ids{"o1"});
+}
+
 // _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
 // ('~' sorts after every id character) must not show through.
 TEST(SqliteStore, SortByProvenanceTargetOrdersRidKeyedRowsByTheTargetsId) {
