@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "storage/row_batch.h"
@@ -155,6 +156,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       keep_current_body(v.type, v.id);
     }
     const std::int64_t rid = version == 1 ? insert_current(v) : replace_current(v, version);
+    written_rids_.try_emplace(written_key(v.type, v.id), rid);
     append_history(rid, v.type, v.id, version, v.last_updated_ms, method);
     if (version > 1) clear_index(rid);  // a first version has no index rows yet
     write_index(rid, v.type, v.index);
@@ -172,6 +174,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       s->bind(1, version).bind(2, when_ms).bind(3, type).bind(4, id);
       if (!s->step()) return false;
       rid = s->column_int(0);
+      written_rids_.try_emplace(written_key(type, id), rid);
       while (s->step()) {
       }
     }
@@ -320,6 +323,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // What idx_reference.target_id holds (target_rid_keys.h): for the parameters keyed by the target's rid
   // (not Patient targets), the stored target's rid key; else the id, never an id that reads as a rid key.
   std::optional<std::string> target_key(const std::string& target_type, const std::string& target_id) {
+    if (const auto it = written_rids_.find(written_key(target_type, target_id)); it != written_rids_.end())
+      return target_rid_key(it->second);
     StatementScope s(db_.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
     s->bind_ref(1, target_type).bind_ref(2, target_id);
     if (s->step()) return target_rid_key(s->column_int(0));
@@ -385,6 +390,15 @@ class SqliteWriteTransaction final : public WriteTransaction {
     ReferenceRow row;
   };
   std::vector<PendingReference> pending_references_;  // resolve_pending_references
+  // The rid of every resource this transaction wrote, by written_key: most rid-keyed references point at
+  // those (an inbound Provenance's targets, the transaction's AuditEvent entities), which then need no
+  // lookup of a random (type, id) key in `resources`. A resource's rid never changes.
+  std::unordered_map<std::string, std::int64_t> written_rids_;
+  static std::string written_key(const std::string& type, const std::string& id) {
+    std::string key;
+    key.reserve(type.size() + id.size() + 1);
+    return key.append(type).append(1, '/').append(id);
+  }
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)

@@ -576,6 +576,51 @@ TEST(SqliteStore, SpecimenReferencesAreKeyedByTheSpecimensRidWhenItIsWrittenLate
   EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "s1")), Ids{"o1"});
 }
 
+// Targets written by the same transaction (created, updated, deleted) get the key of their own rid, which the
+// transaction remembers from its writes; a target of another type with the same id is not one of them.
+TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKeys) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  write(store, obs("u", "1", 1000));
+  write(store, obs("d", "1", 1000));
+  write(store, obs("x", "1", 1000));
+  {
+    auto txn = store.begin_write();
+    txn->put(obs("n", "2", 2000), Method::Create, 1);
+    txn->put(obs("u", "2", 2000), Method::Update, 2);
+    ASSERT_TRUE(txn->remove("Observation", "d", 2, 2000));
+    txn->put(with_references("AuditEvent", "a",
+                             {{"entity", "Observation", "n", "Observation/n/_history/1"},
+                              {"entity", "Observation", "u", "Observation/u/_history/2"},
+                              {"entity", "Observation", "d", "Observation/d/_history/2"},
+                              {"entity", "Specimen", "n", "Specimen/n"},
+                              {"entity", "Observation", "x", "Observation/x/_history/1"}}),
+             Method::Create, 1);
+    txn->commit();
+  }
+  Connection db(path, true);
+  auto stored_target = [&](const std::string& url) {
+    StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
+    s->bind(1, url);
+    return s->step() ? s->column_text(0) : std::string("(no row)");
+  };
+  auto rid_key = [&](const std::string& id) {
+    StatementScope s(db.cached("SELECT rid FROM resources WHERE type = 'Observation' AND id = ?"));
+    s->bind(1, id);
+    return s->step() ? target_rid_key(s->column_int(0)) : std::string("(none)");
+  };
+  EXPECT_EQ(stored_target("Observation/n/_history/1"), rid_key("n"));
+  EXPECT_EQ(stored_target("Observation/u/_history/2"), rid_key("u"));
+  EXPECT_EQ(stored_target("Observation/d/_history/2"), rid_key("d"));
+  EXPECT_EQ(stored_target("Specimen/n"), "n");  // no Specimen n: the id
+  EXPECT_EQ(stored_target("Observation/x/_history/1"), rid_key("x"));
+  using Ids = std::vector<std::string>;
+  for (const char* id : {"n", "u", "d", "x"}) {
+    EXPECT_EQ(ids_of(store, "AuditEvent", reference("entity", "Observation", id)), Ids{"a"}) << id;
+  }
+}
+
 // _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
 // ('~' sorts after every id character) must not show through.
 TEST(SqliteStore, SortByProvenanceTargetOrdersRidKeyedRowsByTheTargetsId) {

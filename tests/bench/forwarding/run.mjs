@@ -21,6 +21,8 @@
 //   3. steady state on a fresh pair: ingest and forwarding at the same time; end-to-end latency
 //      (stored at A -> acknowledged by B) p50/p99 from fhirgw_outbox_delivery_seconds, and the time until
 //      everything is at B.
+//   l. light traffic on a fresh pair (not in the default PHASES): LIGHT (100) lab results posted one at a time,
+//      50 ms apart; for each, the time from posting it at A until B's read of it answers (polled every ms).
 // Prints a Markdown table. Not a test: the numbers depend on the machine and what else runs on it.
 import { spawn, execFileSync } from 'node:child_process';
 import { createPublicKey } from 'node:crypto';
@@ -107,6 +109,7 @@ function makePki() {
 const bConfig = { node: 'hospital-b', inbound: ['hospital-a'] };
 const bSecureConfig = { node: 'hospital-b', inbound: ['gw-a'] };
 const VALIDATION = process.env.VALIDATION ?? 'lenient';  // fhir.validation of both gateways
+const LIGHT = Number(process.env.LIGHT ?? 100);  // phase l: records posted one at a time
 const AUDIT = process.env.AUDIT !== 'off';  // AUDIT=off: audit.enabled false on both (default: on, the product default)
 
 function records(from, to) {
@@ -270,8 +273,41 @@ async function round(bin, r) {
     add('3. ingest + forwarding until all at B', m.value, m, { p50: quantile(h, 0.5), p99: quantile(h, 0.99) });
     await stopAll();
   }
+  if (PHASES.has('l')) {
+    const b3 = await freePort();
+    const a3 = await freePort();
+    await start('b3', b3, bConfig);
+    await start('a3', a3, aConfig(b3));
+    const ms = [];
+    for (let i = 0; i < LIGHT; ++i) ms.push(await oneRecordAtB(a3, b3, i));
+    ms.sort((p, q) => p - q);
+    const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(1);
+    results.push({ bin, round: r, phase: `l. light traffic: one record, posted at A -> readable at B (ms p50 / p90 / max of ${LIGHT})`,
+                   n: LIGHT, s: ms.reduce((x, y) => x + y, 0) / 1000, light: `${at(0.5)} / ${at(0.9)} / ${ms[ms.length - 1].toFixed(1)}` });
+    await stopAll();
+  }
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work);
+}
+
+// Light traffic: one lab result posted at A (after 50 ms of quiet), then B's read of it polled every ms until it
+// answers 200: how long until one record is at B (A's answer, the delivery worker's wake, the Bundle, B's commit).
+async function oneRecordAtB(aPort, bPort, i) {
+  await new Promise((ok) => setTimeout(ok, 50));
+  const body = `{"type":"lab_result","id":"LIGHT-${i}","source":"GDPH-LIS","patient":"MRN-L","test":"AFP",` +
+               `"value":${i}.50,"unit":"ng/mL","collected_at":"2021-01-02T07:30:00+08:00","status":"final"}\n`;
+  const t0 = process.hrtime.bigint();
+  const r = await fetch(`http://127.0.0.1:${aPort}/internal/records`, {
+    method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+  const stored = (await r.json()).stored;
+  if (r.status !== 200 || stored.length !== 1) throw new Error(`light: A answered ${r.status}`);
+  const path = stored[0].resource.replace(/\/_history\/\d+$/, '');
+  for (;;) {
+    const b = await fetch(`http://127.0.0.1:${bPort}/fhir/${path}`);
+    await b.arrayBuffer();
+    if (b.status === 200) return seconds(t0) * 1000;
+    await new Promise((ok) => setTimeout(ok, 1));
+  }
 }
 
 const us = (x) => (x === undefined ? '' : x.toFixed(1));
@@ -283,11 +319,11 @@ try {
   for (let r = 1; r <= ROUNDS; ++r) {
     for (const bin of BINARIES) await round(bin, r);
   }
-  console.log(`| ${BINARIES.length > 1 ? 'binary | ' : ''}round | phase | resources | seconds | resources/s | CPU A µs/resource | CPU B µs/resource | written A / B KB/resource | e2e p50 / p99 s |`);
+  console.log(`| ${BINARIES.length > 1 ? 'binary | ' : ''}round | phase | resources | seconds | resources/s | CPU A µs/resource | CPU B µs/resource | written A / B KB/resource | e2e p50 / p99 s (l: ms) |`);
   console.log(`|${BINARIES.length > 1 ? '---|' : ''}---|---|---|---|---|---|---|---|---|`);
   for (const x of results) {
     console.log(`| ${BINARIES.length > 1 ? `${x.bin} | ` : ''}${x.round} | ${x.phase} | ${x.n} | ${x.s.toFixed(2)} | ${Math.round(x.n / x.s)} | ` +
-                `${us(x.a)} | ${us(x.b)} | ${x.aKb === undefined ? '' : `${us(x.aKb)} / ${us(x.bKb)}`} | ${x.p50 ? `${x.p50} / ${x.p99}` : ''} |`);
+                `${us(x.a)} | ${us(x.b)} | ${x.aKb === undefined ? '' : `${us(x.aKb)} / ${us(x.bKb)}`} | ${x.p50 ? `${x.p50} / ${x.p99}` : (x.light ?? '')} |`);
   }
   if (ROUNDS > 1) {
     console.log(`\nMedians over ${ROUNDS} rounds:\n`);
