@@ -5,6 +5,7 @@
 #include <chrono>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "fhir/json/parser.h"
@@ -187,6 +188,24 @@ AuditRecord index_view(const AuditRecord& record) {
   return view;
 }
 
+// The entity rows of entities whose resource's rid the caller knew (a delivery: read with the outbox rows)
+// carry it, so the store does not look each one up by (type, id).
+void give_entity_rows_their_rids(const AuditRecord& record, storage::IndexRows& index) {
+  std::unordered_map<std::string_view, std::int64_t> rids;  // "Type/id" -> rid
+  for (const Entity& e : record.entities) {
+    if (e.rid == 0) continue;
+    const std::string_view ref = e.reference;
+    rids.emplace(ref.substr(0, ref.find("/_history/")), e.rid);
+  }
+  if (rids.empty()) return;
+  std::string key;
+  for (storage::ReferenceRow& row : index.references) {
+    if (row.param != "entity") continue;
+    key.assign(row.target_type).append(1, '/').append(row.target_id);
+    if (const auto it = rids.find(key); it != rids.end()) row.target_rid = it->second;
+  }
+}
+
 }  // namespace
 
 storage::NewVersion audit_event_version(const AuditRecord& record, const search::ParamCatalog& catalog) {
@@ -205,6 +224,7 @@ storage::NewVersion audit_event_version(const AuditRecord& record, const search:
   auto parsed = fhir::json::parse(compact ? audit_event_json(index_view(record), v.id, recorded, now) : v.body);
   if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
   v.index = search::build_index(catalog, "AuditEvent", parsed.document->root());
+  give_entity_rows_their_rids(record, v.index);
   return v;
 }
 

@@ -26,6 +26,7 @@ struct Entity {
   std::string interaction;  // for an entry of a multi-write transaction: create | update | delete
   std::string request_id;   // set when several requests share one AuditEvent (see AuditLog)
   std::int64_t at_ms = 0;   // likewise: when this access happened
+  std::int64_t rid = 0;     // the referenced resource's rid in the store, when the caller knows it (else 0)
 
   static Entity of_reference(std::string reference, std::string interaction = {}) {
     Entity e;

@@ -383,6 +383,7 @@ void DeliveryWorker::audit_delivery(const std::vector<const storage::OutboxItem*
   for (const auto* i : items) {
     r.entities.push_back(audit::Entity::of_reference(i->type + "/" + i->id + "/_history/" + std::to_string(i->version),
                                                      i->deleted ? "delete" : "update"));
+    r.entities.back().rid = i->rid;  // read with the row: its entity index row needs no lookup
   }
   if (!audit_->record(std::move(r))) log_("outbox_audit_dropped", peer_.name);
 }

@@ -33,6 +33,9 @@ struct ReferenceRow {
   std::string target_type;  // empty for absolute URLs not pointing at this server
   std::string target_id;
   std::string url;  // the reference text as written
+  // The stored target's rid when the writer knows it (a delivery AuditEvent's entities, read with their
+  // outbox rows): a parameter keyed by the target's rid then needs no lookup of it. 0: unknown.
+  std::int64_t target_rid = 0;
 };
 
 struct QuantityRow {

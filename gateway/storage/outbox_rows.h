@@ -27,6 +27,7 @@ struct OutboxItem {
   // DELETE is sent (RowsOnly: only send_delete says so).
   bool deleted = false;
   std::string body;
+  std::int64_t rid = 0;  // WithBodies: the resource's rid in this store (its delivery AuditEvent's entity key)
 };
 
 // What Store::outbox_ready reads: the rows with their versions (to send them), or the rows alone (while the

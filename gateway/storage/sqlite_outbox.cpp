@@ -36,9 +36,9 @@ std::string outbox_select(const char* where, OutboxRead read = OutboxRead::WithB
   const std::string columns =
       "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, ";
   const std::string tail = std::string(" WHERE ") + where + " ORDER BY o.seq LIMIT ?3";
-  if (read == OutboxRead::RowsOnly) return columns + "NULL, NULL, o.send_delete FROM outbox o" + tail;
+  if (read == OutboxRead::RowsOnly) return columns + "NULL, NULL, o.send_delete, NULL FROM outbox o" + tail;
   return columns + "h.method, " + kHistoryBody +
-         ", o.send_delete "
+         ", o.send_delete, c.rid "
          "FROM outbox o LEFT JOIN resources c ON c.type = o.type AND c.id = o.id "
          "LEFT JOIN resource_history h ON h.rid = c.rid AND h.version = o.version" +
          kHistoryBodyJoin + tail;
@@ -58,6 +58,7 @@ OutboxItem outbox_item(Statement& s, const std::string& peer) {
   item.send_delete = s.column_int(10) != 0;
   item.deleted = item.send_delete || s.column_view(8) == "DELETE";
   if (!item.deleted && !s.column_is_null(9)) item.body = s.column_text(9);
+  item.rid = s.column_int(11);  // NULL (RowsOnly, or no such resource): 0
   return item;
 }
 

@@ -310,6 +310,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
     for (const ReferenceRow& t : rows.references) {
       if (!keyed_by_target_rid(type, t.param) || t.target_type.empty() || t.target_type == "Patient") {
         index_.references.add(rid, type, t.param, t.target_type, plain_target(t.target_id), t.url);
+      } else if (t.target_rid != 0) {
+        index_.references.add(rid, type, t.param, t.target_type, target_rid_key(t.target_rid), t.url);
       } else if (auto key = target_key(t.target_type, t.target_id)) {
         index_.references.add(rid, type, t.param, t.target_type, std::move(*key), t.url);
       } else {

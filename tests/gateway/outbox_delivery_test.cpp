@@ -15,8 +15,12 @@
 #include <thread>
 
 #include "../support/http/test_http_server.h"
+#include "audit/audit_event.h"
 #include "audit/recorder.h"
+#include "fhir/model/metadata.h"
 #include "outbox/delivery_worker.h"
+#include "search/param_catalog.h"
+#include "storage/sqlite_connection.h"
 #include "storage/sqlite_store.h"
 
 namespace fhirgw::outbox {
@@ -128,6 +132,45 @@ TEST_F(DeliveryTest, SendsOneTransactionAndAuditsIt) {
   ASSERT_EQ(records[0].entities.size(), 2u);
   EXPECT_EQ(records[0].entities[0].reference, "Patient/p1/_history/1");
   EXPECT_NE(metrics_.render().find("fhirgw_outbox_delivered_total{peer=\"b\"} 2"), std::string::npos);
+
+  // Each entity carries its resource's rid, read with the outbox row, and the AuditEvent's entity index rows
+  // take it (storage_sqlite_test: what the store keys with it); rows of Patient targets stay ids, and
+  // AuditEvent?entity= finds the event.
+  storage::Connection db((dir_ / "db.sqlite").string(), true);
+  auto rid_of = [&](const std::string& id) {
+    storage::StatementScope s(db.cached("SELECT rid FROM resources WHERE type = 'Patient' AND id = ?"));
+    s->bind(1, id);
+    return s->step() ? s->column_int(0) : -1;
+  };
+  EXPECT_EQ(records[0].entities[0].rid, rid_of("p1"));
+  EXPECT_EQ(records[0].entities[1].rid, rid_of("p2"));
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  const storage::NewVersion event = audit::audit_event_version(records[0], catalog);
+  std::vector<std::int64_t> entity_rids;
+  for (const auto& row : event.index.references) {
+    if (row.param == "entity") entity_rids.push_back(row.target_rid);
+  }
+  EXPECT_EQ(entity_rids, (std::vector<std::int64_t>{rid_of("p1"), rid_of("p2")}));
+  {
+    auto txn = store_.begin_write();
+    txn->put(event, storage::Method::Create, 1);
+    txn->commit();
+  }
+  storage::StatementScope keys(db.cached("SELECT target_id FROM idx_reference WHERE param = 'entity' ORDER BY url"));
+  std::vector<std::string> stored;
+  while (keys->step()) stored.push_back(keys->column_text(0));
+  EXPECT_EQ(stored, (std::vector<std::string>{"p1", "p2"}));
+  storage::SearchQuery q;
+  q.type = "AuditEvent";
+  storage::SearchClause c;
+  c.param = "entity";
+  c.kind = storage::ParamKind::Reference;
+  storage::SearchValue v;
+  v.target_type = "Patient";
+  v.target_id = "p2";
+  c.any_of.push_back(v);
+  q.all_of.push_back(c);
+  EXPECT_EQ(store_.search(q).matches.size(), 1u);
 }
 
 TEST_F(DeliveryTest, APoisonResourceIsADeadLetterTheOtherPassesBothAudited) {

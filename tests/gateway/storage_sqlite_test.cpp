@@ -621,6 +621,29 @@ TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKey
   }
 }
 
+// A reference row that carries its target's rid (a delivery AuditEvent's entities, read with their outbox
+// rows) is keyed by it as given, without a lookup; Patient targets stay ids.
+TEST(SqliteStore, AReferenceRowWithItsTargetsRidIsKeyedByIt) {
+  TempDir dir;
+  const std::string path = dir.file("db.sqlite");
+  SqliteStore store({path, true, 2});
+  write(store, obs("o1", "1", 1000));
+  write(store, obs("o2", "1", 1000));
+  ReferenceRow given{"entity", "Observation", "o1", "Observation/o1/_history/1"};
+  given.target_rid = 2;  // o2's rid, not o1's: shows the row took the given rid rather than a lookup's
+  ReferenceRow patient{"entity", "Patient", "p", "Patient/p"};
+  patient.target_rid = 1;
+  write(store, with_references("AuditEvent", "a", {given, patient}));
+  Connection db(path, true);
+  auto stored_target = [&](const std::string& url) {
+    StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
+    s->bind(1, url);
+    return s->step() ? s->column_text(0) : std::string("(no row)");
+  };
+  EXPECT_EQ(stored_target("Observation/o1/_history/1"), target_rid_key(2));
+  EXPECT_EQ(stored_target("Patient/p"), "p");
+}
+
 // _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
 // ('~' sorts after every id character) must not show through.
 TEST(SqliteStore, SortByProvenanceTargetOrdersRidKeyedRowsByTheTargetsId) {

@@ -288,6 +288,17 @@ TEST(Forwarding, DemoCaseArrivesOnceWithProvenanceAndDoesNotLoop) {
   EXPECT_GE(at_a.versions.size(), 150u);
   expect_exact_copy(at_a, at_b);
   expect_provenance_and_audit_searchable(b.port(), at_b);
+  // At A each resource is named by its ingest transaction's AuditEvent and by a delivery's (whose entity rows
+  // take the rid read with the outbox row, not looked up): both found by AuditEvent?entity=.
+  bool delivery_audit_waits = true;
+  for (const auto& [k, n] : at_a.versions) {
+    const auto audited_twice = [&] {
+      return entries(get(a.port(), "/fhir/AuditEvent?entity=" + k), "match").size() >= 2;
+    };
+    const bool found = delivery_audit_waits ? wait_until(audited_twice, std::chrono::seconds(10)) : audited_twice();
+    delivery_audit_waits = delivery_audit_waits && found;
+    EXPECT_TRUE(found) << "AuditEvent?entity=" << k << " at A";
+  }
   // B's hospital systems read back what A's sent.
   const auto from_a = get(a.port(), "/internal/records?patient=MRN-0001");
   const auto from_b = get(b.port(), "/internal/records?patient=MRN-0001");
