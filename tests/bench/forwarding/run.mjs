@@ -6,6 +6,8 @@
 //   ROUNDS=N (default 1) repeats every phase; BINARIES=path1,path2 alternates fhirgw binaries round by round
 //   (A/B: both gateways of a pair run the same binary); PHASES=1,2,2m,3 (default all; 2 and 2m need 1).
 //   AUDIT=off switches the audit off on both gateways (it is on by default, as in the product).
+//   KEEP=1 (one round of one binary) keeps the gateways' data directories and prints where: the pages each
+//   wrote per b-tree come from them and the logs of wal_pages.c (see there and wal_pages.py).
 //   The default (1,000 patients x 100 labs = 101,000 resources) makes a drain last > 10 s; the older quick
 //   run is PATIENTS=40 LABS=100.
 // For every phase it reports the CPU each gateway spent per resource (utime + stime of its process from
@@ -37,6 +39,8 @@ const build = resolve(process.argv[2] ?? join(root, 'build'));
 const BINARIES = (process.env.BINARIES ? process.env.BINARIES.split(',') : [join(build, 'bin', 'fhirgw')])
   .map((b) => resolve(b));
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
+const KEEP = process.env.KEEP === '1';
+if (KEEP && (ROUNDS > 1 || BINARIES.length > 1)) throw new Error('KEEP=1 needs one round of one binary');
 const PHASES = new Set((process.env.PHASES ?? '1,2,2m,3').split(','));
 let fhirgw = BINARIES[0];
 const PATIENTS = Number(process.env.PATIENTS ?? 1000);
@@ -62,6 +66,7 @@ async function start(name, port, forwarding, more = {}) {
   const child = spawn(fhirgw, ['serve', '--config', config, '--data', dir, '--listen', `127.0.0.1:${port}`],
                       { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
+  if (KEEP) console.log(`${name}: pid ${child.pid}, data ${dir}`);
   await new Promise((ok, fail) => {
     child.stdout.on('data', (d) => { if (String(d).includes('listening on')) ok(); });
     child.once('exit', (code) => fail(new Error(`${name} exited ${code}`)));
@@ -286,6 +291,7 @@ async function round(bin, r) {
                    n: LIGHT, s: ms.reduce((x, y) => x + y, 0) / 1000, light: `${at(0.5)} / ${at(0.9)} / ${ms[ms.length - 1].toFixed(1)}` });
     await stopAll();
   }
+  if (KEEP) return;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work);
 }
@@ -343,5 +349,6 @@ try {
               `at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
   for (const c of children) c.kill('SIGKILL');
-  rmSync(work, { recursive: true, force: true });
+  if (KEEP) console.log(`data directories kept in ${work} (one per gateway and phase: a, b, am, bm, a2, b2, ...)`);
+  else rmSync(work, { recursive: true, force: true });
 }
