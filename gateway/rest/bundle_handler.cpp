@@ -6,11 +6,11 @@
 // creates/updates resolve their match first, inside the same transaction.
 // Batch: every entry on its own, each with its own store transaction; failures are entry responses.
 #include <algorithm>
-#include <map>
-#include <set>
+#include <unordered_set>
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/model/metadata.h"
 #include "http/error_response.h"
 #include "rest/fhir_service.h"
 #include "rest/resource_body.h"
@@ -65,12 +65,15 @@ const char* status_text(int status) {
   }
 }
 
-// Rewrites every Reference.reference equal to a key of `ids` (urn:uuid:..., or a fullUrl).
-void rewrite_references(Node& n, const std::map<std::string, std::string>& ids) {
+// fullUrl (urn:uuid:..., or a URL) -> "Type/id" of the resource it names in this Bundle.
+using BundleIds = fhir::model::StringMap<std::string>;
+
+// Rewrites every Reference.reference equal to a key of `ids`.
+void rewrite_references(Node& n, const BundleIds& ids) {
   if (n.is_object()) {
     for (auto& m : n.members()) {
       if (m.key == "reference" && m.value.is_string()) {
-        const auto it = ids.find(std::string(m.value.text()));
+        const auto it = ids.find(m.value.text());
         if (it != ids.end()) m.value = Node::string(it->second);
       } else {
         rewrite_references(m.value, ids);
@@ -99,9 +102,13 @@ OpResult entry_error(std::size_t index, int status, const std::string& text, con
 
 // No two PUT entries name the same resource (else the second must see what the first wrote).
 bool put_ids_distinct(const std::vector<PlannedEntry>& plan) {
-  std::set<std::pair<std::string_view, std::string_view>> seen;
+  std::unordered_set<std::string> seen;  // "Type/id"
+  seen.reserve(plan.size());
+  std::string key;
   for (const PlannedEntry& p : plan) {
-    if (p.method == EntryMethod::Put && !seen.emplace(p.type, p.id).second) return false;
+    if (p.method != EntryMethod::Put) continue;
+    key.assign(p.type).append(1, '/').append(p.id);
+    if (!seen.insert(key).second) return false;
   }
   return true;
 }
@@ -123,6 +130,7 @@ Response FhirService::bundle(Ctx& ctx) {
 
   // 1. Read every entry's request.
   const std::size_t n = entries && entries->is_array() ? entries->items().size() : 0;
+  plan.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     Node& e = entries->items()[i];
     PlannedEntry p;
@@ -288,7 +296,8 @@ Response FhirService::bundle(Ctx& ctx) {
   // entries nothing here reads the store. Returns a 412 response if an ifNoneExist matches several.
   auto assign_ids = [&](const std::vector<PlannedEntry*>& order,
                         storage::WriteTransaction* txn) -> std::optional<Response> {
-    std::map<std::string, std::string> ids;
+    BundleIds ids;
+    ids.reserve(order.size());
     for (PlannedEntry* p : order) {
       if (p->method == EntryMethod::Post) {
         if (p->if_none_exist) {
