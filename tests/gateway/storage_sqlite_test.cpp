@@ -576,6 +576,14 @@ TEST(SqliteStore, SpecimenReferencesAreKeyedByTheSpecimensRidWhenItIsWrittenLate
   EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "s1")), Ids{"o1"});
 }
 
+// idx_reference.target_id of the row whose reference text is `url` ("(no row)" when there is none).
+std::string stored_target_by_url(const std::string& path, const std::string& url) {
+  Connection db(path, true);
+  StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
+  s->bind(1, url);
+  return s->step() ? s->column_text(0) : std::string("(no row)");
+}
+
 // Targets written by the same transaction (created, updated, deleted) get the key of their own rid, which the
 // transaction remembers from its writes; a target of another type with the same id is not one of them.
 TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKeys) {
@@ -600,11 +608,7 @@ TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKey
     txn->commit();
   }
   Connection db(path, true);
-  auto stored_target = [&](const std::string& url) {
-    StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
-    s->bind(1, url);
-    return s->step() ? s->column_text(0) : std::string("(no row)");
-  };
+  auto stored_target = [&](const std::string& url) { return stored_target_by_url(path, url); };
   auto rid_key = [&](const std::string& id) {
     StatementScope s(db.cached("SELECT rid FROM resources WHERE type = 'Observation' AND id = ?"));
     s->bind(1, id);
@@ -634,14 +638,8 @@ TEST(SqliteStore, AReferenceRowWithItsTargetsRidIsKeyedByIt) {
   ReferenceRow patient{"entity", "Patient", "p", "Patient/p"};
   patient.target_rid = 1;
   write(store, with_references("AuditEvent", "a", {given, patient}));
-  Connection db(path, true);
-  auto stored_target = [&](const std::string& url) {
-    StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
-    s->bind(1, url);
-    return s->step() ? s->column_text(0) : std::string("(no row)");
-  };
-  EXPECT_EQ(stored_target("Observation/o1/_history/1"), target_rid_key(2));
-  EXPECT_EQ(stored_target("Patient/p"), "p");
+  EXPECT_EQ(stored_target_by_url(path, "Observation/o1/_history/1"), target_rid_key(2));
+  EXPECT_EQ(stored_target_by_url(path, "Patient/p"), "p");
 }
 
 // _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
