@@ -422,7 +422,9 @@ Response FhirService::bundle(Ctx& ctx) {
                               {"etag", etag(v.version)},
                               {"lastModified", search::format_instant(v.last_updated_ms)}});
       if (!v.deleted && ctx.prefs.return_pref == ReturnPref::Representation) resource = v.body;
-      if (!p.warnings.issues().empty()) {
+      // Warnings come with return=representation or =OperationOutcome; return=minimal asks for no body, as a
+      // single write then gets none (a refused entry's outcome above always comes).
+      if (!p.warnings.issues().empty() && ctx.prefs.return_pref != ReturnPref::Minimal) {
         response.pop_back();
         response += ",\"outcome\":" + fhir::json::to_string(p.warnings.to_operation_outcome()) + "}";
       }

@@ -74,6 +74,33 @@ TEST_P(ValidationTest, PreferReturn) {
   EXPECT_NE(representation.body.find("\"versionId\":\"1\""), std::string::npos);
 }
 
+// In a transaction-response, an entry's warnings (here: a profile the server does not know) come as its
+// response.outcome, except with return=minimal (as a single write then has no body); a refused entry's
+// outcome always comes.
+TEST_P(ValidationTest, PreferReturnMinimalLeavesTheWarningsOutOfATransactionResponse) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":
+    {"resourceType":"Observation","meta":{"profile":["http://example.org/StructureDefinition/unknown"]},
+     "status":"final","code":{"text":"x"}},"request":{"method":"POST","url":"Observation"}}]})";
+  const auto full = post("/fhir", bundle);
+  ASSERT_EQ(full.status, 200) << full.body;
+  const bool warns = GetParam() != rest::ValidationMode::Off;
+  EXPECT_EQ(full.body.find("\"outcome\"") != std::string::npos, warns) << full.body;
+  EXPECT_EQ(full.body.find("is not known") != std::string::npos, warns) << full.body;
+  const auto outcome = post("/fhir", bundle, "return=OperationOutcome");
+  EXPECT_EQ(outcome.body.find("is not known") != std::string::npos, warns) << outcome.body;
+  const auto minimal = post("/fhir", bundle, "return=minimal");
+  ASSERT_EQ(minimal.status, 200) << minimal.body;
+  EXPECT_NE(minimal.body.find("201 Created"), std::string::npos) << minimal.body;
+  EXPECT_EQ(minimal.body.find("\"outcome\""), std::string::npos) << minimal.body;
+  // A batch entry that fails keeps its outcome with return=minimal.
+  const auto refused = post("/fhir",
+                            R"({"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET",)"
+                            R"("url":"Observation/none"}}]})",
+                            "return=minimal");
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  EXPECT_NE(refused.body.find("\"outcome\""), std::string::npos) << refused.body;
+}
+
 TEST_P(ValidationTest, ValidateOperation) {
   const auto bad = post("/fhir/Observation/$validate", kInvalid);
   EXPECT_EQ(bad.status, 200);
