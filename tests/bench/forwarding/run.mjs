@@ -4,7 +4,7 @@
 //   server's default (so an A/B of two binaries compares their defaults; a binary older than in_flight
 //   still starts).
 //   ROUNDS=N (default 1) repeats every phase; BINARIES=path1,path2 alternates fhirgw binaries round by round
-//   (A/B: both gateways of a pair run the same binary); PHASES=1,2,2m,3 (default all; 2 and 2m need 1).
+//   (A/B: both gateways of a pair run the same binary); PHASES=1,2,2m,3,l (default all; 2 and 2m need 1).
 //   AUDIT=off switches the audit off on both gateways (it is on by default, as in the product).
 //   KEEP=1 (one round of one binary) keeps the gateways' data directories and prints where: the pages each
 //   wrote per b-tree come from them and the logs of wal_pages.c (see there and wal_pages.py).
@@ -23,7 +23,7 @@
 //   3. steady state on a fresh pair: ingest and forwarding at the same time; end-to-end latency
 //      (stored at A -> acknowledged by B) p50/p99 from fhirgw_outbox_delivery_seconds, and the time until
 //      everything is at B.
-//   l. light traffic on a fresh pair (not in the default PHASES): LIGHT (100) lab results posted one at a time,
+//   l. light traffic on a fresh pair: LIGHT (100) lab results posted one at a time,
 //      50 ms apart; for each, the time from posting it at A until B's read of it answers (polled every ms).
 // Prints a Markdown table. Not a test: the numbers depend on the machine and what else runs on it.
 import { spawn, execFileSync } from 'node:child_process';
@@ -41,7 +41,7 @@ const BINARIES = (process.env.BINARIES ? process.env.BINARIES.split(',') : [join
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const KEEP = process.env.KEEP === '1';
 if (KEEP && (ROUNDS > 1 || BINARIES.length > 1)) throw new Error('KEEP=1 needs one round of one binary');
-const PHASES = new Set((process.env.PHASES ?? '1,2,2m,3').split(','));
+const PHASES = new Set((process.env.PHASES ?? '1,2,2m,3,l').split(','));
 let fhirgw = BINARIES[0];
 const PATIENTS = Number(process.env.PATIENTS ?? 1000);
 const LABS = Number(process.env.LABS ?? 100);
