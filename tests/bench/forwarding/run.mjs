@@ -283,12 +283,21 @@ async function round(bin, r) {
     const a3 = await freePort();
     await start('b3', b3, bConfig);
     await start('a3', a3, aConfig(b3));
-    const ms = [];
-    for (let i = 0; i < LIGHT; ++i) ms.push(await oneRecordAtB(a3, b3, i));
-    ms.sort((p, q) => p - q);
-    const at = (q) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))].toFixed(1);
+    const atB = [], answered = [];
+    for (let i = 0; i < LIGHT; ++i) {
+      const t = await oneRecordAtB(a3, b3, i);
+      atB.push(t.atB);
+      answered.push(t.answered);
+    }
+    const spread = (xs) => {
+      const v = [...xs].sort((p, q) => p - q);
+      const at = (q) => v[Math.min(v.length - 1, Math.floor(q * v.length))].toFixed(1);
+      return `${at(0.5)} / ${at(0.9)} / ${v[v.length - 1].toFixed(1)}`;
+    };
     results.push({ bin, round: r, phase: `l. light traffic: one record, posted at A -> readable at B (ms p50 / p90 / max of ${LIGHT})`,
-                   n: LIGHT, s: ms.reduce((x, y) => x + y, 0) / 1000, light: `${at(0.5)} / ${at(0.9)} / ${ms[ms.length - 1].toFixed(1)}` });
+                   n: LIGHT, s: atB.reduce((x, y) => x + y, 0) / 1000, light: spread(atB) });
+    results.push({ bin, round: r, phase: `l. ... of which A's answer to the POST (ms p50 / p90 / max)`,
+                   n: LIGHT, s: answered.reduce((x, y) => x + y, 0) / 1000, light: spread(answered) });
     await stopAll();
   }
   if (KEEP) return;
@@ -306,12 +315,13 @@ async function oneRecordAtB(aPort, bPort, i) {
   const r = await fetch(`http://127.0.0.1:${aPort}/internal/records`, {
     method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
   const stored = (await r.json()).stored;
+  const answered = seconds(t0) * 1000;
   if (r.status !== 200 || stored.length !== 1) throw new Error(`light: A answered ${r.status}`);
   const path = stored[0].resource.replace(/\/_history\/\d+$/, '');
   for (;;) {
     const b = await fetch(`http://127.0.0.1:${bPort}/fhir/${path}`);
     await b.arrayBuffer();
-    if (b.status === 200) return seconds(t0) * 1000;
+    if (b.status === 200) return { atB: seconds(t0) * 1000, answered };
     await new Promise((ok) => setTimeout(ok, 1));
   }
 }
