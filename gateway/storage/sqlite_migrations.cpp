@@ -198,6 +198,14 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
     // 11 -> 12: no table changes: Observation.specimen rows may hold their target's rid key
     // (target_rid_keys.h); an older fhirgw would not find them.
     "-- Observation.specimen rows keyed by the target's rid",
+    // 12 -> 13: outbox_due holds only the rows that wait for a retry (next_attempt > 0, set by
+    // outbox_failed): a fresh row has next_attempt 0 and was an index entry written at enqueue and deleted
+    // at delivery that no query read. The queries on it say `next_attempt > 0` (what lets SQLite use a
+    // partial index). Rebuilding the index puts the waiting rows of an existing outbox in it.
+    R"sql(
+DROP INDEX outbox_due;
+CREATE INDEX outbox_due ON outbox(peer, next_attempt) WHERE next_attempt > 0;
+)sql",
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =

@@ -72,8 +72,11 @@ std::vector<OutboxItem> SqliteStore::outbox_ready(const std::string& peer, std::
   std::vector<OutboxItem> out;
   std::map<std::pair<std::string, std::string>, std::int64_t> waiting;  // resource -> first seq waiting
   {
+    // `next_attempt > 0` (implied by the other term, now_ms being positive) names the rows of the partial
+    // index outbox_due (schema 13): without it SQLite would not read that index and would scan the peer's rows.
     StatementScope s(
-        db->cached("SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 GROUP BY type, id"));
+        db->cached("SELECT type, id, MIN(seq) FROM outbox WHERE peer = ?1 AND next_attempt > ?2 AND next_attempt > 0 "
+                   "GROUP BY type, id"));
     s->bind(1, peer).bind(2, now_ms);
     while (s->step()) waiting.emplace(std::make_pair(s->column_text(0), s->column_text(1)), s->column_int(2));
   }
