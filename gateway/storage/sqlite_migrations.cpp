@@ -206,6 +206,10 @@ CREATE INDEX resources_by_type ON resources(type, deleted);
 DROP INDEX outbox_due;
 CREATE INDEX outbox_due ON outbox(peer, next_attempt) WHERE next_attempt > 0;
 )sql",
+    // 13 -> 14: identifier token rows are no longer stored per patient (kTokenParamNotPerPatient in
+    // index_rows.h: no search reads them); the rows an older fhirgw wrote go. An older fhirgw would answer
+    // `patient=X&identifier=Y` from this table and find nothing.
+    "DELETE FROM idx_token_patient WHERE param = 'identifier';",
 };
 
 // 5 -> 6: one set of index rows where two search parameters index the same elements (R4 `patient` =
@@ -234,8 +238,9 @@ void fill_patient_token_rows(Connection& db, const std::string& type, const Inde
   StatementScope fill(
       db.cached("INSERT OR IGNORE INTO idx_token_patient SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
                 "FROM idx_reference r JOIN idx_token t ON t.rid = r.rid "
-                "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> ''"));
+                "WHERE r.type = ?1 AND r.param = ?2 AND r.target_type = ?3 AND r.target_id <> '' AND t.param <> ?4"));
   fill->bind(1, type).bind(2, source.param).bind(3, source.target_type);
+  fill->bind(4, kTokenParamNotPerPatient);  // schema 14
   fill->step();
 }
 

@@ -12,7 +12,7 @@ namespace fhirgw::storage {
 
 class Connection;
 
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 // Schema 7 on, a resource's current body is stored once, in `resources`: its history row has none until a
 // later version (or a delete) replaces it and moves the body there. A history row's body, over

@@ -496,13 +496,20 @@ bool one_token_code(const SearchClause& c) {
          !c.any_of.front().code.empty();
 }
 
+// Whether idx_token_patient holds the rows `c` reads (not those of kTokenParamNotPerPatient).
+bool token_rows_per_patient(const SearchClause& c) {
+  if (c.sources.empty()) return stored_per_patient(c.param);
+  return std::all_of(c.sources.begin(), c.sources.end(),
+                     [](const IndexSource& s) { return stored_per_patient(s.param); });
+}
+
 std::optional<PatientToken> pick_patient_token(const SearchQuery& query) {
   if (!query.patient_rows) return std::nullopt;
   PatientToken pt;
   for (const SearchClause& c : query.all_of) {
     if (!pt.patient && selects_one_patient(c, *query.patient_rows)) {
       pt.patient = &c;
-    } else if (!pt.token && one_token_code(c)) {
+    } else if (!pt.token && one_token_code(c) && token_rows_per_patient(c)) {
       pt.token = &c;
     }
   }

@@ -287,8 +287,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
       StatementScope s(
           db_.cached("DELETE FROM idx_token_patient WHERE (type, patient, param, code, system, rid) IN "
                      "(SELECT t.type, r.target_id, t.param, t.code, t.system, t.rid "
-                     "FROM idx_token t JOIN idx_reference r ON r.rid = t.rid WHERE t.rid = ?1)"));
-      s->bind(1, rid);
+                     "FROM idx_token t JOIN idx_reference r ON r.rid = t.rid WHERE t.rid = ?1 AND t.param <> ?2)"));
+      s->bind(1, rid).bind(2, kTokenParamNotPerPatient);
       s->step();
     }
     for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_reference", "idx_quantity", "idx_number"}) {
@@ -303,7 +303,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
   void write_index(std::int64_t rid, const std::string& type, const IndexRows& rows) {
     for (const TokenRow& t : rows.tokens) index_.tokens.add(rid, type, t.param, t.system, t.code, t.text);
     for (const std::string& patient : rows.patients) {
-      for (const TokenRow& t : rows.tokens) index_.patient_tokens.add(type, patient, t.param, t.code, t.system, rid);
+      for (const TokenRow& t : rows.tokens) {
+        if (stored_per_patient(t.param)) index_.patient_tokens.add(type, patient, t.param, t.code, t.system, rid);
+      }
     }
     for (const StringRow& t : rows.strings) index_.strings.add(rid, type, t.param, t.normalized, t.exact);
     for (const DateRow& t : rows.dates) index_.dates.add(rid, type, t.param, t.low_ms, t.high_ms);

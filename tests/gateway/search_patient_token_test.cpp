@@ -149,6 +149,34 @@ TEST_F(PatientTokenSearchTest, UpdatesAndDeletesReplaceTheRows) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE rid NOT IN (SELECT rid FROM idx_token)"), 0);
 }
 
+// Identifier rows are not stored per patient (schema 14): patient + identifier searches read the token index
+// and check the patient on its match.
+TEST_F(PatientTokenSearchTest, IdentifiersAreNotStoredPerPatient) {
+  seed();
+  auto with_identifier = [](const std::string& id, const std::string& subject, const std::string& value) {
+    std::string body = observation(id, subject, kLoinc, "111-1", "2020-01-01");
+    body.insert(body.find(R"("status")"), R"("identifier":[{"system":"urn:lab","value":")" + value + R"("}],)");
+    return body;
+  };
+  put("Observation", "i1", with_identifier("i1", "Patient/p1", "A-1"));
+  put("Observation", "i2", with_identifier("i2", "Patient/p2", "A-2"));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token WHERE param = 'identifier'"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE param = 'identifier'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE rid IN (SELECT rid FROM resources WHERE id = 'i1')"),
+            2);  // code and status
+  EXPECT_EQ(ids("Observation?patient=p1&identifier=urn:lab|A-1"), V{"Observation/i1"});
+  EXPECT_EQ(ids("Observation?patient=p2&identifier=urn:lab|A-1"), V{});
+  EXPECT_EQ(ids("Observation?identifier=A-2&patient=Patient/p2&code=111-1"), V{"Observation/i2"});
+  EXPECT_EQ(ids("Observation?patient=p1&identifier=A-1&code=222-2"), V{});
+  // An update and a delete leave no rows behind.
+  put("Observation", "i1", with_identifier("i1", "Patient/p2", "A-3"));
+  EXPECT_EQ(ids("Observation?patient=p2&identifier=A-3"), V{"Observation/i1"});
+  EXPECT_EQ(ids("Observation?patient=p1&code=111-1"), (V{"Observation/o1", "Observation/o3", "Observation/o4"}));
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/i1").status, 200);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE rid IN (SELECT rid FROM resources WHERE id = 'i1')"),
+            0);
+}
+
 // An Observation stored as a store without token rows per patient wrote it.
 void write_without_patients(storage::SqliteStore& store, const search::ParamCatalog& catalog, const std::string& id,
                             const std::string& subject) {
@@ -185,6 +213,34 @@ TEST(PatientTokenMigration, StepEightFillsTheRowsOfExistingResources) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE type = 'Observation' AND patient = 'p1' AND "
                   "param = 'code' AND code = '111-1' AND system = 'http://loinc.org'"),
             1);
+  std::filesystem::remove_all(dir);
+}
+
+// Step 13 -> 14 drops the identifier rows an older fhirgw stored per patient; the search still finds them.
+TEST(PatientTokenMigration, StepFourteenDropsIdentifierRows) {
+  const auto dir = std::filesystem::temp_directory_path() / ("fhirgw-pt-id-" + std::to_string(std::random_device{}()));
+  const std::string path = (dir / "db.sqlite").string();
+  const search::ParamCatalog catalog(fhir::model::Registry::r4());
+  {
+    storage::SqliteStore store({path, false, 1, {}, catalog.shared_params(), catalog.patient_rows()});
+    write_without_patients(store, catalog, "o1", "Patient/p1");
+  }
+  auto count = [&](const std::string& sql) { return test::query_int(path, sql); };
+  {
+    storage::Connection db(path, false);
+    db.exec(
+        "INSERT INTO idx_token_patient SELECT 'Observation', 'p1', 'identifier', 'A-1', 'urn:lab', rid "
+        "FROM resources WHERE id = 'o1'");
+    db.exec(
+        "INSERT INTO idx_token SELECT rid, 'Observation', 'identifier', 'urn:lab', 'A-1', '' "
+        "FROM resources WHERE id = 'o1'");
+    db.exec("PRAGMA user_version = 13");
+  }
+  ASSERT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE param = 'identifier'"), 1);
+  storage::SqliteStore reopened({path, false, 1, {}, catalog.shared_params(), catalog.patient_rows()});
+  EXPECT_EQ(count("PRAGMA user_version"), storage::kSchemaVersion);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token_patient WHERE param = 'identifier'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM idx_token WHERE param = 'identifier'"), 1);  // the token row stays
   std::filesystem::remove_all(dir);
 }
 
