@@ -69,19 +69,27 @@ const char* status_text(int status) {
 using BundleIds = fhir::model::StringMap<std::string>;
 
 // Rewrites every Reference.reference equal to a key of `ids`.
-void rewrite_references(Node& n, const BundleIds& ids) {
+// Returns whether it changed something below `n`. A value holding a changed reference loses its offset
+// (Node::kNoOffset): its request text is no longer its text, so stamped_json writes it from the tree.
+bool rewrite_references(Node& n, const BundleIds& ids) {
+  bool changed = false;
   if (n.is_object()) {
     for (auto& m : n.members()) {
       if (m.key == "reference" && m.value.is_string()) {
         const auto it = ids.find(m.value.text());
-        if (it != ids.end()) m.value = Node::string(it->second);
+        if (it != ids.end()) {
+          m.value = Node::string(it->second);
+          changed = true;
+        }
       } else {
-        rewrite_references(m.value, ids);
+        changed |= rewrite_references(m.value, ids);
       }
     }
   } else if (n.is_array()) {
-    for (auto& item : n.items()) rewrite_references(item, ids);
+    for (auto& item : n.items()) changed |= rewrite_references(item, ids);
   }
+  if (changed) n.set_offset(Node::kNoOffset);
+  return changed;
 }
 
 // Bundle.identifier.value when it is a URI (the transaction a Provenance names), else "".
@@ -351,12 +359,13 @@ Response FhirService::bundle(Ctx& ctx) {
       assign_ids(order, nullptr);
       for (PlannedEntry* p : order) {
         if (p->method == EntryMethod::Post) {
-          p->prepared = prepare_version(catalog_, p->type, p->assigned_id, *p->resource, 1, ctx.now_ms);
+          p->prepared = prepare_version(catalog_, p->type, p->assigned_id, *p->resource, 1, ctx.now_ms, ctx.req.body);
         } else if (p->method == EntryMethod::Put && distinct_puts) {
           // As version 1: a forwarding peer's first delivery of a resource, the bulk of what it sends.
           // An update is built again for its version inside the transaction (as without this); a
           // snapshot read to guess better cost more CPU than the wasted build saves.
-          p->prepared_put = PreparedVersion{1, prepare_version(catalog_, p->type, p->id, *p->resource, 1, ctx.now_ms)};
+          p->prepared_put =
+              PreparedVersion{1, prepare_version(catalog_, p->type, p->id, *p->resource, 1, ctx.now_ms, ctx.req.body)};
         }
       }
     }

@@ -402,7 +402,8 @@ Response FhirService::create(Ctx& ctx, const std::string& type) {
   if (auto rejected = validate_resource(body.doc->root(), &body.doc->lines(), warnings)) return *rejected;
   // An unconditional create is built (JSON text, index rows) before the write transaction.
   std::optional<storage::NewVersion> prepared;
-  if (!if_none_exist) prepared = prepare_version(catalog_, type, new_id(), body.doc->root(), 1, ctx.now_ms);
+  if (!if_none_exist)
+    prepared = prepare_version(catalog_, type, new_id(), body.doc->root(), 1, ctx.now_ms, ctx.req.body);
   auto txn = store_.begin_write(prepared ? storage::WriteIntent::Unconditional : storage::WriteIntent::General);
   WriteContext wctx = write_context(ctx, *txn);
   OpResult result = prepared ? create_prepared(wctx, std::move(*prepared))

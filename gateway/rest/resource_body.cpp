@@ -8,6 +8,7 @@
 
 #include "fhir/json/parser.h"
 #include "fhir/json/writer.h"
+#include "fhir/json/written_form.h"
 #include "search/fhir_date.h"
 
 namespace fhirgw::rest {
@@ -54,17 +55,30 @@ bool valid_id(std::string_view id) {
 
 namespace {
 
-void write_member(const fhir::json::Member& m, std::string& out) {
+// The value as the request wrote it when that is what json::write would write (the common case: a compact
+// Bundle written by a gateway or a mapping), else written from the tree.
+void write_value(const Node& value, std::string& out, std::string_view source) {
+  if (!source.empty() && value.offset() != Node::kNoOffset) {
+    const std::size_t end = fhir::json::written_form_end(source, value.offset());
+    if (end != std::string_view::npos) {
+      out.append(source.substr(value.offset(), end - value.offset()));
+      return;
+    }
+  }
+  fhir::json::write(value, out);
+}
+
+void write_member(const fhir::json::Member& m, std::string& out, std::string_view source) {
   out += ',';
   fhir::json::write_string(m.key, out);
   out += ':';
-  fhir::json::write(m.value, out);
+  write_value(m.value, out, source);
 }
 
 }  // namespace
 
-std::string stamped_json(const Node& resource, std::string_view id, std::int64_t version,
-                         std::int64_t last_updated_ms) {
+std::string stamped_json(const Node& resource, std::string_view id, std::int64_t version, std::int64_t last_updated_ms,
+                         std::string_view source) {
   std::string out = "{";
   if (const Node* rt = resource.find("resourceType")) {
     out += "\"resourceType\":";
@@ -79,12 +93,12 @@ std::string stamped_json(const Node& resource, std::string_view id, std::int64_t
   fhir::json::write_string(search::format_instant(last_updated_ms), out);
   if (const Node* old = resource.find("meta"); old && old->is_object()) {
     for (const auto& m : old->members()) {
-      if (m.key != "versionId" && m.key != "lastUpdated") write_member(m, out);
+      if (m.key != "versionId" && m.key != "lastUpdated") write_member(m, out, source);
     }
   }
   out += '}';
   for (const auto& m : resource.members()) {
-    if (m.key != "resourceType" && m.key != "id" && m.key != "meta") write_member(m, out);
+    if (m.key != "resourceType" && m.key != "id" && m.key != "meta") write_member(m, out, source);
   }
   out += '}';
   return out;

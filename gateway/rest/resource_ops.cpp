@@ -64,12 +64,13 @@ std::string match_count_text(std::size_t n, const std::string& criteria) {
 }  // namespace
 
 storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type, const std::string& id,
-                                    const Node& resource, std::int64_t version, std::int64_t now_ms) {
+                                    const Node& resource, std::int64_t version, std::int64_t now_ms,
+                                    std::string_view source) {
   storage::NewVersion v;
   v.type = type;
   v.id = id;
   v.last_updated_ms = now_ms;
-  v.body = stamped_json(resource, id, version, now_ms);
+  v.body = stamped_json(resource, id, version, now_ms, source);
   // The rows of `resource` are those of the stored form: no search parameter indexes what stamping sets
   // (id: `_id`, meta.lastUpdated: `_lastUpdated`, both read from `resources`; meta.versionId: none).
   v.index = search::build_index(catalog, type, resource);

@@ -41,8 +41,10 @@ struct OpResult {
 
 // The stored form of version `version` of (type, id): stamped JSON text and index rows. Needs no
 // store, so callers build it before taking the write transaction (which then covers only the writes).
+// `source`: the request text `resource` was parsed from, if any (see stamped_json).
 storage::NewVersion prepare_version(const search::ParamCatalog& catalog, const std::string& type, const std::string& id,
-                                    const fhir::json::Node& resource, std::int64_t version, std::int64_t now_ms);
+                                    const fhir::json::Node& resource, std::int64_t version, std::int64_t now_ms,
+                                    std::string_view source = {});
 
 // POST of a resource prepared as version 1 under a new server id (no conditions): writes it.
 OpResult create_prepared(WriteContext& ctx, storage::NewVersion&& v);

@@ -217,6 +217,13 @@ TEST_F(RestTest, TransactionIsAtomicAndRewritesReferences) {
   EXPECT_EQ(ok.body.find("urn:uuid:"), std::string::npos);
   EXPECT_EQ(text(json(call("GET", "/fhir/Observation?patient.identifier=urn:mrn|123&_summary=count")).root(), "total"),
             "1");
+  // The stored text has the rewritten reference (the subject is not copied from the request text; the rest is).
+  const auto patients = json(call("GET", "/fhir/Patient"));
+  const auto observations = json(call("GET", "/fhir/Observation"));
+  const auto& patient = *patients.root().find("entry")->items()[0].find("resource");
+  const auto& obs = *observations.root().find("entry")->items()[0].find("resource");
+  EXPECT_EQ(obs.find("subject")->find("reference")->text(), "Patient/" + text(patient, "id"));
+  EXPECT_EQ(obs.find("valueQuantity")->find("value")->text(), "3");
 
   // A failing entry (update of a stale version) rolls everything back.
   const std::string bad = R"({"resourceType":"Bundle","type":"transaction","entry":[
