@@ -231,12 +231,15 @@ Response FhirService::bundle(Ctx& ctx) {
         fail(400, "only reads (GET Type/id) are supported inside a Bundle");
       }
     }
-    // Validation before any write.
+    // Validation before any write. return=minimal shows no entry's warnings, so only errors are built then
+    // (a refused entry's outcome, which always comes, is built again in full).
     if (!p.result.failed() && p.resource && (p.method == EntryMethod::Post || p.method == EntryMethod::Put)) {
-      p.warnings = validate_for_write(*p.resource, nullptr);
+      const bool errors_only = ctx.prefs.return_pref == ReturnPref::Minimal;
+      p.warnings = validate_for_write(*p.resource, nullptr, errors_only);
       if (p.warnings.has_errors()) {
         validation_failures_.fetch_add(1, std::memory_order_relaxed);
         if (config_.validation == ValidationMode::Strict) {
+          if (errors_only) p.warnings = validate_for_write(*p.resource, nullptr);
           p.result.status = 422;
           p.result.outcome = p.warnings;
           for (auto& issue : p.result.outcome.issues())

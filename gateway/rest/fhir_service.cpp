@@ -181,9 +181,12 @@ std::optional<Response> FhirService::parse_resource_body(Ctx& ctx, const std::st
   return std::nullopt;
 }
 
-fhir::validation::Outcome FhirService::validate_for_write(const Node& resource, const fhir::json::LineIndex* lines) {
+fhir::validation::Outcome FhirService::validate_for_write(const Node& resource, const fhir::json::LineIndex* lines,
+                                                          bool errors_only) {
   if (!validator_ || config_.validation == ValidationMode::Off) return {};
-  return validator_->validate(resource, lines);
+  fhir::validation::ValidateOptions options;
+  options.errors_only = errors_only;
+  return validator_->validate(resource, lines, options);
 }
 
 std::optional<Response> FhirService::validate_resource(const Node& resource, const fhir::json::LineIndex* lines,

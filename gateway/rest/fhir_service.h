@@ -77,7 +77,9 @@ class FhirService {
   // Validates per the configured mode: a 422 response (strict, errors) or nullopt, warnings in `warnings`.
   std::optional<http::Response> validate_resource(const fhir::json::Node& resource, const fhir::json::LineIndex* lines,
                                                   fhir::validation::Outcome& warnings);
-  fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines);
+  // `errors_only`: the caller shows no warnings (fhir::validation::ValidateOptions::errors_only).
+  fhir::validation::Outcome validate_for_write(const fhir::json::Node& resource, const fhir::json::LineIndex* lines,
+                                               bool errors_only = false);
   http::Response write_response(Ctx& ctx, const OpResult& result, const fhir::validation::Outcome& warnings);
   WriteContext write_context(Ctx& ctx, storage::WriteTransaction& txn);
   // Ends a write that succeeded: for exchange traffic the Provenance of what the request wrote

@@ -101,6 +101,24 @@ TEST_P(ValidationTest, PreferReturnMinimalLeavesTheWarningsOutOfATransactionResp
   EXPECT_NE(refused.body.find("\"outcome\""), std::string::npos) << refused.body;
 }
 
+// return=minimal validates for errors only (nobody sees the warnings), yet an entry refused for its errors
+// (strict) still comes with its whole outcome, warnings included; lenient still counts the failure.
+TEST_P(ValidationTest, ARefusedEntryKeepsItsWarningsWithReturnMinimal) {
+  const std::string bundle = R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":
+    {"resourceType":"Observation","meta":{"profile":["http://example.org/StructureDefinition/unknown"]},
+     "status":"bogus","code":{"text":"x"}},"request":{"method":"POST","url":"Observation"}}]})";
+  const auto r = post("/fhir", bundle, "return=minimal");
+  if (GetParam() == rest::ValidationMode::Strict) {
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_NE(r.body.find("observation-status"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("is not known"), std::string::npos) << r.body;
+  } else {
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body.find("is not known"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(service_.validation_failures(), GetParam() == rest::ValidationMode::Off ? 0u : 1u);
+}
+
 TEST_P(ValidationTest, ValidateOperation) {
   const auto bad = post("/fhir/Observation/$validate", kInvalid);
   EXPECT_EQ(bad.status, 200);

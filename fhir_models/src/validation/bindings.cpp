@@ -91,7 +91,7 @@ void Walker::check_coding_binding(const Node& coding, const Slot& slot, const Pa
                            path);
     return;
   }
-  if (b.strength == BindingStrength::Example || system.empty()) return;
+  if (b.strength == BindingStrength::Example || system.empty() || options_.errors_only) return;  // only warns
   if (code_known_unknown(system, code))
     report(Severity::Warning, "code-invalid",
            "the code '" + std::string(code) + "' is not defined in the code system " + std::string(system), path,
@@ -115,7 +115,7 @@ void Walker::check_concept_binding(const Node& cc, const Slot& slot, const PathS
     report_binding_error(cc, b.value_set, "none of the codings is in the required value set " + b.value_set, path);
     return;
   }
-  if (b.strength == BindingStrength::Example || !any_coding) return;
+  if (b.strength == BindingStrength::Example || !any_coding || options_.errors_only) return;  // only warns
   std::int64_t i = 0;
   for (const Node& c : codings->items()) {
     const std::string_view system = text_of(c, "system");

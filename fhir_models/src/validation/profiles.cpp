@@ -145,6 +145,7 @@ void Walker::check_profiles(const Node& obj, const TypeDef& def, const PathSeg* 
       continue;
     const TypeDef* profile = registry_.find_by_url(urls[i]);
     if (profile == nullptr) {
+      if (options_.errors_only) continue;  // only a warning to say
       // Once per validation: a Bundle of many resources claiming the same missing profile says it once.
       if (std::find(unknown_profiles_reported_.begin(), unknown_profiles_reported_.end(), urls[i]) !=
           unknown_profiles_reported_.end())

@@ -109,6 +109,7 @@ json::SourceLocation Walker::locate(const Node* node) const {
 
 void Walker::report(Severity severity, const char* code, std::string diagnostics, const PathSeg* path,
                     const Node* node) {
+  if (options_.errors_only && severity != Severity::Error && severity != Severity::Fatal) return;
   outcome_->add(Issue{severity, code, std::move(diagnostics), path_string(path), locate(node)});
 }
 

@@ -20,6 +20,10 @@ struct ValidateOptions {
   std::vector<std::string> profiles;  // extra profile canonical URLs to validate against (meta.profile is always used)
   bool check_invariants = true;       // evaluate FHIRPath constraints
   bool check_terminology = true;      // bindings
+  // Only Error and Fatal issues are wanted (a caller that shows no warnings): warnings and information issues
+  // are not built, and checks that can only warn (codes of non-required bindings) are skipped. The errors and
+  // their locations are the same.
+  bool errors_only = false;
 };
 
 class Validator {
