@@ -83,6 +83,7 @@ void WalCheckpointer::run() {
     passes_since_restart = restarts == seen_restarts ? passes_since_restart + 1 : 1;
     seen_restarts = restarts;
     spaced_.store(passes_since_restart >= options_.eager_passes);
+    passes_.fetch_add(1);
   }
 }
 

@@ -53,6 +53,8 @@ class WalCheckpointer {
   // The WAL has passed `soft_pages` (as of the last commit): it waits for a checkpoint, which long-lived
   // read snapshots would keep from completing (reader_pool.h).
   bool wants_checkpoint() const { return wal_pages_.load() >= options_.soft_pages; }
+  // Passes the thread has finished (complete or not).
+  std::uint64_t passes() const { return passes_.load(); }
 
  private:
   static int on_commit(void* self, sqlite3* db, const char* schema, int wal_pages);
@@ -65,6 +67,7 @@ class WalCheckpointer {
   int requested_at_pages_ = 0;              // the WAL's size when the last pass was requested (writer's thread only)
   std::atomic<bool> spaced_{false};         // passes are requested every step_pages, not after every commit
   std::atomic<std::uint64_t> restarts_{0};  // times the writer saw the WAL restart
+  std::atomic<std::uint64_t> passes_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;

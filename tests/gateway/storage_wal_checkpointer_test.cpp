@@ -68,8 +68,11 @@ TEST_F(WalCheckpointerTest, WithoutQuietPassTheTailStaysInTheWal) {
   WalCheckpointer checkpointer(*writer_, path_, false, options);
   for (int i = 0; i < 10'000 && !checkpointer.wants_checkpoint(); ++i) commit_some();
   ASSERT_TRUE(checkpointer.wants_checkpoint());
-  // Let the requested pass finish, then write a tail it cannot have copied.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Let the requested pass finish (waited for, not slept: on a loaded machine a pass that began after the
+  // tail below would copy it), then write a tail it cannot have copied.
+  for (int i = 0; i < 1000 && checkpointer.passes() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(checkpointer.passes(), 1u);
   for (int i = 0; i < 20; ++i) commit_some();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   commit_some();
