@@ -1,5 +1,6 @@
 // Forwarding throughput A -> B with two real `fhirgw serve` processes on loopback (issue 5 §5).
 //   node tests/bench/forwarding/run.mjs [BUILD_DIR]   PATIENTS=1000 LABS=100 CHUNK=2000 VALIDATION=lenient
+//   POSTERS=N (default 1): ingest requests sent at once (N senders, each waits for A's answer).
 //   BATCH=N sets the peer's batch_size and IN_FLIGHT=N its in_flight (Bundles sent at once); unset: the
 //   server's default (so an A/B of two binaries compares their defaults; a binary older than in_flight
 //   still starts).
@@ -46,6 +47,7 @@ let fhirgw = BINARIES[0];
 const PATIENTS = Number(process.env.PATIENTS ?? 1000);
 const LABS = Number(process.env.LABS ?? 100);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
+const POSTERS = Math.max(1, Number(process.env.POSTERS ?? 1));
 const BATCH = process.env.BATCH ? { batch_size: Number(process.env.BATCH) } : {};
 const IN_FLIGHT = process.env.IN_FLIGHT ? { in_flight: Number(process.env.IN_FLIGHT) } : {};
 const work = mkdtempSync(join(tmpdir(), 'fhirgw-fwd-bench-'));
@@ -137,14 +139,22 @@ function chunks() {
   return out;
 }
 
+// POSTERS senders, each posting its next chunk when A has answered its last (an interface engine with that
+// many feeds); chunks hold whole patients, so no two senders post records of one patient.
 async function ingest(port, bodies) {
   let stored = 0;
-  for (const body of bodies) {
-    const r = await fetch(`http://127.0.0.1:${port}/internal/records`, {
-      method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
-    if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
-    stored += (await r.json()).stored.length;
-  }
+  let next = 0;
+  const sender = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const r = await fetch(`http://127.0.0.1:${port}/internal/records`, {
+        method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
+      if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+      const n = (await r.json()).stored.length;  // awaited first: `stored += await ...` would read stored before it
+      stored += n;
+    }
+  };
+  await Promise.all(Array.from({ length: POSTERS }, sender));
   return stored;
 }
 
@@ -354,7 +364,7 @@ try {
       }
     }
   }
-  console.log(`\nbatch_size ${BATCH.batch_size ?? 'default'}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, ` +
+  console.log(`\nbatch_size ${BATCH.batch_size ?? 'default'}, in_flight ${IN_FLIGHT.in_flight ?? 'default'}, ${CHUNK} records per ingest request, ${POSTERS} at once, ` +
               `${PATIENTS} patients x ${LABS} labs, audit ${AUDIT ? 'on' : 'off'}, load average at the start ${load0.map((x) => x.toFixed(2)).join(' ')}, ` +
               `at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 } finally {
