@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "sqlite_probe.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
@@ -21,18 +22,6 @@ std::string body(const std::string& id, int version) {
   return R"({"resourceType":"Observation","id":")" + id + R"(","v":)" + std::to_string(version) + "}";
 }
 
-std::int64_t count(const std::string& path, const std::string& sql) {
-  Connection db(path, true);
-  StatementScope s(db.cached(sql));
-  return s->step() ? s->column_int(0) : -1;
-}
-
-std::string text(const std::string& path, const std::string& sql) {
-  Connection db(path, true);
-  StatementScope s(db.cached(sql));
-  return s->step() ? s->column_text(0) : "";
-}
-
 // A schema-10 database (the real steps up to 10) holding what a schema-10 fhirgw stored for: Observation a
 // created, updated twice; b created, deleted, created again; c created after a's first update (so history
 // order and rid order differ); one outbox row per version. As schema 7-10 wrote it: a history row has no
@@ -41,7 +30,7 @@ std::string text(const std::string& path, const std::string& sql) {
 void write_schema_10(const std::string& path) {
   Connection db(path, false);
   migrate(db, {}, {}, 10);
-  ASSERT_EQ(count(path, "PRAGMA user_version"), 10);
+  ASSERT_EQ(probe_int(path, "PRAGMA user_version"), 10);
   struct Row {
     const char* id;
     int version;
@@ -87,24 +76,24 @@ TEST(HistoryByRid, SchemaTenDatabaseIsRebuiltWithEveryVersionAndItsOrder) {
   TempDir dir;
   const std::string path = dir.file("db.sqlite");
   write_schema_10(path);
-  const auto seqs_before = count(path, "SELECT SUM(seq * version) FROM resource_history");
+  const auto seqs_before = probe_int(path, "SELECT SUM(seq * version) FROM resource_history");
   SqliteStore store({path, true, 2});
-  EXPECT_EQ(count(path, "PRAGMA user_version"), kSchemaVersion);
-  EXPECT_EQ(count(path, "SELECT SUM(seq * version) FROM resource_history"), seqs_before);
+  EXPECT_EQ(probe_int(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(probe_int(path, "SELECT SUM(seq * version) FROM resource_history"), seqs_before);
   // Every row has its resource's rid, and the (rid, version) key is what the table is unique on.
-  EXPECT_EQ(count(path,
-                  "SELECT COUNT(*) FROM resource_history h JOIN resources r ON r.rid = h.rid "
-                  "AND r.type = h.type AND r.id = h.id"),
+  EXPECT_EQ(probe_int(path,
+                      "SELECT COUNT(*) FROM resource_history h JOIN resources r ON r.rid = h.rid "
+                      "AND r.type = h.type AND r.id = h.id"),
             7);
-  EXPECT_EQ(count(path,
-                  "SELECT COUNT(*) FROM pragma_index_list('resource_history') l "
-                  "JOIN pragma_index_info(l.name) i WHERE l.\"unique\" = 1 AND i.name = 'rid'"),
+  EXPECT_EQ(probe_int(path,
+                      "SELECT COUNT(*) FROM pragma_index_list('resource_history') l "
+                      "JOIN pragma_index_info(l.name) i WHERE l.\"unique\" = 1 AND i.name = 'rid'"),
             1);
-  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM pragma_index_list('resource_history') WHERE \"unique\" = 1"), 1);
+  EXPECT_EQ(probe_int(path, "SELECT COUNT(*) FROM pragma_index_list('resource_history') WHERE \"unique\" = 1"), 1);
   // Bodies of versions no longer current stay; a current version's is in `resources` only.
-  EXPECT_EQ(text(path,
-                 "SELECT group_concat(v, ' ') FROM (SELECT id || version AS v FROM resource_history "
-                 "WHERE body IS NOT NULL ORDER BY id, version)"),
+  EXPECT_EQ(probe_text(path,
+                       "SELECT group_concat(v, ' ') FROM (SELECT id || version AS v FROM resource_history "
+                       "WHERE body IS NOT NULL ORDER BY id, version)"),
             "a1 a2 b1");
 
   for (const auto& [id, versions] : std::vector<std::pair<std::string, int>>{{"a", 3}, {"b", 3}, {"c", 1}}) {
@@ -154,7 +143,7 @@ TEST(HistoryByRid, SchemaTenDatabaseIsRebuiltWithEveryVersionAndItsOrder) {
     txn->put(v, Method::Update, 4);
     txn->commit();
   }
-  EXPECT_EQ(count(path, "SELECT MAX(seq) FROM resource_history"), 101);
+  EXPECT_EQ(probe_int(path, "SELECT MAX(seq) FROM resource_history"), 101);
   EXPECT_EQ(store.vread("Observation", "a", 3)->body, body("a", 3));
   EXPECT_EQ(store.vread("Observation", "a", 4)->body, body("a", 4));
 }
@@ -176,8 +165,8 @@ TEST(HistoryByRid, HistoryRowWithoutItsResourceStopsTheStep) {
     EXPECT_NE(std::string(e.what()).find("1 resource_history rows have no resources row"), std::string::npos)
         << e.what();
   }
-  EXPECT_EQ(count(path, "PRAGMA user_version"), 10);
-  EXPECT_EQ(count(path, "SELECT COUNT(*) FROM resource_history"), 7);
+  EXPECT_EQ(probe_int(path, "PRAGMA user_version"), 10);
+  EXPECT_EQ(probe_int(path, "SELECT COUNT(*) FROM resource_history"), 7);
 }
 
 // A create that is rolled back gives its rid back; the next create takes it, and only that resource's
@@ -208,7 +197,7 @@ TEST(HistoryByRid, RidOfARolledBackCreateNamesOnlyTheNextResource) {
     create(*txn, "z");
     txn->commit();
   }
-  EXPECT_EQ(count(path, "SELECT rid FROM resources WHERE id = 'z'"), 2);
+  EXPECT_EQ(probe_int(path, "SELECT rid FROM resources WHERE id = 'z'"), 2);
   EXPECT_FALSE(store.vread("Observation", "y", 1));
   HistoryQuery y;
   y.type = "Observation";

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sqlite_probe.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
@@ -19,18 +20,6 @@ namespace {
 using TempDir = fhirgw::testing::TempDir;
 
 constexpr std::int64_t kNow = 1'700'000'000'000;  // ms
-
-std::int64_t count(const std::string& path, const std::string& sql) {
-  Connection db(path, true);
-  StatementScope s(db.cached(sql));
-  return s->step() ? s->column_int(0) : -1;
-}
-
-std::string text(const std::string& path, const std::string& sql) {
-  Connection db(path, true);
-  StatementScope s(db.cached(sql));
-  return s->step() ? s->column_text(0) : "";
-}
 
 std::string ids(const std::vector<OutboxItem>& items) {
   std::string out;
@@ -44,7 +33,7 @@ std::string ids(const std::vector<OutboxItem>& items) {
 void write_schema_12(const std::string& path, int fresh) {
   Connection db(path, false);
   migrate(db, {}, {}, 12);
-  ASSERT_EQ(count(path, "PRAGMA user_version"), 12);
+  ASSERT_EQ(probe_int(path, "PRAGMA user_version"), 12);
   db.exec("BEGIN");
   auto add = [&](const std::string& peer, const std::string& id, int version, int attempts, std::int64_t next,
                  const std::string& error) {
@@ -69,14 +58,14 @@ TEST(OutboxDue, SchemaTwelveOutboxIsMigratedAndOnlyWaitingRowsAreIndexed) {
   const std::string path = dir.file("db.sqlite");
   write_schema_12(path, 500);
   SqliteStore store({path, true, 2});
-  EXPECT_EQ(count(path, "PRAGMA user_version"), kSchemaVersion);
-  EXPECT_NE(text(path, "SELECT sql FROM sqlite_master WHERE name = 'outbox_due'").find("WHERE next_attempt > 0"),
+  EXPECT_EQ(probe_int(path, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_NE(probe_text(path, "SELECT sql FROM sqlite_master WHERE name = 'outbox_due'").find("WHERE next_attempt > 0"),
             std::string::npos);
-  EXPECT_EQ(text(path, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(probe_text(path, "PRAGMA integrity_check"), "ok");
   // The index holds the two waiting rows, in due order (read through the index alone).
-  EXPECT_EQ(text(path,
-                 "SELECT group_concat(id, ' ') FROM (SELECT id FROM outbox INDEXED BY outbox_due "
-                 "WHERE peer = 'b' AND next_attempt > 0 ORDER BY next_attempt)"),
+  EXPECT_EQ(probe_text(path,
+                       "SELECT group_concat(id, ' ') FROM (SELECT id FROM outbox INDEXED BY outbox_due "
+                       "WHERE peer = 'b' AND next_attempt > 0 ORDER BY next_attempt)"),
             "o3 o1");
 
   // o1 v2 stays behind o1 v1, which waits; o3 v1 is due again; the fresh rows go in seq order (the limit
@@ -108,7 +97,7 @@ TEST(OutboxDue, FailedRowsEnterTheIndexAndLeaveItWhenDeliveredOrDead) {
   write_schema_12(path, 0);
   SqliteStore store({path, true, 2});
   const auto in_index = [&] {
-    return count(path, "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE next_attempt > 0");
+    return probe_int(path, "SELECT COUNT(*) FROM outbox INDEXED BY outbox_due WHERE next_attempt > 0");
   };
   {
     auto txn = store.begin_write();
