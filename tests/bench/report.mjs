@@ -9,7 +9,9 @@ const peer = JSON.parse(readFileSync(peerPath, 'utf8'));
 const rows = new Map();
 for (const b of core.benchmarks) {
   if (b.run_type === 'aggregate') continue;
-  rows.set(b.name.replace(/^BM_/, '').replace(/\/.*$/, ''), {
+  // FhirParseValidate/errors_only:0 is the full validation the goals are stated for; :1 gets a row of its own.
+  const name = b.name.replace(/^BM_/, '').replace('/errors_only:1', ' (errors only)').replace(/\/.*$/, '');
+  rows.set(name, {
     mbs: b.bytes_per_second / 1e6,
     rps: b.items_per_second,
   });
