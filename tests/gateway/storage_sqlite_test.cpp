@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "sqlite_probe.h"
 #include "storage/sqlite_connection.h"
 #include "storage/sqlite_migrations.h"
 #include "storage/sqlite_store.h"
@@ -431,13 +432,17 @@ NewVersion with_references(const std::string& type, const std::string& id, std::
   return v;
 }
 
+std::vector<std::string> ids_of(SqliteStore& store, const SearchQuery& q) {
+  std::vector<std::string> ids;
+  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
+  return ids;
+}
+
 std::vector<std::string> ids_of(SqliteStore& store, const std::string& type, const SearchClause& c) {
   SearchQuery q;
   q.type = type;
   q.all_of = {c};
-  std::vector<std::string> ids;
-  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
-  return ids;
+  return ids_of(store, q);
 }
 
 SearchClause reference(const std::string& param, const std::string& target_type, const std::string& target_id) {
@@ -653,23 +658,14 @@ TEST(SqliteStore, SortByProvenanceTargetOrdersRidKeyedRowsByTheTargetsId) {
     write(store, with_references("Provenance", std::string("p-") + target,
                                  {{"target", "Observation", target, std::string("Observation/") + target}}));
   }
-  {
-    Connection db(path, true);
-    StatementScope s(db.cached("SELECT COUNT(*) FROM idx_reference WHERE type = 'Provenance' AND target_id LIKE '~%'"));
-    ASSERT_TRUE(s->step());
-    ASSERT_EQ(s->column_int(0), 3);  // the stored targets' rows are keyed
-  }
+  // The stored targets' rows are keyed.
+  ASSERT_EQ(probe_int(path, "SELECT COUNT(*) FROM idx_reference WHERE type = 'Provenance' AND target_id LIKE '~%'"), 3);
   SearchQuery q;
   q.type = "Provenance";
   q.sort = {SortKey{"target", ParamKind::Reference, false, {}}};
-  std::vector<std::string> ids;
-  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"p-aa", "p-bb", "p-mm", "p-zz"}));
-
+  EXPECT_EQ(ids_of(store, q), (std::vector<std::string>{"p-aa", "p-bb", "p-mm", "p-zz"}));
   q.sort.front().descending = true;
-  ids.clear();
-  for (const ResourceRef& m : store.search(q).matches) ids.push_back(m.id);
-  EXPECT_EQ(ids, (std::vector<std::string>{"p-zz", "p-mm", "p-bb", "p-aa"}));
+  EXPECT_EQ(ids_of(store, q), (std::vector<std::string>{"p-zz", "p-mm", "p-bb", "p-aa"}));
 }
 
 TEST(SqliteStore, ConditionalKeyIsClaimedOnce) {
