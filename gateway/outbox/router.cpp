@@ -58,8 +58,9 @@ Router::Action Router::action(storage::WriteTransaction& txn, const CompiledRout
   if (!typed(r, v)) return Action::none;
   if (r.criteria.empty()) return Action::send;
   if (v.deleted) {
-    txn.set_routed(r.peer, v.type, v.id, false);
-    return Action::send;  // every peer with a route for the type: a search cannot match a deleted resource
+    // Only a peer this search route sent the resource to hears of its delete: another would learn the id of
+    // a resource it was never given.
+    return txn.set_routed(r.peer, v.type, v.id, false) ? Action::send : Action::none;
   }
   if (search_matches(txn, r, v)) {
     txn.set_routed(r.peer, v.type, v.id, true);

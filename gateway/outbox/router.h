@@ -3,8 +3,8 @@
 // with the store's search against the new version (its index rows are already written in the
 // transaction); the store remembers which resources a search route sent to which peer
 // (WriteTransaction::set_routed), so a version that no longer matches sends that peer a DELETE (and a
-// resource the peer never had sends nothing). Deletes go to every peer with a route for the type. A
-// change never goes back to the peer it came from.
+// resource the peer never had sends nothing). A delete goes to every peer of a type route, and to a search
+// route's peer only if that route had sent it the resource. A change never goes back to the peer it came from.
 #pragma once
 
 #include <atomic>

@@ -223,7 +223,7 @@ TEST_F(OutboxTest, RowsOnlyReadsTheSameRowsWithoutTheirVersions) {
   }
   // The search route's DELETE of afp (it stopped matching) is known from the row itself.
   const auto registry = store_.outbox_ready("registry", 1LL << 60, 100, storage::OutboxRead::RowsOnly);
-  ASSERT_EQ(registry.size(), 3u);  // afp v1, afp's DELETE, alt's delete (every route of the type)
+  ASSERT_EQ(registry.size(), 2u);  // afp v1, afp's DELETE; alt never matched, so its delete is not sent
   EXPECT_EQ(registry[0].id, "afp");
   EXPECT_FALSE(registry[0].deleted);
   EXPECT_EQ(registry[1].id, "afp");
@@ -262,6 +262,38 @@ TEST_F(OutboxTest, AVersionThatStopsMatchingASearchRouteSendsADelete) {
   EXPECT_EQ(rows[0].version, 4);
   // The type route to hospital-b sent every version, whatever the search route did.
   EXPECT_EQ(ready("hospital-b").size(), 6u);
+}
+
+// A delete reaches a search route's peer only if that route had sent it the resource: a peer that never had
+// it must not learn its id. A type route's peer had every version and gets every delete.
+TEST_F(OutboxTest, ADeleteGoesToASearchRoutesPeerOnlyIfItHadTheResource) {
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);  // matches
+  ASSERT_EQ(call("PUT", "/fhir/Observation/alt", observation("alt", "1742-6")).status, 201);  // never matches
+  auto rows = ready("registry");
+  ASSERT_EQ(rows.size(), 1u);
+  store_.outbox_delivered({rows[0].seq});
+
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/afp", "").status, 200);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/alt", "").status, 200);
+  rows = ready("registry");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "afp");
+  EXPECT_TRUE(rows[0].deleted);
+  EXPECT_FALSE(rows[0].send_delete);  // a real delete, not "stopped matching"
+  store_.outbox_delivered({rows[0].seq});
+
+  // Re-created matching, it goes again; deleted again, so does its delete.
+  ASSERT_EQ(call("PUT", "/fhir/Observation/afp", observation("afp", "1834-1")).status, 201);
+  ASSERT_EQ(call("DELETE", "/fhir/Observation/afp", "").status, 200);
+  rows = ready("registry");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_FALSE(rows[0].deleted);
+  EXPECT_TRUE(rows[1].deleted);
+
+  const auto to_b = ready("hospital-b");
+  ASSERT_EQ(to_b.size(), 6u);  // afp v1, alt v1, afp's delete, alt's delete, afp v3, afp's delete
+  EXPECT_TRUE(to_b[3].deleted);
+  EXPECT_EQ(to_b[3].id, "alt");
 }
 
 TEST_F(OutboxTest, AFailedWriteLeavesNoRow) {
