@@ -413,6 +413,19 @@ Response FhirService::bundle(Ctx& ctx) {
     }
   }
 
+  if (ctx.entry_responses) {  // a caller inside the gateway (handle_bundle): no Bundle to build and parse again
+    ctx.entry_responses->reserve(plan.size());
+    for (const auto& p : plan) {
+      EntryResponse& e = ctx.entry_responses->emplace_back();
+      e.status = p.result.stored || p.result.failed() ? status_text(p.result.status) : "200 OK";
+      if (p.result.stored && !p.result.failed() && p.method != EntryMethod::Get) {
+        const auto& v = *p.result.stored;
+        e.location = v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
+      }
+    }
+    return Response{};
+  }
+
   // Response Bundle, entries in request order.
   BundleWriter b(transaction ? "transaction-response" : "batch-response", ctx.now_ms);
   for (const auto& p : plan) {

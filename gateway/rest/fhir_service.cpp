@@ -68,8 +68,15 @@ FhirService::FhirService(storage::Store& store, const fhir::model::Registry& reg
       config_(std::move(config)),
       pages_(1000, std::chrono::minutes(30)) {}
 
-Response FhirService::handle(const Request& req) {
-  Ctx ctx{req, read_preferences(req), {}, clock(), std::nullopt};
+Response FhirService::handle(const Request& req) { return run(req, nullptr); }
+
+Response FhirService::handle_bundle(const Request& req, std::vector<EntryResponse>& entries) {
+  entries.clear();
+  return run(req, &entries);
+}
+
+Response FhirService::run(const Request& req, std::vector<EntryResponse>* entries) {
+  Ctx ctx{req, read_preferences(req), {}, clock(), std::nullopt, entries};
   if (!config_.base_url.empty()) {
     ctx.base = config_.base_url;
   } else {

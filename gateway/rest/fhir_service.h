@@ -37,6 +37,12 @@ struct RestConfig {
   std::string base_url;  // public base, e.g. https://gw.example.org/fhir; empty: from the Host header
 };
 
+// What a transaction or batch did with one entry (its entry.response), for a caller inside the gateway.
+struct EntryResponse {
+  std::string status;    // e.g. "201 Created"
+  std::string location;  // Type/id/_history/version; empty for a refused entry, a read or an unchanged write
+};
+
 class FhirService {
  public:
   FhirService(storage::Store& store, const fhir::model::Registry& registry, const search::ParamCatalog& catalog,
@@ -44,6 +50,10 @@ class FhirService {
 
   // `req.path` starts with /fhir.
   http::Response handle(const http::Request& req);
+  // A transaction or batch Bundle (`POST /fhir`) sent by the gateway itself (POST /internal/records): each
+  // entry's response goes to `entries`, in Bundle order, instead of into a response Bundle the caller would
+  // only parse again (the answer then has no body). A Bundle refused as a whole answers as from handle().
+  http::Response handle_bundle(const http::Request& req, std::vector<EntryResponse>& entries);
 
   std::uint64_t validation_failures() const { return validation_failures_.load(); }
   // Time source (tests may pin it).
@@ -56,6 +66,7 @@ class FhirService {
   struct Ctx;  // per-request context (fhir_service.cpp)
 
  private:
+  http::Response run(const http::Request& req, std::vector<EntryResponse>* entries);
   http::Response dispatch(Ctx& ctx);
   // Interactions (one file each group).
   http::Response read(Ctx& ctx, const std::string& type, const std::string& id);

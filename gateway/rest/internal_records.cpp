@@ -51,31 +51,21 @@ Response InternalRecords::post(const http::Request& req) {
     tx.headers.set("prefer", "return=minimal");
     if (const auto host = req.headers.get("host")) tx.headers.set("host", std::string(*host));
     tx.body = std::move(bundle_json);
-    Response stored = fhir_.handle(tx);
+    std::vector<EntryResponse> entries;
+    Response stored = fhir_.handle_bundle(tx, entries);
     if (stored.status != 200) return stored;  // the transaction failed: nothing was stored
-    // entry.response of the transaction-response is in the order of the mapped Bundle, whose entries the
-    // mapper named by the record (and line) each came from.
-    auto parsed = fhir::json::parse(stored.body);
-    const Node* entries = parsed ? parsed.document->root().find("entry") : nullptr;
+    // The entries' responses are in the order of the mapped Bundle, whose entries the mapper named by the
+    // record (and line) each came from.
     stored_json = "[";
-    if (entries && entries->is_array()) {
-      bool first = true;
-      for (std::size_t i = 0; i < entries->items().size() && i < mapped.entries.size(); ++i) {
-        const Node* resp = entries->items()[i].find("response");
-        if (!resp) continue;
-        if (!first) stored_json += ',';
-        first = false;
-        const Node* location = resp->find("location");
-        const Node* st = resp->find("status");
-        std::string item = json_object({{"resource", location ? location->text() : std::string_view()},
-                                        {"status", st ? st->text() : std::string_view()}});
-        const fhir::mappings::EntryOrigin& origin = mapped.entries[i];
-        item.pop_back();
-        item += ",\"record\":";
-        fhir::json::write_string(origin.record, item);
-        item += ",\"line\":" + std::to_string(origin.line) + '}';
-        stored_json += item;
-      }
+    for (std::size_t i = 0; i < entries.size() && i < mapped.entries.size(); ++i) {
+      if (i > 0) stored_json += ',';
+      std::string item = json_object({{"resource", entries[i].location}, {"status", entries[i].status}});
+      const fhir::mappings::EntryOrigin& origin = mapped.entries[i];
+      item.pop_back();
+      item += ",\"record\":";
+      fhir::json::write_string(origin.record, item);
+      item += ",\"line\":" + std::to_string(origin.line) + '}';
+      stored_json += item;
     }
     stored_json += "]";
   } else if (mapped.has_rejections()) {

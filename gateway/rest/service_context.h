@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "fhir/json/parser.h"
 #include "http/message.h"
@@ -20,6 +21,7 @@ struct FhirService::Ctx {
   std::string base;  // public base URL ending in /fhir
   std::int64_t now_ms = 0;
   std::optional<InboundPeer> inbound;  // set when a peer gateway sent the request
+  std::vector<EntryResponse>* entry_responses = nullptr;  // handle_bundle: the entries' responses go here
 };
 
 struct FhirService::ParsedBody {

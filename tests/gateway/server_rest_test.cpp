@@ -361,6 +361,55 @@ TEST_F(RestTest, BatchEntriesAreIndependent) {
   EXPECT_EQ(text(json(call("GET", "/fhir/Patient?_summary=count")).root(), "total"), "1");
 }
 
+// handle_bundle (POST /internal/records' transaction) gives each entry's status and location, as the response
+// Bundle of handle() names them, without building that Bundle. Two fresh stores, the same batch: created,
+// unchanged, read, missing and refused entries.
+TEST_F(RestTest, HandleBundleGivesTheEntriesOfTheResponseBundle) {
+  const std::string patient = R"({"resourceType":"Patient","id":"p1","birthDate":"1970-05-01"})";
+  const std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
+    {"resource":)" + patient + R"(,"request":{"method":"PUT","url":"Patient/p1"}},
+    {"resource":)" + patient + R"(,"request":{"method":"PUT","url":"Patient/p1"}},
+    {"request":{"method":"GET","url":"Patient/p1"}},
+    {"request":{"method":"GET","url":"Patient/missing"}},
+    {"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p2"}},
+    {"request":{"method":"DELETE","url":"Patient/p1"}}]})";
+  Request req;
+  req.method = "POST";
+  req.target = req.path = "/fhir";
+  req.body = batch;
+  req.headers.set("content-type", "application/fhir+json");
+
+  std::vector<rest::EntryResponse> entries;
+  const Response direct = service_.handle_bundle(req, entries);
+  ASSERT_EQ(direct.status, 200) << direct.body;
+  EXPECT_TRUE(direct.body.empty());
+
+  storage::SqliteStore other_store({(dir_ / "other.sqlite").string(), false, 2});
+  rest::FhirService other(other_store, fhir::model::Registry::r4(), catalog_, nullptr, config());
+  const Response bundle = other.handle(req);
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  const auto doc = json(bundle);
+  const auto& items = doc.root().find("entry")->items();
+  ASSERT_EQ(entries.size(), items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const auto& response = *items[i].find("response");
+    EXPECT_EQ(entries[i].status, text(response, "status")) << i;
+    EXPECT_EQ(entries[i].location, text(response, "location")) << i;
+  }
+  EXPECT_EQ(entries[0].status, "201 Created");
+  EXPECT_EQ(entries[0].location, "Patient/p1/_history/1");
+  EXPECT_EQ(entries[3].status, "404 Not Found");
+  EXPECT_TRUE(entries[3].location.empty());
+  EXPECT_EQ(entries[4].status.substr(0, 1), "4");  // the id differs from the URL's
+  EXPECT_TRUE(entries[4].location.empty());
+  EXPECT_EQ(entries[5].location, "Patient/p1/_history/2");
+  // A transaction refused as a whole answers as handle() does, with no entries.
+  req.body = R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"PUT","url":"Patient/x"}}]})";
+  const Response refused = service_.handle_bundle(req, entries);
+  EXPECT_NE(refused.status, 200);
+  EXPECT_TRUE(entries.empty());
+}
+
 TEST_F(RestTest, ErrorStatuses) {
   EXPECT_EQ(call("GET", "/fhir/Patient/x", {}, {{"Accept", "application/fhir+xml"}}).status, 406);
   EXPECT_EQ(call("GET", "/fhir/Patient?_format=xml").status, 406);
