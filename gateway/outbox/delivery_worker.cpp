@@ -2,8 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
-#include <set>
+#include <unordered_map>
 
 #include "outbox/retry_after.h"
 #include "outbox/transaction_bundle.h"
@@ -18,8 +17,17 @@ std::int64_t now_ms() {
       .count();
 }
 
-using Key = std::pair<std::string, std::string>;
-Key key_of(const storage::OutboxItem& i) { return {i.type, i.id}; }
+// A resource of a round, viewing its row's strings (the rows outlive the keys).
+struct ResourceKey {
+  std::string_view type;
+  std::string_view id;
+  bool operator==(const ResourceKey&) const = default;
+};
+struct ResourceKeyHash {
+  std::size_t operator()(const ResourceKey& k) const noexcept {
+    return std::hash<std::string_view>{}(k.id) * 31 + std::hash<std::string_view>{}(k.type);
+  }
+};
 
 // A urn:uuid (version 4, random) naming one delivery Bundle.
 std::string new_bundle_identifier(std::mt19937_64& rng) {
@@ -146,12 +154,17 @@ bool DeliveryWorker::deliver_due() {
 std::unique_ptr<DeliveryWorker::Round> DeliveryWorker::prepare(std::vector<storage::OutboxItem> rows) {
   auto round = std::make_unique<Round>();
   round->rows = std::move(rows);
-  // Coalesce: the newest due version of each resource stands for the older ones.
-  std::map<Key, const storage::OutboxItem*> newest;
-  for (const auto& r : round->rows) newest[key_of(r)] = &r;
+  const std::vector<storage::OutboxItem>& all = round->rows;
+  // Coalesce: the newest due version of each resource (the last in seq order) stands for the older ones.
+  std::unordered_map<ResourceKey, std::size_t, ResourceKeyHash> newest;
+  newest.reserve(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) newest[{all[i].type, all[i].id}] = i;
+  round->newest.resize(all.size());
+  for (std::size_t i = 0; i < all.size(); ++i) round->newest[i] = newest.find({all[i].type, all[i].id})->second;
   Items to_send;
-  for (const auto& r : round->rows) {
-    if (newest[key_of(r)] != &r) continue;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const storage::OutboxItem& r = all[i];
+    if (round->newest[i] != i) continue;
     if (!r.deleted && r.body.empty()) {
       fail_one(r, "version " + std::to_string(r.version) + " is no longer in the store's history");
       continue;
@@ -192,7 +205,7 @@ void DeliveryWorker::settle(Round& round) {
   if (!delivered.empty()) {
     peer_failures_ = 0;
     set_peer_error({});
-    acknowledge(delivered, rows);  // one write for every acknowledged Bundle of the round
+    acknowledge(delivered, round);  // one write for every acknowledged Bundle of the round
   }
   std::int64_t wait_ms = 0;  // the whole peer waits (busy or unreachable)
   for (std::size_t i = 0; i < bundles.size(); ++i) {
@@ -206,12 +219,8 @@ void DeliveryWorker::settle(Round& round) {
         wait_ms = std::max(wait_ms, a.retry_after_ms > 0 ? a.retry_after_ms : backoff(peer_failures_));
         break;
       case Sent::Unreachable: {
-        std::set<Key> keys;
-        for (const auto* item : bundles[i]) keys.insert(key_of(*item));
         std::vector<storage::OutboxItem> its_rows;
-        for (const auto& r : rows) {
-          if (keys.contains(key_of(r))) its_rows.push_back(r);
-        }
+        for (const std::size_t row : round.rows_covered_by(bundles[i])) its_rows.push_back(rows[row]);
         wait_ms = std::max(wait_ms, peer_unreachable(its_rows, a.error));
         break;
       }
@@ -220,8 +229,8 @@ void DeliveryWorker::settle(Round& round) {
         peer_failures_ = 0;
         if (bundles[i].size() == 1) {
           fail_one(*bundles[i].front(), a.error);
-          acknowledge({}, rows);  // older coalesced versions are superseded by the one that failed
-        } else if (!send_each(bundles[i], rows)) {
+          acknowledge({}, round);  // older coalesced versions are superseded by the one that failed
+        } else if (!send_each(bundles[i], round)) {
           wait_ms = std::max<std::int64_t>(wait_ms, 1);  // send_each already waited
         }
         break;
@@ -240,12 +249,12 @@ std::int64_t DeliveryWorker::peer_unreachable(const std::vector<storage::OutboxI
 }
 
 // One entry spoils the transaction for all: send each on its own.
-bool DeliveryWorker::send_each(const Items& items, const std::vector<storage::OutboxItem>& rows) {
+bool DeliveryWorker::send_each(const Items& items, const Round& round) {
   for (const storage::OutboxItem* item : items) {
     if (stop_) return true;
     const Attempt one = send({item});
     if (one.sent == Sent::Delivered) {
-      acknowledge({item}, rows);
+      acknowledge({item}, round);
       audit_delivery({item}, one.status, {});
     } else if (one.sent == Sent::Refused) {
       fail_one(*item, one.error);
@@ -324,23 +333,29 @@ void DeliveryWorker::finish(Round& round) {
   }
 }
 
-void DeliveryWorker::acknowledge(const std::vector<const storage::OutboxItem*>& sent,
-                                 const std::vector<storage::OutboxItem>& all) {
+std::vector<std::size_t> DeliveryWorker::Round::rows_covered_by(const Items& items) const {
+  std::vector<std::size_t> covered;
+  if (items.empty()) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (newest[i] != i) covered.push_back(i);
+    }
+    return covered;
+  }
+  std::vector<bool> sent(rows.size(), false);
+  for (const storage::OutboxItem* item : items) sent[static_cast<std::size_t>(item - rows.data())] = true;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (sent[newest[i]]) covered.push_back(i);
+  }
+  return covered;
+}
+
+void DeliveryWorker::acknowledge(const Items& sent, const Round& round) {
   const std::int64_t now = now_ms();
-  std::set<Key> keys;
   for (const auto* s : sent) {
-    keys.insert(key_of(*s));
     metrics_.delivered(peer_.name, static_cast<double>(std::max<std::int64_t>(now - s->created_ms, 0)) / 1000.0);
   }
-  // Rows of a sent resource (the sent one and the older versions it stood for); with `sent` empty, the
-  // older versions of resources whose newest row failed (all but the newest of each).
-  std::map<Key, std::int64_t> newest_seq;
-  for (const auto& r : all) newest_seq[key_of(r)] = std::max(newest_seq[key_of(r)], r.seq);
   std::vector<std::int64_t> seqs;
-  for (const auto& r : all) {
-    const bool covered = sent.empty() ? r.seq < newest_seq[key_of(r)] : keys.contains(key_of(r));
-    if (covered) seqs.push_back(r.seq);
-  }
+  for (const std::size_t row : round.rows_covered_by(sent)) seqs.push_back(round.rows[row].seq);
   store_.outbox_delivered(seqs);
 }
 

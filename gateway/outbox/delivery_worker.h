@@ -80,6 +80,11 @@ class DeliveryWorker {
   // one Attempt per Bundle. Bundles in flight are posted by `posting` threads (joined on destruction).
   struct Round {
     std::vector<storage::OutboxItem> rows;
+    // For each row, the index in `rows` of the newest row of its resource (the one sent for it).
+    std::vector<std::size_t> newest;
+    // Indexes of the rows whose newest row is one of `items` (pointers into `rows`): the rows a delivery
+    // of `items` acknowledges. With `items` empty: every row but the newest of its resource.
+    std::vector<std::size_t> rows_covered_by(const Items& items) const;
     std::vector<Items> bundles;
     std::vector<Attempt> attempts;
     std::vector<std::thread> posting;
@@ -102,8 +107,9 @@ class DeliveryWorker {
   std::vector<Attempt> send_all(std::vector<Items> bundles);
   Attempt send(const Items& items) { return send_all({items}).front(); }
   // After a Bundle was refused: each entry on its own. False: the peer became unreachable or busy.
-  bool send_each(const Items& items, const std::vector<storage::OutboxItem>& rows);
-  void acknowledge(const std::vector<const storage::OutboxItem*>& sent, const std::vector<storage::OutboxItem>& all);
+  bool send_each(const Items& items, const Round& round);
+  // Removes the rows `sent` stood for (Round::seqs_covered_by) and counts the delivery.
+  void acknowledge(const Items& sent, const Round& round);
   void give_up_if_old(const std::vector<storage::OutboxItem>& items, const std::string& error);
   void fail_one(const storage::OutboxItem& item, const std::string& error);
   void audit_delivery(const std::vector<const storage::OutboxItem*>& items, int status, const std::string& failure);

@@ -1,6 +1,5 @@
 #include "storage/sqlite_outbox.h"
 
-#include <exception>
 #include <map>
 #include <utility>
 
@@ -111,7 +110,7 @@ std::vector<OutboxItem> SqliteStore::outbox_after(const std::string& peer, std::
 
 void SqliteStore::outbox_delivered(const std::vector<std::int64_t>& seqs) {
   if (seqs.empty()) return;
-  write_alone([&] {
+  write_joined([&] {
     for (const std::int64_t seq : seqs) {
       StatementScope s(writer_->cached("DELETE FROM outbox WHERE seq = ?"));
       s->bind(1, seq);
@@ -121,7 +120,7 @@ void SqliteStore::outbox_delivered(const std::vector<std::int64_t>& seqs) {
 }
 
 void SqliteStore::outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, const std::string& error) {
-  write_alone([&] {
+  write_joined([&] {
     StatementScope s(writer_->cached(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE seq = ?1"));
     s->bind(1, seq).bind(2, next_attempt_ms).bind(3, error);
@@ -130,7 +129,7 @@ void SqliteStore::outbox_failed(std::int64_t seq, std::int64_t next_attempt_ms, 
 }
 
 void SqliteStore::outbox_dead_letter(std::int64_t seq, std::int64_t now_ms, const std::string& error) {
-  write_alone([&] {
+  write_joined([&] {
     {
       StatementScope s(writer_->cached(
           "INSERT INTO dead_letters(peer, type, id, version, created, attempts, failed_at, last_error, send_delete) "
@@ -226,7 +225,7 @@ std::vector<DeadLetter> SqliteStore::dead_letters(std::size_t limit) {
 
 bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
   bool found = false;
-  write_alone([&] {
+  write_joined([&] {
     {
       StatementScope s(
           writer_->cached("INSERT INTO outbox(peer, type, id, version, created, send_delete) "
@@ -240,29 +239,6 @@ bool SqliteStore::retry_dead_letter(std::int64_t id, std::int64_t now_ms) {
     d->step();
   });
   return found;
-}
-
-void SqliteStore::write_alone(const std::function<void()>& body) {
-  auto lock = lock_writer();
-  const std::shared_ptr<Batch> open = commit_batch();  // a group-commit batch still open is committed first
-  std::exception_ptr failure;
-  try {
-    writer_->exec("BEGIN IMMEDIATE");
-    body();
-    writer_->exec("COMMIT");
-    readers_.committed(true, !checkpointer_->wants_checkpoint());
-  } catch (...) {
-    failure = std::current_exception();
-    try {
-      writer_->exec("ROLLBACK");
-    } catch (...) {
-      // SQLite rolled back already.
-    }
-  }
-  lock.unlock();
-  settle_batch(open);
-  if (failure) std::rethrow_exception(failure);
-  sync_wal();
 }
 
 }  // namespace fhirgw::storage

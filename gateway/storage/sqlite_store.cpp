@@ -215,6 +215,14 @@ class SqliteWriteTransaction final : public WriteTransaction {
     return set_outbox_routed(db_, peer, type, id, routed);
   }
 
+  // Store-internal bookkeeping (the outbox's own rows) in this transaction. A data commit: the delivery
+  // worker's next read of the outbox must not see rows it removed.
+  void bookkeeping(const std::function<void()>& body) {
+    store_.batch_->data = true;
+    flush_index();
+    body();
+  }
+
   void commit() override {
     flush_index();
     if (savepoint_) db_.run("RELEASE w");
@@ -606,6 +614,14 @@ void SqliteStore::sync_wal() {
 
 std::unique_ptr<WriteTransaction> SqliteStore::begin_write(WriteIntent intent) {
   return std::make_unique<SqliteWriteTransaction>(*this, lock_writer(), intent);
+}
+
+void SqliteStore::write_joined(const std::function<void()>& body) {
+  // Unconditional: `body` runs statements only the store itself can fail (then the whole group is lost,
+  // and each of its writers told), so it needs no savepoint of its own in a group.
+  SqliteWriteTransaction txn(*this, lock_writer(), WriteIntent::Unconditional);
+  txn.bookkeeping(body);
+  txn.commit();
 }
 
 bool SqliteStore::ready() {

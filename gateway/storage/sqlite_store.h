@@ -93,15 +93,17 @@ class SqliteStore final : public Store {
   std::shared_ptr<Batch> commit_batch();
   // Without the writer lock: makes a committed batch durable (sync_wal) and wakes its writers.
   void settle_batch(const std::shared_ptr<Batch>& batch);
-  // Both, with the writer locked (shutdown, outbox bookkeeping).
+  // Both, with the writer locked (shutdown, flush).
   void finish_batch();
   // synchronous=full: fdatasync of the WAL file, which makes every COMMIT so far durable. The writer
   // connection runs with synchronous=NORMAL (its COMMIT appends to the WAL without syncing), so this
   // sync can run outside the writer lock, during the next batch's SQL. Throws StorageError.
   void sync_wal();
-  // Locks the writer, commits any open batch, then runs `body` in a write transaction of its own
-  // (BEGIN IMMEDIATE ... COMMIT; ROLLBACK and rethrow on an exception). For the outbox bookkeeping.
-  void write_alone(const std::function<void()>& body);
+  // Runs `body` (statements on writer_) as a write transaction in the group commit: it joins the open
+  // batch (no COMMIT and WAL sync of its own) and returns once the batch is committed and durable; an
+  // exception rolls the batch back and is rethrown. For the outbox bookkeeping (delivered rows, retries,
+  // dead letters), which was a commit and a sync of its own each, committing the open batch early.
+  void write_joined(const std::function<void()>& body);
 
   SqliteOptions options_;
   std::mutex write_mutex_;
