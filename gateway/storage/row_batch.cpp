@@ -1,9 +1,31 @@
 #include "storage/row_batch.h"
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 #include "storage/sqlite_connection.h"
 #include "storage/store.h"
 
 namespace fhirgw::storage {
+namespace {
+
+// `insert` VALUES (?, ..), .. for `rows` rows of `columns` values.
+std::string build_sql(std::string_view insert, std::size_t columns, std::size_t rows) {
+  std::string one = "(?";
+  for (std::size_t c = 1; c < columns; ++c) one += ", ?";
+  one += ")";
+  std::string out(insert);
+  out += " VALUES";
+  out.reserve(out.size() + rows * (one.size() + 1));
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r != 0) out += ',';
+    out += one;
+  }
+  return out;
+}
+
+}  // namespace
 
 void RowBatch::wrong_width(std::size_t values) const {
   throw StorageError("row of " + std::to_string(values) + " values for " + std::string(insert_));
@@ -12,14 +34,15 @@ void RowBatch::wrong_width(std::size_t values) const {
 const std::string& RowBatch::sql(std::size_t rows) {
   std::size_t slot = 0;
   while (kChunks[slot] != rows) ++slot;  // rows is one of kChunks
-  std::string& out = sql_[slot];
-  if (!out.empty()) return out;
-  std::string one = "(?";
-  for (std::size_t c = 1; c < columns_; ++c) one += ", ?";
-  one += ")";
-  out = std::string(insert_) + " VALUES" + one;
-  for (std::size_t r = 1; r < rows; ++r) out += "," + one;
-  return out;
+  if (sql_[slot] != nullptr) return *sql_[slot];
+  // A few dozen texts for the process: a map's nodes stay where they are.
+  static std::mutex mutex;
+  static std::map<std::tuple<std::string, std::size_t, std::size_t>, std::string> texts;
+  const std::lock_guard lock(mutex);
+  auto [it, added] = texts.try_emplace({std::string(insert_), columns_, rows});
+  if (added) it->second = build_sql(insert_, columns_, rows);
+  sql_[slot] = &it->second;
+  return it->second;
 }
 
 void RowBatch::flush(Connection& db) {
@@ -36,21 +59,19 @@ void RowBatch::flush(Connection& db) {
     StatementScope s(db.cached(sql(chunk)));
     const Value* row = values_.data() + done * columns_;
     for (int i = 0; i < static_cast<int>(chunk * columns_); ++i) {
-      // The values stay in values_ until after the step: bound without a copy.
-      std::visit(
-          [&](const auto& v) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(v)>, std::string>) {
-              s->bind_ref(i + 1, v);
-            } else {
-              s->bind(i + 1, v);
-            }
-          },
-          row[i]);
+      const Value& v = row[i];
+      switch (v.kind) {
+        case Value::Kind::Integer: s->bind(i + 1, v.integer); break;
+        case Value::Kind::Real: s->bind(i + 1, v.real); break;
+        case Value::Kind::Text:  // text_ is not touched until after the step: bound without a copy
+          s->bind_ref(i + 1, std::string_view(text_).substr(v.text.offset, v.text.size));
+          break;
+      }
     }
     s->step();
     done += chunk;
   }
-  values_.clear();
+  clear();
 }
 
 }  // namespace fhirgw::storage

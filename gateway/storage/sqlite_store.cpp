@@ -323,7 +323,7 @@ class SqliteWriteTransaction final : public WriteTransaction {
       } else if (t.target_rid != 0) {
         index_.references.add(rid, type, t.param, t.target_type, target_rid_key(t.target_rid), t.url);
       } else if (auto key = target_key(t.target_type, t.target_id)) {
-        index_.references.add(rid, type, t.param, t.target_type, std::move(*key), t.url);
+        index_.references.add(rid, type, t.param, t.target_type, *key, t.url);
       } else {
         pending_references_.push_back({rid, type, t});
       }
@@ -342,8 +342,8 @@ class SqliteWriteTransaction final : public WriteTransaction {
     if (s->step()) return target_rid_key(s->column_int(0));
     return std::nullopt;
   }
-  static std::string plain_target(const std::string& target_id) {
-    return is_target_rid_key(target_id) ? std::string() : target_id;
+  static std::string_view plain_target(const std::string& target_id) {
+    return is_target_rid_key(target_id) ? std::string_view() : std::string_view(target_id);
   }
 
   // The rows of rid-keyed parameters whose target was not stored when their resource was put: by the time
@@ -352,9 +352,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
   void resolve_pending_references() {
     for (const PendingReference& p : pending_references_) {
       const ReferenceRow& t = p.row;
-      auto key = target_key(t.target_type, t.target_id);
-      index_.references.add(p.rid, p.type, t.param, t.target_type, key ? std::move(*key) : plain_target(t.target_id),
-                            t.url);
+      const auto key = target_key(t.target_type, t.target_id);
+      const std::string_view target = key ? std::string_view(*key) : plain_target(t.target_id);
+      index_.references.add(p.rid, p.type, t.param, t.target_type, target, t.url);
     }
     pending_references_.clear();
   }
