@@ -20,9 +20,11 @@ bool is_resource_type_name(std::string_view s) {
          s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") == std::string_view::npos;
 }
 
+// `extra_text`: the CodeableConcept's text, searched with each coding's display (`:text`), once when both
+// say the same (a mapped lab result's LOINC and local codings: each row's text would hold it twice).
 void add_coding(const std::string& param, const Node& coding, const std::string& extra_text, IndexRows& rows) {
   std::string text = normalize_string(text_of(coding.find("display")));
-  if (!extra_text.empty()) text = text.empty() ? extra_text : text + " " + extra_text;
+  if (!extra_text.empty() && text != extra_text) text = text.empty() ? extra_text : text + " " + extra_text;
   rows.tokens.push_back({param, text_of(coding.find("system")), text_of(coding.find("code")), std::move(text)});
 }
 
