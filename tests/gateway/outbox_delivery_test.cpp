@@ -156,7 +156,8 @@ TEST_F(DeliveryTest, SendsOneTransactionAndAuditsIt) {
     txn->put(event, storage::Method::Create, 1);
     txn->commit();
   }
-  storage::StatementScope keys(db.cached("SELECT target_id FROM idx_reference WHERE param = 'entity' ORDER BY url"));
+  storage::StatementScope keys(
+      db.cached("SELECT target_id FROM idx_reference WHERE param = 'entity' ORDER BY target_id"));
   std::vector<std::string> stored;
   while (keys->step()) stored.push_back(keys->column_text(0));
   EXPECT_EQ(stored, (std::vector<std::string>{"p1", "p2"}));

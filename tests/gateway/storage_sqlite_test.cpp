@@ -456,6 +456,19 @@ SearchClause reference(const std::string& param, const std::string& target_type,
   return c;
 }
 
+// idx_reference.target_id (or with `column` "url", the reference text) of `source`'s rows to `target_type`, sorted.
+std::vector<std::string> stored_targets(const std::string& path, const std::string& source,
+                                        const std::string& target_type, const std::string& column = "target_id") {
+  Connection db(path, true);
+  StatementScope s(db.cached("SELECT x." + column +
+                             " FROM idx_reference x JOIN resources r ON r.rid = x.rid "
+                             "WHERE r.id = ? AND x.target_type = ? ORDER BY 1"));
+  s->bind(1, source).bind(2, target_type);
+  std::vector<std::string> out;
+  while (s->step()) out.push_back(s->column_text(0));
+  return out;
+}
+
 TEST(SqliteStore, ProvenanceTargetsAndAuditEntitiesAreKeyedByTheTargetsRidAndFoundByIdOrRid) {
   TempDir dir;
   const std::string path = dir.file("db.sqlite");
@@ -481,30 +494,23 @@ TEST(SqliteStore, ProvenanceTargetsAndAuditEntitiesAreKeyedByTheTargetsRidAndFou
   write(store, with_references("AuditEvent", "a1", {{"entity", "Observation", "o2", "Observation/o2/_history/1"}}));
 
   Connection db(path, true);
-  auto stored_target = [&](const std::string& source, const std::string& target_type, const std::string& url) {
-    StatementScope s(
-        db.cached("SELECT x.target_id FROM idx_reference x JOIN resources r ON r.rid = x.rid "
-                  "WHERE r.id = ? AND x.target_type = ? AND x.url = ?"));
-    s->bind(1, source).bind(2, target_type).bind(3, url);
-    return s->step() ? s->column_text(0) : std::string("(no row)");
-  };
   auto rid_of = [&](const std::string& type, const std::string& id) {
     StatementScope s(db.cached("SELECT rid FROM resources WHERE type = ? AND id = ?"));
     s->bind(1, type).bind(2, id);
     return s->step() ? s->column_int(0) : -1;
   };
-  EXPECT_EQ(stored_target("p1", "Observation", "Observation/o1/_history/1"),
-            target_rid_key(rid_of("Observation", "o1")));
-  EXPECT_EQ(stored_target("p1", "Observation", "Observation/o3/_history/1"),
-            target_rid_key(rid_of("Observation", "o3")));
-  EXPECT_EQ(stored_target("p1", "Observation", "Observation/later"), "later");  // not stored yet
-  EXPECT_EQ(stored_target("p1", "Patient", "Patient/p1"), "p1");                // patient rows stay ids
-  EXPECT_EQ(stored_target("a1", "Observation", "Observation/o2/_history/1"),
-            target_rid_key(rid_of("Observation", "o2")));
-  EXPECT_EQ(stored_target("p3", "Observation", "Observation/~0000000000000001"), "");
-  EXPECT_EQ(rid_of("Observation", "o1"), 1);
-
   using Ids = std::vector<std::string>;
+  // o1 and o3 by their rid keys, "later" (not stored yet) by its id; keys sort after ids.
+  EXPECT_EQ(stored_targets(path, "p1", "Observation"),
+            (Ids{"later", target_rid_key(rid_of("Observation", "o1")), target_rid_key(rid_of("Observation", "o3"))}));
+  EXPECT_EQ(stored_targets(path, "p1", "Patient"), Ids{"p1"});  // patient rows stay ids
+  EXPECT_EQ(stored_targets(path, "a1", "Observation"), Ids{target_rid_key(rid_of("Observation", "o2"))});
+  EXPECT_EQ(stored_targets(path, "p3", "Observation"), Ids{""});
+  EXPECT_EQ(rid_of("Observation", "o1"), 1);
+  // A row with a target keeps no reference text; one without keeps it (searched by it).
+  EXPECT_EQ(stored_targets(path, "p1", "Observation", "url"), (Ids{"", "", ""}));
+  EXPECT_EQ(stored_targets(path, "p3", "Observation", "url"), Ids{"Observation/~0000000000000001"});
+
   EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o1")), Ids{"p1"});
   EXPECT_EQ(ids_of(store, "Provenance", reference("target", "", "o1")), Ids{"p1"});  // no type: any stored type
   EXPECT_EQ(ids_of(store, "Provenance", reference("target", "Observation", "o2")), Ids{"p2"});
@@ -581,14 +587,6 @@ TEST(SqliteStore, SpecimenReferencesAreKeyedByTheSpecimensRidWhenItIsWrittenLate
   EXPECT_EQ(ids_of(store, "Observation", reference("specimen", "Specimen", "s1")), Ids{"o1"});
 }
 
-// idx_reference.target_id of the row whose reference text is `url` ("(no row)" when there is none).
-std::string stored_target_by_url(const std::string& path, const std::string& url) {
-  Connection db(path, true);
-  StatementScope s(db.cached("SELECT target_id FROM idx_reference WHERE url = ?"));
-  s->bind(1, url);
-  return s->step() ? s->column_text(0) : std::string("(no row)");
-}
-
 // Targets written by the same transaction (created, updated, deleted) get the key of their own rid, which the
 // transaction remembers from its writes; a target of another type with the same id is not one of them.
 TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKeys) {
@@ -613,18 +611,16 @@ TEST(SqliteStore, ReferencesToResourcesWrittenInTheSameTransactionGetTheirRidKey
     txn->commit();
   }
   Connection db(path, true);
-  auto stored_target = [&](const std::string& url) { return stored_target_by_url(path, url); };
   auto rid_key = [&](const std::string& id) {
     StatementScope s(db.cached("SELECT rid FROM resources WHERE type = 'Observation' AND id = ?"));
     s->bind(1, id);
     return s->step() ? target_rid_key(s->column_int(0)) : std::string("(none)");
   };
-  EXPECT_EQ(stored_target("Observation/n/_history/1"), rid_key("n"));
-  EXPECT_EQ(stored_target("Observation/u/_history/2"), rid_key("u"));
-  EXPECT_EQ(stored_target("Observation/d/_history/2"), rid_key("d"));
-  EXPECT_EQ(stored_target("Specimen/n"), "n");  // no Specimen n: the id
-  EXPECT_EQ(stored_target("Observation/x/_history/1"), rid_key("x"));
   using Ids = std::vector<std::string>;
+  Ids keys{rid_key("n"), rid_key("u"), rid_key("d"), rid_key("x")};
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(stored_targets(path, "a", "Observation"), keys);
+  EXPECT_EQ(stored_targets(path, "a", "Specimen"), Ids{"n"});  // no Specimen n: the id
   for (const char* id : {"n", "u", "d", "x"}) {
     EXPECT_EQ(ids_of(store, "AuditEvent", reference("entity", "Observation", id)), Ids{"a"}) << id;
   }
@@ -643,8 +639,8 @@ TEST(SqliteStore, AReferenceRowWithItsTargetsRidIsKeyedByIt) {
   ReferenceRow patient{"entity", "Patient", "p", "Patient/p"};
   patient.target_rid = 1;
   write(store, with_references("AuditEvent", "a", {given, patient}));
-  EXPECT_EQ(stored_target_by_url(path, "Observation/o1/_history/1"), target_rid_key(2));
-  EXPECT_EQ(stored_target_by_url(path, "Patient/p"), "p");
+  EXPECT_EQ(stored_targets(path, "a", "Observation"), std::vector<std::string>{target_rid_key(2)});
+  EXPECT_EQ(stored_targets(path, "a", "Patient"), std::vector<std::string>{"p"});
 }
 
 // _sort=target orders a rid-keyed row by the id its key names: rid order (zz, aa, mm) and the key mark
