@@ -20,7 +20,7 @@ struct FhirService::Ctx {
   Preferences prefs;
   std::string base;  // public base URL ending in /fhir
   std::int64_t now_ms = 0;
-  std::optional<InboundPeer> inbound;  // set when a peer gateway sent the request
+  std::optional<InboundPeer> inbound;                     // set when a peer gateway sent the request
   std::vector<EntryResponse>* entry_responses = nullptr;  // handle_bundle: the entries' responses go here
 };
 

@@ -367,8 +367,10 @@ TEST_F(RestTest, BatchEntriesAreIndependent) {
 TEST_F(RestTest, HandleBundleGivesTheEntriesOfTheResponseBundle) {
   const std::string patient = R"({"resourceType":"Patient","id":"p1","birthDate":"1970-05-01"})";
   const std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
-    {"resource":)" + patient + R"(,"request":{"method":"PUT","url":"Patient/p1"}},
-    {"resource":)" + patient + R"(,"request":{"method":"PUT","url":"Patient/p1"}},
+    {"resource":)" + patient +
+                            R"(,"request":{"method":"PUT","url":"Patient/p1"}},
+    {"resource":)" + patient +
+                            R"(,"request":{"method":"PUT","url":"Patient/p1"}},
     {"request":{"method":"GET","url":"Patient/p1"}},
     {"request":{"method":"GET","url":"Patient/missing"}},
     {"resource":{"resourceType":"Patient","id":"p3"},"request":{"method":"PUT","url":"Patient/p2"}},
@@ -404,7 +406,8 @@ TEST_F(RestTest, HandleBundleGivesTheEntriesOfTheResponseBundle) {
   EXPECT_TRUE(entries[4].location.empty());
   EXPECT_EQ(entries[5].location, "Patient/p1/_history/2");
   // A transaction refused as a whole answers as handle() does, with no entries.
-  req.body = R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"PUT","url":"Patient/x"}}]})";
+  req.body =
+      R"({"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"PUT","url":"Patient/x"}}]})";
   const Response refused = service_.handle_bundle(req, entries);
   EXPECT_NE(refused.status, 200);
   EXPECT_TRUE(entries.empty());
