@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,15 @@ struct Entity {
   static Entity of_reference(std::string reference, std::string interaction = {}) {
     Entity e;
     e.reference = std::move(reference);
+    e.interaction = std::move(interaction);
+    return e;
+  }
+  // "Type/id/_history/version", built in one allocation (a transaction notes one per written resource).
+  static Entity of_version(std::string_view type, std::string_view id, std::int64_t version, std::string interaction) {
+    const std::string v = std::to_string(version);
+    Entity e;
+    e.reference.reserve(type.size() + id.size() + v.size() + 11);
+    e.reference.append(type).append(1, '/').append(id).append("/_history/").append(v);
     e.interaction = std::move(interaction);
     return e;
   }

@@ -64,8 +64,7 @@ class AuditingTransaction : public storage::WriteTransaction {
  private:
   void note(const std::string& type, const std::string& id, std::int64_t version, const char* interaction) {
     if (type == "AuditEvent") return;  // the audit trail itself
-    record_.entities.push_back(
-        Entity::of_reference(type + "/" + id + "/_history/" + std::to_string(version), interaction));
+    record_.entities.push_back(Entity::of_version(type, id, version, interaction));
   }
 
   std::unique_ptr<storage::WriteTransaction> inner_;

@@ -395,9 +395,9 @@ void DeliveryWorker::audit_delivery(const std::vector<const storage::OutboxItem*
   r.outcome_text = failure;
   r.client_id = node_;
   r.network_address = url_.host;
+  r.entities.reserve(items.size());
   for (const auto* i : items) {
-    r.entities.push_back(audit::Entity::of_reference(i->type + "/" + i->id + "/_history/" + std::to_string(i->version),
-                                                     i->deleted ? "delete" : "update"));
+    r.entities.push_back(audit::Entity::of_version(i->type, i->id, i->version, i->deleted ? "delete" : "update"));
     r.entities.back().rid = i->rid;  // read with the row: its entity index row needs no lookup
   }
   if (!audit_->record(std::move(r))) log_("outbox_audit_dropped", peer_.name);

@@ -392,11 +392,12 @@ std::set<std::string> distinct_rows(const storage::IndexRows& rows) {
   return out;
 }
 
-// audit_event_version indexes one entity per distinct reference (a grouped read has up to 100 entities of
-// a few resources); the rows must be the same set as those of the whole stored body, for every kind.
+// audit_event_version indexes one entity per target type and copies its reference rows for the others (a
+// forwarded transaction has 1,000 entities, a grouped read up to 100); the rows must be the set of those of the
+// whole stored body, for every kind, each row once.
 TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
-  std::vector<audit::AuditRecord> records(4);
+  std::vector<audit::AuditRecord> records(6);
   records[0].interaction = "read";
   records[0].client_id = "hospital-a";
   records[0].network_address = "127.0.0.1";
@@ -422,6 +423,28 @@ TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
   records[3].outcome = audit::Outcome::minor_failure;
   records[3].outcome_text = "token expired";
   records[3].request_id = "req-y";
+  // A transaction of many types, versions of one resource, references that name no stored resource.
+  records[4].interaction = "transaction";
+  records[4].client_id = "hospital-a";
+  records[4].request_id = "req-z";
+  const char* types[] = {"Patient", "Observation", "Specimen", "Condition", "Encounter"};
+  for (int i = 0; i < 1'000; ++i) {
+    records[4].entities.push_back(
+        audit::Entity::of_version(types[i % 5], "r" + std::to_string(i / 2), 1 + i % 2, i % 3 ? "update" : "create"));
+  }
+  records[4].entities.push_back(audit::Entity::of_reference("urn:uuid:0b5b7c5e-1111-4e5a-9a5b-0123456789ab"));
+  records[4].entities.push_back(audit::Entity::of_reference("http://elsewhere.example/fhir/Patient/x"));
+  records[4].entities.push_back(audit::Entity::of_query("Observation?patient=Patient/r1"));
+  // A delivery: the peer's transaction, each entity with its rid (the entity rows carry it).
+  records[5].interaction = "transaction";
+  records[5].client_id = "node-a";
+  records[5].network_address = "b.example";
+  records[5].outcome = audit::Outcome::serious_failure;
+  records[5].outcome_text = "forwarding to b gave up after 3 attempts";
+  for (int i = 0; i < 200; ++i) {
+    records[5].entities.push_back(audit::Entity::of_version(types[i % 2], "d" + std::to_string(i), 3, "update"));
+    records[5].entities.back().rid = 1'000 + i;
+  }
   for (const auto& r : records) {
     const storage::NewVersion v = audit::audit_event_version(r, catalog);
     auto full = fhir::json::parse(v.body);
@@ -429,6 +452,14 @@ TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
     const auto expected = distinct_rows(search::build_index(catalog, "AuditEvent", full.document->root()));
     EXPECT_FALSE(expected.empty());
     EXPECT_EQ(distinct_rows(v.index), expected) << v.body;
+    const auto& x = v.index;
+    EXPECT_EQ(x.tokens.size() + x.strings.size() + x.dates.size() + x.references.size(), expected.size())
+        << "a row written twice";
+  }
+  for (const auto& row : audit::audit_event_version(records[5], catalog).index.references) {
+    if (row.param == "entity") {
+      EXPECT_EQ(row.target_rid, 1'000 + std::stoi(row.target_id.substr(1))) << row.url;
+    }
   }
   // Every entity stays in the body.
   const storage::NewVersion grouped = audit::audit_event_version(records[0], catalog);
