@@ -41,6 +41,9 @@ const BINARIES = (process.env.BINARIES ? process.env.BINARIES.split(',') : [join
   .map((b) => resolve(b));
 const ROUNDS = Number(process.env.ROUNDS ?? 1);
 const KEEP = process.env.KEEP === '1';
+// STOP_SIGNAL=SIGTERM ends each pair of gateways gracefully (e.g. BINARIES=a wrapper running fhirgw under
+// valgrind --tool=callgrind, which writes its counts at exit); default SIGKILL.
+const STOP_SIGNAL = process.env.STOP_SIGNAL ?? 'SIGKILL';
 if (KEEP && (ROUNDS > 1 || BINARIES.length > 1)) throw new Error('KEEP=1 needs one round of one binary');
 const PHASES = new Set((process.env.PHASES ?? '1,2,2m,3,l').split(','));
 let fhirgw = BINARIES[0];
@@ -231,7 +234,7 @@ async function stopAll() {
   await Promise.all(children.splice(0).map((c) => new Promise((ok) => {
     if (c.exitCode !== null || c.signalCode !== null) return ok();
     c.on('exit', ok);
-    c.kill('SIGKILL');
+    c.kill(STOP_SIGNAL);
   })));
 }
 
