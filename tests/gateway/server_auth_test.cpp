@@ -12,6 +12,7 @@
 #include "audit/audit_event.h"
 #include "audit/audit_log.h"
 #include "audit/auditing_store.h"
+#include "audit_test_records.h"
 #include "auth/security.h"
 #include "fhir/json/parser.h"
 #include "fhir/model/metadata.h"
@@ -398,15 +399,7 @@ std::set<std::string> distinct_rows(const storage::IndexRows& rows) {
 TEST(AuditEvent, IndexRowsAreThoseOfTheFullBody) {
   const search::ParamCatalog catalog(fhir::model::Registry::r4());
   std::vector<audit::AuditRecord> records(6);
-  records[0].interaction = "read";
-  records[0].client_id = "hospital-a";
-  records[0].network_address = "127.0.0.1";
-  records[0].period_start_ms = 1'800'000'000'000;
-  records[0].recorded_ms = 1'800'000'000'900;
-  for (int i = 0; i < 100; ++i) {
-    records[0].entities.push_back(
-        {"Patient/p" + std::to_string(i % 3), {}, {}, "req-" + std::to_string(i), 1'800'000'000'000 + i});
-  }
+  records[0] = test::grouped_reads("hospital-a", "127.0.0.1", 100, 3, 0, 1'800'000'000'000);
   records[1].interaction = "search-type";
   records[1].client_id = "hospital-b";
   records[1].period_start_ms = 1'800'000'000'000;
