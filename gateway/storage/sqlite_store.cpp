@@ -322,9 +322,12 @@ class SqliteWriteTransaction final : public WriteTransaction {
         add_reference(rid, type, t, plain_target(t.target_id));
       } else if (t.target_rid != 0) {
         add_reference(rid, type, t, target_rid_key(t.target_rid));
-      } else if (auto key = target_key(t.target_type, t.target_id)) {
-        add_reference(rid, type, t, *key);
+      } else if (const auto it = written_rids_.find(written_key(t.target_type, t.target_id));
+                 it != written_rids_.end()) {
+        add_reference(rid, type, t, target_rid_key(it->second));
       } else {
+        // Looked up when the rows go in: a target written later in this transaction (a lab Observation's
+        // Specimen, after it in the Bundle) then needs no lookup in `resources` at all.
         pending_references_.push_back({rid, type, t});
       }
     }
@@ -354,9 +357,9 @@ class SqliteWriteTransaction final : public WriteTransaction {
     index_.references.add(rid, type, t.param, t.target_type, target, target.empty() ? std::string_view(t.url) : "");
   }
 
-  // The rows of rid-keyed parameters whose target was not stored when their resource was put: by the time
-  // the rows are inserted it may be, later in this transaction (a Bundle writes a lab Observation before
-  // its Specimen). Resolved once; still not stored, the row keeps the id.
+  // The rows of rid-keyed parameters whose target this transaction had not written when their resource was
+  // put: by the time the rows are inserted it may have (a Bundle writes a lab Observation before its
+  // Specimen), or it is stored from before. Resolved once; still not stored, the row keeps the id.
   void resolve_pending_references() {
     for (const PendingReference& p : pending_references_) {
       const ReferenceRow& t = p.row;
