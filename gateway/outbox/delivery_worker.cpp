@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <unordered_map>
+#include <utility>
 
 #include "outbox/retry_after.h"
 #include "outbox/transaction_bundle.h"
@@ -84,6 +86,7 @@ void DeliveryWorker::stop() {
   cv_.notify_all();
   for (auto& c : clients_) c->abort();  // a request in progress ends now; its rows stay in the outbox
   if (thread_.joinable()) thread_.join();
+  if (settling_.joinable()) settling_.join();  // the worker's thread left one running after an error
 }
 
 void DeliveryWorker::wake() {
@@ -122,6 +125,7 @@ void DeliveryWorker::Round::join() {
 }
 
 bool DeliveryWorker::deliver_due() {
+  join_settling();  // reading from the start of the outbox must not find rows already delivered
   const std::size_t limit = peer_.batch_size * clients_.size();
   if (unreachable_) {
     // The peer was down: see that it answers before reading the versions, building (and serializing)
@@ -140,13 +144,22 @@ bool DeliveryWorker::deliver_due() {
   if (round->bundles.empty()) return true;
   launch(*round);
   for (;;) {
+    // The round after this one is read while this one is in flight, and once more when the peer
+    // acknowledged this one if there was none yet (the writers may have committed rows meanwhile).
     std::unique_ptr<Round> next = stop_ ? nullptr : prepare_after(*round);
     finish(*round);
     const bool all_delivered = std::all_of(round->attempts.begin(), round->attempts.end(),
                                            [](const Attempt& a) { return a.sent == Sent::Delivered; });
-    if (next && all_delivered && !stop_) launch(*next);
-    settle(*round);
-    if (!next || !all_delivered || stop_) return true;  // a prepared `next` not sent: its rows stay due
+    if (!next && all_delivered && !stop_) next = prepare_after(*round);
+    if (!next || !all_delivered || stop_) {
+      join_settling();
+      settle(*round);
+      return true;  // a prepared `next` not sent: its rows stay due
+    }
+    launch(*next);
+    // The peer stores `next` while this round leaves the outbox and is audited.
+    join_settling();
+    settle_async(std::move(round));
     round = std::move(next);
   }
 }
@@ -191,21 +204,44 @@ std::unique_ptr<DeliveryWorker::Round> DeliveryWorker::prepare_after(const Round
   return next;
 }
 
+void DeliveryWorker::settle_async(std::unique_ptr<Round> round) {
+  unreachable_ = false;
+  peer_failures_ = 0;
+  set_peer_error({});
+  settling_ = std::thread([this, round = std::move(round)] {
+    try {
+      remove_delivered(*round);
+    } catch (...) {
+      settle_failure_ = std::current_exception();  // rethrown by join_settling on the worker's thread
+    }
+  });
+}
+
+void DeliveryWorker::join_settling() {
+  if (settling_.joinable()) settling_.join();
+  if (settle_failure_) std::rethrow_exception(std::exchange(settle_failure_, nullptr));
+}
+
+bool DeliveryWorker::remove_delivered(const Round& round) {
+  Items delivered;
+  for (std::size_t i = 0; i < round.bundles.size(); ++i) {
+    if (round.attempts[i].sent != Sent::Delivered) continue;
+    delivered.insert(delivered.end(), round.bundles[i].begin(), round.bundles[i].end());
+    audit_delivery(round.bundles[i], round.attempts[i].status, {});
+  }
+  if (delivered.empty()) return false;
+  acknowledge(delivered, round);  // one write for every acknowledged Bundle of the round
+  return true;
+}
+
 void DeliveryWorker::settle(Round& round) {
   const std::vector<Items>& bundles = round.bundles;
   const std::vector<Attempt>& attempts = round.attempts;
   const std::vector<storage::OutboxItem>& rows = round.rows;
-  Items delivered;
-  for (std::size_t i = 0; i < bundles.size(); ++i) {
-    if (attempts[i].sent != Sent::Delivered) continue;
-    delivered.insert(delivered.end(), bundles[i].begin(), bundles[i].end());
-    audit_delivery(bundles[i], attempts[i].status, {});
-  }
   unreachable_ = false;
-  if (!delivered.empty()) {
+  if (remove_delivered(round)) {
     peer_failures_ = 0;
     set_peer_error({});
-    acknowledge(delivered, round);  // one write for every acknowledged Bundle of the round
   }
   std::int64_t wait_ms = 0;  // the whole peer waits (busy or unreachable)
   for (std::size_t i = 0; i < bundles.size(); ++i) {

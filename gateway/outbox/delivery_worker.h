@@ -6,9 +6,12 @@
 // the peer stores them side by side (its group commit makes one WAL sync for several) while the
 // next Bundle is on the wire. A resource is in one Bundle of a round. The acknowledged Bundles of a
 // round are removed from the outbox in one write.
-// Pipelined: while a round is in flight, the next one (the rows after it) is read and built, and it is
-// sent as soon as every Bundle of the round was acknowledged, before the round's rows are removed and
-// audited, so the peer does not wait for that. A later version of a resource is thus sent only after
+// Pipelined: while a round is in flight, the next one (the rows after it) is read and built (and read
+// again once the round was acknowledged if there were none yet: the writers commit meanwhile), and it is
+// sent as soon as every Bundle of the round was acknowledged; the round's rows are then removed and
+// audited on a thread of their own while the next round is in flight (removing waits for A's writer,
+// often a whole ingest transaction), so the peer does not wait for that. Anything that reads the
+// outbox from its start waits for that removal first. A later version of a resource is thus sent only after
 // the earlier one was acknowledged. Any failure in a round drops the prepared next round (its rows
 // stay) and the worker reads from the start again, as it does while any row has failed and waits for
 // a retry (Store::outbox_after).
@@ -29,6 +32,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -103,6 +107,13 @@ class DeliveryWorker {
   void finish(Round& round);
   // What the answers of a finished round mean: acknowledge, audit, retry, wait.
   void settle(Round& round);
+  // A round whose Bundles were all delivered, settled on a thread of its own (settling_) while the
+  // next round is in flight: removing its rows waits for the writer (often a whole ingest transaction).
+  void settle_async(std::unique_ptr<Round> round);
+  // Waits for settle_async; rethrows what it failed with (a storage error: its rows stay, re-sent later).
+  void join_settling();
+  // Audits and removes the round's delivered Bundles; false if none was.
+  bool remove_delivered(const Round& round);
   // Sends the Bundles of one round and waits; one Attempt per Bundle.
   std::vector<Attempt> send_all(std::vector<Items> bundles);
   Attempt send(const Items& items) { return send_all({items}).front(); }
@@ -138,6 +149,8 @@ class DeliveryWorker {
   bool woken_ = false;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::thread settling_;  // settle_async
+  std::exception_ptr settle_failure_;
 };
 
 }  // namespace fhirgw::outbox
