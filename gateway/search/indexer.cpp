@@ -190,9 +190,10 @@ storage::ReferenceRow parse_reference(std::string_view reference) {
 
 IndexRows build_index(const ParamCatalog& catalog, std::string_view type, const Node& resource) {
   IndexRows rows;
+  PathScratch scratch;
   for (const CompiledParam& p : catalog.params(type)) {
     if (!p.indexed()) continue;  // its rows are other parameters' rows (search/shared_index.h)
-    for (const MatchedNode& m : p.expression.evaluate(resource, type)) {
+    for (const MatchedNode& m : p.expression.evaluate(resource, type, scratch)) {
       switch (p.kind) {
         case storage::ParamKind::Token:
         case storage::ParamKind::Uri: index_token(p.name, *m.node, rows); break;

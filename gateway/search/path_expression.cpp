@@ -149,11 +149,12 @@ PathExpression::PathExpression(std::string_view expression) {
   }
 }
 
-std::vector<MatchedNode> PathExpression::evaluate(const fhir::json::Node& resource,
-                                                  std::string_view resource_type) const {
-  std::vector<MatchedNode> result;
-  std::vector<MatchedNode> current;  // the nodes one step selects (reused: no allocation per step)
-  std::vector<MatchedNode> next;
+const std::vector<MatchedNode>& PathExpression::evaluate(const fhir::json::Node& resource,
+                                                         std::string_view resource_type, PathScratch& scratch) const {
+  std::vector<MatchedNode>& result = scratch.result;
+  std::vector<MatchedNode>& current = scratch.current;  // the nodes one step selects
+  std::vector<MatchedNode>& next = scratch.next;
+  result.clear();
   for (const PathPart& part : parts_) {
     if (part.root != resource_type && part.root != "Resource" && part.root != "DomainResource") continue;
     current.assign(1, MatchedNode{&resource, {}});

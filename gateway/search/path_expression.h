@@ -29,14 +29,24 @@ struct MatchedNode {
   std::string_view type_hint;  // "Quantity" for valueQuantity (in the member's key); empty when not a choice
 };
 
+// The vectors evaluate() works in, kept by its caller across calls (build_index evaluates every parameter of
+// a resource): no allocation per call once they have grown.
+struct PathScratch {
+  std::vector<MatchedNode> result;
+  std::vector<MatchedNode> current;
+  std::vector<MatchedNode> next;
+};
+
 class PathExpression {
  public:
   // Parses `expression`; unsupported parts are dropped (supported() tells whether anything is left).
   explicit PathExpression(std::string_view expression);
   bool supported() const { return !parts_.empty(); }
 
-  // The nodes the expression selects in `resource` of type `resource_type`.
-  std::vector<MatchedNode> evaluate(const fhir::json::Node& resource, std::string_view resource_type) const;
+  // The nodes the expression selects in `resource` of type `resource_type`: scratch.result, valid until the
+  // next call with `scratch`.
+  const std::vector<MatchedNode>& evaluate(const fhir::json::Node& resource, std::string_view resource_type,
+                                           PathScratch& scratch) const;
   const std::vector<PathPart>& parts() const { return parts_; }
 
  private:
