@@ -416,11 +416,11 @@ class SqliteWriteTransaction final : public WriteTransaction {
   // those (an inbound Provenance's targets, the transaction's AuditEvent entities), which then need no
   // lookup of a random (type, id) key in `resources`. A resource's rid never changes.
   std::unordered_map<std::string, std::int64_t> written_rids_;
-  static std::string written_key(const std::string& type, const std::string& id) {
-    std::string key;
-    key.reserve(type.size() + id.size() + 1);
-    return key.append(type).append(1, '/').append(id);
+  // "type/id", built in one buffer reused by every call (valid until the next): a lookup allocates nothing.
+  const std::string& written_key(const std::string& type, const std::string& id) {
+    return written_key_.assign(type).append(1, '/').append(id);
   }
+  std::string written_key_;
 };
 
 SqliteStore::SqliteStore(const SqliteOptions& options)
