@@ -28,20 +28,22 @@ bool set_outbox_routed(Connection& db, const std::string& peer, const std::strin
 
 namespace {
 
-// The columns of an outbox row with its version's method and body (outbox_item reads them). The version's
-// history row is found by its resource's rid (schema 11); a current version's body is only in `resources`
-// (kHistoryBody), here the row `c` already read for the rid. RowsOnly: the row alone (method and body NULL),
-// no history read.
+// The columns of an outbox row with its version's method (only "DELETE" matters) and body (outbox_item reads
+// them). A current version (most rows: forwarding keeps up) is read from the `resources` row `c` already
+// read for the rid (its body is only there, kHistoryBody); only an older one is looked up in the history,
+// by its resource's rid (schema 11). RowsOnly: the row alone (method and body NULL), no version read.
 std::string outbox_select(const char* where, OutboxRead read = OutboxRead::WithBodies) {
   const std::string columns =
       "SELECT o.seq, o.type, o.id, o.version, o.created, o.attempts, o.next_attempt, o.last_error, ";
   const std::string tail = std::string(" WHERE ") + where + " ORDER BY o.seq LIMIT ?3";
   if (read == OutboxRead::RowsOnly) return columns + "NULL, NULL, o.send_delete, NULL FROM outbox o" + tail;
-  return columns +
-         "h.method, COALESCE(h.body, CASE WHEN c.version = o.version THEN c.body END), o.send_delete, c.rid "
-         "FROM outbox o LEFT JOIN resources c ON c.type = o.type AND c.id = o.id "
-         "LEFT JOIN resource_history h ON h.rid = c.rid AND h.version = o.version" +
-         tail;
+  const auto older = [](const char* column) {
+    return std::string("(SELECT h.") + column +
+           " FROM resource_history h WHERE h.rid = c.rid AND h.version = o.version)";
+  };
+  return columns + "CASE WHEN c.version = o.version THEN CASE WHEN c.deleted THEN 'DELETE' END ELSE " +
+         older("method") + " END, CASE WHEN c.version = o.version THEN c.body ELSE " + older("body") +
+         " END, o.send_delete, c.rid FROM outbox o LEFT JOIN resources c ON c.type = o.type AND c.id = o.id" + tail;
 }
 
 OutboxItem outbox_item(Statement& s, const std::string& peer) {

@@ -164,6 +164,10 @@ TEST_F(OutboxTest, RoutesByTypeAndBySearchInTheWriteTransaction) {
   ASSERT_EQ(after.size(), 3u);
   EXPECT_TRUE(after[2].deleted);
   EXPECT_EQ(after[2].version, 2);
+  // alt's version 1 is no longer the current one: its body comes from the history.
+  EXPECT_FALSE(after[1].deleted);
+  EXPECT_EQ(after[1].version, 1);
+  EXPECT_NE(after[1].body.find(R"("id":"alt")"), std::string::npos);
 }
 
 // The delivery workers are woken once per transaction that added rows, after its commit: a worker woken
