@@ -9,7 +9,7 @@ bench_workspace() {
 
 copy_seed() {  # copy_seed SEED_DIR: a copy of the seeded database in $work/data
   [[ -f "$1/fhirgw.sqlite" ]] || { echo "no $1: run tests/bench/server/run.sh first" >&2; exit 2; }
-  cp -r "$1" "$work/data"
+  cp -rL "$1" "$work/data"  # -L: a seed directory that is a symlink is copied, not linked (and written to)
   rm -f "$work/data/fhirgw.port"
   # Write the 3.7 GB copy out now: otherwise the kernel writes it back during the first workloads, and every
   # fdatasync of the server (audit and data commits) queues behind it (seen as p99 of ~1 s for reads).
