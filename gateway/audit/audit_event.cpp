@@ -199,6 +199,13 @@ void give_rid(storage::ReferenceRow& row, std::int64_t rid) {
   if (rid != 0 && row.param == "entity") row.target_rid = rid;
 }
 
+// The index rows of an AuditEvent this file wrote.
+storage::IndexRows index_of_json(const std::string& json, const search::ParamCatalog& catalog) {
+  auto parsed = fhir::json::parse(json);
+  if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
+  return search::build_index(catalog, "AuditEvent", parsed.document->root());
+}
+
 AuditRecord header_of(const AuditRecord& record) {
   AuditRecord view;
   view.type = record.type;
@@ -236,9 +243,7 @@ storage::IndexRows index_of_entities(const AuditRecord& record, const std::strin
   }
   AuditRecord view = header_of(record);
   for (const EntityGroup& g : groups) view.entities.push_back(Entity::of_reference(std::string(g.sample)));
-  auto parsed = fhir::json::parse(audit_event_json(view, id, recorded, stored));
-  if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
-  storage::IndexRows index = search::build_index(catalog, "AuditEvent", parsed.document->root());
+  storage::IndexRows index = index_of_json(audit_event_json(view, id, recorded, stored), catalog);
   // Each sample gave the same entity-type row: keep one (a handful of rows, compared pairwise).
   auto& tokens = index.tokens;
   for (auto it = tokens.begin(); it != tokens.end(); ++it) {
@@ -289,9 +294,7 @@ storage::NewVersion audit_event_version(const AuditRecord& record, const search:
   if (record.entities.size() > 1) {
     v.index = index_of_entities(record, v.id, recorded, now, catalog);
   } else {
-    auto parsed = fhir::json::parse(v.body);
-    if (!parsed) throw std::logic_error("audit: generated AuditEvent is not JSON");
-    v.index = search::build_index(catalog, "AuditEvent", parsed.document->root());
+    v.index = index_of_json(v.body, catalog);
     if (!record.entities.empty()) {
       for (storage::ReferenceRow& row : v.index.references) give_rid(row, record.entities.front().rid);
     }

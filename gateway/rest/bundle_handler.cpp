@@ -121,6 +121,23 @@ bool put_ids_distinct(const std::vector<PlannedEntry>& plan) {
   return true;
 }
 
+// An entry's entry.response status and location (the response Bundle and handle_bundle both take them from
+// here): a refused entry its error status; one with no version (a conditional delete that matched nothing)
+// 200 OK; otherwise the version's status and, unless it was a read, its location.
+EntryResponse entry_response(const PlannedEntry& p) {
+  EntryResponse e;
+  if (!p.result.failed() && !p.result.stored) {
+    e.status = "200 OK";
+    return e;
+  }
+  e.status = status_text(p.result.status);
+  if (!p.result.failed() && p.method != EntryMethod::Get) {
+    const auto& v = *p.result.stored;
+    e.location = v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
+  }
+  return e;
+}
+
 }  // namespace
 
 Response FhirService::bundle(Ctx& ctx) {
@@ -415,35 +432,28 @@ Response FhirService::bundle(Ctx& ctx) {
 
   if (ctx.entry_responses) {  // a caller inside the gateway (handle_bundle): no Bundle to build and parse again
     ctx.entry_responses->reserve(plan.size());
-    for (const auto& p : plan) {
-      EntryResponse& e = ctx.entry_responses->emplace_back();
-      e.status = p.result.stored || p.result.failed() ? status_text(p.result.status) : "200 OK";
-      if (p.result.stored && !p.result.failed() && p.method != EntryMethod::Get) {
-        const auto& v = *p.result.stored;
-        e.location = v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
-      }
-    }
+    for (const auto& p : plan) ctx.entry_responses->push_back(entry_response(p));
     return Response{};
   }
 
   // Response Bundle, entries in request order.
   BundleWriter b(transaction ? "transaction-response" : "batch-response", ctx.now_ms);
   for (const auto& p : plan) {
+    const EntryResponse e = entry_response(p);
     std::string response;
     std::string resource;
     std::string full_url;
     if (p.result.failed()) {
-      response = json_object({{"status", status_text(p.result.status)}});
+      response = json_object({{"status", e.status}});
       response.pop_back();
       response += ",\"outcome\":" + fhir::json::to_string(p.result.outcome.to_operation_outcome()) + "}";
     } else if (!p.result.stored) {
-      response = json_object({{"status", "200 OK"}});
+      response = json_object({{"status", e.status}});
     } else {
       const auto& v = *p.result.stored;
       full_url = ctx.base + "/" + v.type + "/" + v.id;
-      const std::string location = v.type + "/" + v.id + "/_history/" + std::to_string(v.version);
-      response = json_object({{"status", status_text(p.result.status)},
-                              {"location", p.method == EntryMethod::Get ? std::string() : location},
+      response = json_object({{"status", e.status},
+                              {"location", e.location},
                               {"etag", etag(v.version)},
                               {"lastModified", search::format_instant(v.last_updated_ms)}});
       if (!v.deleted && ctx.prefs.return_pref == ReturnPref::Representation) resource = v.body;
